@@ -1,0 +1,211 @@
+# civis-c: one plain Makefile for the spec engine, libcivis, civis-mock,
+# the tests, the examples and the benchmarks.
+#
+#   make run       build and start civis-mock on 127.0.0.1:8080
+#   make test      build and run the whole test suite
+#   make valgrind  the suite under memcheck (fails on any error or leak)
+#   make asan      the suite built with AddressSanitizer + UBSan
+#   make bench     the benchmarks
+#
+# Every source file under spec/src, client/src, mockserver/src and tests is
+# picked up by wildcard: adding a file needs no edit here.
+
+B        ?= build
+PREFIX   ?= /usr/local
+CC       ?= cc
+VERSION  := 0.1.0
+
+PKGS     := libcjson libcurl libmicrohttpd cunit zlib
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wwrite-strings -Wformat=2
+OPT      ?= -O2 -g
+CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) -fPIC \
+            -MMD -MP -Ispec/include -Iclient/include $(SAN_FLAGS) $(PKG_CFLAGS)
+LDFLAGS  += $(SAN_FLAGS)
+LDLIBS   = $(PKG_LIBS) -lpthread -lm
+
+SAN_FLAGS ?=
+
+SPEC_SRC   := $(wildcard spec/src/*.c)
+CLIENT_SRC := $(wildcard client/src/*.c)
+MOCK_SRC   := $(wildcard mockserver/src/*.c)
+TEST_SRC   := $(wildcard tests/*.c)
+BENCH_SRC  := $(wildcard bench/*.c)
+EXAMPLE_SRC := $(wildcard examples/*.c)
+EXAMPLE_TESTING_SRC := $(wildcard examples/testing/*.c)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+SPEC_OBJ   := $(call obj,$(SPEC_SRC)) $(B)/obj/gen/bundled_spec.o
+CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
+MOCK_OBJ   := $(call obj,$(MOCK_SRC))
+TEST_OBJ   := $(call obj,$(TEST_SRC))
+
+LIBSPEC    := $(B)/libcivis_spec.a
+LIBCIVIS   := $(B)/libcivis.a
+LIBCIVIS_SO := $(B)/libcivis.so
+MOCK_BIN   := $(B)/bin/civis-mock
+SPEC_BIN   := $(B)/bin/civis-spec
+EMBED_BIN  := $(B)/bin/civis-embed
+TEST_BIN   := $(B)/tests/run_tests
+BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+EXAMPLE_BINS := $(patsubst examples/%.c,$(B)/examples/%,$(EXAMPLE_SRC))
+EXAMPLE_TESTING_BIN := $(if $(EXAMPLE_TESTING_SRC),$(B)/examples/testing/test_example)
+
+FULL_SPEC ?= ../shared/civis_api_spec.json
+VALGRIND  := valgrind --leak-check=full --show-leak-kinds=all \
+             --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=2 \
+             --suppressions=ci/valgrind.supp --quiet
+TEST_ENV  := CIVIS_MOCK_BIN=$(abspath $(MOCK_BIN)) CIVIS_TEST_FULL_SPEC=$(FULL_SPEC) \
+             CIVIS_SPEC_BIN=$(abspath $(SPEC_BIN)) CIVIS_EXAMPLES_DIR=$(abspath $(B)/examples)
+
+.PHONY: all deps build run test test-run valgrind valgrind-run asan bench bench-run \
+        format format-check clean install check-headers check-exports examples
+
+all: build
+
+# The dependency check runs first and alone: the package flags above are
+# read only after it has installed what was missing.
+deps:
+	@sh ci/deps.sh
+
+build: $(LIBSPEC) $(LIBCIVIS) $(LIBCIVIS_SO) $(MOCK_BIN) $(SPEC_BIN) $(TEST_BIN) \
+       $(EXAMPLE_BINS) $(EXAMPLE_TESTING_BIN) $(B)/civis.pc
+
+run: deps
+	@$(MAKE) --no-print-directory $(MOCK_BIN)
+	$(MOCK_BIN) --host 127.0.0.1 --port $${PORT:-8080} $(RUN_ARGS)
+
+test: deps
+	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory test-run
+
+test-run:
+	$(TEST_ENV) $(TEST_BIN) $(SUITE)
+	@if [ -n "$(EXAMPLE_TESTING_BIN)" ]; then $(EXAMPLE_TESTING_BIN); fi
+
+valgrind: deps
+	@$(MAKE) --no-print-directory B=build-valgrind OPT="-O1 -g" build
+	@$(MAKE) --no-print-directory B=build-valgrind valgrind-run
+
+valgrind-run:
+	$(TEST_ENV) CIVIS_UNDER_VALGRIND=1 $(VALGRIND) $(TEST_BIN) $(SUITE)
+
+asan: deps
+	@$(MAKE) --no-print-directory B=build-asan OPT="-O1 -g" \
+	  SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" build
+	@$(MAKE) --no-print-directory B=build-asan \
+	  SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test-run
+
+bench: deps
+	@$(MAKE) --no-print-directory build $(BENCH_BINS)
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run:
+	@for b in $(BENCH_BINS); do echo "== $$b"; $(TEST_ENV) $$b $(FULL_SPEC) || exit 1; done
+
+# ---- libraries and programs ------------------------------------------------
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The bundled spec becomes a byte array so the tools run with no files.
+$(EMBED_BIN): spec/tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(OPT) $(WARN) -o $@ $<
+
+$(B)/gen/bundled_spec.c: spec/civis-api.json $(EMBED_BIN)
+	@mkdir -p $(dir $@)
+	$(EMBED_BIN) spec/civis-api.json civis__bundled_spec > $@
+
+$(B)/obj/gen/bundled_spec.o: $(B)/gen/bundled_spec.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+
+$(LIBSPEC): $(SPEC_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBCIVIS): $(SPEC_OBJ) $(CLIENT_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBCIVIS_SO): $(SPEC_OBJ) $(CLIENT_OBJ)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libcivis.so.0 -o $@ $^ $(LDLIBS)
+
+$(MOCK_BIN): $(MOCK_OBJ) $(LIBSPEC)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(MOCK_OBJ) $(LIBSPEC) $(LDLIBS)
+
+$(SPEC_BIN): $(B)/obj/spec/tools/civis_spec.o $(LIBSPEC)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Tests: every tests/*.c file declares its suites with CIVIS_SUITE(...);
+# the list is gathered here so adding a suite never edits main.c.
+$(B)/gen/suites.inc: $(TEST_SRC)
+	@mkdir -p $(dir $@)
+	@grep -h '^CIVIS_SUITE(' $(TEST_SRC) | sed 's/^CIVIS_SUITE(\([a-z0-9_]*\).*/CIVIS_SUITE_REF(\1)/' > $@.tmp
+	@cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
+
+$(B)/obj/tests/main.o: $(B)/gen/suites.inc
+$(B)/obj/tests/main.o: CFLAGS += -I$(B)/gen
+
+$(TEST_BIN): $(TEST_OBJ) $(LIBCIVIS) $(MOCK_BIN)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIBCIVIS) $(LDLIBS)
+
+$(B)/examples/%: $(B)/obj/examples/%.o $(LIBCIVIS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(EXAMPLE_TESTING_BIN): $(call obj,$(EXAMPLE_TESTING_SRC)) $(LIBCIVIS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/bench/%: $(B)/obj/bench/%.o $(LIBCIVIS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/civis.pc: ci/civis.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/civis $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(LIBCIVIS) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIBCIVIS_SO) $(DESTDIR)$(PREFIX)/lib/libcivis.so.0
+	ln -sf libcivis.so.0 $(DESTDIR)$(PREFIX)/lib/libcivis.so
+	install -m 644 spec/include/civis/*.h client/include/civis/*.h $(DESTDIR)$(PREFIX)/include/civis/
+	install -m 644 client/include/civis.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(B)/civis.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 $(MOCK_BIN) $(SPEC_BIN) $(DESTDIR)$(PREFIX)/bin/
+
+# ---- hygiene ----------------------------------------------------------------
+
+FORMAT_SRC = $(wildcard spec/include/civis/*.h spec/src/*.[ch] spec/tools/*.c client/include/*.h \
+             client/include/civis/*.h client/src/*.[ch] mockserver/src/*.[ch] tests/*.[ch] \
+             bench/*.[ch] examples/*.c examples/testing/*.[ch])
+
+format:
+	clang-format -i $(FORMAT_SRC)
+
+format-check:
+	@clang-format --dry-run --Werror $(FORMAT_SRC) && echo "format-check: clean"
+
+check-headers:
+	@for h in spec/include/civis/*.h client/include/civis/*.h client/include/civis.h; do \
+	  echo "#include \"$${h#*/include/}\"" | $(CC) $(CFLAGS) -x c -fsyntax-only - || exit 1; done; \
+	  echo "check-headers: every public header compiles on its own"
+
+check-exports: $(LIBCIVIS)
+	@bad=$$(nm -g --defined-only $(LIBCIVIS) | awk 'NF==3 {print $$3}' | grep -v '^civis_' | sort -u); \
+	 if [ -n "$$bad" ]; then echo "exported without civis_: $$bad"; exit 1; fi; echo "check-exports: clean"
+
+clean:
+	rm -rf build build-asan build-valgrind
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

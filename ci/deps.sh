@@ -1,0 +1,23 @@
+#!/bin/sh
+# Finds the Debian packages civis-c builds and tests with; installs the
+# missing ones when run as root, otherwise prints the exact command to run.
+missing=""
+need_pc() { pkg-config --exists "$1" 2>/dev/null || missing="$missing $2"; }
+command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
+need_pc libmicrohttpd libmicrohttpd-dev
+need_pc libcurl libcurl4-openssl-dev
+need_pc libcjson libcjson-dev
+need_pc cunit libcunit1-dev
+need_pc zlib zlib1g-dev
+command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
+command -v cc >/dev/null 2>&1 || missing="$missing gcc"
+command -v make >/dev/null 2>&1 || missing="$missing make"
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+    echo "deps: installing$missing"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
+    exit $?
+fi
+echo "deps: missing Debian packages. Install them with:"
+echo "  sudo apt-get install -y$missing"
+exit 1

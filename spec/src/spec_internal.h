@@ -1,0 +1,51 @@
+/*
+ * spec_internal.h: the layout of a loaded spec, shared by the files of the
+ * spec engine only. Nothing outside spec/src includes this.
+ */
+#ifndef CIVIS_SPEC_INTERNAL_H
+#define CIVIS_SPEC_INTERNAL_H
+
+#include <stdarg.h>
+
+#include "arena.h"
+#include "civis/spec.h"
+
+typedef struct civis_method_entry {
+    const char *resource;        /* borrowed from the arena */
+    const char *name;            /* method or alias name */
+    const civis_operation *op;
+    bool is_alias;
+} civis_method_entry;
+
+struct civis_route_node; /* route.c */
+
+struct civis_spec {
+    char *text;                  /* the document bytes, owned */
+    size_t text_len;
+    cJSON *doc;                  /* parsed document, owned */
+    const cJSON *definitions;    /* doc.definitions, borrowed */
+    civis_operation *ops;        /* every operation, in document order */
+    size_t n_ops;
+    civis_method_entry *methods; /* sorted by (resource, name) */
+    size_t n_methods;
+    const char **resources;      /* sorted unique resource names */
+    size_t n_resources;
+    struct civis_route_node *routes; /* segment trie, built by civis__route_build */
+    civis_arena arena;           /* strings and descriptor arrays */
+};
+
+/* Records the first error into err (NULL allowed) and returns code. */
+civis_status civis__fail(civis_error *err, civis_status code, const char *param,
+                         const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+civis_status civis__vfail(civis_error *err, civis_status code, const char *param,
+                          const char *fmt, va_list ap);
+
+/* Built once at load time; freed by civis_spec_free. */
+civis_status civis__route_build(civis_spec *spec, civis_error *err);
+void civis__route_free(civis_spec *spec);
+
+#endif /* CIVIS_SPEC_INTERNAL_H */

@@ -1,0 +1,34 @@
+/*
+ * test.h: what every test file of the suite shares.
+ *
+ * A test file ends with one or more
+ *     CIVIS_SUITE(name, tests, init, cleanup)
+ * lines at the start of a line; the Makefile gathers them, and tests/main.c
+ * registers each suite, so adding a suite never edits main.c.
+ */
+#ifndef CIVIS_TEST_H
+#define CIVIS_TEST_H
+
+#include <stdio.h>
+
+#include <CUnit/CUnit.h>
+
+#include "civis/error.h"
+
+#define CIVIS_SUITE(name, tests, init, cleanup)                                                   \
+    const CU_SuiteInfo civis_suite_##name = {#name, init, cleanup, NULL, NULL, tests};
+
+/* Asserts a civis call returned CIVIS_OK, printing its message otherwise. */
+#define ASSERT_CIVIS_OK(expr, err)                                                                 \
+    do {                                                                                           \
+        civis_status st_ = (expr);                                                                 \
+        if (st_ != CIVIS_OK)                                                                       \
+            fprintf(stderr, "\n  %s:%d: %s -> %s: %s\n", __FILE__, __LINE__, #expr,              \
+                    civis_strerror(st_), (err).message);                                           \
+        CU_ASSERT_EQUAL_FATAL(st_, CIVIS_OK);                                                      \
+    } while (0)
+
+/* The full public spec used by tests, or NULL with a SKIP line printed. */
+const char *civis_test_full_spec(const char *who);
+
+#endif
