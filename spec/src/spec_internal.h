@@ -32,7 +32,18 @@ struct civis_spec {
     size_t n_resources;
     struct civis_route_node *routes; /* segment trie, built by civis__route_build */
     civis_arena arena;           /* strings and descriptor arrays */
+    bool owns_text;              /* text is ours to free (false: the bundled bytes) */
+    const cJSON **def_slots;     /* open-addressing table of definitions by name
+                                    (arena; NULL slot = empty); see refs.c */
+    size_t def_mask;             /* slot count - 1 (a power of two minus one) */
+    const char **method_names;   /* methods[i].name, parallel, for did-you-mean */
 };
+
+/* Load steps, in order (load.c calls them; each names the failing place). */
+civis_status civis__refs_build(civis_spec *spec, civis_error *err);  /* refs.c */
+civis_status civis__index_build(civis_spec *spec, civis_error *err); /* index.c */
+/* The definition named by a local "#/definitions/NAME" ref, or NULL. */
+const cJSON *civis__refs_target(const civis_spec *spec, const char *ref);
 
 /* Records the first error into err (NULL allowed) and returns code. */
 civis_status civis__fail(civis_error *err, civis_status code, const char *param,

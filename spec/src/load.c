@@ -1,0 +1,278 @@
+/*
+ * load.c: from bytes to a loaded spec. Reads the file, parses it with cJSON,
+ * checks that it is a Swagger 2.0 document, then runs the load steps: $ref
+ * checks (refs.c), the operation index (index.c) and the request router
+ * (route.c). Any step that fails frees everything built so far.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spec_internal.h"
+
+/* Generated at build time from spec/civis-api.json (spec/tools/embed.c). */
+extern const unsigned char civis__bundled_spec[];
+extern const size_t civis__bundled_spec_len;
+
+const char *civis_spec_bundled_text(size_t *len)
+{
+    if (len != NULL)
+        *len = civis__bundled_spec_len;
+    return (const char *)civis__bundled_spec;
+}
+
+/* Where a parse stopped, as "byte 812 (line 14, column 9)". Counting lines
+ * costs a pass over the text, paid only on the error path. */
+static void describe_offset(char *out, size_t outlen, const char *text, size_t offset)
+{
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i < offset; i++) {
+        if (text[i] == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+    }
+    snprintf(out, outlen, "byte %zu (line %zu, column %zu)", offset, line, col);
+}
+
+static civis_status parse_text(civis_spec *spec, const char *origin, civis_error *err)
+{
+    const char *sep = origin[0] ? ": " : "";
+    if (spec->text_len == 0)
+        return civis__fail(err, CIVIS_EPARSE, NULL, "%s%sempty document (0 bytes), expected JSON",
+                           origin, sep);
+    /* The length includes the terminating NUL so that cJSON's "nothing after
+     * the value" check can see it; the error position comes back through
+     * `end`, never through the process-global cJSON_GetErrorPtr. */
+    const char *end = NULL;
+    spec->doc = cJSON_ParseWithLengthOpts(spec->text, spec->text_len + 1, &end, 1);
+    if (spec->doc != NULL)
+        return CIVIS_OK;
+    size_t offset = end != NULL && end >= spec->text ? (size_t)(end - spec->text) : 0;
+    if (offset > spec->text_len)
+        offset = spec->text_len;
+    char where[96];
+    describe_offset(where, sizeof(where), spec->text, offset);
+    size_t rest = offset;
+    while (rest < spec->text_len && (spec->text[rest] == ' ' || spec->text[rest] == '\n' ||
+                                     spec->text[rest] == '\r' || spec->text[rest] == '\t'))
+        rest++;
+    if (rest >= spec->text_len)
+        return civis__fail(err, CIVIS_EPARSE, NULL,
+                           "%s%snot valid JSON: document ends early at %s (truncated?)", origin,
+                           sep, where);
+    return civis__fail(err, CIVIS_EPARSE, NULL, "%s%snot valid JSON at %s", origin, sep, where);
+}
+
+static civis_status check_shape(civis_spec *spec, const char *origin, civis_error *err)
+{
+    const char *sep = origin[0] ? ": " : "";
+    const cJSON *doc = spec->doc;
+    if (!cJSON_IsObject(doc))
+        return civis__fail(err, CIVIS_ESPEC, NULL,
+                           "%s%s$: expected a JSON object (a Swagger 2.0 document)", origin, sep);
+    const cJSON *version = cJSON_GetObjectItemCaseSensitive(doc, "swagger");
+    if (version == NULL) {
+        const cJSON *openapi = cJSON_GetObjectItemCaseSensitive(doc, "openapi");
+        if (cJSON_IsString(openapi))
+            return civis__fail(err, CIVIS_ESPEC, "swagger",
+                               "%s%s$.swagger: missing; this is OpenAPI %s, only Swagger "
+                               "2.0 is supported",
+                               origin, sep, openapi->valuestring);
+        return civis__fail(err, CIVIS_ESPEC, "swagger",
+                           "%s%s$.swagger: missing (not a Swagger 2.0 document)", origin, sep);
+    }
+    if (!cJSON_IsString(version) || strcmp(version->valuestring, "2.0") != 0) {
+        char got[64];
+        if (cJSON_IsString(version))
+            snprintf(got, sizeof(got), "\"%.40s\"", version->valuestring);
+        else
+            snprintf(got, sizeof(got), "a non-string value");
+        return civis__fail(err, CIVIS_ESPEC, "swagger", "%s%s$.swagger: expected \"2.0\", got %s",
+                           origin, sep, got);
+    }
+    const cJSON *paths = cJSON_GetObjectItemCaseSensitive(doc, "paths");
+    if (paths == NULL)
+        return civis__fail(err, CIVIS_ESPEC, "paths",
+                           "%s%s$.paths: missing (a Swagger 2.0 document needs a paths object)",
+                           origin, sep);
+    if (!cJSON_IsObject(paths))
+        return civis__fail(err, CIVIS_ESPEC, "paths", "%s%s$.paths: expected an object", origin,
+                           sep);
+    const cJSON *defs = cJSON_GetObjectItemCaseSensitive(doc, "definitions");
+    if (defs != NULL && !cJSON_IsObject(defs))
+        return civis__fail(err, CIVIS_ESPEC, "definitions", "%s%s$.definitions: expected an object",
+                           origin, sep);
+    spec->definitions = defs;
+    return CIVIS_OK;
+}
+
+/*
+ * Takes the text (owned or static per spec->owns_text) and finishes the
+ * load. `origin` prefixes parse errors ("spec.json: ..."), "" for buffers.
+ * Structural errors name their place with a "$." path of their own, which
+ * also stands on its own for a file, so only parse and shape errors carry
+ * the origin.
+ */
+static civis_status load_text(civis_spec **out, civis_spec *spec, const char *origin,
+                              civis_error *err)
+{
+    civis_status st;
+    if ((st = parse_text(spec, origin, err)) != CIVIS_OK ||
+        (st = check_shape(spec, origin, err)) != CIVIS_OK ||
+        (st = civis__refs_build(spec, err)) != CIVIS_OK ||
+        (st = civis__index_build(spec, err)) != CIVIS_OK ||
+        (st = civis__route_build(spec, err)) != CIVIS_OK) {
+        civis_spec_free(spec);
+        return st;
+    }
+    *out = spec;
+    return CIVIS_OK;
+}
+
+static civis_spec *spec_new(void)
+{
+    civis_spec *spec = calloc(1, sizeof(*spec));
+    return spec;
+}
+
+civis_status civis_spec_load_buffer(civis_spec **out, const char *buf, size_t len, civis_error *err)
+{
+    if (out == NULL)
+        return civis__fail(err, CIVIS_EINVAL, "out", "invalid argument 'out': must not be NULL");
+    *out = NULL;
+    if (buf == NULL && len > 0)
+        return civis__fail(err, CIVIS_EINVAL, "buf", "invalid argument 'buf': NULL with length %zu",
+                           len);
+    civis_spec *spec = spec_new();
+    char *text = len + 1 > len ? malloc(len + 1) : NULL;
+    if (spec == NULL || text == NULL) {
+        free(spec);
+        free(text);
+        return civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory copying a %zu-byte spec", len);
+    }
+    if (len > 0)
+        memcpy(text, buf, len);
+    text[len] = '\0';
+    spec->text = text;
+    spec->text_len = len;
+    spec->owns_text = true;
+    return load_text(out, spec, "", err);
+}
+
+/* Reads a whole file into a NUL-terminated malloc'd buffer. */
+static civis_status read_file(char **text, size_t *len, const char *path, civis_error *err)
+{
+    *text = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return civis__fail(err, CIVIS_EIO, "path", "cannot open spec '%s': %s", path,
+                           strerror(errno));
+    civis_status st = CIVIS_OK;
+    size_t cap = 65536, n = 0; /* pipes and the like: grow as we go */
+    long size = -1;
+    /* A regular file is read in one go: asking for one byte more than its
+     * size makes the read come up short and set EOF. */
+    if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0)
+        cap = (size_t)size + 2;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (buf == NULL) {
+            st = civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory reading spec '%s'", path);
+            goto done;
+        }
+        n += fread(buf + n, 1, cap - 1 - n, f);
+        if (ferror(f)) {
+            st = civis__fail(err, CIVIS_EIO, "path", "cannot read spec '%s': %s", path,
+                             strerror(errno));
+            goto done;
+        }
+        if (feof(f))
+            break;
+        if (n + 1 >= cap) {
+            char *nbuf = cap * 2 > cap ? realloc(buf, cap * 2) : NULL;
+            if (nbuf == NULL)
+                free(buf);
+            buf = nbuf;
+            cap *= 2;
+        }
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    buf = NULL;
+done:
+    free(buf);
+    fclose(f);
+    return st;
+}
+
+civis_status civis_spec_load_file(civis_spec **out, const char *path, civis_error *err)
+{
+    if (out == NULL)
+        return civis__fail(err, CIVIS_EINVAL, "out", "invalid argument 'out': must not be NULL");
+    *out = NULL;
+    if (path == NULL)
+        return civis__fail(err, CIVIS_EINVAL, "path", "invalid argument 'path': must not be NULL");
+    civis_spec *spec = spec_new();
+    if (spec == NULL)
+        return civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory loading spec '%s'", path);
+    civis_status st = read_file(&spec->text, &spec->text_len, path, err);
+    if (st != CIVIS_OK) {
+        free(spec);
+        return st;
+    }
+    spec->owns_text = true;
+    return load_text(out, spec, path, err);
+}
+
+civis_status civis_spec_load_bundled(civis_spec **out, civis_error *err)
+{
+    if (out == NULL)
+        return civis__fail(err, CIVIS_EINVAL, "out", "invalid argument 'out': must not be NULL");
+    *out = NULL;
+    civis_spec *spec = spec_new();
+    if (spec == NULL)
+        return civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory loading the bundled spec");
+    /* The bytes are static and NUL-terminated (embed.c): borrow, not copy. */
+    spec->text = (char *)civis__bundled_spec;
+    spec->text_len = civis__bundled_spec_len;
+    spec->owns_text = false;
+    return load_text(out, spec, "bundled spec", err);
+}
+
+civis_status civis_spec_load_default(civis_spec **out, civis_error *err)
+{
+    const char *path = getenv("CIVIS_API_SPEC");
+    if (path != NULL && path[0] != '\0')
+        return civis_spec_load_file(out, path, err);
+    return civis_spec_load_bundled(out, err);
+}
+
+void civis_spec_free(civis_spec *spec)
+{
+    if (spec == NULL)
+        return;
+    civis__route_free(spec);
+    civis__arena_free(&spec->arena);
+    cJSON_Delete(spec->doc);
+    if (spec->owns_text)
+        free(spec->text);
+    free(spec);
+}
+
+const cJSON *civis_spec_document(const civis_spec *spec)
+{
+    return spec != NULL ? spec->doc : NULL;
+}
+
+const char *civis_spec_text(const civis_spec *spec, size_t *len)
+{
+    if (len != NULL)
+        *len = spec != NULL ? spec->text_len : 0;
+    return spec != NULL ? spec->text : NULL;
+}
