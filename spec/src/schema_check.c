@@ -1,0 +1,522 @@
+/*
+ * schema_check.c: the recursive check of a JSON request body against its
+ * dereferenced schema, and the small type helpers call-argument validation
+ * shares with it.
+ *
+ * The walk never fails early: a server answers 400 with every bad field at
+ * once. It is bounded three ways whatever the input: nesting depth
+ * (CIVIS_CHECK_MAX_DEPTH), problems stored (CIVIS_PROBLEMS_MAX), and field
+ * text (fixed buffers, truncated at a UTF-8 boundary).
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema_check.h"
+
+/* ---- types --------------------------------------------------------------- */
+
+static bool is_integral(double d)
+{
+    return isfinite(d) && floor(d) == d;
+}
+
+const char *civis__json_kind(const cJSON *v)
+{
+    if (cJSON_IsString(v))
+        return "string";
+    if (cJSON_IsNumber(v))
+        return is_integral(v->valuedouble) ? "integer" : "number";
+    if (cJSON_IsBool(v))
+        return "boolean";
+    if (cJSON_IsNull(v))
+        return "null";
+    if (cJSON_IsArray(v))
+        return "array";
+    if (cJSON_IsObject(v))
+        return "object";
+    return "invalid";
+}
+
+const char *civis__type_name(civis_type t)
+{
+    switch (t) {
+    case CIVIS_TYPE_ANY: return "any";
+    case CIVIS_TYPE_STRING: return "string";
+    case CIVIS_TYPE_INTEGER: return "integer";
+    case CIVIS_TYPE_NUMBER: return "number";
+    case CIVIS_TYPE_BOOLEAN: return "boolean";
+    case CIVIS_TYPE_ARRAY: return "array";
+    case CIVIS_TYPE_OBJECT: return "object";
+    }
+    return "any";
+}
+
+bool civis__json_has_type(const cJSON *v, civis_type t)
+{
+    switch (t) {
+    case CIVIS_TYPE_ANY: return v != NULL;
+    case CIVIS_TYPE_STRING: return cJSON_IsString(v) && v->valuestring != NULL;
+    case CIVIS_TYPE_INTEGER: return cJSON_IsNumber(v) && is_integral(v->valuedouble);
+    case CIVIS_TYPE_NUMBER: return cJSON_IsNumber(v) && isfinite(v->valuedouble);
+    case CIVIS_TYPE_BOOLEAN: return cJSON_IsBool(v);
+    case CIVIS_TYPE_ARRAY: return cJSON_IsArray(v);
+    case CIVIS_TYPE_OBJECT: return cJSON_IsObject(v);
+    }
+    return false;
+}
+
+civis_type civis__schema_kind(const civis_spec *spec, const cJSON *schema,
+                              const cJSON **resolved)
+{
+    const cJSON *s = civis_spec_deref(spec, schema);
+    if (resolved != NULL)
+        *resolved = s;
+    if (!cJSON_IsObject(s))
+        return CIVIS_TYPE_ANY;
+    civis_type t = civis_schema_type(s);
+    if (t != CIVIS_TYPE_ANY)
+        return t;
+    /* Swagger lets "type" go unsaid when the shape is plain. */
+    if (cJSON_GetObjectItemCaseSensitive(s, "properties") != NULL)
+        return CIVIS_TYPE_OBJECT;
+    if (cJSON_GetObjectItemCaseSensitive(s, "items") != NULL)
+        return CIVIS_TYPE_ARRAY;
+    return CIVIS_TYPE_ANY;
+}
+
+/* ---- UTF-8 --------------------------------------------------------------- */
+
+/* Length of the well-formed UTF-8 sequence at s (1 to 4), or 0 (RFC 3629
+ * table 3-7: no overlongs, no surrogates, nothing past U+10FFFF). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return len;
+}
+
+bool civis__utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = utf8_seq(u + i, n - i);
+        if (k == 0)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+/* Copies src into dst[0..dstlen) whole characters at a time, invalid bytes
+ * as '?'; returns the bytes written (dst always NUL-terminated). */
+static size_t copy_clean(char *dst, size_t dstlen, const char *src)
+{
+    size_t o = 0;
+    if (dstlen == 0)
+        return 0;
+    const unsigned char *u = (const unsigned char *)src;
+    size_t n = strlen(src);
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(u + i, n - i);
+        const char *piece = src + i;
+        size_t plen = k;
+        if (k == 0) {
+            piece = "?";
+            plen = 1;
+            k = 1;
+        }
+        if (o + plen + 1 > dstlen)
+            break;
+        memcpy(dst + o, piece, plen);
+        o += plen;
+        i += k;
+    }
+    dst[o] = '\0';
+    return o;
+}
+
+/* ---- problems and fields --------------------------------------------------- */
+
+void civis__check_report(civis_check *c, bool unknown, const char *suggestion, const char *fmt,
+                         ...)
+{
+    if (!unknown)
+        c->fatal = true;
+    civis_problems *pr = c->problems;
+    if (c->oom || pr->count >= CIVIS_PROBLEMS_MAX)
+        return;
+    if (pr->count == pr->cap) {
+        size_t cap = pr->cap ? pr->cap * 2 : 8;
+        if (cap > CIVIS_PROBLEMS_MAX)
+            cap = CIVIS_PROBLEMS_MAX;
+        civis_problem *items = realloc(pr->items, cap * sizeof(*items));
+        if (items == NULL) {
+            c->oom = true;
+            return;
+        }
+        pr->items = items;
+        pr->cap = cap;
+    }
+    civis_problem *p = &pr->items[pr->count];
+    char text[sizeof(p->problem)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    copy_clean(p->location, sizeof(p->location), c->location ? c->location : "");
+    copy_clean(p->field, sizeof(p->field), c->field);
+    copy_clean(p->problem, sizeof(p->problem), text);
+    copy_clean(p->suggestion, sizeof(p->suggestion), suggestion ? suggestion : "");
+    pr->count++;
+    if (unknown)
+        pr->unknown++;
+}
+
+void civis__check_set_field(civis_check *c, const char *name)
+{
+    c->field_len = copy_clean(c->field, sizeof(c->field), name ? name : "");
+}
+
+/* Appends ".key" (or "key" at the top) and returns the length to restore. */
+static size_t push_key(civis_check *c, const char *key)
+{
+    size_t old = c->field_len;
+    size_t at = old;
+    if (at > 0 && at + 1 < sizeof(c->field))
+        c->field[at++] = '.';
+    at += copy_clean(c->field + at, sizeof(c->field) - at, key ? key : "");
+    c->field_len = at;
+    return old;
+}
+
+static size_t push_index(civis_check *c, size_t i)
+{
+    size_t old = c->field_len;
+    int k = snprintf(c->field + old, sizeof(c->field) - old, "[%zu]", i);
+    if (k > 0 && (size_t)k < sizeof(c->field) - old)
+        c->field_len = old + (size_t)k;
+    else
+        c->field[old] = '\0';
+    return old;
+}
+
+static void pop(civis_check *c, size_t old)
+{
+    c->field_len = old;
+    c->field[old] = '\0';
+}
+
+/* ---- the walk ----------------------------------------------------------------- */
+
+static void check_value(civis_check *c, const cJSON *v, const cJSON *schema, int depth,
+                        bool null_ok);
+
+static bool too_deep(civis_check *c, int depth)
+{
+    if (depth <= CIVIS_CHECK_MAX_DEPTH)
+        return false;
+    civis__check_report(c, false, NULL, "nested deeper than %d levels", CIVIS_CHECK_MAX_DEPTH);
+    return true;
+}
+
+static bool key_ok(civis_check *c, const char *key)
+{
+    if (key == NULL || civis__utf8_valid(key, strlen(key)))
+        return true;
+    civis__check_report(c, false, NULL, "property name is not valid UTF-8");
+    return false;
+}
+
+void civis__check_utf8_tree(civis_check *c, const cJSON *v, int depth)
+{
+    if (v == NULL || c->oom)
+        return;
+    if (cJSON_IsString(v)) {
+        if (v->valuestring != NULL && !civis__utf8_valid(v->valuestring, strlen(v->valuestring)))
+            civis__check_report(c, false, NULL, "string is not valid UTF-8");
+        return;
+    }
+    if (!cJSON_IsArray(v) && !cJSON_IsObject(v))
+        return;
+    if (v->child != NULL && too_deep(c, depth + 1))
+        return;
+    size_t i = 0;
+    for (const cJSON *k = v->child; k != NULL; k = k->next, i++) {
+        size_t old = cJSON_IsObject(v) ? push_key(c, k->string) : push_index(c, i);
+        if (cJSON_IsObject(v))
+            key_ok(c, k->string);
+        civis__check_utf8_tree(c, k, depth + 1);
+        pop(c, old);
+    }
+}
+
+static bool has_upper(const char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            return true;
+    return false;
+}
+
+/* snake(s) into buf; false when it does not fit (such names never match). */
+static bool snake(char *buf, size_t len, const char *s)
+{
+    return civis_camel_to_snake(buf, len, s) < len;
+}
+
+/* The index of the property a key names, by exact name first, then by equal
+ * snake_case forms ("remote_host_id", "remoteHostId", "provideApiKey" all
+ * name provideAPIKey); -1 when none does. */
+static int find_prop(const cJSON *props, const char *key, const cJSON **prop)
+{
+    int i = 0;
+    for (const cJSON *p = props->child; p != NULL; p = p->next, i++)
+        if (p->string != NULL && strcmp(p->string, key) == 0) {
+            *prop = p;
+            return i;
+        }
+    char want[128], have[128];
+    if (!snake(want, sizeof(want), key))
+        return -1;
+    i = 0;
+    for (const cJSON *p = props->child; p != NULL; p = p->next, i++)
+        if (p->string != NULL && snake(have, sizeof(have), p->string) &&
+            strcmp(have, want) == 0) {
+            *prop = p;
+            return i;
+        }
+    return -1;
+}
+
+/* The nearest property name in the style the caller used (camelCase when the
+ * key has a capital, snake_case otherwise), copied into out ("" if none). */
+static void suggest_prop(civis_check *c, char *out, size_t outlen, const cJSON *props,
+                         const char *key, int n)
+{
+    out[0] = '\0';
+    if (n <= 0)
+        return;
+    bool camel = has_upper(key);
+    const char **cands = malloc((size_t)n * sizeof(*cands));
+    char *store = camel ? NULL : malloc((size_t)n * 128);
+    if (cands == NULL || (!camel && store == NULL)) {
+        c->oom = true;
+        free(cands);
+        free(store);
+        return;
+    }
+    size_t m = 0;
+    for (const cJSON *p = props->child; p != NULL && m < (size_t)n; p = p->next) {
+        if (p->string == NULL)
+            continue;
+        if (camel) {
+            cands[m++] = p->string;
+        } else if (snake(store + m * 128, 128, p->string)) {
+            cands[m] = store + m * 128;
+            m++;
+        }
+    }
+    const char *best = civis_suggest(key, cands, m);
+    if (best != NULL)
+        copy_clean(out, outlen, best);
+    free(cands);
+    free(store);
+}
+
+static bool in_required(const cJSON *required, const char *wire)
+{
+    const cJSON *r;
+    cJSON_ArrayForEach(r, required)
+    {
+        if (cJSON_IsString(r) && r->valuestring != NULL && strcmp(r->valuestring, wire) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Whether some key of obj names the property `wire`. */
+static bool obj_names(const cJSON *obj, const char *wire)
+{
+    char want[128], have[128];
+    bool can_snake = snake(want, sizeof(want), wire);
+    for (const cJSON *k = obj->child; k != NULL; k = k->next) {
+        if (k->string == NULL)
+            continue;
+        if (strcmp(k->string, wire) == 0)
+            return true;
+        if (can_snake && snake(have, sizeof(have), k->string) && strcmp(have, want) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void check_missing(civis_check *c, const cJSON *obj, const cJSON *s)
+{
+    const cJSON *required = cJSON_GetObjectItemCaseSensitive(s, "required");
+    /* Name missing fields the way the caller writes the others: snake_case
+     * unless a key shows a capital (the official client sends snake_case). */
+    bool camel = false;
+    for (const cJSON *k = obj->child; k != NULL && !camel; k = k->next)
+        camel = k->string != NULL && has_upper(k->string);
+    const cJSON *r;
+    cJSON_ArrayForEach(r, required)
+    {
+        if (!cJSON_IsString(r) || r->valuestring == NULL || obj_names(obj, r->valuestring))
+            continue;
+        char name[128];
+        if (camel || !snake(name, sizeof(name), r->valuestring))
+            snprintf(name, sizeof(name), "%s", r->valuestring);
+        size_t old = push_key(c, name);
+        civis__check_report(c, false, NULL, "missing required property");
+        pop(c, old);
+    }
+}
+
+static void check_object(civis_check *c, const cJSON *obj, const cJSON *s, int depth, bool top)
+{
+    const cJSON *props = cJSON_GetObjectItemCaseSensitive(s, "properties");
+    if (!cJSON_IsObject(props)) {
+        /* A map: its keys are data (environment variable names, column
+         * indexes), so they keep their case and only the values are typed. */
+        const cJSON *addl = cJSON_GetObjectItemCaseSensitive(s, "additionalProperties");
+        if (!cJSON_IsObject(addl)) {
+            civis__check_utf8_tree(c, obj, depth);
+            return;
+        }
+        if (obj->child != NULL && too_deep(c, depth + 1))
+            return;
+        for (const cJSON *k = obj->child; k != NULL && !c->oom; k = k->next) {
+            size_t old = push_key(c, k->string);
+            key_ok(c, k->string);
+            check_value(c, k, addl, depth + 1, true);
+            pop(c, old);
+        }
+        return;
+    }
+    if (obj->child != NULL && too_deep(c, depth + 1))
+        return;
+    const cJSON *required = top ? cJSON_GetObjectItemCaseSensitive(s, "required") : NULL;
+    int n = cJSON_GetArraySize(props);
+    /* The first key seen for each property, to catch one given twice. */
+    const cJSON *local[64];
+    const cJSON **seen = local;
+    if (n > 64 && (seen = malloc((size_t)n * sizeof(*seen))) == NULL) {
+        c->oom = true;
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        seen[i] = NULL;
+    for (const cJSON *k = obj->child; k != NULL && !c->oom; k = k->next) {
+        const char *key = k->string ? k->string : "";
+        size_t old = push_key(c, key);
+        const cJSON *prop = NULL;
+        int idx = key_ok(c, key) ? find_prop(props, key, &prop) : -1;
+        if (idx < 0) {
+            char sugg[64];
+            suggest_prop(c, sugg, sizeof(sugg), props, key, n);
+            civis__check_report(c, true, sugg, "unknown property");
+            civis__check_utf8_tree(c, k, depth + 1);
+        } else if (seen[idx] != NULL) {
+            civis__check_report(c, false, NULL, "given twice (as '%.60s' and '%.60s')",
+                                seen[idx]->string, key);
+        } else {
+            seen[idx] = k;
+            bool null_ok = !(required != NULL && in_required(required, prop->string));
+            check_value(c, k, prop, depth + 1, null_ok);
+        }
+        pop(c, old);
+    }
+    if (seen != local)
+        free((void *)seen);
+    if (top)
+        check_missing(c, obj, s);
+}
+
+static void check_value(civis_check *c, const cJSON *v, const cJSON *schema, int depth,
+                        bool null_ok)
+{
+    if (c->oom)
+        return;
+    const cJSON *s = NULL;
+    civis_type t = civis__schema_kind(c->spec, schema, &s);
+    if (cJSON_IsNull(v)) {
+        if (!null_ok && t != CIVIS_TYPE_ANY)
+            civis__check_report(c, false, NULL, "must be %s, got null", civis__type_name(t));
+        return;
+    }
+    if (!civis__json_has_type(v, t)) {
+        civis__check_report(c, false, NULL, "must be %s, got %s", civis__type_name(t),
+                            civis__json_kind(v));
+        return;
+    }
+    switch (t) {
+    case CIVIS_TYPE_STRING:
+        if (!civis__utf8_valid(v->valuestring, strlen(v->valuestring)))
+            civis__check_report(c, false, NULL, "string is not valid UTF-8");
+        break;
+    case CIVIS_TYPE_ARRAY: {
+        const cJSON *items = cJSON_GetObjectItemCaseSensitive(s, "items");
+        if (v->child != NULL && too_deep(c, depth + 1))
+            break;
+        size_t i = 0;
+        for (const cJSON *it = v->child; it != NULL && !c->oom; it = it->next, i++) {
+            size_t old = push_index(c, i);
+            check_value(c, it, items, depth + 1, false);
+            pop(c, old);
+        }
+        break;
+    }
+    case CIVIS_TYPE_OBJECT: check_object(c, v, s, depth, false); break;
+    case CIVIS_TYPE_ANY: civis__check_utf8_tree(c, v, depth); break;
+    default: break;
+    }
+}
+
+void civis__check_body(civis_check *c, const cJSON *body, const cJSON *schema)
+{
+    const cJSON *s = NULL;
+    civis_type t = civis__schema_kind(c->spec, schema, &s);
+    civis__check_set_field(c, "");
+    if (t == CIVIS_TYPE_OBJECT) {
+        if (!cJSON_IsObject(body)) {
+            civis__check_report(c, false, NULL, "body must be a JSON object, got %s",
+                                civis__json_kind(body));
+            return;
+        }
+        check_object(c, body, s, 0, true);
+        return;
+    }
+    check_value(c, body, schema, 0, false);
+}

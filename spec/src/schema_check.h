@@ -1,0 +1,80 @@
+/*
+ * schema_check.h: the JSON-against-schema checks that call-argument
+ * validation (args.c) and request validation (request.c) share: type names
+ * and tests, UTF-8 validation, the problem list, and the recursive walk of a
+ * request body over its dereferenced schema.
+ */
+#ifndef CIVIS_SCHEMA_CHECK_H
+#define CIVIS_SCHEMA_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "civis/spec.h"
+
+/* A problem list stops growing here; the walk goes on only to learn whether
+ * an unforgivable problem exists (see civis_check.fatal). */
+#define CIVIS_PROBLEMS_MAX 100
+/* Deeper bodies are reported, not walked: bounds the stack whatever the
+ * input. cJSON itself refuses more than CJSON_NESTING_LIMIT (1000). */
+#define CIVIS_CHECK_MAX_DEPTH 64
+
+/* "string", "integer" (an integral number), "number", "boolean", "null",
+ * "array", "object": how a value is described in "got X". */
+const char *civis__json_kind(const cJSON *v);
+/* "string", "integer", ... and "any" for CIVIS_TYPE_ANY. */
+const char *civis__type_name(civis_type t);
+/* Whether a (non-null) value has a declared type: integer means a finite
+ * number with an integral value; ANY accepts everything. */
+bool civis__json_has_type(const cJSON *v, civis_type t);
+/* Whether s[0..n) is well-formed UTF-8 (no overlongs, surrogates, or code
+ * points past U+10FFFF). */
+bool civis__utf8_valid(const char *s, size_t n);
+/* The declared type of a schema after following $refs; a schema with no
+ * "type" but with "properties" (or "items") counts as an object (array). */
+civis_type civis__schema_kind(const civis_spec *spec, const cJSON *schema,
+                              const cJSON **resolved);
+
+/* The walk's state: where it is and what it found. */
+typedef struct civis_check {
+    const civis_spec *spec;
+    civis_problems *problems;
+    const char *location; /* "path", "query" or "body" for the problems recorded */
+    char field[512];      /* the current field as the caller wrote it ("a.b[2]") */
+    size_t field_len;
+    bool fatal;           /* found a problem that lenient mode does not forgive */
+    bool oom;             /* an allocation failed; the list is incomplete */
+} civis_check;
+
+/*
+ * Records a problem at the current field (c->field). unknown marks an
+ * unknown-name problem (counted in problems->unknown, forgiven by lenient
+ * mode); anything else sets c->fatal. Text is copied, truncated at a UTF-8
+ * boundary, and invalid UTF-8 bytes become '?', so a problem is always safe
+ * to print into a JSON reply. Past CIVIS_PROBLEMS_MAX nothing is stored.
+ */
+void civis__check_report(civis_check *c, bool unknown, const char *suggestion, const char *fmt,
+                         ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* Sets c->field to name (sanitised), replacing whatever was there. */
+void civis__check_set_field(civis_check *c, const char *name);
+
+/*
+ * Checks a request body against the operation's body schema: top-level
+ * required properties, then every property recursively (unknown names with a
+ * suggestion in the caller's style, wrong types, arrays item by item,
+ * additionalProperties maps, invalid UTF-8 anywhere, nesting depth).
+ * Keys match a property by its exact name or when both convert to the same
+ * snake_case, at every level.
+ */
+void civis__check_body(civis_check *c, const cJSON *body, const cJSON *schema);
+
+/* Reports invalid UTF-8 in every string and key below v (free-form values,
+ * and bodies sent to operations that take none). */
+void civis__check_utf8_tree(civis_check *c, const cJSON *v, int depth);
+
+#endif /* CIVIS_SCHEMA_CHECK_H */
