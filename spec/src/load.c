@@ -38,29 +38,45 @@ static void describe_offset(char *out, size_t outlen, const char *text, size_t o
     snprintf(out, outlen, "byte %zu (line %zu, column %zu)", offset, line, col);
 }
 
-static civis_status parse_text(civis_spec *spec, const char *origin, civis_error *err)
+static bool is_json_space(char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/*
+ * Parses len bytes (no NUL needed) into spec->doc. The error position comes
+ * back through `end`, never through the process-global cJSON_GetErrorPtr.
+ * Trailing bytes after the value are checked here rather than by cJSON's
+ * require_null_terminated, which needs a terminator inside the buffer.
+ */
+static civis_status parse_text(civis_spec *spec, const char *text, size_t len, const char *origin,
+                               civis_error *err)
 {
     const char *sep = origin[0] ? ": " : "";
-    if (spec->text_len == 0)
+    if (len == 0)
         return civis__fail(err, CIVIS_EPARSE, NULL, "%s%sempty document (0 bytes), expected JSON",
                            origin, sep);
-    /* The length includes the terminating NUL so that cJSON's "nothing after
-     * the value" check can see it; the error position comes back through
-     * `end`, never through the process-global cJSON_GetErrorPtr. */
     const char *end = NULL;
-    spec->doc = cJSON_ParseWithLengthOpts(spec->text, spec->text_len + 1, &end, 1);
-    if (spec->doc != NULL)
-        return CIVIS_OK;
-    size_t offset = end != NULL && end >= spec->text ? (size_t)(end - spec->text) : 0;
-    if (offset > spec->text_len)
-        offset = spec->text_len;
-    char where[96];
-    describe_offset(where, sizeof(where), spec->text, offset);
+    spec->doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    size_t offset = end != NULL && end >= text ? (size_t)(end - text) : 0;
+    if (offset > len)
+        offset = len;
     size_t rest = offset;
-    while (rest < spec->text_len && (spec->text[rest] == ' ' || spec->text[rest] == '\n' ||
-                                     spec->text[rest] == '\r' || spec->text[rest] == '\t'))
+    while (rest < len && is_json_space(text[rest]))
         rest++;
-    if (rest >= spec->text_len)
+    char where[96];
+    if (spec->doc != NULL) {
+        if (rest == len)
+            return CIVIS_OK;
+        cJSON_Delete(spec->doc);
+        spec->doc = NULL;
+        describe_offset(where, sizeof(where), text, rest);
+        return civis__fail(err, CIVIS_EPARSE, NULL,
+                           "%s%snot valid JSON: unexpected data after the document at %s", origin,
+                           sep, where);
+    }
+    describe_offset(where, sizeof(where), text, offset);
+    if (rest >= len)
         return civis__fail(err, CIVIS_EPARSE, NULL,
                            "%s%snot valid JSON: document ends early at %s (truncated?)", origin,
                            sep, where);
@@ -111,18 +127,16 @@ static civis_status check_shape(civis_spec *spec, const char *origin, civis_erro
 }
 
 /*
- * Takes the text (owned or static per spec->owns_text) and finishes the
- * load. `origin` prefixes parse errors ("spec.json: ..."), "" for buffers.
- * Structural errors name their place with a "$." path of their own, which
- * also stands on its own for a file, so only parse and shape errors carry
- * the origin.
+ * Finishes a load whose document is parsed: shape checks, then the load
+ * steps. `origin` prefixes document-level errors ("spec.json: ..."), "" for
+ * buffers; structural errors carry their own "$." place. On failure the
+ * spec is freed.
  */
-static civis_status load_text(civis_spec **out, civis_spec *spec, const char *origin,
-                              civis_error *err)
+static civis_status finish_load(civis_spec **out, civis_spec *spec, const char *origin,
+                                civis_error *err)
 {
     civis_status st;
-    if ((st = parse_text(spec, origin, err)) != CIVIS_OK ||
-        (st = check_shape(spec, origin, err)) != CIVIS_OK ||
+    if ((st = check_shape(spec, origin, err)) != CIVIS_OK ||
         (st = civis__refs_build(spec, err)) != CIVIS_OK ||
         (st = civis__index_build(spec, err)) != CIVIS_OK ||
         (st = civis__route_build(spec, err)) != CIVIS_OK) {
@@ -131,6 +145,18 @@ static civis_status load_text(civis_spec **out, civis_spec *spec, const char *or
     }
     *out = spec;
     return CIVIS_OK;
+}
+
+/* Parses spec->text, then finishes the load. */
+static civis_status load_text(civis_spec **out, civis_spec *spec, const char *origin,
+                              civis_error *err)
+{
+    civis_status st = parse_text(spec, spec->text, spec->text_len, origin, err);
+    if (st != CIVIS_OK) {
+        civis_spec_free(spec);
+        return st;
+    }
+    return finish_load(out, spec, origin, err);
 }
 
 static civis_spec *spec_new(void)
@@ -148,19 +174,28 @@ civis_status civis_spec_load_buffer(civis_spec **out, const char *buf, size_t le
         return civis__fail(err, CIVIS_EINVAL, "buf", "invalid argument 'buf': NULL with length %zu",
                            len);
     civis_spec *spec = spec_new();
+    if (spec == NULL)
+        return civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory loading a spec");
+    /* Parse the caller's bytes first and copy them afterwards: the parse
+     * then reuses the small blocks a previous spec just freed, instead of
+     * the big copy forcing the allocator to consolidate them all first
+     * (which doubled the cost of reloading a spec). */
+    civis_status st = parse_text(spec, buf, len, "", err);
+    if (st != CIVIS_OK) {
+        civis_spec_free(spec);
+        return st;
+    }
     char *text = len + 1 > len ? malloc(len + 1) : NULL;
-    if (spec == NULL || text == NULL) {
-        free(spec);
-        free(text);
+    if (text == NULL) {
+        civis_spec_free(spec);
         return civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory copying a %zu-byte spec", len);
     }
-    if (len > 0)
-        memcpy(text, buf, len);
+    memcpy(text, buf, len);
     text[len] = '\0';
     spec->text = text;
     spec->text_len = len;
     spec->owns_text = true;
-    return load_text(out, spec, "", err);
+    return finish_load(out, spec, "", err);
 }
 
 /* Reads a whole file into a NUL-terminated malloc'd buffer. */
@@ -257,11 +292,14 @@ void civis_spec_free(civis_spec *spec)
 {
     if (spec == NULL)
         return;
+    /* Big blocks first, the document's many small nodes last: freeing a
+     * big block while lots of small ones sit freed makes glibc consolidate
+     * them all on the spot, which made free cost as much as a parse. */
+    if (spec->owns_text)
+        free(spec->text);
     civis__route_free(spec);
     civis__arena_free(&spec->arena);
     cJSON_Delete(spec->doc);
-    if (spec->owns_text)
-        free(spec->text);
     free(spec);
 }
 
