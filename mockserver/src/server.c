@@ -1,0 +1,445 @@
+/*
+ * server.c: the libmicrohttpd side of civis-mock. Assembles each request
+ * (method, raw path and query, headers, body up to --max-body), hands it to
+ * the admin API or the pipeline, journals it, and sends the reply.
+ *
+ * Per-request state lives in *req_cls: created by the URI callback (which
+ * sees the raw, still percent-encoded target), freed in the
+ * NOTIFY_COMPLETED callback whatever way the request ended.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "mock.h"
+
+/* Big enough for any real request's headers, small enough that a 1 MB
+ * header is refused by MHD (431) instead of growing without bound. */
+#define CONNECTION_MEMORY (256 * 1024)
+#define CONNECTION_TIMEOUT_S 60
+#define STOP_GRACE_MS 5000
+
+typedef struct conn_state {
+    civis_mock_request req;
+    bool started;     /* the access handler has seen this request */
+    bool too_large;   /* the body passed --max-body */
+    bool answered;    /* a reply was queued before the body ended (early 413) */
+    size_t body_seen; /* bytes that arrived, kept or not */
+    size_t body_cap;
+    struct timespec t0;
+} conn_state;
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Form-style decoding of one query component: %XX and '+' as a space, as
+ * Rails (and so the real API) reads what the official client sends. */
+static char *query_decode(const char *s, size_t n)
+{
+    char *out = malloc(n + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int hi, lo;
+        if (s[i] == '+') {
+            out[o++] = ' ';
+        } else if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
+                   (lo = hexval(s[i + 2])) >= 0) {
+            out[o++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* Splits the raw query into decoded pairs. */
+static bool parse_query(civis_mock_request *req)
+{
+    const char *q = req->query;
+    if (*q == '\0')
+        return true;
+    size_t n = 1;
+    for (const char *p = q; *p; p++)
+        n += *p == '&';
+    req->query_kv = calloc(n, sizeof(civis_kv));
+    if (req->query_kv == NULL)
+        return false;
+    const char *p = q;
+    while (*p != '\0') {
+        size_t len = strcspn(p, "&");
+        if (len > 0) {
+            const char *eq = memchr(p, '=', len);
+            size_t klen = eq ? (size_t)(eq - p) : len;
+            char *k = query_decode(p, klen);
+            char *v = eq ? query_decode(eq + 1, len - klen - 1) : strdup("");
+            if (k == NULL || v == NULL) {
+                free(k);
+                free(v);
+                return false;
+            }
+            req->query_kv[req->n_query].key = k;
+            req->query_kv[req->n_query].value = v;
+            req->n_query++;
+        }
+        p += len;
+        if (*p == '&')
+            p++;
+    }
+    return true;
+}
+
+static void state_free(conn_state *s)
+{
+    if (s == NULL)
+        return;
+    free(s->req.method);
+    free(s->req.path);
+    free(s->req.query);
+    for (size_t i = 0; i < s->req.n_query; i++) {
+        free((char *)s->req.query_kv[i].key);
+        free((char *)s->req.query_kv[i].value);
+    }
+    free(s->req.query_kv);
+    free(s->req.body);
+    free(s);
+}
+
+static conn_state *state_new(const char *uri)
+{
+    conn_state *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return NULL;
+    clock_gettime(CLOCK_MONOTONIC, &s->t0);
+    size_t plen = strcspn(uri, "?");
+    s->req.path = strndup(uri, plen);
+    s->req.query = strdup(uri[plen] == '?' ? uri + plen + 1 : "");
+    if (s->req.path == NULL || s->req.query == NULL) {
+        state_free(s);
+        return NULL;
+    }
+    /* A fragment is never sent by clients; drop one if it is. */
+    char *hash = strchr(s->req.query, '#');
+    if (hash != NULL)
+        *hash = '\0';
+    return s;
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: its return value becomes *req_cls. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
+{
+    (void)cls; /* required by the MHD callback signature */
+    (void)con;
+    return state_new(uri);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    civis_mock_server *srv = cls;
+    (void)con; /* required by the MHD callback signature */
+    (void)toe;
+    conn_state *s = *req_cls;
+    if (s == NULL)
+        return;
+    if (s->started) {
+        pthread_mutex_lock(&srv->inflight_lock);
+        srv->inflight--;
+        pthread_mutex_unlock(&srv->inflight_lock);
+    }
+    state_free(s);
+    *req_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    civis_mock_server *srv = cls;
+    if (srv->log == NULL)
+        return;
+    pthread_mutex_lock(&srv->log_lock);
+    fputs("civis-mock: libmicrohttpd: ", srv->log);
+    vfprintf(srv->log, fmt, ap);
+    fflush(srv->log);
+    pthread_mutex_unlock(&srv->log_lock);
+}
+
+void civis__mock_log(civis_mock_server *srv, const char *fmt, ...)
+{
+    if (srv->log == NULL)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    pthread_mutex_lock(&srv->log_lock);
+    vfprintf(srv->log, fmt, ap);
+    fflush(srv->log);
+    pthread_mutex_unlock(&srv->log_lock);
+    va_end(ap);
+}
+
+static bool has_header(const civis_mock_reply *reply, const char *name)
+{
+    for (size_t i = 0; i < reply->n_headers; i++)
+        if (strcasecmp(reply->headers[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *con, const civis_mock_reply *reply)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(reply->body_len, reply->body, MHD_RESPMEM_MUST_COPY);
+    if (resp == NULL)
+        return MHD_NO;
+    for (size_t i = 0; i < reply->n_headers; i++)
+        /* A stub may declare a header MHD refuses (bad characters, a
+         * reserved name): it is left out rather than failing the reply. */
+        (void)MHD_add_response_header(resp, reply->headers[i].name, reply->headers[i].value);
+    if (reply->body != NULL && !has_header(reply, "Content-Type"))
+        MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+    enum MHD_Result r = MHD_queue_response(con, (unsigned)reply->status, resp);
+    MHD_destroy_response(resp);
+    return r;
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static double elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void too_large(civis_mock_server *srv, const conn_state *s, civis_mock_reply *reply,
+                      civis_mock_outcome *oc)
+{
+    char desc[192];
+    snprintf(desc, sizeof(desc),
+             "The request body is larger than civis-mock accepts (--max-body %zu bytes).",
+             srv->config.max_body);
+    oc->source = "too_large";
+    oc->reason = strdup(desc);
+    (void)s;
+    civis__mock_error(reply, 413, "payload_too_large", desc);
+}
+
+/* Builds the reply for a complete request, journals it and sends it. */
+static enum MHD_Result finish(civis_mock_server *srv, struct MHD_Connection *con, conn_state *s)
+{
+    civis_mock_request *req = &s->req;
+    civis_mock_reply reply;
+    civis_mock_outcome oc;
+    memset(&reply, 0, sizeof(reply));
+    memset(&oc, 0, sizeof(oc));
+    req->authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");
+    req->mock_key = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-Civis-Mock-Key");
+
+    if (!parse_query(req)) {
+        oc.source = "internal";
+        civis__mock_error(&reply, 500, "internal", "civis-mock ran out of memory");
+    } else if (s->too_large) {
+        too_large(srv, s, &reply, &oc);
+    } else if (strcmp(req->path, "/__mock") == 0 || strncmp(req->path, "/__mock/", 8) == 0) {
+        civis__mock_admin(srv, req, &reply, &oc);
+    } else {
+        civis__mock_pipeline(srv, req, &reply, &oc);
+    }
+
+    if (!oc.skip_journal)
+        civis__mock_journal_add(srv->journal, req, &oc, reply.drop ? 0 : reply.status);
+    if (reply.delay_ms > 0)
+        sleep_ms(reply.delay_ms);
+    civis__mock_log(srv, "%s %s%s%s %d %s %.2fms\n", req->method, req->path,
+                    req->query[0] ? "?" : "", req->query, reply.drop ? 0 : reply.status,
+                    oc.source ? oc.source : "-", elapsed_ms(&s->t0));
+    /* A dropped connection: MHD_NO makes MHD close it without a reply. */
+    enum MHD_Result r = reply.drop ? MHD_NO : send_reply(con, &reply);
+    civis__mock_reply_clear(&reply);
+    civis__mock_outcome_clear(&oc);
+    return r;
+}
+
+/* Content-Length over the limit with "Expect: 100-continue": the client
+ * waits for our go-ahead, so the 413 can go out before any body is sent. */
+static bool early_too_large(civis_mock_server *srv, struct MHD_Connection *con)
+{
+    const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Length");
+    const char *ex = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Expect");
+    if (cl == NULL || ex == NULL || strcasecmp(ex, "100-continue") != 0)
+        return false;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long n = strtoull(cl, &end, 10);
+    return end != cl && errno == 0 && n > srv->config.max_body;
+}
+
+static bool body_append(civis_mock_server *srv, conn_state *s, const char *data, size_t n)
+{
+    s->body_seen += n;
+    if (s->too_large)
+        return true;
+    if (s->req.body_len + n > srv->config.max_body) {
+        /* Keep reading (and dropping) the rest so that the client, which is
+         * still sending, gets the 413 instead of a reset connection. */
+        s->too_large = true;
+        free(s->req.body);
+        s->req.body = NULL;
+        s->req.body_len = 0;
+        return true;
+    }
+    if (s->req.body_len + n + 1 > s->body_cap) {
+        size_t cap = s->body_cap ? s->body_cap : 1024;
+        while (cap < s->req.body_len + n + 1)
+            cap *= 2;
+        char *nb = realloc(s->req.body, cap);
+        if (nb == NULL)
+            return false;
+        s->req.body = nb;
+        s->body_cap = cap;
+    }
+    memcpy(s->req.body + s->req.body_len, data, n);
+    s->req.body_len += n;
+    s->req.body[s->req.body_len] = '\0';
+    return true;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
+{
+    civis_mock_server *srv = cls;
+    (void)version; /* required by the MHD handler signature */
+    conn_state *s = *req_cls;
+    if (s == NULL) {
+        /* The URI callback could not allocate: try once more, else drop. */
+        s = state_new(url);
+        if (s == NULL)
+            return MHD_NO;
+        *req_cls = s;
+    }
+    if (!s->started) {
+        s->started = true;
+        pthread_mutex_lock(&srv->inflight_lock);
+        srv->inflight++;
+        pthread_mutex_unlock(&srv->inflight_lock);
+        s->req.method = strdup(method);
+        if (s->req.method == NULL)
+            return MHD_NO;
+        if (early_too_large(srv, con)) {
+            s->too_large = true;
+            s->answered = true;
+            return finish(srv, con, s);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (s->answered)
+            return MHD_YES;
+        return body_append(srv, s, upload_data, n) ? MHD_YES : MHD_NO;
+    }
+    if (s->answered)
+        return MHD_YES;
+    s->answered = true;
+    return finish(srv, con, s);
+}
+
+/* Resolves --host to one address; only that address is bound. */
+static civis_status resolve(struct sockaddr_storage *ss, socklen_t *sslen, bool *ipv6,
+                            const char *host, int port, civis_error *err)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char portstr[16];
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    int rc = getaddrinfo(host, portstr, &hints, &res);
+    if (rc != 0 || res == NULL)
+        return civis__fail(err, CIVIS_EINVAL, "host", "cannot resolve --host '%s': %s", host,
+                           gai_strerror(rc));
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *sslen = res->ai_addrlen;
+    *ipv6 = res->ai_family == AF_INET6;
+    freeaddrinfo(res);
+    return CIVIS_OK;
+}
+
+civis_status civis__mock_server_start(civis_mock_server *srv, civis_error *err)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen = 0;
+    bool ipv6 = false;
+    civis_status st = resolve(&ss, &sslen, &ipv6, srv->config.host, srv->config.port, err);
+    if (st != CIVIS_OK)
+        return st;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
+    unsigned pool = srv->config.threads > 1 ? srv->config.threads : 0;
+    /* The logger goes first so that no MHD message escapes it. */
+    /* clang-format off */
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, pool,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+        MHD_OPTION_END);
+    /* clang-format on */
+    if (srv->daemon == NULL)
+        return civis__fail(err, CIVIS_ETRANSPORT, "port", "cannot listen on %s port %d: %s",
+                           srv->config.host, srv->config.port,
+                           errno ? strerror(errno) : "libmicrohttpd refused the options");
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info != NULL ? (int)info->port : srv->config.port;
+    return CIVIS_OK;
+}
+
+void civis__mock_server_stop(civis_mock_server *srv)
+{
+    if (srv->daemon == NULL)
+        return;
+    /* Stop accepting, then give requests already being answered (a fault's
+     * delay included) a bounded time to finish before MHD closes the rest. */
+    MHD_socket ls = MHD_quiesce_daemon(srv->daemon);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
+    for (int waited = 0; waited < STOP_GRACE_MS; waited += 5) {
+        pthread_mutex_lock(&srv->inflight_lock);
+        unsigned n = srv->inflight;
+        pthread_mutex_unlock(&srv->inflight_lock);
+        if (n == 0)
+            break;
+        sleep_ms(5);
+    }
+    MHD_stop_daemon(srv->daemon);
+    srv->daemon = NULL;
+}
