@@ -489,6 +489,52 @@ int civis_mockproc_call(civis_http_reply *out, const civis_mockproc *mp, const c
     return civis_mockproc_request(out, mp, method, path, hdrs, body, body ? strlen(body) : 0);
 }
 
+long civis_mockproc_json(cJSON **json, const civis_mockproc *mp, const char *method,
+                         const char *path, const char *api_key, const char *body)
+{
+    civis_http_reply r;
+    if (json != NULL)
+        *json = NULL;
+    civis_mockproc_call(&r, mp, method, path, api_key, body);
+    long status = r.status;
+    if (json != NULL)
+        *json = civis_http_reply_json(&r);
+    civis_http_reply_clear(&r);
+    return status;
+}
+
+cJSON *civis_http_reply_json(const civis_http_reply *r)
+{
+    if (r->body == NULL || r->body_len == 0)
+        return NULL;
+    return cJSON_ParseWithLength(r->body, r->body_len);
+}
+
+const char *civis_mockproc_basic_header(char *buf, size_t len, const char *key)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char plain[256];
+    int n = snprintf(plain, sizeof(plain), "%s:", key);
+    if (n < 0 || (size_t)n >= sizeof(plain)) {
+        snprintf(buf, len, "Authorization: Basic");
+        return buf;
+    }
+    size_t o = (size_t)snprintf(buf, len, "Authorization: Basic ");
+    for (int i = 0; i < n && o + 5 < len; i += 3) {
+        unsigned v = (unsigned char)plain[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned char)plain[i + 1] << 8;
+        if (i + 2 < n)
+            v |= (unsigned char)plain[i + 2];
+        buf[o++] = b64[(v >> 18) & 63];
+        buf[o++] = b64[(v >> 12) & 63];
+        buf[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+        buf[o++] = i + 2 < n ? b64[v & 63] : '=';
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 const char *civis_http_reply_header(const civis_http_reply *r, const char *name)
 {
     for (size_t i = 0; i < r->n_headers; i++)

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <cjson/cJSON.h>
+
 typedef struct civis_mockproc {
     pid_t pid;          /* the server process (valgrind's when under valgrind), 0 when stopped */
     int port;           /* the port the server reported */
@@ -96,6 +98,22 @@ int civis_mockproc_request(civis_http_reply *out, const civis_mockproc *mp, cons
  */
 int civis_mockproc_call(civis_http_reply *out, const civis_mockproc *mp, const char *method,
                         const char *path, const char *api_key, const char *body);
+
+/*
+ * One call with civis_mockproc_call() semantics, for tests that only need
+ * the status and the JSON: returns the HTTP status (0 when no reply came),
+ * and *json (may be NULL) receives the parsed body, owned by the caller
+ * (NULL when the body is not JSON).
+ */
+long civis_mockproc_json(cJSON **json, const civis_mockproc *mp, const char *method,
+                         const char *path, const char *api_key, const char *body);
+
+/* The body parsed as JSON, owned by the caller; NULL when it is not JSON. */
+cJSON *civis_http_reply_json(const civis_http_reply *r);
+
+/* "Authorization: Basic <base64(key + ":")>", as the official client sends
+ * it, into buf; returns buf. */
+const char *civis_mockproc_basic_header(char *buf, size_t len, const char *key);
 
 /* The value of a header (case-insensitive name), borrowed; NULL when absent. */
 const char *civis_http_reply_header(const civis_http_reply *r, const char *name);
