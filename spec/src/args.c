@@ -36,8 +36,7 @@ static const civis_param *resolve(const civis_operation *op, const char *key)
     if (p != NULL)
         return p;
     char snake[128];
-    if (civis_camel_to_snake(snake, sizeof(snake), key) >= sizeof(snake) ||
-        strcmp(snake, key) == 0)
+    if (civis_camel_to_snake(snake, sizeof(snake), key) >= sizeof(snake) || strcmp(snake, key) == 0)
         return NULL;
     return civis_operation_param(op, snake);
 }
@@ -95,8 +94,8 @@ static civis_status check_type(const civis_param *p, const cJSON *v, const char 
         for (const cJSON *it = v->child; it != NULL; it = it->next, i++)
             if (!civis__json_has_type(it, p->item_type))
                 return civis__fail(err, CIVIS_EINVAL, p->name,
-                                   "argument '%s[%zu]' of %s must be %s, got %s", p->name, i,
-                                   label, civis__type_name(p->item_type), civis__json_kind(it));
+                                   "argument '%s[%zu]' of %s must be %s, got %s", p->name, i, label,
+                                   civis__type_name(p->item_type), civis__json_kind(it));
     }
     if (p->in == CIVIS_IN_PATH && cJSON_IsString(v) && v->valuestring[0] == '\0')
         return civis__fail(err, CIVIS_EINVAL, p->name, "argument '%s' of %s must not be empty",
@@ -126,14 +125,14 @@ civis_status civis_args_validate(const civis_spec *spec, const civis_operation *
         for (const cJSON *b = args->child; b != a; b = b->next)
             if (resolve(op, b->string) == p)
                 return civis__fail(err, CIVIS_EINVAL, p->name,
-                                   "argument '%s' given twice for %s (as '%s' and '%s')",
-                                   p->name, label, b->string, key);
+                                   "argument '%s' given twice for %s (as '%s' and '%s')", p->name,
+                                   label, b->string, key);
     }
     for (size_t i = 0; i < op->n_params; i++) {
         const civis_param *p = &op->params[i];
         if (p->required && arg_for(op, args, p) == NULL)
-            return civis__fail(err, CIVIS_EINVAL, p->name,
-                               "missing required argument '%s' for %s", p->name, label);
+            return civis__fail(err, CIVIS_EINVAL, p->name, "missing required argument '%s' for %s",
+                               p->name, label);
     }
     for (const cJSON *a = args ? args->child : NULL; a != NULL; a = a->next) {
         civis_status st = check_type(resolve(op, a->string), a, label, err);
@@ -286,9 +285,8 @@ static civis_status place_body(cJSON **out, const civis_operation *op, const cJS
     return CIVIS_OK;
 }
 
-civis_status civis_args_place(civis_placed *out, const civis_spec *spec,
-                              const civis_operation *op, const cJSON *args,
-                              civis_key_style style, civis_error *err)
+civis_status civis_args_place(civis_placed *out, const civis_spec *spec, const civis_operation *op,
+                              const cJSON *args, civis_key_style style, civis_error *err)
 {
     if (out == NULL)
         return civis__fail(err, CIVIS_EINVAL, "out", "no output given");

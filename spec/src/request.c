@@ -280,8 +280,7 @@ civis_status civis_request_validate(civis_problems *problems, cJSON **body_out,
     if (!parse_body(&c, &doc, req->body, req->body_len))
         return CIVIS_ENOMEM;
     bool parsed_ok = doc != NULL || req->body == NULL || blank(req->body, req->body_len);
-    if (parsed_ok && doc == NULL && op->body_schema != NULL &&
-        (doc = cJSON_CreateObject()) == NULL)
+    if (parsed_ok && doc == NULL && op->body_schema != NULL && (doc = cJSON_CreateObject()) == NULL)
         return CIVIS_ENOMEM;
     if (doc != NULL)
         check_body(&c, op, doc);

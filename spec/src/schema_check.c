@@ -68,8 +68,7 @@ bool civis__json_has_type(const cJSON *v, civis_type t)
     return false;
 }
 
-civis_type civis__schema_kind(const civis_spec *spec, const cJSON *schema,
-                              const cJSON **resolved)
+civis_type civis__schema_kind(const civis_spec *spec, const cJSON *schema, const cJSON **resolved)
 {
     const cJSON *s = civis_spec_deref(spec, schema);
     if (resolved != NULL)
@@ -169,8 +168,7 @@ static size_t copy_clean(char *dst, size_t dstlen, const char *src)
 
 /* ---- problems and fields --------------------------------------------------- */
 
-void civis__check_report(civis_check *c, bool unknown, const char *suggestion, const char *fmt,
-                         ...)
+void civis__check_report(civis_check *c, bool unknown, const char *suggestion, const char *fmt, ...)
 {
     if (!unknown)
         c->fatal = true;
@@ -312,8 +310,7 @@ static int find_prop(const cJSON *props, const char *key, const cJSON **prop)
         return -1;
     i = 0;
     for (const cJSON *p = props->child; p != NULL; p = p->next, i++)
-        if (p->string != NULL && snake(have, sizeof(have), p->string) &&
-            strcmp(have, want) == 0) {
+        if (p->string != NULL && snake(have, sizeof(have), p->string) && strcmp(have, want) == 0) {
             *prop = p;
             return i;
         }
@@ -442,8 +439,11 @@ static void check_object(civis_check *c, const cJSON *obj, const cJSON *s, int d
         const char *key = k->string ? k->string : "";
         size_t old = push_key(c, key);
         const cJSON *prop = NULL;
-        int idx = key_ok(c, key) ? find_prop(props, key, &prop) : -1;
-        if (idx < 0) {
+        int idx = -1;
+        if (!key_ok(c, key)) {
+            /* Already reported; an undecodable name cannot be matched. */
+            civis__check_utf8_tree(c, k, depth + 1);
+        } else if ((idx = find_prop(props, key, &prop)) < 0) {
             char sugg[64];
             suggest_prop(c, sugg, sizeof(sugg), props, key, n);
             civis__check_report(c, true, sugg, "unknown property");

@@ -32,8 +32,7 @@ bool civis__json_has_type(const cJSON *v, civis_type t);
 bool civis__utf8_valid(const char *s, size_t n);
 /* The declared type of a schema after following $refs; a schema with no
  * "type" but with "properties" (or "items") counts as an object (array). */
-civis_type civis__schema_kind(const civis_spec *spec, const cJSON *schema,
-                              const cJSON **resolved);
+civis_type civis__schema_kind(const civis_spec *spec, const cJSON *schema, const cJSON **resolved);
 
 /* The walk's state: where it is and what it found. */
 typedef struct civis_check {
@@ -42,8 +41,8 @@ typedef struct civis_check {
     const char *location; /* "path", "query" or "body" for the problems recorded */
     char field[512];      /* the current field as the caller wrote it ("a.b[2]") */
     size_t field_len;
-    bool fatal;           /* found a problem that lenient mode does not forgive */
-    bool oom;             /* an allocation failed; the list is incomplete */
+    bool fatal; /* found a problem that lenient mode does not forgive */
+    bool oom;   /* an allocation failed; the list is incomplete */
 } civis_check;
 
 /*
@@ -53,8 +52,7 @@ typedef struct civis_check {
  * boundary, and invalid UTF-8 bytes become '?', so a problem is always safe
  * to print into a JSON reply. Past CIVIS_PROBLEMS_MAX nothing is stored.
  */
-void civis__check_report(civis_check *c, bool unknown, const char *suggestion, const char *fmt,
-                         ...)
+void civis__check_report(civis_check *c, bool unknown, const char *suggestion, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif

@@ -72,8 +72,8 @@ void civis__urlbuf_free(civis_urlbuf *b)
 
 static bool unreserved(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
 }
 
 bool civis__urlenc_append(civis_urlbuf *b, const char *s, size_t n, civis_urlenc_mode mode)
