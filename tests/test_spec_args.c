@@ -314,6 +314,34 @@ static void test_args__full_spec_array_and_boolean_query_params(void)
                   "user_ids%5B%5D=1&user_ids%5B%5D=2", NULL);
 }
 
+/* Numbers the spec engine can only meet in a spec of its own: a number query
+ * parameter prints in the shortest form that reads back, as Python's str(). */
+static void test_args__numbers_print_like_python_str(void)
+{
+    static const char doc[] =
+        "{\"swagger\": \"2.0\", \"info\": {\"title\": \"t\", \"version\": \"1\"}, "
+        "\"paths\": {\"/things/{name}\": {\"get\": {\"summary\": \"\", \"parameters\": ["
+        "{\"name\": \"name\", \"in\": \"path\", \"required\": true, \"type\": \"string\"}, "
+        "{\"name\": \"ratio\", \"in\": \"query\", \"type\": \"number\"}, "
+        "{\"name\": \"weights\", \"in\": \"query\", \"type\": \"array\", "
+        "\"items\": {\"type\": \"number\"}}], "
+        "\"responses\": {\"200\": {\"description\": \"ok\"}}}}}, \"definitions\": {}}";
+    civis_spec *spec = NULL;
+    civis_error err = CIVIS_ERROR_INIT;
+    ASSERT_CIVIS_OK(civis_spec_load_buffer(&spec, doc, sizeof(doc) - 1, &err), err);
+    expect_placed(spec, "things.get",
+                  "{\"name\": \"a\", \"ratio\": 0.1, \"weights\": [2.5, -3, 1e-7, 1e22, 1e20]}",
+                  CIVIS_KEYS_WIRE, "/things/a",
+                  "ratio=0.1&weights%5B%5D=2.5&weights%5B%5D=-3&weights%5B%5D=1e-07&"
+                  "weights%5B%5D=1e%2B22&weights%5B%5D=100000000000000000000",
+                  NULL);
+    expect_placed(spec, "things.get", "{\"name\": \"a\", \"ratio\": 0.30000000000000004}",
+                  CIVIS_KEYS_WIRE, "/things/a", "ratio=0.30000000000000004", NULL);
+    expect_einval(spec, "things.get", "{\"name\": \"a\", \"weights\": [1, true]}", "weights",
+                  "argument 'weights[1]' of things.get must be number, got boolean");
+    civis_spec_free(spec);
+}
+
 /* A label for operations the client gives no method: "VERB /path". */
 static void test_args__unnamed_operation_is_labelled_by_verb_and_path(void)
 {
@@ -459,6 +487,7 @@ static CU_TestInfo spec_args_tests[] = {
      test_args__acronym_properties_keep_their_wire_spelling},
     {"full spec array and boolean query params",
      test_args__full_spec_array_and_boolean_query_params},
+    {"numbers print like python str", test_args__numbers_print_like_python_str},
     {"unnamed operation labelled by verb and path",
      test_args__unnamed_operation_is_labelled_by_verb_and_path},
     {"every operation places its required arguments",
