@@ -5,9 +5,11 @@
  * (route.c). Any step that fails frees everything built so far.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "spec_internal.h"
 
@@ -38,6 +40,46 @@ static void describe_offset(char *out, size_t outlen, const char *text, size_t o
     snprintf(out, outlen, "byte %zu (line %zu, column %zu)", offset, line, col);
 }
 
+/*
+ * Whether JSON text stops early: it ends with brackets or a string still
+ * open, and the parse failed on the text's last token (cJSON reports a
+ * failure at the very end as the last byte, and a failed string or literal
+ * at its start). Checked only on the error path.
+ */
+static bool ends_early(const char *text, size_t len, size_t err_offset)
+{
+    size_t depth = 0, string_start = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+            string_start = i;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if ((c == '}' || c == ']') && depth > 0) {
+            depth--;
+        }
+    }
+    if (!in_string && depth == 0)
+        return false;
+    if (err_offset + 1 >= len || (in_string && err_offset >= string_start))
+        return true;
+    /* A literal or number cut short: "tru", "12.": only token characters
+     * (or whitespace) from the failure to the end. */
+    for (size_t i = err_offset; i < len; i++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+- \t\r\n",
+                    text[i]) ||
+            text[i] == '\0')
+            return false;
+    return true;
+}
+
 static bool is_json_space(char c)
 {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
@@ -49,13 +91,10 @@ static bool is_json_space(char c)
  * Trailing bytes after the value are checked here rather than by cJSON's
  * require_null_terminated, which needs a terminator inside the buffer.
  */
-static civis_status parse_text(civis_spec *spec, const char *text, size_t len, const char *origin,
-                               civis_error *err)
+static civis_status parse_text(civis_spec *spec, const char *text, size_t len, civis_error *err)
 {
-    const char *sep = origin[0] ? ": " : "";
     if (len == 0)
-        return civis__fail(err, CIVIS_EPARSE, NULL, "%s%sempty document (0 bytes), expected JSON",
-                           origin, sep);
+        return civis__fail(err, CIVIS_EPARSE, NULL, "empty document (0 bytes), expected JSON");
     const char *end = NULL;
     spec->doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     size_t offset = end != NULL && end >= text ? (size_t)(end - text) : 0;
@@ -72,34 +111,33 @@ static civis_status parse_text(civis_spec *spec, const char *text, size_t len, c
         spec->doc = NULL;
         describe_offset(where, sizeof(where), text, rest);
         return civis__fail(err, CIVIS_EPARSE, NULL,
-                           "%s%snot valid JSON: unexpected data after the document at %s", origin,
-                           sep, where);
+                           "not valid JSON: unexpected data after the document at %s", where);
+    }
+    if (ends_early(text, len, offset)) {
+        describe_offset(where, sizeof(where), text, len);
+        return civis__fail(err, CIVIS_EPARSE, NULL,
+                           "not valid JSON: document ends early at %s (truncated?)", where);
     }
     describe_offset(where, sizeof(where), text, offset);
-    if (rest >= len)
-        return civis__fail(err, CIVIS_EPARSE, NULL,
-                           "%s%snot valid JSON: document ends early at %s (truncated?)", origin,
-                           sep, where);
-    return civis__fail(err, CIVIS_EPARSE, NULL, "%s%snot valid JSON at %s", origin, sep, where);
+    return civis__fail(err, CIVIS_EPARSE, NULL, "not valid JSON at %s", where);
 }
 
-static civis_status check_shape(civis_spec *spec, const char *origin, civis_error *err)
+static civis_status check_shape(civis_spec *spec, civis_error *err)
 {
-    const char *sep = origin[0] ? ": " : "";
     const cJSON *doc = spec->doc;
     if (!cJSON_IsObject(doc))
         return civis__fail(err, CIVIS_ESPEC, NULL,
-                           "%s%s$: expected a JSON object (a Swagger 2.0 document)", origin, sep);
+                           "$: expected a JSON object (a Swagger 2.0 document)");
     const cJSON *version = cJSON_GetObjectItemCaseSensitive(doc, "swagger");
     if (version == NULL) {
         const cJSON *openapi = cJSON_GetObjectItemCaseSensitive(doc, "openapi");
         if (cJSON_IsString(openapi))
             return civis__fail(err, CIVIS_ESPEC, "swagger",
-                               "%s%s$.swagger: missing; this is OpenAPI %s, only Swagger "
+                               "$.swagger: missing; this is OpenAPI %s, only Swagger "
                                "2.0 is supported",
-                               origin, sep, openapi->valuestring);
+                               openapi->valuestring);
         return civis__fail(err, CIVIS_ESPEC, "swagger",
-                           "%s%s$.swagger: missing (not a Swagger 2.0 document)", origin, sep);
+                           "$.swagger: missing (not a Swagger 2.0 document)");
     }
     if (!cJSON_IsString(version) || strcmp(version->valuestring, "2.0") != 0) {
         char got[64];
@@ -107,36 +145,47 @@ static civis_status check_shape(civis_spec *spec, const char *origin, civis_erro
             snprintf(got, sizeof(got), "\"%.40s\"", version->valuestring);
         else
             snprintf(got, sizeof(got), "a non-string value");
-        return civis__fail(err, CIVIS_ESPEC, "swagger", "%s%s$.swagger: expected \"2.0\", got %s",
-                           origin, sep, got);
+        return civis__fail(err, CIVIS_ESPEC, "swagger", "$.swagger: expected \"2.0\", got %s", got);
     }
     const cJSON *paths = cJSON_GetObjectItemCaseSensitive(doc, "paths");
     if (paths == NULL)
         return civis__fail(err, CIVIS_ESPEC, "paths",
-                           "%s%s$.paths: missing (a Swagger 2.0 document needs a paths object)",
-                           origin, sep);
+                           "$.paths: missing (a Swagger 2.0 document needs a paths object)");
     if (!cJSON_IsObject(paths))
-        return civis__fail(err, CIVIS_ESPEC, "paths", "%s%s$.paths: expected an object", origin,
-                           sep);
+        return civis__fail(err, CIVIS_ESPEC, "paths", "$.paths: expected an object");
     const cJSON *defs = cJSON_GetObjectItemCaseSensitive(doc, "definitions");
     if (defs != NULL && !cJSON_IsObject(defs))
-        return civis__fail(err, CIVIS_ESPEC, "definitions", "%s%s$.definitions: expected an object",
-                           origin, sep);
+        return civis__fail(err, CIVIS_ESPEC, "definitions", "$.definitions: expected an object");
     spec->definitions = defs;
     return CIVIS_OK;
 }
 
 /*
- * Finishes a load whose document is parsed: shape checks, then the load
- * steps. `origin` prefixes document-level errors ("spec.json: ..."), "" for
- * buffers; structural errors carry their own "$." place. On failure the
- * spec is freed.
+ * Prefixes the error a load produced with where the document came from
+ * ("spec.json: $.paths...."), so a message read in a log names the file.
+ * Only an error this load recorded is touched (err may hold an earlier one:
+ * the first error wins).
  */
-static civis_status finish_load(civis_spec **out, civis_spec *spec, const char *origin,
-                                civis_error *err)
+static void prefix_origin(civis_error *err, bool was_clear, const char *origin)
+{
+    if (err == NULL || !was_clear || err->code == CIVIS_OK || origin == NULL || !origin[0])
+        return;
+    size_t cap = sizeof(err->message) - 1, ol = strlen(origin), ml = strlen(err->message);
+    if (ol + 2 >= cap)
+        return; /* a path that long would leave no room for the message */
+    size_t keep = ml < cap - ol - 2 ? ml : cap - ol - 2;
+    memmove(err->message + ol + 2, err->message, keep);
+    memcpy(err->message, origin, ol);
+    memcpy(err->message + ol, ": ", 2);
+    err->message[ol + 2 + keep] = '\0';
+}
+
+/* Shape checks and the load steps on a parsed document; frees the spec on
+ * failure. */
+static civis_status finish_load(civis_spec **out, civis_spec *spec, civis_error *err)
 {
     civis_status st;
-    if ((st = check_shape(spec, origin, err)) != CIVIS_OK ||
+    if ((st = check_shape(spec, err)) != CIVIS_OK ||
         (st = civis__refs_build(spec, err)) != CIVIS_OK ||
         (st = civis__index_build(spec, err)) != CIVIS_OK ||
         (st = civis__route_build(spec, err)) != CIVIS_OK) {
@@ -147,16 +196,19 @@ static civis_status finish_load(civis_spec **out, civis_spec *spec, const char *
     return CIVIS_OK;
 }
 
-/* Parses spec->text, then finishes the load. */
+/* Parses spec->text, then finishes the load; errors name `origin`. */
 static civis_status load_text(civis_spec **out, civis_spec *spec, const char *origin,
                               civis_error *err)
 {
-    civis_status st = parse_text(spec, spec->text, spec->text_len, origin, err);
-    if (st != CIVIS_OK) {
+    bool was_clear = err != NULL && err->code == CIVIS_OK;
+    civis_status st = parse_text(spec, spec->text, spec->text_len, err);
+    if (st != CIVIS_OK)
         civis_spec_free(spec);
-        return st;
-    }
-    return finish_load(out, spec, origin, err);
+    else
+        st = finish_load(out, spec, err);
+    if (st != CIVIS_OK)
+        prefix_origin(err, was_clear, origin);
+    return st;
 }
 
 static civis_spec *spec_new(void)
@@ -180,7 +232,7 @@ civis_status civis_spec_load_buffer(civis_spec **out, const char *buf, size_t le
      * then reuses the small blocks a previous spec just freed, instead of
      * the big copy forcing the allocator to consolidate them all first
      * (which doubled the cost of reloading a spec). */
-    civis_status st = parse_text(spec, buf, len, "", err);
+    civis_status st = parse_text(spec, buf, len, err);
     if (st != CIVIS_OK) {
         civis_spec_free(spec);
         return st;
@@ -195,7 +247,7 @@ civis_status civis_spec_load_buffer(civis_spec **out, const char *buf, size_t le
     spec->text = text;
     spec->text_len = len;
     spec->owns_text = true;
-    return finish_load(out, spec, "", err);
+    return finish_load(out, spec, err);
 }
 
 /* Reads a whole file into a NUL-terminated malloc'd buffer. */
@@ -208,13 +260,21 @@ static civis_status read_file(char **text, size_t *len, const char *path, civis_
         return civis__fail(err, CIVIS_EIO, "path", "cannot open spec '%s': %s", path,
                            strerror(errno));
     civis_status st = CIVIS_OK;
+    char *buf = NULL;
+    struct stat sb;
     size_t cap = 65536, n = 0; /* pipes and the like: grow as we go */
-    long size = -1;
-    /* A regular file is read in one go: asking for one byte more than its
-     * size makes the read come up short and set EOF. */
-    if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0)
-        cap = (size_t)size + 2;
-    char *buf = malloc(cap);
+    if (fstat(fileno(f), &sb) == 0) {
+        if (S_ISDIR(sb.st_mode)) {
+            st = civis__fail(err, CIVIS_EIO, "path", "cannot read spec '%s': %s", path,
+                             strerror(EISDIR));
+            goto done;
+        }
+        /* A regular file is read in one go: asking for one byte more than
+         * its size makes the read come up short and set EOF. */
+        if (S_ISREG(sb.st_mode) && (uintmax_t)sb.st_size < SIZE_MAX - 2)
+            cap = (size_t)sb.st_size + 2;
+    }
+    buf = malloc(cap);
     for (;;) {
         if (buf == NULL) {
             st = civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory reading spec '%s'", path);
