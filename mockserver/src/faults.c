@@ -122,7 +122,8 @@ static civis_status parse_rule(rule *r, const civis_spec *spec, const cJSON *j, 
     if (op != NULL && strcmp(op->valuestring, "*") != 0) {
         civis_error ferr = CIVIS_ERROR_INIT;
         if (civis_spec_find_dotted(&r->op, spec, op->valuestring, &ferr) != CIVIS_OK)
-            return civis__fail(err, CIVIS_EINVAL, "operation", "fault field 'operation': %s",
+            return civis__fail(err, CIVIS_EINVAL, "operation",
+                               "fault field 'operation' is '%.100s': %s", op->valuestring,
                                ferr.message);
     }
 
