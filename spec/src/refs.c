@@ -184,10 +184,18 @@ static void place_format(const walker *w, char *out, size_t outlen)
     }
     size_t len = n < sizeof(full) ? n : sizeof(full) - 1;
     const size_t head = 120, tail = 160;
-    if (len <= head + tail + 3 || outlen <= head + tail + 4)
-        snprintf(out, outlen, "%s", full);
-    else
-        snprintf(out, outlen, "%.*s...%s", (int)head, full, full + len - tail);
+    if (outlen == 0)
+        return;
+    if (len <= head + tail + 3 || outlen <= head + tail + 4) {
+        size_t k = len < outlen - 1 ? len : outlen - 1;
+        memcpy(out, full, k);
+        out[k] = '\0';
+        return;
+    }
+    memcpy(out, full, head);
+    memcpy(out + head, "...", 3);
+    memcpy(out + head + 3, full + len - tail, tail);
+    out[head + 3 + tail] = '\0';
 }
 
 static civis_status walk_fail(walker *w, civis_status code, const char *fmt, ...)
