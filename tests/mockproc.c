@@ -302,7 +302,7 @@ int civis_mockproc_run(const char *const *args, const char *const *env, char **o
     if (pid < 0)
         goto done;
     int wstatus = 0;
-    double deadline = now_s() + 30.0;
+    double deadline = now_s() + 10.0;
     pid_t got;
     while ((got = waitpid(pid, &wstatus, WNOHANG)) == 0 && now_s() < deadline)
         sleep_ms(5);
