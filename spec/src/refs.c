@@ -243,9 +243,16 @@ static civis_status check_ref(walker *w, const cJSON *ref)
  * extensions (x-examples is most of the document) and literal values. */
 static int is_data_key(const char *k)
 {
-    return k != NULL &&
-           ((k[0] == 'x' && k[1] == '-') || strcmp(k, "example") == 0 ||
-            strcmp(k, "examples") == 0 || strcmp(k, "default") == 0 || strcmp(k, "enum") == 0);
+    /* Called for every key walked: look at the first byte before comparing. */
+    if (k == NULL)
+        return 0;
+    switch (k[0]) {
+    case 'x': return k[1] == '-';
+    case 'e':
+        return strcmp(k, "example") == 0 || strcmp(k, "examples") == 0 || strcmp(k, "enum") == 0;
+    case 'd': return strcmp(k, "default") == 0;
+    default: return 0;
+    }
 }
 
 static civis_status walk_any(walker *w, const cJSON *node);
