@@ -9,6 +9,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "civis/spec.h"
 #include "test.h"
@@ -826,6 +828,103 @@ static void test_rules__malformed_operations(void)
                       "$.paths./: path has no first segment to name its resource");
 }
 
+/* ---- the civis-spec tool ------------------------------------------------------------- */
+
+/* Runs civis-spec with args (stderr folded into stdout); returns the exit
+ * status and the output (caller frees), or -1 when the tool is not built. */
+static int run_cli(char **out, const char *args)
+{
+    *out = NULL;
+    const char *bin = getenv("CIVIS_SPEC_BIN");
+    if (bin == NULL || access(bin, X_OK) != 0)
+        return -1;
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "env -u CIVIS_API_SPEC '%s' %s 2>&1", bin, args);
+    FILE *p = popen(cmd, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n - 1, p)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            char *nb = realloc(buf, cap * 2);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(nb);
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    buf[n] = '\0';
+    int status = pclose(p);
+    *out = buf;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static size_t count_lines(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static void test_cli__lists_methods_with_markers(void)
+{
+    char *out = NULL;
+    int rc = run_cli(&out, "users");
+    if (rc < 0) {
+        printf("\n  SKIP cli: civis-spec not built (CIVIS_SPEC_BIN)\n");
+        return;
+    }
+    /* The bundled spec by default. */
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "users get_me GET /users/me\n"));
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(out, "users list_me GET /users/me [deprecated: alias of get_me]\n"));
+    free(out);
+
+    CU_ASSERT_EQUAL(run_cli(&out, "--bogus"), 2);
+    CU_ASSERT_STRING_EQUAL(out, "civis-spec: unknown option '--bogus' (try --help)\n");
+    free(out);
+    CU_ASSERT_EQUAL(run_cli(&out, "--spec /nonexistent/spec.json"), 2);
+    CU_ASSERT_STRING_EQUAL(out, "civis-spec: cannot open spec '/nonexistent/spec.json': No such "
+                                "file or directory\n");
+    free(out);
+    CU_ASSERT_EQUAL(run_cli(&out, "--help"), 0);
+    CU_ASSERT_EQUAL(strncmp(out, "usage: civis-spec [--spec FILE] [--all] [RESOURCE]\n", 51), 0);
+    free(out);
+    CU_ASSERT_EQUAL(run_cli(&out, "scirpts"), 2);
+    CU_ASSERT_STRING_EQUAL(out, "civis-spec: no resource 'scirpts' (did you mean 'scripts'?)\n");
+    free(out);
+
+    const char *path = civis_test_full_spec("spec_index civis-spec on the full spec");
+    if (path == NULL)
+        return;
+    char args[512];
+    snprintf(args, sizeof(args), "--spec '%s'", path);
+    CU_ASSERT_EQUAL(run_cli(&out, args), 0);
+    CU_ASSERT_EQUAL(count_lines(out), 909);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nusers list GET /users/ [paginated]\n"));
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(out, "\ntables post_refresh POST /tables/{id}/refresh [warning]\n"));
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(out, "\nendpoints list GET /endpoints/ [deprecated: alias of get]\n"));
+    CU_ASSERT_EQUAL(strncmp(out, "admin list_organizations GET /admin/organizations\n", 49), 0);
+    free(out);
+    snprintf(args, sizeof(args), "--all --spec '%s'", path);
+    CU_ASSERT_EQUAL(run_cli(&out, args), 0);
+    CU_ASSERT_EQUAL(count_lines(out), 929);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nscripts - DELETE /scripts/{id} [skipped: deprecated]\n"));
+    free(out);
+    snprintf(args, sizeof(args), "--spec '%s' --all databases", path);
+    CU_ASSERT_EQUAL(run_cli(&out, args), 0);
+    CU_ASSERT_EQUAL(count_lines(out), 23); /* 22 operations: 20 methods, 1 alias, 2 skipped */
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(out, "databases - GET /databases/{id}/tables [skipped: deprecated]\n"));
+    free(out);
+}
+
 static CU_TestInfo tests[] = {
     {"full__counts", test_full__counts},
     {"full__skips_exactly_the_deprecated_summaries",
@@ -845,6 +944,7 @@ static CU_TestInfo tests[] = {
     {"schema_type", test_schema_type},
     {"rules__names_on_a_small_spec", test_rules__names_on_a_small_spec},
     {"rules__malformed_operations", test_rules__malformed_operations},
+    {"cli__lists_methods_with_markers", test_cli__lists_methods_with_markers},
     CU_TEST_INFO_NULL,
 };
 
