@@ -98,7 +98,7 @@ static pid_t start_bare(int *port, unsigned threads)
         struct MHD_Daemon *d = MHD_start_daemon(
             MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC, 0, NULL, NULL,
             bare_handler, NULL, MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0,
-            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_END);
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024), MHD_OPTION_END);
         int p = 0;
         if (d != NULL)
             p = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port;

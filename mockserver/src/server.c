@@ -21,8 +21,10 @@
 #include "mock.h"
 
 /* Big enough for any real request's headers, small enough that a 1 MB
- * header is refused by MHD (431) instead of growing without bound. */
-#define CONNECTION_MEMORY (256 * 1024)
+ * header is refused by MHD (431) instead of growing without bound. Not
+ * larger: MHD zeroes the whole pool between keep-alive requests, so its
+ * size is paid on every request. */
+#define CONNECTION_MEMORY (32 * 1024)
 #define CONNECTION_TIMEOUT_S 60
 #define STOP_GRACE_MS 5000
 
