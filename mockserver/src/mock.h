@@ -65,6 +65,7 @@ typedef struct civis_mock_request {
     size_t n_query;
     const char *authorization; /* the Authorization header, borrowed from MHD, or NULL */
     const char *mock_key;      /* X-Civis-Mock-Key, borrowed from MHD, or NULL */
+    const char *host;          /* the Host header, borrowed from MHD, or NULL */
     char *body;                /* body bytes, NUL-terminated, or NULL */
     size_t body_len;
 } civis_mock_request;

@@ -258,6 +258,7 @@ static enum MHD_Result finish(civis_mock_server *srv, struct MHD_Connection *con
     memset(&oc, 0, sizeof(oc));
     req->authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");
     req->mock_key = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-Civis-Mock-Key");
+    req->host = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Host");
 
     if (!parse_query(req)) {
         oc.source = "internal";
