@@ -292,6 +292,16 @@ int main(int argc, char **argv)
     pthread_mutex_init(&srv.inflight_lock, NULL);
     srv.sim.handle = civis__mock_sim_unhandled;
 
+    /* SIGINT/SIGTERM are blocked from the start: MHD's threads inherit the
+     * mask, so the signal is taken only by sigwait() below, and one that
+     * arrives while the spec loads waits for it instead of killing us. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
     int rc = parse_args(&srv.config, argc, argv);
     if (rc < 0)
         rc = load(&srv);
@@ -299,15 +309,6 @@ int main(int argc, char **argv)
         release(&srv);
         return rc;
     }
-
-    /* SIGINT/SIGTERM are blocked before MHD starts its threads, so they all
-     * inherit the mask and the signal is taken only by sigwait() below. */
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     civis_error err = CIVIS_ERROR_INIT;
     if (civis__mock_server_start(&srv, &err) != CIVIS_OK) {

@@ -235,8 +235,7 @@ static double elapsed_ms(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static void too_large(civis_mock_server *srv, const conn_state *s, civis_mock_reply *reply,
-                      civis_mock_outcome *oc)
+static void too_large(civis_mock_server *srv, civis_mock_reply *reply, civis_mock_outcome *oc)
 {
     char desc[192];
     snprintf(desc, sizeof(desc),
@@ -244,7 +243,6 @@ static void too_large(civis_mock_server *srv, const conn_state *s, civis_mock_re
              srv->config.max_body);
     oc->source = "too_large";
     oc->reason = strdup(desc);
-    (void)s;
     civis__mock_error(reply, 413, "payload_too_large", desc);
 }
 
@@ -264,7 +262,7 @@ static enum MHD_Result finish(civis_mock_server *srv, struct MHD_Connection *con
         oc.source = "internal";
         civis__mock_error(&reply, 500, "internal", "civis-mock ran out of memory");
     } else if (s->too_large) {
-        too_large(srv, s, &reply, &oc);
+        too_large(srv, &reply, &oc);
     } else if (strcmp(req->path, "/__mock") == 0 || strncmp(req->path, "/__mock/", 8) == 0) {
         civis__mock_admin(srv, req, &reply, &oc);
     } else {
