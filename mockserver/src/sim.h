@@ -1,0 +1,352 @@
+/*
+ * sim.h: the stateful simulation of platform objects inside civis-mock.
+ * Nothing outside mockserver/src includes this.
+ *
+ * The simulation is the answer source between fixtures and x-examples. It
+ * keeps one object store per API key ("space"), inferred from the spec's
+ * path templates at start-up (sim_index.c): every path whose last segment
+ * is literal, that takes POST and has an item path (collection + /{id})
+ * is a collection. On top of the generic CRUD (sim_store.c) sit runs of
+ * every runnable job type (sim_runs.c), file storage with presigned-style
+ * upload and download endpoints (sim_files.c, sim_blob.c) and the admin
+ * endpoints under /__mock/sim/ (sim_admin.c).
+ *
+ * Threading: one mutex (civis_sim.lock) guards every space, object and
+ * run. Only the byte streams of uploads and downloads run outside it: an
+ * upload fills a private blob and attaches it under the lock at the end; a
+ * download copies (memory) or dups (disk) the blob under the lock.
+ */
+#ifndef CIVIS_MOCK_SIM_H
+#define CIVIS_MOCK_SIM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <microhttpd.h>
+
+#include "mock.h"
+
+/* ---- what the rest of civis-mock calls ---------------------------------- */
+
+#define CIVIS_SIM_DEFAULT_MEM_LIMIT (8u * 1024u * 1024u) /* bytes of one file kept in RAM */
+
+typedef struct civis_sim civis_sim;
+
+typedef struct civis_sim_options {
+    const char *run_policy; /* --run-policy text; NULL means "instant" */
+    size_t mem_limit;       /* --state-mem-limit; 0 means CIVIS_SIM_DEFAULT_MEM_LIMIT */
+    const char *state_dir;  /* --state-dir; NULL: a fresh temporary directory, removed
+                               by civis__sim_free */
+    uint64_t seed;          /* --seed, for the synthesized parts of objects */
+} civis_sim_options;
+
+/* Builds the simulation for `spec` (borrowed; must outlive the simulation).
+ * CIVIS_EINVAL names a bad option ("run_policy"); CIVIS_EIO a state dir
+ * that cannot be created. Release with civis__sim_free. */
+civis_status civis__sim_new(civis_sim **out, const civis_spec *spec, const civis_sim_options *opts,
+                            civis_error *err);
+void civis__sim_free(civis_sim *sim);
+
+/*
+ * Creates the simulation from srv->config and installs it in srv->sim
+ * (unless --stateless). Prints its own error. Returns -1 to go on, or an
+ * exit status (2 for a bad flag value, 1 otherwise), as main.c's steps do.
+ */
+int civis__sim_install(civis_mock_server *srv);
+/* Frees what civis__sim_install installed (after the server stopped). */
+void civis__sim_uninstall(civis_mock_server *srv);
+
+/* The civis_mock_simulation callbacks; ctx is the civis_sim. */
+bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *route,
+                       const civis_mock_request *req, const cJSON *body, const char *api_key,
+                       civis_mock_reply *reply, civis_mock_outcome *outcome);
+void civis__sim_reset(void *ctx);
+
+/* Checks a --run-policy text; false with the reason in `why`. */
+bool civis__sim_policy_check(const char *text, char *why, size_t whylen);
+
+/* Answers /__mock/sim/... (`path` is the part after "/__mock"). `sim` may
+ * be NULL (--stateless): then every such path is a 404. */
+void civis__sim_admin(civis_sim *sim, const civis_mock_request *req, const char *path,
+                      civis_mock_reply *reply, civis_mock_outcome *outcome);
+
+/* The presigned-style storage endpoints under /__storage/ (no auth). They
+ * are MHD access handlers of their own because their bodies stream: an
+ * upload of any size never sits in memory whole. `*cls` is per-request
+ * state, released by civis__sim_storage_done from NOTIFY_COMPLETED. */
+#define CIVIS_SIM_STORAGE_PREFIX "/__storage/"
+bool civis__sim_is_storage(const char *path);
+enum MHD_Result civis__sim_storage(civis_mock_server *srv, struct MHD_Connection *con,
+                                   const char *path, const char *method, const char *upload_data,
+                                   size_t *upload_data_size, void **cls);
+void civis__sim_storage_done(void *cls);
+
+/* ---- inside the simulation ----------------------------------------------- */
+
+typedef enum sim_state {
+    SIM_QUEUED = 0, /* created, nobody has looked yet */
+    SIM_RUNNING,    /* looked at, not finished */
+    SIM_SUCCEEDED,
+    SIM_FAILED,
+    SIM_CANCELLED
+} sim_state;
+
+typedef enum sim_policy_mode {
+    SIM_POLICY_INSTANT = 0, /* finished by the first read */
+    SIM_POLICY_POLLS,       /* finished on the n-th read */
+    SIM_POLICY_MS           /* finished n milliseconds after creation */
+} sim_policy_mode;
+
+typedef struct sim_policy {
+    sim_policy_mode mode;
+    unsigned long n; /* reads (POLLS) or milliseconds (MS) */
+    bool fail;       /* ends in failed instead of succeeded */
+    char error[256]; /* the failed run's error text */
+} sim_policy;
+
+/* Bytes of one file: in memory up to the limit, then in an unlinked file
+ * under the state dir (sim_blob.c). */
+typedef struct sim_blob {
+    char *mem;     /* the bytes while small, or NULL */
+    size_t cap;    /* allocated bytes of mem */
+    int fd;        /* the spill file once large, else -1 */
+    uint64_t size; /* bytes written */
+} sim_blob;
+
+typedef struct sim_log {
+    long id;
+    long long at_ms; /* creation time, ms since the epoch */
+    char *message;
+    char *level;
+} sim_log;
+
+typedef struct sim_run {
+    long id;
+    sim_state state;
+    sim_policy policy; /* copied at creation */
+    unsigned long reads;
+    long long created_ms, started_ms, finished_ms; /* 0: not yet */
+    char *error;                                   /* failed runs, else NULL */
+    bool cancel_requested;
+    cJSON *outputs; /* array of RunOutput objects as stored (wire names) */
+    sim_log *logs;  /* oldest first */
+    size_t n_logs, cap_logs;
+    long output_file_id; /* SQL runs: the File holding the result, or 0 */
+} sim_run;
+
+/* Storage state of a File object. */
+typedef struct sim_file {
+    char token[24];     /* random part of every storage URL of this file */
+    sim_blob *blob;     /* the uploaded bytes, NULL before upload */
+    char *content_type; /* as uploaded, or NULL */
+    unsigned n_parts;   /* multipart uploads: parts announced, else 0 */
+    sim_blob **parts;   /* n_parts slots; NULL until that part arrived */
+    bool completing;    /* a complete call is assembling the parts */
+} sim_file;
+
+typedef struct sim_obj {
+    long id;
+    int coll;       /* index into civis_sim.colls, -1 for internal files */
+    long parent_id; /* nested collections: the id of the enclosing object, else 0 */
+    cJSON *data;    /* the object's fields under their wire names */
+    /* jobs */
+    sim_run **runs; /* oldest first */
+    size_t n_runs, cap_runs;
+    bool has_policy;
+    sim_policy policy;   /* per-job policy (admin), when has_policy */
+    cJSON *next_outputs; /* outputs every future run starts with, or NULL */
+    cJSON *next_logs;    /* [{message, level}] every future run starts with, or NULL */
+    char *csv;           /* SQL result set (admin), or NULL */
+    size_t csv_len;
+    /* files */
+    sim_file *file; /* File objects (and run result files), else NULL */
+} sim_obj;
+
+typedef struct sim_space {
+    char *key;        /* the API key this state belongs to */
+    size_t index;     /* position in civis_sim.spaces (storage URLs carry it) */
+    long next_id;     /* ids are unique across the space: objects and runs */
+    long next_log_id; /* log line ids */
+    sim_obj **objs;   /* objs[id - 1]; NULL for run ids and removed objects */
+    size_t n_objs, cap_objs;
+    char *csv; /* default result set of SQL runs and queries (admin) */
+    size_t csv_len;
+} sim_space;
+
+/* What an operation means to the simulation (sim_index.c). */
+typedef enum sim_role_kind {
+    SIM_R_NONE = 0,
+    SIM_R_CREATE,            /* POST collection */
+    SIM_R_LIST,              /* GET collection */
+    SIM_R_GET,               /* GET collection/{id} */
+    SIM_R_PATCH,             /* PATCH collection/{id} */
+    SIM_R_PUT,               /* PUT collection/{id} */
+    SIM_R_DELETE,            /* DELETE collection/{id} */
+    SIM_R_ARCHIVE,           /* PUT collection/{id}/archive */
+    SIM_R_RUN_CREATE,        /* POST X/{id}/runs */
+    SIM_R_RUN_LIST,          /* GET X/{id}/runs */
+    SIM_R_RUN_GET,           /* GET X/{id}/runs/{run_id} */
+    SIM_R_RUN_CANCEL,        /* DELETE X/{id}/runs/{run_id} */
+    SIM_R_RUN_OUTPUTS,       /* GET X/{id}/runs/{run_id}/outputs */
+    SIM_R_RUN_OUTPUT_ADD,    /* POST X/{id}/runs/{run_id}/outputs */
+    SIM_R_RUN_LOGS,          /* GET X/{id}/runs/{run_id}/logs */
+    SIM_R_RUN_LOG_ADD,       /* POST X/{id}/runs/{run_id}/logs */
+    SIM_R_JOB_CANCEL,        /* POST X/{id}/cancel */
+    SIM_R_JOB_GET,           /* GET /jobs/{id} */
+    SIM_R_MULTIPART_CREATE,  /* POST /files/multipart */
+    SIM_R_MULTIPART_COMPLETE /* POST /files/multipart/{id}/complete */
+} sim_role_kind;
+
+typedef struct sim_role {
+    sim_role_kind kind;
+    int coll;     /* the collection the path names (or its parent for run paths); -1: any job */
+    int id_param; /* position among the path parameters of the object's id (item and run
+                     paths; the run id follows it) or of the enclosing object's id
+                     (collection paths); -1 for none */
+} sim_role;
+
+typedef struct sim_coll {
+    char *key;            /* template with "{}" for parameters: "/notebooks/{}/deployments" */
+    int parent;           /* collection of the enclosing object, or -1 */
+    bool nested;          /* the key holds a path parameter */
+    bool job;             /* runnable: X/{id}/runs exists (or a known job type) */
+    bool sql;             /* runs produce a CSV result file */
+    bool starts_run;      /* creating it starts a run (queries) */
+    const char *job_type; /* "JobTypes::SqlRunner", ... (static) */
+    const civis_operation *create, *list, *get, *patch, *put, *del;
+} sim_coll;
+
+struct civis_sim {
+    const civis_spec *spec;
+    pthread_mutex_t lock;
+    sim_policy policy;       /* global run policy (admin may change it) */
+    sim_policy start_policy; /* --run-policy, restored by a reset */
+    size_t mem_limit;
+    char *state_dir;
+    bool own_dir; /* created by us, removed at free */
+    uint64_t seed;
+    uint64_t rng; /* token generator state (under lock) */
+    sim_coll *colls;
+    size_t n_colls;
+    sim_role *roles;            /* by civis_operation.index */
+    int files_coll;             /* the "/files" collection, or -1 */
+    const cJSON *output_schema; /* RunOutput item schema, or NULL */
+    sim_space **spaces;
+    size_t n_spaces, cap_spaces;
+    char *csv; /* default result set for every key (admin), or NULL */
+    size_t csv_len;
+};
+
+/* One API request being answered by the simulation. */
+typedef struct sim_req {
+    civis_sim *sim;
+    sim_space *space;
+    const civis_route *route;
+    const civis_operation *op;
+    const sim_role *role;
+    const civis_mock_request *req;
+    const cJSON *body; /* validated JSON body, or NULL */
+    civis_mock_reply *reply;
+    civis_mock_outcome *oc;
+    char base[160]; /* "http://host:port" the client used */
+    bool snapshot;  /* render runs as they are, without counting a read */
+} sim_req;
+
+/* sim_index.c */
+civis_status civis__sim_index_build(civis_sim *sim, civis_error *err);
+void civis__sim_index_free(civis_sim *sim);
+/* Whether an object of collection `obj_coll` answers at an item path of
+ * `path_coll` ("/scripts/{id}" names a script of any type). */
+bool civis__sim_coll_accepts(const civis_sim *sim, int path_coll, int obj_coll);
+
+/* sim_store.c: spaces, objects, rendering, generic CRUD */
+sim_space *civis__sim_space(civis_sim *sim, const char *key, bool create);
+sim_obj *civis__sim_obj_new(sim_space *space, int coll, long parent_id);
+sim_obj *civis__sim_obj_get(const sim_space *space, long id);
+long civis__sim_take_id(sim_space *space);
+void civis__sim_obj_free(sim_obj *obj);
+long long civis__sim_now_ms(void);
+/* The synthesis seed of an object: its fields not stored stay the same
+ * from one read to the next. */
+uint64_t civis__sim_obj_seed(const civis_sim *sim, long id);
+/* Case-insensitive substring test. */
+bool civis__sim_contains_ci(const char *hay, const char *needle);
+/* "2026-11-29T04:14:27.123Z" into buf (>= 32 bytes); ms 0 gives "". */
+void civis__sim_iso(char *buf, size_t len, long long ms);
+/* Deep copy of `value` with object keys renamed to the wire names `schema`
+ * gives them (snake_case or camelCase in, camelCase out). */
+cJSON *civis__sim_to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *value);
+/* A synthesized value for `schema` overlaid with `data`'s top-level fields
+ * (the ones the schema declares; all of them when it declares none). */
+cJSON *civis__sim_render(const civis_sim *sim, const cJSON *schema, const cJSON *data,
+                         uint64_t seed);
+/* The item schema of an operation's response (arrays unwrapped). */
+const cJSON *civis__sim_item_schema(const civis_spec *spec, const civis_operation *op);
+bool civis__sim_schema_has(const civis_spec *spec, const cJSON *schema, const char *prop);
+/* Sets a field (replacing it); false on allocation failure. */
+bool civis__sim_set(cJSON *obj, const char *name, cJSON *value);
+bool civis__sim_set_str(cJSON *obj, const char *name, const char *s);
+bool civis__sim_set_num(cJSON *obj, const char *name, double v);
+bool civis__sim_set_time(cJSON *obj, const char *name, long long ms);
+/* The integer path parameter at position i (0-based, path order); -1 when absent. */
+long civis__sim_param_id(const civis_route *route, size_t i);
+/* The query value of `name`, or NULL. */
+const char *civis__sim_query(const civis_mock_request *req, const char *name);
+void civis__sim_not_found(civis_mock_reply *reply);
+void civis__sim_oom(civis_mock_reply *reply);
+/* Sends `json` (taken) as the body with `status`; NULL means out of memory. */
+void civis__sim_reply_take(civis_mock_reply *reply, int status, cJSON *json);
+/* Renders an object for the request's operation (the response schema,
+ * with run and file state added for jobs and files). Owned by the caller. */
+cJSON *civis__sim_render_obj(sim_req *r, sim_obj *obj, const civis_operation *op);
+
+/* sim_crud.c: every collection and item role */
+void civis__sim_crud(sim_req *r);
+/* The object an item path names, or NULL (unknown id, other collection,
+ * other enclosing object). `id_param` is the position of its id. */
+sim_obj *civis__sim_find_item(sim_req *r, int coll, int id_param);
+
+/* sim_runs.c */
+bool civis__sim_policy_parse(sim_policy *out, const char *text, char *why, size_t whylen);
+bool civis__sim_policy_from_json(sim_policy *out, const cJSON *json, char *why, size_t whylen);
+void civis__sim_runs(sim_req *r); /* every SIM_R_RUN_* and JOB_* role */
+/* Starts a run of `job` (no 409 check); NULL on allocation failure. */
+sim_run *civis__sim_run_start(sim_req *r, sim_obj *job);
+/* Advances a run by its policy; `read` counts as one poll. */
+void civis__sim_run_observe(sim_req *r, sim_obj *job, sim_run *run, bool read);
+/* Moves an unfinished run to `to` now (admin); `error` for failed runs. */
+void civis__sim_run_force(sim_req *r, sim_obj *job, sim_run *run, sim_state to,
+                          const char *error);
+/* Adds job state (state, lastRun, runs, ...) that `schema` declares to `out`. */
+bool civis__sim_job_overlay(sim_req *r, sim_obj *job, const cJSON *schema, cJSON *out);
+sim_run *civis__sim_run_find(const sim_obj *job, long run_id);
+bool civis__sim_run_log(sim_space *space, sim_run *run, const char *level, const char *message);
+/* Appends `outputs` (one RunOutput object or an array of them; snake_case
+ * or camelCase keys) to the array `dst`. False with the reason in why. */
+bool civis__sim_outputs_add(cJSON *dst, const cJSON *outputs, const civis_sim *sim, char *why,
+                            size_t whylen);
+void civis__sim_run_free(sim_run *run);
+
+/* sim_files.c */
+void civis__sim_files(sim_req *r);                   /* SIM_R_MULTIPART_* */
+bool civis__sim_file_init(sim_req *r, sim_obj *obj); /* a new File object */
+bool civis__sim_file_overlay(sim_req *r, sim_obj *obj, const cJSON *schema, cJSON *out);
+/* "http://host:port/__storage/download/..." for a stored file into buf. */
+void civis__sim_file_url(const sim_req *r, const sim_obj *obj, char *buf, size_t len);
+void civis__sim_file_free(sim_file *file);
+/* Creates a File object holding `len` bytes (copied), name `name`. */
+sim_obj *civis__sim_file_from_bytes(sim_req *r, const char *name, const char *content_type,
+                                    const char *bytes, size_t len);
+
+/* sim_blob.c */
+sim_blob *civis__sim_blob_new(void);
+void civis__sim_blob_free(sim_blob *blob);
+/* Appends bytes; spills to an unlinked file under `dir` past `limit`. */
+bool civis__sim_blob_write(sim_blob *blob, const char *data, size_t len, size_t limit,
+                           const char *dir);
+/* Appends all of src to dst. */
+bool civis__sim_blob_append(sim_blob *dst, const sim_blob *src, size_t limit, const char *dir);
+
+#endif /* CIVIS_MOCK_SIM_H */

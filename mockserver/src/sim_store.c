@@ -1,0 +1,521 @@
+/*
+ * sim_store.c: the simulation's state store and its life cycle.
+ *
+ * State is partitioned by API key: each key gets a space, created on its
+ * first request, holding objects by id. Ids are unique across the whole
+ * space (objects and runs draw from one counter), so /jobs/{id} finds a
+ * script of any type, an import or a preprocess job by the id its own
+ * collection gave it.
+ *
+ * An object keeps its fields under their wire (camelCase) names: the
+ * synthesized response of its create operation, overlaid with the fields of
+ * the request (snake_case or camelCase in, mapped through the body schema).
+ * Every read renders it for the operation being answered: a body
+ * synthesized from that operation's response schema, overlaid with the
+ * stored fields it declares, plus run or file state (sim_runs.c,
+ * sim_files.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim.h"
+
+/* ---- time ---------------------------------------------------------------- */
+
+long long civis__sim_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void civis__sim_iso(char *buf, size_t len, long long ms)
+{
+    if (len == 0)
+        return;
+    buf[0] = '\0';
+    if (ms <= 0)
+        return;
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    if (gmtime_r(&secs, &tm) == NULL)
+        return;
+    char head[24];
+    strftime(head, sizeof(head), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, len, "%s.%03dZ", head, (int)(ms % 1000));
+}
+
+/* ---- small JSON helpers ---------------------------------------------------- */
+
+bool civis__sim_set(cJSON *obj, const char *name, cJSON *value)
+{
+    if (value == NULL)
+        return false;
+    if (cJSON_GetObjectItemCaseSensitive(obj, name) != NULL)
+        return cJSON_ReplaceItemInObjectCaseSensitive(obj, name, value);
+    if (!cJSON_AddItemToObject(obj, name, value)) {
+        cJSON_Delete(value);
+        return false;
+    }
+    return true;
+}
+
+bool civis__sim_set_str(cJSON *obj, const char *name, const char *s)
+{
+    return civis__sim_set(obj, name, s ? cJSON_CreateString(s) : cJSON_CreateNull());
+}
+
+bool civis__sim_set_num(cJSON *obj, const char *name, double v)
+{
+    return civis__sim_set(obj, name, cJSON_CreateNumber(v));
+}
+
+bool civis__sim_set_time(cJSON *obj, const char *name, long long ms)
+{
+    char iso[40];
+    civis__sim_iso(iso, sizeof(iso), ms);
+    return civis__sim_set_str(obj, name, ms > 0 ? iso : NULL);
+}
+
+const cJSON *civis__sim_item_schema(const civis_spec *spec, const civis_operation *op)
+{
+    if (op == NULL || op->response_schema == NULL)
+        return NULL;
+    const cJSON *s = civis_spec_deref(spec, op->response_schema);
+    if (civis_schema_type(s) == CIVIS_TYPE_ARRAY)
+        s = civis_spec_deref(spec, cJSON_GetObjectItemCaseSensitive(s, "items"));
+    return s;
+}
+
+static const cJSON *schema_props(const civis_spec *spec, const cJSON *schema)
+{
+    const cJSON *s = civis_spec_deref(spec, schema);
+    const cJSON *p = s ? cJSON_GetObjectItemCaseSensitive(s, "properties") : NULL;
+    return cJSON_IsObject(p) ? p : NULL;
+}
+
+bool civis__sim_schema_has(const civis_spec *spec, const cJSON *schema, const char *prop)
+{
+    const cJSON *p = schema_props(spec, schema);
+    return p != NULL && cJSON_GetObjectItemCaseSensitive(p, prop) != NULL;
+}
+
+/* The property a request key names: its wire name, or a name whose
+ * snake_case form the key is. */
+static const cJSON *find_prop(const cJSON *props, const char *key)
+{
+    const cJSON *exact = cJSON_GetObjectItemCaseSensitive(props, key);
+    if (exact != NULL)
+        return exact;
+    char snake[160];
+    for (const cJSON *p = props->child; p != NULL; p = p->next) {
+        if (p->string == NULL)
+            continue;
+        size_t need = civis_camel_to_snake(snake, sizeof(snake), p->string);
+        if (need < sizeof(snake) && strcmp(snake, key) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+static cJSON *to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *value, int depth)
+{
+    if (depth > 32)
+        return cJSON_Duplicate(value, true);
+    const cJSON *s = civis_spec_deref(spec, schema);
+    if (cJSON_IsObject(value)) {
+        const cJSON *props = schema_props(spec, s);
+        if (props == NULL) /* free-form (arguments, environment variables): keys as sent */
+            return cJSON_Duplicate(value, true);
+        cJSON *out = cJSON_CreateObject();
+        for (const cJSON *c = value->child; out != NULL && c != NULL; c = c->next) {
+            const cJSON *p = find_prop(props, c->string);
+            const char *name = p ? p->string : c->string;
+            cJSON *v = to_wire(spec, p, c, depth + 1);
+            if (!civis__sim_set(out, name, v)) {
+                cJSON_Delete(out);
+                out = NULL;
+            }
+        }
+        return out;
+    }
+    if (cJSON_IsArray(value)) {
+        const cJSON *items = s ? cJSON_GetObjectItemCaseSensitive(s, "items") : NULL;
+        cJSON *out = cJSON_CreateArray();
+        for (const cJSON *c = value->child; out != NULL && c != NULL; c = c->next) {
+            cJSON *v = to_wire(spec, items, c, depth + 1);
+            if (v == NULL || !cJSON_AddItemToArray(out, v)) {
+                cJSON_Delete(v);
+                cJSON_Delete(out);
+                out = NULL;
+            }
+        }
+        return out;
+    }
+    return cJSON_Duplicate(value, true);
+}
+
+cJSON *civis__sim_to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *value)
+{
+    return value ? to_wire(spec, schema, value, 0) : cJSON_CreateObject();
+}
+
+/* A stored value in the type the rendering schema declares, where the two
+ * disagree in a harmless way (the Job schema's archived is a string). */
+static cJSON *coerce(const civis_spec *spec, const cJSON *prop, const cJSON *v)
+{
+    civis_type t = civis_schema_type(civis_spec_deref(spec, prop));
+    if (t == CIVIS_TYPE_STRING && cJSON_IsBool(v))
+        return cJSON_CreateString(cJSON_IsTrue(v) ? "true" : "false");
+    if (t == CIVIS_TYPE_BOOLEAN && cJSON_IsString(v) &&
+        (strcmp(v->valuestring, "true") == 0 || strcmp(v->valuestring, "false") == 0))
+        return cJSON_CreateBool(strcmp(v->valuestring, "true") == 0);
+    return cJSON_Duplicate(v, true);
+}
+
+cJSON *civis__sim_render(const civis_sim *sim, const cJSON *schema, const cJSON *data,
+                         uint64_t seed)
+{
+    const cJSON *s = civis_spec_deref(sim->spec, schema);
+    civis_synth_options opts = {.seed = seed};
+    cJSON *out = s ? civis_synthesize(sim->spec, s, &opts) : cJSON_CreateObject();
+    if (out == NULL)
+        return NULL;
+    if (!cJSON_IsObject(out)) {
+        cJSON_Delete(out);
+        return data ? cJSON_Duplicate(data, true) : cJSON_CreateObject();
+    }
+    const cJSON *props = schema_props(sim->spec, s);
+    for (const cJSON *f = data ? data->child : NULL; f != NULL; f = f->next) {
+        const cJSON *prop = props ? cJSON_GetObjectItemCaseSensitive(props, f->string) : NULL;
+        if (props != NULL && prop == NULL)
+            continue;
+        if (!civis__sim_set(out, f->string, coerce(sim->spec, prop, f))) {
+            cJSON_Delete(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+bool civis__sim_contains_ci(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (const char *p = hay; *p != '\0'; p++)
+        if (strncasecmp(p, needle, n) == 0)
+            return true;
+    return n == 0;
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+long civis__sim_param_id(const civis_route *route, size_t i)
+{
+    if (i >= route->n_params)
+        return -1;
+    const char *v = route->params[i].value;
+    char *end = NULL;
+    errno = 0;
+    long id = strtol(v, &end, 10);
+    return (end != v && *end == '\0' && errno == 0 && id >= 0) ? id : -1;
+}
+
+const char *civis__sim_query(const civis_mock_request *req, const char *name)
+{
+    for (size_t i = 0; i < req->n_query; i++)
+        if (strcmp(req->query_kv[i].key, name) == 0)
+            return req->query_kv[i].value;
+    return NULL;
+}
+
+void civis__sim_not_found(civis_mock_reply *reply)
+{
+    civis__mock_error(reply, 404, "not_found", "The requested resource could not be found.");
+}
+
+void civis__sim_oom(civis_mock_reply *reply)
+{
+    civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+}
+
+void civis__sim_reply_take(civis_mock_reply *reply, int status, cJSON *json)
+{
+    if (json == NULL) {
+        civis__sim_oom(reply);
+        return;
+    }
+    civis__mock_reply_json(reply, status, json);
+    cJSON_Delete(json);
+}
+
+/* ---- spaces and objects -------------------------------------------------- */
+
+sim_space *civis__sim_space(civis_sim *sim, const char *key, bool create)
+{
+    for (size_t i = 0; i < sim->n_spaces; i++)
+        if (strcmp(sim->spaces[i]->key, key) == 0)
+            return sim->spaces[i];
+    if (!create)
+        return NULL;
+    if (sim->n_spaces == sim->cap_spaces) {
+        size_t cap = sim->cap_spaces ? sim->cap_spaces * 2 : 8;
+        sim_space **grown = realloc(sim->spaces, cap * sizeof(*grown));
+        if (grown == NULL)
+            return NULL;
+        sim->spaces = grown;
+        sim->cap_spaces = cap;
+    }
+    sim_space *sp = calloc(1, sizeof(*sp));
+    if (sp == NULL || (sp->key = strdup(key)) == NULL) {
+        free(sp);
+        return NULL;
+    }
+    sp->next_id = 1;
+    sp->next_log_id = 1;
+    sp->index = sim->n_spaces;
+    sim->spaces[sim->n_spaces++] = sp;
+    return sp;
+}
+
+long civis__sim_take_id(sim_space *space)
+{
+    /* Every id has a slot, so that objs[id - 1] finds objects directly. */
+    if (space->n_objs == space->cap_objs) {
+        size_t cap = space->cap_objs ? space->cap_objs * 2 : 64;
+        sim_obj **grown = realloc(space->objs, cap * sizeof(*grown));
+        if (grown == NULL)
+            return -1;
+        space->objs = grown;
+        space->cap_objs = cap;
+    }
+    space->objs[space->n_objs++] = NULL;
+    return space->next_id++;
+}
+
+sim_obj *civis__sim_obj_new(sim_space *space, int coll, long parent_id)
+{
+    sim_obj *obj = calloc(1, sizeof(*obj));
+    if (obj == NULL)
+        return NULL;
+    obj->data = cJSON_CreateObject();
+    long id = obj->data ? civis__sim_take_id(space) : -1;
+    if (id < 0) {
+        cJSON_Delete(obj->data);
+        free(obj);
+        return NULL;
+    }
+    obj->id = id;
+    obj->coll = coll;
+    obj->parent_id = parent_id;
+    space->objs[id - 1] = obj;
+    return obj;
+}
+
+sim_obj *civis__sim_obj_get(const sim_space *space, long id)
+{
+    if (space == NULL || id < 1 || (size_t)id > space->n_objs)
+        return NULL;
+    return space->objs[id - 1];
+}
+
+void civis__sim_obj_free(sim_obj *obj)
+{
+    if (obj == NULL)
+        return;
+    cJSON_Delete(obj->data);
+    for (size_t i = 0; i < obj->n_runs; i++)
+        civis__sim_run_free(obj->runs[i]);
+    free(obj->runs);
+    cJSON_Delete(obj->next_outputs);
+    cJSON_Delete(obj->next_logs);
+    free(obj->csv);
+    civis__sim_file_free(obj->file);
+    free(obj);
+}
+
+static void space_free(sim_space *sp)
+{
+    if (sp == NULL)
+        return;
+    for (size_t i = 0; i < sp->n_objs; i++)
+        civis__sim_obj_free(sp->objs[i]);
+    free(sp->objs);
+    free(sp->key);
+    free(sp->csv);
+    free(sp);
+}
+
+uint64_t civis__sim_obj_seed(const civis_sim *sim, long id)
+{
+    uint64_t x = sim->seed ^ ((uint64_t)id * 0x9E3779B97F4A7C15ull) ^ 0x5ea5e5eedull;
+    x ^= x >> 29;
+    x *= 0xBF58476D1CE4E5B9ull;
+    return x ^ (x >> 32);
+}
+
+cJSON *civis__sim_render_obj(sim_req *r, sim_obj *obj, const civis_operation *op)
+{
+    const cJSON *schema = civis__sim_item_schema(r->sim->spec, op);
+    if (schema == NULL && obj->coll >= 0 && r->sim->colls[obj->coll].get != NULL)
+        schema = civis__sim_item_schema(r->sim->spec, r->sim->colls[obj->coll].get);
+    cJSON *out = civis__sim_render(r->sim, schema, obj->data, civis__sim_obj_seed(r->sim, obj->id));
+    if (out == NULL)
+        return NULL;
+    bool ok = true;
+    if (obj->coll >= 0 && r->sim->colls[obj->coll].job)
+        ok = civis__sim_job_overlay(r, obj, schema, out);
+    if (ok && obj->file != NULL)
+        ok = civis__sim_file_overlay(r, obj, schema, out);
+    if (!ok) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* ---- the simulation ---------------------------------------------------- */
+
+civis_status civis__sim_new(civis_sim **out, const civis_spec *spec, const civis_sim_options *opts,
+                            civis_error *err)
+{
+    *out = NULL;
+    civis_sim *sim = calloc(1, sizeof(*sim));
+    if (sim == NULL)
+        return civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory creating the simulation");
+    pthread_mutex_init(&sim->lock, NULL);
+    sim->spec = spec;
+    sim->seed = opts ? opts->seed : 0;
+    sim->mem_limit = opts && opts->mem_limit ? opts->mem_limit : CIVIS_SIM_DEFAULT_MEM_LIMIT;
+    sim->rng = (uint64_t)civis__sim_now_ms() ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)sim;
+    char why[256];
+    const char *policy = opts && opts->run_policy ? opts->run_policy : "instant";
+    civis_status st = CIVIS_OK;
+    if (!civis__sim_policy_parse(&sim->start_policy, policy, why, sizeof(why))) {
+        st = civis__fail(err, CIVIS_EINVAL, "run_policy", "bad --run-policy '%s': %s", policy, why);
+        goto fail;
+    }
+    sim->policy = sim->start_policy;
+    if (opts && opts->state_dir) {
+        struct stat sb;
+        if (stat(opts->state_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            st = civis__fail(err, CIVIS_EIO, "state_dir", "--state-dir %s is not a directory",
+                             opts->state_dir);
+            goto fail;
+        }
+        sim->state_dir = strdup(opts->state_dir);
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        char tmpl[512];
+        snprintf(tmpl, sizeof(tmpl), "%s/civis-mock-state-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (mkdtemp(tmpl) == NULL) {
+            st = civis__fail(err, CIVIS_EIO, "state_dir", "cannot create a state directory %s: %s",
+                             tmpl, strerror(errno));
+            goto fail;
+        }
+        sim->own_dir = true;
+        sim->state_dir = strdup(tmpl);
+        if (sim->state_dir == NULL)
+            rmdir(tmpl);
+    }
+    if (sim->state_dir == NULL) {
+        st = civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory creating the simulation");
+        goto fail;
+    }
+    if ((st = civis__sim_index_build(sim, err)) != CIVIS_OK)
+        goto fail;
+    *out = sim;
+    return CIVIS_OK;
+fail:
+    civis__sim_free(sim);
+    return st;
+}
+
+static void clear_state(civis_sim *sim)
+{
+    for (size_t i = 0; i < sim->n_spaces; i++)
+        space_free(sim->spaces[i]);
+    free(sim->spaces);
+    sim->spaces = NULL;
+    sim->n_spaces = sim->cap_spaces = 0;
+    free(sim->csv);
+    sim->csv = NULL;
+    sim->csv_len = 0;
+}
+
+void civis__sim_free(civis_sim *sim)
+{
+    if (sim == NULL)
+        return;
+    clear_state(sim);
+    civis__sim_index_free(sim);
+    /* Spill files are unlinked as soon as they are created, so the
+     * directory we made is empty again here. */
+    if (sim->own_dir && sim->state_dir != NULL)
+        rmdir(sim->state_dir);
+    free(sim->state_dir);
+    pthread_mutex_destroy(&sim->lock);
+    free(sim);
+}
+
+void civis__sim_reset(void *ctx)
+{
+    civis_sim *sim = ctx;
+    if (sim == NULL)
+        return;
+    pthread_mutex_lock(&sim->lock);
+    clear_state(sim);
+    sim->policy = sim->start_policy;
+    pthread_mutex_unlock(&sim->lock);
+}
+
+/* "http://host:port" as the client addressed us. */
+static void base_url(char *buf, size_t len, const char *host)
+{
+    bool ok = host != NULL && *host != '\0' && strlen(host) < len - 8;
+    for (const char *p = host; ok && *p; p++)
+        ok = *p > ' ' && *p != '/' && *p != '"' && *p != '\\' && (unsigned char)*p < 0x7f;
+    snprintf(buf, len, "http://%s", ok ? host : "127.0.0.1");
+}
+
+bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *route,
+                       const civis_mock_request *req, const cJSON *body, const char *api_key,
+                       civis_mock_reply *reply, civis_mock_outcome *outcome)
+{
+    civis_sim *sim = ctx;
+    (void)spec; /* the simulation keeps its own pointer to the same spec */
+    if (sim == NULL || route->op == NULL || api_key == NULL)
+        return false;
+    const sim_role *role = &sim->roles[route->op->index];
+    if (role->kind == SIM_R_NONE)
+        return false;
+    sim_req r = {
+        .sim = sim,
+        .route = route,
+        .op = route->op,
+        .role = role,
+        .req = req,
+        .body = body,
+        .reply = reply,
+        .oc = outcome,
+    };
+    base_url(r.base, sizeof(r.base), req->host);
+    pthread_mutex_lock(&sim->lock);
+    r.space = civis__sim_space(sim, api_key, true);
+    if (r.space == NULL)
+        civis__sim_oom(reply);
+    else if (role->kind == SIM_R_MULTIPART_CREATE || role->kind == SIM_R_MULTIPART_COMPLETE)
+        civis__sim_files(&r);
+    else if (role->kind >= SIM_R_RUN_CREATE)
+        civis__sim_runs(&r);
+    else
+        civis__sim_crud(&r);
+    pthread_mutex_unlock(&sim->lock);
+    outcome->source = "simulation";
+    return true;
+}
