@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "mock.h"
+#include "sim.h"
 
 static const char *query_value(const civis_mock_request *req, const char *name)
 {
@@ -280,6 +281,9 @@ void civis__mock_admin(civis_mock_server *srv, const civis_mock_request *req,
             civis__mock_error(reply, 404, "not_found", "No fault with that id.");
         else
             reply->status = 204;
+    } else if (strcmp(path, "/sim") == 0 || strncmp(path, "/sim/", 5) == 0) {
+        civis__sim_admin(srv->sim.handle == civis__sim_handle ? srv->sim.ctx : NULL, req, path,
+                         reply, oc);
     } else {
         civis__mock_error(reply, 404, "not_found",
                           "No such civis-mock admin endpoint; see /__mock/health, /__mock/stubs, "

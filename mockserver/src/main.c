@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "mock.h"
+#include "sim.h"
 
 static const char usage[] =
     "Usage: civis-mock [OPTIONS]\n"
@@ -36,6 +37,12 @@ static const char usage[] =
     "                       (default 10M); larger bodies get 413\n"
     "  --lenient            accept unknown parameter and property names (they are still\n"
     "                       recorded in the journal)\n"
+    "  --run-policy P       how simulated runs progress: instant (default), polls:N,\n"
+    "                       ms:T or fail:MESSAGE\n"
+    "  --state-dir DIR      where large simulated files spill to disk (default: a\n"
+    "                       temporary directory removed at exit)\n"
+    "  --state-mem-limit B  bytes of one simulated file kept in memory (default 8M)\n"
+    "  --stateless          no simulation of platform state\n"
     "  --help               show this help and exit\n"
     "\n"
     "Requests need an API key: HTTP Basic with the key as user name and an empty password,\n"
@@ -45,7 +52,9 @@ static const char usage[] =
 
 static const char *const flag_names[] = {"--spec",      "--fixtures", "--host",    "--port",
                                          "--port-file", "--seed",     "--threads", "--log",
-                                         "--max-body",  "--lenient",  "--help"};
+                                         "--max-body",  "--lenient",  "--help",
+                                         "--run-policy", "--state-dir", "--state-mem-limit",
+                                         "--stateless"};
 #define N_FLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
 
 static int usage_error(const char *fmt, ...)
@@ -149,10 +158,13 @@ static int parse_args(civis_mock_config *cfg, int argc, char **argv)
             fputs(usage, stdout);
             return 0;
         }
-        if (strcmp(name, "--lenient") == 0) {
+        if (strcmp(name, "--lenient") == 0 || strcmp(name, "--stateless") == 0) {
             if (value != NULL)
                 return usage_error("option '%s' takes no value", name);
-            cfg->lenient = true;
+            if (strcmp(name, "--lenient") == 0)
+                cfg->lenient = true;
+            else
+                cfg->stateless = true;
             continue;
         }
         if (value == NULL) {
@@ -192,6 +204,19 @@ static int parse_args(civis_mock_config *cfg, int argc, char **argv)
                                    "(K/M/G suffixes allowed), got '%s'",
                                    value);
             cfg->max_body = (size_t)n;
+        } else if (strcmp(name, "--run-policy") == 0) {
+            char why[128];
+            if (!civis__sim_policy_check(value, why, sizeof(why)))
+                return usage_error("option '--run-policy' %s, got '%s'", why, value);
+            cfg->run_policy = value;
+        } else if (strcmp(name, "--state-dir") == 0) {
+            cfg->state_dir = value;
+        } else if (strcmp(name, "--state-mem-limit") == 0) {
+            if (!parse_size(value, &n))
+                return usage_error("option '--state-mem-limit' must be a positive size in bytes "
+                                   "(K/M/G suffixes allowed), got '%s'",
+                                   value);
+            cfg->state_mem_limit = (size_t)n;
         }
     }
     return -1;
@@ -241,7 +266,7 @@ static int load(civis_mock_server *srv)
             srv->log_owned = true;
         }
     }
-    return -1;
+    return civis__sim_install(srv);
 }
 
 /* Writes the port to a temporary file beside `path` and renames it over
@@ -272,6 +297,7 @@ static int write_port_file(const char *path, int port)
 static void release(civis_mock_server *srv)
 {
     civis__mock_server_stop(srv);
+    civis__sim_uninstall(srv);
     civis_fixtures_free(srv->stubs);
     civis_fixtures_free(srv->fixtures);
     civis__mock_journal_free(srv->journal);

@@ -19,6 +19,7 @@
 #include <microhttpd.h>
 
 #include "mock.h"
+#include "sim.h"
 
 /* Big enough for any real request's headers, small enough that a 1 MB
  * header is refused by MHD (431) instead of growing without bound. Not
@@ -35,6 +36,7 @@ typedef struct conn_state {
     bool answered;    /* a reply was queued before the body ended (early 413) */
     size_t body_seen; /* bytes that arrived, kept or not */
     size_t body_cap;
+    void *storage; /* a /__storage/ request's own state (sim_files.c) */
     struct timespec t0;
 } conn_state;
 
@@ -167,6 +169,7 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
         srv->inflight--;
         pthread_mutex_unlock(&srv->inflight_lock);
     }
+    civis__sim_storage_done(s->storage);
     state_free(s);
     *req_cls = NULL;
 }
@@ -341,6 +344,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
             return MHD_NO;
         *req_cls = s;
     }
+    /* Presigned-style storage streams its bodies itself: no --max-body. */
+    if (civis__sim_is_storage(s->req.path))
+        return civis__sim_storage(srv, con, s->req.path, method, upload_data, upload_data_size,
+                                  &s->storage);
     if (!s->started) {
         s->started = true;
         pthread_mutex_lock(&srv->inflight_lock);
