@@ -93,6 +93,13 @@ typedef struct civis_transport {
     civis_status (*send)(void *ctx, const civis_http_request *req, civis_http_response *resp,
                          civis_error *err);
     void (*destroy)(void *ctx);
+    /* Optional (NULL for none): told of each operation call the client
+     * refused before sending anything (unknown resource or method, bad
+     * arguments), so that a test transport can record it. `resource`,
+     * `method` and `args` (may be NULL) as the caller gave them, `st` and
+     * `err` (may be NULL) the rejection; all borrowed for the call. */
+    void (*rejected)(void *ctx, const char *resource, const char *method, const cJSON *args,
+                     civis_status st, const civis_error *err);
 } civis_transport;
 
 /* Appends a header to resp (both copied; the value is trimmed). Returns
