@@ -323,11 +323,9 @@ typedef struct civis_value {
  * civis_args from the call on, success or failure. A repeated name keeps the
  * last value.
  */
-cJSON *civis_args(const char *name, ...)
-#if defined(__GNUC__)
-    __attribute__((sentinel))
-#endif
-    ;
+/* (No sentinel attribute here: civis_args(CIVIS_END), the empty object,
+ * has the terminator as its named argument.) */
+cJSON *civis_args(const char *name, ...);
 /* The va_list form, for your own variadic wrappers. */
 cJSON *civis_args_va(const char *name, va_list ap);
 

@@ -1,0 +1,265 @@
+/*
+ * curl_transport.c: the default transport, libcurl easy handles.
+ *
+ * Keep-alive: a client keeps a small pool of easy handles behind a mutex.
+ * A call borrows one, performs, and gives it back; each handle keeps its
+ * own cache of live connections, so the next call that borrows it reuses
+ * the connection (handles are reused most-recently-returned first, which
+ * keeps the warm ones busy). The handles also share DNS results and TLS
+ * sessions through one CURLSH with lock callbacks.
+ *
+ * Why not share the connection cache itself (CURL_LOCK_DATA_CONNECT)?
+ * libcurl documents that a shared connection cache is not safe between
+ * concurrent threads (a known bug: two handles can pick the same
+ * connection), and a client is meant to be used from many threads. A
+ * handle is never used by two threads at once, so its private cache is.
+ *
+ * TLS verification is libcurl's default (peer and host on) and nothing
+ * here turns it off; ca_file only adds trust.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "client_internal.h"
+
+typedef struct curl_ctx {
+    CURLSH *share;
+    pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+    pthread_mutex_t pool_lock;
+    CURL **idle; /* handles ready for reuse, most recent last */
+    size_t n_idle;
+    size_t max_idle;
+    char *ca_file;
+} curl_ctx;
+
+const char *civis__curl_version(void)
+{
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    return (v && v->version) ? v->version : LIBCURL_VERSION;
+}
+
+static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *user)
+{
+    (void)h;      /* required by the libcurl lock signature */
+    (void)access; /* one exclusive lock per kind of data is enough */
+    curl_ctx *ctx = user;
+    if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST)
+        pthread_mutex_lock(&ctx->share_locks[data]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data data, void *user)
+{
+    (void)h; /* required by the libcurl unlock signature */
+    curl_ctx *ctx = user;
+    if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST)
+        pthread_mutex_unlock(&ctx->share_locks[data]);
+}
+
+/* One exchange in flight: where libcurl's callbacks write. */
+typedef struct exchange {
+    civis_http_response *resp;
+    bool oom;
+} exchange;
+
+static size_t on_body(char *data, size_t size, size_t n, void *user)
+{
+    exchange *x = user;
+    if (civis_http_response_append_body(x->resp, data, size * n) != CIVIS_OK) {
+        x->oom = true;
+        return 0; /* aborts the transfer */
+    }
+    return size * n;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *user)
+{
+    exchange *x = user;
+    size_t len = size * n;
+    civis_http_response *r = x->resp;
+    if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+        /* A new status line (after a 100 Continue): start over. */
+        for (size_t i = 0; i < r->n_headers; i++) {
+            civis__free((void *)r->headers[i].name);
+            civis__free((void *)r->headers[i].value);
+        }
+        r->n_headers = 0;
+        r->reason[0] = '\0';
+        const char *sp = memchr(data, ' ', len);
+        const char *sp2 = sp ? memchr(sp + 1, ' ', len - (size_t)(sp + 1 - data)) : NULL;
+        if (sp2 != NULL) {
+            const char *rs = sp2 + 1;
+            size_t rl = len - (size_t)(rs - data);
+            while (rl > 0 && (rs[rl - 1] == '\r' || rs[rl - 1] == '\n'))
+                rl--;
+            snprintf(r->reason, sizeof(r->reason), "%.*s", (int)rl, rs);
+        }
+        return len;
+    }
+    const char *colon = memchr(data, ':', len);
+    if (colon == NULL)
+        return len; /* the blank line that ends the headers */
+    if (civis_http_response_add_header(r, data, (size_t)(colon - data), colon + 1,
+                                       len - (size_t)(colon + 1 - data)) != CIVIS_OK) {
+        x->oom = true;
+        return 0;
+    }
+    return len;
+}
+
+static CURL *borrow(curl_ctx *ctx)
+{
+    CURL *h = NULL;
+    pthread_mutex_lock(&ctx->pool_lock);
+    if (ctx->n_idle > 0)
+        h = ctx->idle[--ctx->n_idle];
+    pthread_mutex_unlock(&ctx->pool_lock);
+    return h ? h : curl_easy_init();
+}
+
+static void give_back(curl_ctx *ctx, CURL *h)
+{
+    /* reset keeps the handle's live connections and its share. */
+    curl_easy_reset(h);
+    pthread_mutex_lock(&ctx->pool_lock);
+    if (ctx->n_idle < ctx->max_idle) {
+        ctx->idle[ctx->n_idle++] = h;
+        h = NULL;
+    }
+    pthread_mutex_unlock(&ctx->pool_lock);
+    if (h != NULL)
+        curl_easy_cleanup(h);
+}
+
+static civis_status curl_send(void *vctx, const civis_http_request *req,
+                              civis_http_response *resp, civis_error *err)
+{
+    curl_ctx *ctx = vctx;
+    CURL *h = borrow(ctx);
+    if (h == NULL)
+        return civis__fail(err, CIVIS_ENOMEM, "", "out of memory for a libcurl handle");
+    struct curl_slist *hdrs = NULL;
+    bool oom = false;
+    for (size_t i = 0; i < req->n_headers && !oom; i++) {
+        char line[1024];
+        int n = snprintf(line, sizeof(line), "%s: %s", req->headers[i].name,
+                         req->headers[i].value);
+        char *big = NULL;
+        if (n >= (int)sizeof(line))
+            big = civis__sprintf("%s: %s", req->headers[i].name, req->headers[i].value);
+        struct curl_slist *next = curl_slist_append(hdrs, big ? big : line);
+        civis__free(big);
+        if (next == NULL || (n >= (int)sizeof(line) && big == NULL))
+            oom = true;
+        else
+            hdrs = next;
+    }
+    /* No "Expect: 100-continue" round trip on larger bodies. */
+    struct curl_slist *next = oom ? NULL : curl_slist_append(hdrs, "Expect:");
+    if (next == NULL) {
+        curl_slist_free_all(hdrs);
+        give_back(ctx, h);
+        return civis__fail(err, CIVIS_ENOMEM, "", "out of memory for the request headers");
+    }
+    hdrs = next;
+
+    exchange x = {resp, false};
+    char errbuf[CURL_ERROR_SIZE];
+    errbuf[0] = '\0';
+    curl_easy_setopt(h, CURLOPT_SHARE, ctx->share);
+    curl_easy_setopt(h, CURLOPT_URL, req->url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM for timeouts */
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (ctx->ca_file != NULL)
+        curl_easy_setopt(h, CURLOPT_CAINFO, ctx->ca_file);
+    if (req->body != NULL) {
+        /* A body on any verb, GET included: the official client sends one. */
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+    } else if (strcasecmp(req->method, "GET") == 0) {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    } else if (strcasecmp(req->method, "HEAD") == 0) {
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    } else {
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+    }
+
+    CURLcode rc = curl_easy_perform(h);
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hdrs);
+    give_back(ctx, h);
+
+    if (x.oom)
+        return civis__fail(err, CIVIS_ENOMEM, "", "out of memory reading the response");
+    if (rc != CURLE_OK) {
+        resp->connect_failed = rc == CURLE_COULDNT_CONNECT;
+        resp->status = 0;
+        return civis__fail(err, CIVIS_ETRANSPORT, "", "%s %s: %s", req->method, req->path,
+                           errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    }
+    resp->status = status;
+    return CIVIS_OK;
+}
+
+static void curl_destroy(void *vctx)
+{
+    curl_ctx *ctx = vctx;
+    if (ctx == NULL)
+        return;
+    for (size_t i = 0; i < ctx->n_idle; i++)
+        curl_easy_cleanup(ctx->idle[i]);
+    if (ctx->share != NULL)
+        curl_share_cleanup(ctx->share);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_destroy(&ctx->share_locks[i]);
+    pthread_mutex_destroy(&ctx->pool_lock);
+    civis__free(ctx->idle);
+    civis__free(ctx->ca_file);
+    civis__free(ctx);
+}
+
+civis_status civis__curl_transport_new(civis_transport *table, void **out,
+                                       const civis_client_options *opts, civis_error *err)
+{
+    *out = NULL;
+    curl_ctx *ctx = civis__calloc(1, sizeof(*ctx));
+    if (ctx == NULL)
+        return civis__fail(err, CIVIS_ENOMEM, "", "out of memory for the libcurl transport");
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_init(&ctx->share_locks[i], NULL);
+    pthread_mutex_init(&ctx->pool_lock, NULL);
+    ctx->max_idle = opts->max_handles > 0 ? (size_t)opts->max_handles : 8;
+    ctx->idle = civis__calloc(ctx->max_idle, sizeof(CURL *));
+    ctx->ca_file = civis__strdup(opts->ca_file);
+    ctx->share = curl_share_init();
+    if (ctx->idle == NULL || ctx->share == NULL || (opts->ca_file && ctx->ca_file == NULL)) {
+        curl_destroy(ctx);
+        return civis__fail(err, CIVIS_ENOMEM, "", "out of memory for the libcurl transport");
+    }
+    if (curl_share_setopt(ctx->share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+        curl_share_setopt(ctx->share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+        curl_share_setopt(ctx->share, CURLSHOPT_USERDATA, ctx) != CURLSHE_OK ||
+        curl_share_setopt(ctx->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+        curl_share_setopt(ctx->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+        curl_destroy(ctx);
+        return civis__fail(err, CIVIS_ETRANSPORT, "", "libcurl refused the shared cache set-up");
+    }
+    *table = (civis_transport){.name = "curl", .send = curl_send, .destroy = curl_destroy};
+    *out = ctx;
+    return CIVIS_OK;
+}

@@ -1,0 +1,166 @@
+/*
+ * mock_internal.h: the layout of a civis_mock and what its files share.
+ *
+ *   mock.c            creation, the transport (send / rejected), dispatch
+ *   mock_behaviour.c  behaviours: set, replace, select, serve canned replies
+ *   mock_answer.c     answers with no behaviour: fixtures, x-examples, synthesis;
+ *                     paging of array answers; error bodies
+ *   mock_journal.c    the journal and its queries
+ *   mock_check.c      partial JSON match and the checks behind mock_assert.h
+ *   mock_container.c  the container-script presets
+ *
+ * One mutex guards behaviours and journal. Callbacks run without it.
+ */
+#ifndef CIVIS_MOCK_INTERNAL_H
+#define CIVIS_MOCK_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "civis/mock.h"
+#include "client_internal.h"
+
+/* ---- behaviours ----------------------------------------------------------- */
+
+typedef struct mock_header {
+    char *name;
+    char *value;
+} mock_header;
+
+/* A canned reply, copied from a civis_mock_reply. */
+typedef struct mock_reply {
+    long status;          /* 0: the operation's success status */
+    char *body;           /* JSON text, or NULL */
+    size_t body_len;
+    mock_header *headers; /* extra headers */
+    size_t n_headers;
+} mock_reply;
+
+typedef struct mock_rule {
+    const civis_operation *op;
+    cJSON *when;          /* pattern object, or NULL */
+    char *when_text;      /* when printed unformatted, to spot a replacement */
+    mock_reply *replies;
+    size_t n_replies;
+    size_t next;          /* the reply the next call gets */
+    civis_mock_fn callback;
+    void *callback_data;
+} mock_rule;
+
+/* ---- the journal ---------------------------------------------------------- */
+
+/* A journal entry: the public view plus the storage it points into. */
+typedef struct mock_entry {
+    civis_mock_call pub;
+    char *operation;
+    cJSON *args;
+    char *message;
+    char *reject_param;
+    char *http_method;
+    char *path;
+    char *query;
+    cJSON *body;
+    char *response_body;
+    const void *token;    /* the request's args pointer: retries of one call share it */
+} mock_entry;
+
+/* Memory the mock frees at the end (callback data of its own presets). */
+typedef struct mock_owned {
+    void *ptr;
+    void (*free_fn)(void *ptr);
+} mock_owned;
+
+struct civis_mock {
+    civis_spec *owned_spec;      /* NULL when the caller lent one */
+    const civis_spec *spec;
+    civis_fixture_set *fixtures;
+    civis_client *client;
+    uint64_t seed;
+
+    pthread_mutex_t lock;        /* rules, journal, owned */
+    mock_rule *rules;            /* in the order they were set */
+    size_t n_rules, rules_cap;
+    mock_entry **entries;        /* each allocated alone, so pointers stay valid */
+    size_t n_entries, entries_cap;
+    mock_owned *owned;
+    size_t n_owned, owned_cap;
+};
+
+/* ---- mock_behaviour.c ----------------------------------------------------- */
+
+void civis__mock_rule_clear(mock_rule *rule);
+
+/*
+ * Picks the behaviour for a call (lock held). Returns false when there is
+ * none. Canned replies are written into resp at once (with `source`
+ * "return"); for a callback *fn / *data are set and resp is untouched.
+ */
+bool civis__mock_rule_serve(civis_mock *mock, const civis_operation *op, const cJSON *args,
+                            const char *query, civis_http_response *resp, civis_mock_fn *fn,
+                            void **data, civis_status *st);
+
+/* Adds memory the mock frees with itself. */
+civis_status civis__mock_own(civis_mock *mock, void *ptr, void (*free_fn)(void *),
+                             civis_error *err);
+
+/* ---- mock_answer.c ---------------------------------------------------------- */
+
+/* An answer when no behaviour applies: fixtures, example, synthesis.
+ * Sets *source. */
+civis_status civis__mock_default_answer(civis_mock *mock, const civis_operation *op,
+                                        const civis_http_request *req, const cJSON *body,
+                                        civis_http_response *resp, const char **source);
+
+/*
+ * Puts a JSON text into resp as the body with `status`, paging an array
+ * answer of a paginated operation by the request's limit / page_num (when
+ * `always`, also without them). A NULL text gives no body, or the default
+ * error body for an error status. Adds the standard headers of the status
+ * (WWW-Authenticate for 401, Retry-After for 429) unless present.
+ */
+civis_status civis__mock_fill(civis_http_response *resp, const civis_operation *op,
+                              const char *query, long status, const char *text, size_t len,
+                              bool always);
+
+/* The API's error body for a status, into resp (with its standard headers). */
+civis_status civis__mock_error_body(civis_http_response *resp, long status);
+
+/* A query parameter as a positive integer, 0 when absent or not one. */
+long civis__mock_query_long(const char *query, const char *name);
+
+/* ---- mock_journal.c --------------------------------------------------------- */
+
+/* "resource.method" of an operation into buf. */
+const char *civis__mock_op_name(const civis_operation *op, char *buf, size_t len);
+
+/* Records a call about to be answered, or finds the entry of its first
+ * attempt (lock held). NULL on allocation failure. */
+mock_entry *civis__mock_journal_begin(civis_mock *mock, const civis_operation *op,
+                                      const civis_http_request *req, const cJSON *body);
+/* Records the answer given (lock held). */
+void civis__mock_journal_answer(mock_entry *e, const civis_http_response *resp,
+                                const char *source);
+/* Records a rejected call (takes the lock). */
+void civis__mock_journal_rejected(civis_mock *mock, const char *resource, const char *method,
+                                  const cJSON *args, civis_status st, const civis_error *err);
+void civis__mock_journal_free(civis_mock *mock);
+
+/* Resolves an operation name for a query; NULL when unknown (err says why). */
+const civis_operation *civis__mock_find(const civis_mock *mock, const char *operation,
+                                        civis_error *err);
+
+/* Locks a mock that a query received as const: the journal changes under
+ * it when other threads call, so even readers lock. */
+void civis__mock_lock(const civis_mock *mock);
+void civis__mock_unlock(const civis_mock *mock);
+
+/* ---- mock_check.c ----------------------------------------------------------- */
+
+/* Appends printf text to buf (len bytes), cutting with "..." when full. */
+void civis__mock_catf(char *buf, size_t len, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#endif /* CIVIS_MOCK_INTERNAL_H */

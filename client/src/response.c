@@ -1,0 +1,258 @@
+/*
+ * response.c: civis_response, what a successful call returns. It takes the
+ * transport's buffers over (no copy) and parses the body once; getters
+ * only read, so one response may be shared between threads.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "client_internal.h"
+
+cJSON *civis__parse_body(const char *body, size_t len, size_t *err_offset)
+{
+    /* cJSON wants the terminating NUL inside the length it is given when
+     * it must check that nothing follows the value; the helpers keep one
+     * after every body. A NUL inside the body ends the parse early and is
+     * caught by the end check. */
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(body, len + 1, &end, 1);
+    if (doc != NULL && end != body + len) {
+        cJSON_Delete(doc);
+        doc = NULL;
+        end = body + strlen(body);
+    }
+    if (doc == NULL && err_offset != NULL)
+        *err_offset = end ? (size_t)(end - body) : 0;
+    return doc;
+}
+
+civis_status civis__response_new(civis_response **out, civis_http_response *resp,
+                                  const char *method, const char *path_url, int retries,
+                                  bool json_values, bool parse, civis_error *err)
+{
+    *out = NULL;
+    civis_response *r = civis__calloc(1, sizeof(*r));
+    char *m = civis__strdup(method);
+    char *p = civis__strdup(path_url);
+    if (r == NULL || m == NULL || p == NULL) {
+        civis__free(r);
+        civis__free(m);
+        civis__free(p);
+        civis_http_response_clear(resp);
+        return civis__fail(err, CIVIS_ENOMEM, "", "out of memory for the response");
+    }
+    r->status = resp->status;
+    r->headers = resp->headers;
+    r->n_headers = resp->n_headers;
+    r->body = resp->body;
+    r->body_len = resp->body_len;
+    r->retries = retries;
+    r->json_values = json_values;
+    r->method = m;
+    r->path = p;
+    /* The buffers now belong to r. */
+    resp->headers = NULL;
+    resp->n_headers = resp->headers_cap = 0;
+    resp->body = NULL;
+    resp->body_len = resp->body_cap = 0;
+    civis_http_response_clear(resp);
+
+    size_t skip = 0;
+    while (skip < r->body_len && strchr(" \t\r\n", r->body[skip]) != NULL)
+        skip++;
+    if (parse && skip < r->body_len) {
+        size_t off = 0;
+        r->json = civis__parse_body(r->body, r->body_len, &off);
+        if (r->json == NULL) {
+            civis_status st = civis__fail(
+                err, CIVIS_EPARSE, "body",
+                "Unable to parse JSON from response: invalid JSON at byte %zu of %zu (%s %s)",
+                off, r->body_len, method, path_url);
+            if (err != NULL && err->code == CIVIS_EPARSE)
+                err->http_status = r->status;
+            civis_response_free(r);
+            return st;
+        }
+    }
+    *out = r;
+    return CIVIS_OK;
+}
+
+void civis_response_free(civis_response *resp)
+{
+    if (resp == NULL)
+        return;
+    for (size_t i = 0; i < resp->n_headers; i++) {
+        civis__free((void *)resp->headers[i].name);
+        civis__free((void *)resp->headers[i].value);
+    }
+    civis__free(resp->headers);
+    civis__free(resp->body);
+    cJSON_Delete(resp->json);
+    civis__free(resp->method);
+    civis__free(resp->path);
+    civis__free(resp);
+}
+
+long civis_response_status(const civis_response *resp)
+{
+    return resp ? resp->status : 0;
+}
+
+const char *civis_response_header(const civis_response *resp, const char *name)
+{
+    if (resp == NULL || name == NULL)
+        return NULL;
+    for (size_t i = 0; i < resp->n_headers; i++)
+        if (strcasecmp(resp->headers[i].name, name) == 0)
+            return resp->headers[i].value;
+    return NULL;
+}
+
+size_t civis_response_header_count(const civis_response *resp)
+{
+    return resp ? resp->n_headers : 0;
+}
+
+const civis_header *civis_response_header_at(const civis_response *resp, size_t i)
+{
+    return (resp && i < resp->n_headers) ? &resp->headers[i] : NULL;
+}
+
+/* A header as a non-negative whole number, -1 otherwise. */
+static long header_number(const civis_response *resp, const char *name)
+{
+    const char *v = civis_response_header(resp, name);
+    if (v == NULL || *v < '0' || *v > '9')
+        return -1;
+    char *end = NULL;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    return (errno == 0 && *end == '\0') ? n : -1;
+}
+
+long civis_response_rate_limit(const civis_response *resp)
+{
+    return header_number(resp, "X-RateLimit-Limit");
+}
+
+long civis_response_calls_remaining(const civis_response *resp)
+{
+    return header_number(resp, "X-RateLimit-Remaining");
+}
+
+int civis_response_retries(const civis_response *resp)
+{
+    return resp ? resp->retries : 0;
+}
+
+const char *civis_response_method(const civis_response *resp)
+{
+    return resp ? resp->method : NULL;
+}
+
+const char *civis_response_path(const civis_response *resp)
+{
+    return resp ? resp->path : NULL;
+}
+
+const cJSON *civis_response_json(const civis_response *resp)
+{
+    return resp ? resp->json : NULL;
+}
+
+const char *civis_response_body(const civis_response *resp, size_t *len)
+{
+    if (len != NULL)
+        *len = resp ? resp->body_len : 0;
+    return (resp && resp->body_len > 0) ? resp->body : NULL;
+}
+
+cJSON *civis_response_take_json(civis_response *resp)
+{
+    if (resp == NULL)
+        return NULL;
+    cJSON *j = resp->json;
+    resp->json = NULL;
+    return j;
+}
+
+/* ---- by path ------------------------------------------------------------------ */
+
+const cJSON *civis_response_get(const civis_response *resp, const char *path)
+{
+    char why[8];
+    return resp ? civis__json_path(resp->json, path, resp->json_values, why, sizeof(why)) : NULL;
+}
+
+#define CHECK_ARGS(out)                                                                            \
+    do {                                                                                           \
+        if ((out) == NULL)                                                                         \
+            return civis__fail(err, CIVIS_EINVAL, "out", "no output given");                       \
+        if (resp == NULL)                                                                          \
+            return civis__fail(err, CIVIS_EINVAL, "resp", "no response given");                    \
+    } while (0)
+
+civis_status civis_response_int(long long *out, const civis_response *resp, const char *path,
+                                civis_error *err)
+{
+    CHECK_ARGS(out);
+    const cJSON *v = NULL;
+    civis_status st =
+        civis__json_typed(&v, resp->json, path, resp->json_values, -1, "the response", err);
+    if (st == CIVIS_OK)
+        *out = (long long)v->valuedouble;
+    return st;
+}
+
+civis_status civis_response_double(double *out, const civis_response *resp, const char *path,
+                                   civis_error *err)
+{
+    CHECK_ARGS(out);
+    const cJSON *v = NULL;
+    civis_status st = civis__json_typed(&v, resp->json, path, resp->json_values, cJSON_Number,
+                                        "the response", err);
+    if (st == CIVIS_OK)
+        *out = v->valuedouble;
+    return st;
+}
+
+civis_status civis_response_bool(bool *out, const civis_response *resp, const char *path,
+                                 civis_error *err)
+{
+    CHECK_ARGS(out);
+    const cJSON *v = NULL;
+    civis_status st = civis__json_typed(&v, resp->json, path, resp->json_values, cJSON_True,
+                                        "the response", err);
+    if (st == CIVIS_OK)
+        *out = cJSON_IsTrue(v);
+    return st;
+}
+
+civis_status civis_response_string(const char **out, const civis_response *resp,
+                                   const char *path, civis_error *err)
+{
+    CHECK_ARGS(out);
+    const cJSON *v = NULL;
+    civis_status st = civis__json_typed(&v, resp->json, path, resp->json_values, cJSON_String,
+                                        "the response", err);
+    if (st == CIVIS_OK)
+        *out = v->valuestring;
+    return st;
+}
+
+size_t civis_response_len(const civis_response *resp, const char *path)
+{
+    const cJSON *v = civis_response_get(resp, path);
+    return cJSON_IsArray(v) ? (size_t)cJSON_GetArraySize(v) : 0;
+}
+
+const cJSON *civis_response_at(const civis_response *resp, const char *path, size_t i)
+{
+    const cJSON *v = civis_response_get(resp, path);
+    if (!cJSON_IsArray(v) || i >= (size_t)cJSON_GetArraySize(v))
+        return NULL;
+    return cJSON_GetArrayItem(v, (int)i);
+}
