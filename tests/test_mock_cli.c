@@ -16,6 +16,10 @@
 #include "mockproc.h"
 #include "test.h"
 
+/* --stateless: these tests check the spec-driven answer sources (stubs,
+ * fixtures, x-examples, synthesis); the simulation has suites of its own. */
+static const char *const stateless[] = {"--stateless", NULL};
+
 static void test_cli__help_documents_every_flag(void)
 {
     char *out = NULL;
@@ -127,7 +131,7 @@ static void test_cli__prints_where_it_listens_and_logs(void)
     CU_ASSERT_FATAL(fd1 >= 0 && fd2 >= 0);
     close(fd1);
     close(fd2);
-    const char *args[] = {"--log", log, NULL};
+    const char *args[] = {"--stateless", "--log", log, NULL};
     civis_mockproc_options opts = {.args = args, .stdout_path = out};
     civis_mockproc mp;
     CU_ASSERT_EQUAL_FATAL(civis_mockproc_start_opts(&mp, &opts), 0);
@@ -166,7 +170,7 @@ static void test_cli__civis_api_spec_selects_the_spec(void)
     char env_entry[128];
     snprintf(env_entry, sizeof(env_entry), "CIVIS_API_SPEC=%s", file);
     const char *env[] = {env_entry, NULL};
-    civis_mockproc_options opts = {.env = env};
+    civis_mockproc_options opts = {.args = stateless, .env = env};
     civis_mockproc mp;
     CU_ASSERT_EQUAL_FATAL(civis_mockproc_start_opts(&mp, &opts), 0);
     civis_http_reply r;
@@ -186,7 +190,7 @@ static void test_cli__civis_api_spec_selects_the_spec(void)
 static void test_cli__binds_only_the_given_host(void)
 {
     civis_mockproc mp;
-    CU_ASSERT_EQUAL_FATAL(civis_mockproc_start(&mp, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(civis_mockproc_start(&mp, stateless), 0);
     /* 127.0.0.2 is another loopback address of this machine */
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa;
@@ -215,7 +219,7 @@ static void *do_slow_call(void *arg)
 static void test_cli__sigterm_finishes_in_flight_requests(void)
 {
     civis_mockproc mp;
-    CU_ASSERT_EQUAL_FATAL(civis_mockproc_start(&mp, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(civis_mockproc_start(&mp, stateless), 0);
     CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &mp, "POST", "/__mock/faults", NULL,
                                         "{\"operation\":\"jobs.get\",\"delay_ms\":400}"),
                     201);
@@ -240,7 +244,7 @@ static void test_cli__sigterm_finishes_in_flight_requests(void)
 static void test_cli__sigint_stops_cleanly(void)
 {
     civis_mockproc mp;
-    CU_ASSERT_EQUAL_FATAL(civis_mockproc_start(&mp, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(civis_mockproc_start(&mp, stateless), 0);
     kill(mp.pid, SIGINT);
     CU_ASSERT_EQUAL(civis_mockproc_stop(&mp), 0);
 }

@@ -12,11 +12,15 @@
 #include "mockproc.h"
 #include "test.h"
 
+/* --stateless: these tests check the spec-driven answer sources (stubs,
+ * fixtures, x-examples, synthesis); the simulation has suites of its own. */
+static const char *const stateless[] = {"--stateless", NULL};
+
 static civis_mockproc mp;
 
 static int suite_init(void)
 {
-    return civis_mockproc_start(&mp, NULL) == 0 ? 0 : 1;
+    return civis_mockproc_start(&mp, stateless) == 0 ? 0 : 1;
 }
 
 static int suite_cleanup(void)

@@ -25,7 +25,7 @@ static int suite_init(void)
         fprintf(stderr, "%s: %s\n", full_path, err.message);
         return 1;
     }
-    const char *args[] = {"--spec", full_path, NULL};
+    const char *args[] = {"--stateless", "--spec", full_path, NULL};
     return civis_mockproc_start(&mp, args) == 0 ? 0 : 1;
 }
 

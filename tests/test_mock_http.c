@@ -12,6 +12,10 @@
 #include "mockproc.h"
 #include "test.h"
 
+/* --stateless: these tests check the spec-driven answer sources (stubs,
+ * fixtures, x-examples, synthesis); the simulation has suites of its own. */
+static const char *const stateless[] = {"--stateless", NULL};
+
 static civis_mockproc mp;
 static civis_spec *spec;
 
@@ -22,7 +26,7 @@ static int suite_init(void)
         fprintf(stderr, "bundled spec: %s\n", err.message);
         return 1;
     }
-    return civis_mockproc_start(&mp, NULL) == 0 ? 0 : 1;
+    return civis_mockproc_start(&mp, stateless) == 0 ? 0 : 1;
 }
 
 static int suite_cleanup(void)
@@ -389,7 +393,7 @@ static void test_answer__fixture_file_loaded_at_start_up(void)
     fclose(f);
 
     civis_mockproc fx;
-    const char *args[] = {"--fixtures", dir, NULL};
+    const char *args[] = {"--stateless", "--fixtures", dir, NULL};
     CU_ASSERT_EQUAL_FATAL(civis_mockproc_start(&fx, args), 0);
     cJSON *j = NULL;
     CU_ASSERT_EQUAL(civis_mockproc_json(&j, &fx, "GET", "/jobs/77", "k", NULL), 200);
@@ -415,7 +419,7 @@ static void test_answer__fixture_file_loaded_at_start_up(void)
 static void test_answer__seed_changes_synthesized_values(void)
 {
     civis_mockproc other;
-    const char *args[] = {"--seed", "12345", NULL};
+    const char *args[] = {"--stateless", "--seed", "12345", NULL};
     CU_ASSERT_EQUAL_FATAL(civis_mockproc_start(&other, args), 0);
     civis_http_reply a, b;
     civis_mockproc_call(&a, &mp, "GET", "/scripts/sql/7/runs/8", "k", NULL);

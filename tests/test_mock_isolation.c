@@ -16,7 +16,7 @@ static civis_mockproc mp;
 
 static int suite_init(void)
 {
-    const char *args[] = {"--threads", "4", NULL};
+    const char *args[] = {"--stateless", "--threads", "4", NULL};
     return civis_mockproc_start(&mp, args) == 0 ? 0 : 1;
 }
 

@@ -20,7 +20,8 @@ static void test_memcheck__server_is_clean_under_valgrind(void)
         return;
     }
     civis_mockproc mp;
-    const char *args[] = {"--threads", "2", "--max-body", "1K", "--log", "/dev/null", NULL};
+    const char *args[] = {"--stateless", "--threads", "2",         "--max-body",
+                          "1K",          "--log",     "/dev/null", NULL};
     civis_mockproc_options opts = {.args = args, .valgrind = true};
     CU_ASSERT_EQUAL_FATAL(civis_mockproc_start_opts(&mp, &opts), 0);
 

@@ -21,7 +21,7 @@ static civis_mockproc mp;
 
 static int suite_init(void)
 {
-    const char *args[] = {"--max-body", "64K", NULL};
+    const char *args[] = {"--stateless", "--max-body", "64K", NULL};
     return civis_mockproc_start(&mp, args) == 0 ? 0 : 1;
 }
 

@@ -11,11 +11,15 @@
 #include "mockproc.h"
 #include "test.h"
 
+/* --stateless: these tests check the spec-driven answer sources (stubs,
+ * fixtures, x-examples, synthesis); the simulation has suites of its own. */
+static const char *const stateless[] = {"--stateless", NULL};
+
 static civis_mockproc mp;
 
 static int suite_init(void)
 {
-    return civis_mockproc_start(&mp, NULL) == 0 ? 0 : 1;
+    return civis_mockproc_start(&mp, stateless) == 0 ? 0 : 1;
 }
 
 static int suite_cleanup(void)
@@ -220,7 +224,7 @@ static void test_validate__failures_are_in_the_unmatched_journal(void)
 static void test_validate__lenient_accepts_unknown_names_and_journals_them(void)
 {
     civis_mockproc lenient;
-    const char *args[] = {"--lenient", NULL};
+    const char *args[] = {"--stateless", "--lenient", NULL};
     CU_ASSERT_EQUAL_FATAL(civis_mockproc_start(&lenient, args), 0);
     CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &lenient, "POST", "/scripts/containers", "len",
                                         "{" VALID_CONTAINER ",\"fooBar\":1}"),
