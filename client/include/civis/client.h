@@ -22,12 +22,16 @@
  * `out` parameter is set to NULL (or left at 0), so cleanup can always run.
  *
  * Threading: a civis_client may be used from several threads at once once
- * civis_client_new() has returned. Its spec index is shared read-only; each
- * call borrows a libcurl easy handle from a small mutex-protected pool, and
- * all the handles of one client share one connection cache (a CURLSH with
- * CURL_LOCK_DATA_CONNECT), so connections are kept alive and reused across
- * calls and threads. The memos of the helpers (civis/helpers.h) are locked
- * too. civis_client_free() must not race with calls on the same client.
+ * civis_client_new() has returned. Its spec index is shared read-only. Each
+ * HTTP attempt borrows a libcurl easy handle from a small mutex-protected
+ * pool and gives it back; a handle keeps its live connections, so calls
+ * reuse kept-alive connections across calls and threads (a client never
+ * holds more idle handles than max_handles). The handles share DNS results
+ * and TLS sessions through one CURLSH with lock callbacks. The connection
+ * cache itself is deliberately not shared (CURL_LOCK_DATA_CONNECT): libcurl
+ * documents a shared connection cache as unsafe between concurrent threads.
+ * The helpers' memos (civis/helpers.h) and the back-off randomness are
+ * locked too. civis_client_free() must not race with calls on the client.
  */
 #ifndef CIVIS_CLIENT_H
 #define CIVIS_CLIENT_H
