@@ -151,6 +151,8 @@ typedef struct sim_obj {
     int coll;       /* index into civis_sim.colls, -1 for internal files */
     long parent_id; /* nested collections: the id of the enclosing object, else 0 */
     cJSON *data;    /* the object's fields under their wire names */
+    cJSON *given;   /* the fields the requests gave (wire names), or NULL: behaviour
+                       (csvSettings, previewRows) reads these, never synthesized values */
     /* jobs */
     sim_run **runs; /* oldest first */
     size_t n_runs, cap_runs;
@@ -215,6 +217,8 @@ typedef struct sim_coll {
     bool sql;             /* runs produce a CSV result file */
     bool starts_run;      /* creating it starts a run (queries) */
     const char *job_type; /* "JobTypes::SqlRunner", ... (static) */
+    char id_field[64];    /* the field holding the id: "id", or the item parameter's
+                             name ("deploymentId") when the schema has no "id" */
     const civis_operation *create, *list, *get, *patch, *put, *del;
 } sim_coll;
 

@@ -166,7 +166,8 @@ static bool system_fields(sim_req *r, sim_obj *obj, const cJSON *given, const cJ
 {
     const civis_spec *spec = r->sim->spec;
     long long now = civis__sim_now_ms();
-    bool ok = civis__sim_set_num(obj->data, "id", (double)obj->id) &&
+    const char *idf = obj->coll >= 0 ? r->sim->colls[obj->coll].id_field : "id";
+    bool ok = civis__sim_set_num(obj->data, idf, (double)obj->id) &&
               civis__sim_set_time(obj->data, "createdAt", now) &&
               civis__sim_set_time(obj->data, "updatedAt", now);
     if (ok && !cJSON_HasObjectItem(given, "archived") &&
@@ -222,7 +223,7 @@ static void create(sim_req *r)
         ok = system_fields(r, obj, given, schema);
     }
     cJSON_Delete(base);
-    cJSON_Delete(given);
+    obj->given = given;
     if (ok && r->role->coll == r->sim->files_coll)
         ok = civis__sim_file_init(r, obj);
     /* The reply shows the object as created: a query's run is queued. */
@@ -259,7 +260,8 @@ static void update(sim_req *r, sim_obj *obj, bool replace)
         const cJSON *schema = obj_schema(r, obj, r->op);
         cJSON *fresh =
             civis__sim_render(r->sim, schema, NULL, civis__sim_obj_seed(r->sim, obj->id));
-        static const char *const keep[] = {"id", "createdAt", "archived", "hidden", "type", NULL};
+        const char *idf = obj->coll >= 0 ? r->sim->colls[obj->coll].id_field : "id";
+        const char *const keep[] = {idf, "createdAt", "archived", "hidden", "type", NULL};
         for (size_t i = 0; fresh != NULL && keep[i] != NULL; i++) {
             const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj->data, keep[i]);
             if (v != NULL && !civis__sim_set(fresh, keep[i], cJSON_Duplicate(v, true))) {
@@ -275,7 +277,13 @@ static void update(sim_req *r, sim_obj *obj, bool replace)
     }
     ok = ok && merge(obj->data, given) &&
          civis__sim_set_time(obj->data, "updatedAt", civis__sim_now_ms());
-    cJSON_Delete(given);
+    if (ok && !replace && obj->given != NULL) {
+        ok = merge(obj->given, given);
+        cJSON_Delete(given);
+    } else {
+        cJSON_Delete(obj->given);
+        obj->given = given;
+    }
     if (!ok) {
         civis__sim_oom(r->reply);
         return;

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sim.h"
@@ -83,7 +84,10 @@ static bool upload_fields(const sim_req *r, const sim_obj *obj, cJSON *out)
 {
     char key[96], date[40], cred[96];
     storage_key(r, obj, key, sizeof(key));
-    civis__sim_iso(date, sizeof(date), civis__sim_now_ms());
+    time_t now = (time_t)(civis__sim_now_ms() / 1000);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof(date), "%Y%m%dT%H%M%SZ", &tm);
     snprintf(cred, sizeof(cred), "CIVISMOCK/%.8s/us-east-1/s3/aws4_request", date);
     cJSON *f = cJSON_CreateObject();
     bool ok = f != NULL && civis__sim_set_str(f, "key", key) &&

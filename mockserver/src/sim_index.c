@@ -129,6 +129,48 @@ static const char *job_type(const char *key)
     return "JobTypes::Job";
 }
 
+/* "deployment_id" -> "deploymentId". */
+static void snake_to_camel(char *out, size_t len, const char *in)
+{
+    size_t o = 0;
+    bool up = false;
+    for (; *in && o + 1 < len; in++) {
+        if (*in == '_') {
+            up = true;
+            continue;
+        }
+        out[o++] = up && *in >= 'a' && *in <= 'z' ? (char)(*in - 'a' + 'A') : *in;
+        up = false;
+    }
+    out[o] = '\0';
+}
+
+/* "id" unless the object's schema lacks it and names the id after the item
+ * path's parameter instead (deployments have "deploymentId"). */
+static void id_field(const civis_sim *sim, sim_coll *c, const civis_operation *item)
+{
+    snprintf(c->id_field, sizeof(c->id_field), "id");
+    const civis_operation *ops[] = {c->get, c->create};
+    for (size_t i = 0; i < 2; i++) {
+        const cJSON *s = civis__sim_item_schema(sim->spec, ops[i]);
+        if (s == NULL)
+            continue;
+        if (civis__sim_schema_has(sim->spec, s, "id"))
+            return;
+        const char *open = strrchr(item->path, '{');
+        char name[64], camel[64];
+        size_t n = open ? strcspn(open + 1, "}") : 0;
+        if (n == 0 || n >= sizeof(name))
+            return;
+        memcpy(name, open + 1, n);
+        name[n] = '\0';
+        snake_to_camel(camel, sizeof(camel), name);
+        if (civis__sim_schema_has(sim->spec, s, camel))
+            snprintf(c->id_field, sizeof(c->id_field), "%s", camel);
+        return;
+    }
+}
+
 static bool excluded_name(const char *seg)
 {
     static const char *const names[] = {"runs",    "outputs",  "logs", "cancel",
@@ -183,6 +225,7 @@ static civis_status add_collections(civis_sim *sim, const keyed *ks, size_t n, c
         c->sql = strcmp(c->key, "/scripts/sql") == 0;
         c->starts_run = strcmp(c->key, "/queries") == 0;
         c->job_type = job_type(c->key);
+        id_field(sim, c, any);
     }
     /* Parents: "/notebooks/{}/deployments" sits under "/notebooks". */
     for (size_t i = 0; i < sim->n_colls; i++) {

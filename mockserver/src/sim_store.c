@@ -329,6 +329,7 @@ void civis__sim_obj_free(sim_obj *obj)
     if (obj == NULL)
         return;
     cJSON_Delete(obj->data);
+    cJSON_Delete(obj->given);
     for (size_t i = 0; i < obj->n_runs; i++)
         civis__sim_run_free(obj->runs[i]);
     free(obj->runs);
