@@ -125,8 +125,7 @@ static bool query_matches(const cJSON *want, const civis_fixture_request *req)
         } else {
             bool found = false;
             for (size_t i = 0; i < req->n_query && !found; i++)
-                found = req->query[i].key != NULL &&
-                        query_name_is(req->query[i].key, w->string) &&
+                found = req->query[i].key != NULL && query_name_is(req->query[i].key, w->string) &&
                         query_value_is(w, req->query[i].value);
             if (!found)
                 return false;
