@@ -53,16 +53,18 @@ static civis_status check_when(cJSON **out, const civis_operation *op, const cha
                            name, text);
     }
     for (const cJSON *k = when->child; k != NULL; k = k->next) {
-        if (civis_operation_param(op, k->string) != NULL)
+        char snake[128]; /* matching takes "runId" for "run_id": so does this check */
+        if (civis_operation_param(op, k->string) != NULL ||
+            (civis_camel_to_snake(snake, sizeof(snake), k->string) < sizeof(snake) &&
+             civis_operation_param(op, snake) != NULL))
             continue;
         const char *names[64];
         size_t n = 0;
         for (size_t i = 0; i < op->n_params && n < 64; i++)
             names[n++] = op->params[i].name;
         const char *near = civis_suggest(k->string, names, n);
-        char snake[128]; /* "runId" is far from "run_id" as typed, near once converted */
         if (near == NULL && civis_camel_to_snake(snake, sizeof(snake), k->string) < sizeof(snake))
-            near = civis_suggest(snake, names, n);
+            near = civis_suggest(snake, names, n); /* far as typed, near once converted */
         char hint[96] = "";
         if (near != NULL)
             snprintf(hint, sizeof(hint), " (did you mean '%s'?)", near);
