@@ -50,10 +50,13 @@ static const char usage[] =
     "under /__mock/ (no auth) manages stubs, faults, the journal and resets; see\n"
     "mockserver/README.md.\n";
 
-static const char *const flag_names[] = {"--spec",      "--fixtures", "--host",    "--port",
-                                         "--port-file", "--seed",     "--threads", "--log",
-                                         "--max-body",  "--lenient",  "--help",
-                                         "--run-policy", "--state-dir", "--state-mem-limit",
+static const char *const flag_names[] = {"--spec",      "--fixtures",
+                                         "--host",      "--port",
+                                         "--port-file", "--seed",
+                                         "--threads",   "--log",
+                                         "--max-body",  "--lenient",
+                                         "--help",      "--run-policy",
+                                         "--state-dir", "--state-mem-limit",
                                          "--stateless"};
 #define N_FLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
 
