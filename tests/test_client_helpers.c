@@ -191,7 +191,7 @@ static void test_helpers_live__lookups_and_memo(void)
         ASSERT_CIVIS_OK(civis_current_user(&me, c, &err), err);
         CU_ASSERT_EQUAL(cJSON_GetObjectItem(me, "id")->valueint, 5);
     }
-    cJSON *j = mock_journal(&mp, "api_key=helpers");
+    cJSON *j = mock_calls(&mp, "api_key=helpers");
     CU_ASSERT_EQUAL(cJSON_GetArraySize(j), 3); /* each once: /databases, /credentials, /users/me */
     const cJSON *cred = cJSON_GetArrayItem(j, 1);
     CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(cred, "query")),

@@ -181,63 +181,77 @@ static void test_paginate__list_all(void)
 
 /* ---- civis-mock ------------------------------------------------------------------ */
 
-static void stub_pages(const char *key, bool total_header)
+/* One stub answering the whole collection: civis-mock cuts the page that
+ * limit and page_num select and sends the X-Pagination-* headers. */
+static void stub_collection(const char *key)
 {
-    /* One stub with a sequence of three pages and an empty fourth. */
-    char doc[2048];
-    const char *h = total_header ? "\"headers\": {\"X-Pagination-Total-Pages\": \"3\"}, " : "";
+    char doc[1024];
     snprintf(doc, sizeof(doc),
              "{\"api_key\": \"%s\", \"request\": {\"method\": \"GET\", \"path\": \"/credentials\"},"
-             " \"responses\": ["
-             "{\"status\": 200, %s\"body\": [{\"id\": 1, \"name\": \"a\"}, {\"id\": 2, \"name\": \"b\"}]},"
-             "{\"status\": 200, %s\"body\": [{\"id\": 3, \"name\": \"c\"}, {\"id\": 4, \"name\": \"d\"}]},"
-             "{\"status\": 200, %s\"body\": [{\"id\": 5, \"name\": \"e\"}]},"
-             "{\"status\": 200, \"body\": []}]}",
-             key, h, h, h);
+             " \"response\": {\"status\": 200, \"body\": [{\"id\": 1, \"name\": \"a\"},"
+             " {\"id\": 2, \"name\": \"b\"}, {\"id\": 3, \"name\": \"c\"}, {\"id\": 4, \"name\": \"d\"},"
+             " {\"id\": 5, \"name\": \"e\"}]}}",
+             key);
     CU_ASSERT_EQUAL(mock_admin(&mp, "/__mock/stubs", doc), 201);
 }
 
-static void live_walk(const char *key, bool total_header, int expect_requests)
+/* Walks credentials.list with limit=2 on civis-mock; checks the items and
+ * that the journal holds `expect` page requests (faults included). */
+static void live_walk(const char *key, int expect)
 {
     CU_ASSERT_FATAL(mock_up);
-    stub_pages(key, total_header);
+    stub_collection(key);
     civis_client *c = mock_client(&mp, key, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     cJSON *all = NULL;
     civis_error err = CIVIS_ERROR_INIT;
-    cJSON *args = civis_args("limit", CIVIS_INT(2), CIVIS_END);
+    cJSON *args = civis_args("limit", CIVIS_INT(2), "page_num", CIVIS_INT(3), CIVIS_END);
     ASSERT_CIVIS_OK(civis_list_all(&all, c, "credentials", "list", args, &err), err);
     CU_ASSERT_EQUAL(cJSON_GetArraySize(all), 5);
-    const char *name = NULL;
-    ASSERT_CIVIS_OK(civis_json_string(&name, all, "4.name", &err), err);
-    CU_ASSERT_STRING_EQUAL(name, "e");
+    for (int i = 0; i < 5; i++) {
+        long long id = 0;
+        char path[16];
+        snprintf(path, sizeof(path), "%d.id", i);
+        ASSERT_CIVIS_OK(civis_json_int(&id, all, path, &err), err);
+        CU_ASSERT_EQUAL(id, i + 1);
+    }
     char q[128];
     snprintf(q, sizeof(q), "api_key=%s&operation=credentials.list", key);
-    cJSON *j = mock_journal(&mp, q);
-    CU_ASSERT_EQUAL(cJSON_GetArraySize(j), expect_requests);
+    cJSON *j = mock_calls(&mp, q);
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(j), expect);
     const cJSON *e = NULL;
-    int i = 1;
+    int page = 0;
+    long last_status = 0;
     cJSON_ArrayForEach(e, j)
     {
+        /* a retried page repeats its page_num */
+        if (last_status == 200 || page == 0)
+            page++;
+        last_status = (long)cJSON_GetObjectItem(e, "status")->valuedouble;
         char want[64];
-        snprintf(want, sizeof(want), "limit=2&page_num=%d", i++);
+        snprintf(want, sizeof(want), "limit=2&page_num=%d", page);
         CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(e, "query")), want);
         CU_ASSERT(cJSON_IsNull(cJSON_GetObjectItem(e, "body")));
     }
+    CU_ASSERT_EQUAL(page, 3); /* the total-pages header ended the walk: no 4th page */
     cJSON_Delete(j);
     cJSON_Delete(args);
     cJSON_Delete(all);
     civis_client_free(c);
 }
 
-static void test_paginate_live__three_pages_then_empty(void)
+static void test_paginate_live__three_pages_and_no_more(void)
 {
-    live_walk("pg-empty", false, 4);
+    live_walk("pg-three", 3);
 }
 
-static void test_paginate_live__three_pages_with_total_header(void)
+static void test_paginate_live__each_page_goes_through_retries(void)
 {
-    live_walk("pg-total", true, 3);
+    CU_ASSERT_EQUAL(mock_admin(&mp, "/__mock/faults",
+                               "{\"operation\": \"credentials.list\", \"status\": 503, "
+                               "\"count\": 1, \"api_key\": \"pg-retry\"}"),
+                    201);
+    live_walk("pg-retry", 4);
 }
 
 static CU_TestInfo tests[] = {
@@ -247,8 +261,8 @@ static CU_TestInfo tests[] = {
     {"retries and errors per page", test_paginate__retries_and_errors_per_page},
     {"refuses before traffic", test_paginate__refuses_before_traffic},
     {"list_all", test_paginate__list_all},
-    {"live: three pages then empty", test_paginate_live__three_pages_then_empty},
-    {"live: three pages with total header", test_paginate_live__three_pages_with_total_header},
+    {"live: three pages and no more", test_paginate_live__three_pages_and_no_more},
+    {"live: each page goes through retries", test_paginate_live__each_page_goes_through_retries},
     CU_TEST_INFO_NULL,
 };
 

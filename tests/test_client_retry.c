@@ -285,7 +285,7 @@ static size_t journal_count(const char *key, const char *operation)
 {
     char q[256];
     snprintf(q, sizeof(q), "api_key=%s&operation=%s", key, operation);
-    cJSON *j = mock_journal(&mp, q);
+    cJSON *j = mock_calls(&mp, q);
     size_t n = (size_t)cJSON_GetArraySize(j);
     cJSON_Delete(j);
     return n;

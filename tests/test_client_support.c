@@ -183,3 +183,16 @@ cJSON *mock_journal(const civis_mockproc *mp, const char *query)
     civis_mockproc_json(&j, mp, "GET", path, NULL, NULL);
     return j;
 }
+
+cJSON *mock_calls(const civis_mockproc *mp, const char *query)
+{
+    cJSON *j = mock_journal(mp, query);
+    for (cJSON *e = j ? j->child : NULL; e != NULL;) {
+        cJSON *next = e->next;
+        const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "path"));
+        if (path != NULL && strcmp(path, "/endpoints") == 0)
+            cJSON_Delete(cJSON_DetachItemViaPointer(j, e));
+        e = next;
+    }
+    return j;
+}

@@ -70,5 +70,7 @@ bool mock_reset(const civis_mockproc *mp);
 long mock_admin(const civis_mockproc *mp, const char *path, const char *json);
 /* The journal entries (optionally ?query), owned by the caller. */
 cJSON *mock_journal(const civis_mockproc *mp, const char *query);
+/* The same without the spec downloads (GET /endpoints) of mock_client(). */
+cJSON *mock_calls(const civis_mockproc *mp, const char *query);
 
 #endif
