@@ -175,8 +175,8 @@ static size_t on_discard(char *data, size_t size, size_t n, void *cls)
     return size * n;
 }
 
-long civis_simtest_put_stream(const char *url, const char *method, uint64_t seed,
-                              uint64_t offset, uint64_t size, unsigned long *crc)
+long civis_simtest_put_stream(const char *url, const char *method, uint64_t seed, uint64_t offset,
+                              uint64_t size, unsigned long *crc)
 {
     stream s = {seed, offset, size, 0, crc32(0L, Z_NULL, 0)};
     long st = 0;

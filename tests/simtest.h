@@ -42,8 +42,8 @@ void civis_simtest_bytes(uint64_t seed, uint64_t offset, unsigned char *buf, siz
 /* Sends `size` bytes of the seed's stream as the body of `method` to `url`
  * (no auth), generated chunk by chunk. *crc gets their zlib crc32.
  * Returns the status. */
-long civis_simtest_put_stream(const char *url, const char *method, uint64_t seed,
-                              uint64_t offset, uint64_t size, unsigned long *crc);
+long civis_simtest_put_stream(const char *url, const char *method, uint64_t seed, uint64_t offset,
+                              uint64_t size, unsigned long *crc);
 
 /* Downloads `url` (no auth) chunk by chunk; *size and *crc describe what
  * arrived. Returns the status. */

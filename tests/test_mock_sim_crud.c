@@ -114,8 +114,7 @@ static void template_of(const char *path, char *out, size_t len)
     out[o] = '\0';
 }
 
-static long created_id_field(const walk *w, const char *key, const cJSON *created,
-                             char field[96]);
+static long created_id_field(const walk *w, const char *key, const cJSON *created, char field[96]);
 
 /* The id of a created object: "id", else the field named after the item
  * path's parameter ("deploymentId" for ".../deployments/{deployment_id}"). */
@@ -124,8 +123,7 @@ static long created_id(const walk *w, const char *key, const cJSON *created)
     return created_id_field(w, key, created, NULL);
 }
 
-static long created_id_field(const walk *w, const char *key, const cJSON *created,
-                             char field[96])
+static long created_id_field(const walk *w, const char *key, const cJSON *created, char field[96])
 {
     if (field != NULL)
         strcpy(field, "id");
@@ -207,10 +205,10 @@ static long make_obj(walk *w, const char *key, int depth)
 static bool computed(const char *name)
 {
     static const char *const names[] = {
-        "id",        "createdAt", "updatedAt", "state",    "lastRun",   "runs",
-        "startedAt", "finishedAt", "error",    "lastRunId", "fileUrl",  "fileSize",
-        "downloadUrl", "uploadUrl", "uploadFields", "uploadUrls", "resultRows",
-        "resultColumns", "valueStr", NULL};
+        "id",         "createdAt",  "updatedAt",     "state",     "lastRun",
+        "runs",       "startedAt",  "finishedAt",    "error",     "lastRunId",
+        "fileUrl",    "fileSize",   "downloadUrl",   "uploadUrl", "uploadFields",
+        "uploadUrls", "resultRows", "resultColumns", "valueStr",  NULL};
     for (size_t i = 0; names[i] != NULL; i++)
         if (strcmp(names[i], name) == 0)
             return true;
@@ -219,8 +217,8 @@ static bool computed(const char *name)
 
 /* Every field `sent` names that the answer's schema declares comes back
  * unchanged. Prints the first difference. */
-static bool echoes(const walk *w, const civis_operation *get, const cJSON *sent,
-                   const cJSON *got, const char *path, const char *id_field)
+static bool echoes(const walk *w, const civis_operation *get, const cJSON *sent, const cJSON *got,
+                   const char *path, const char *id_field)
 {
     const cJSON *schema = civis_spec_deref(w->spec, get->response_schema);
     const cJSON *props = cJSON_GetObjectItemCaseSensitive(schema, "properties");
@@ -315,10 +313,10 @@ static bool cycle(walk *w, const char *key)
         cJSON *sent2 = cJSON_Parse(b2);
         cJSON *after = NULL;
         long st = civis_mockproc_json(NULL, w->mp, verbs[k], item, w->key, b2);
-        ok = st == up->response_status &&
-             (get == NULL ||
-              (civis_mockproc_json(&after, w->mp, "GET", item, w->key, NULL) == 200 &&
-               echoes(w, get, sent2, after, item, idf)));
+        ok =
+            st == up->response_status &&
+            (get == NULL || (civis_mockproc_json(&after, w->mp, "GET", item, w->key, NULL) == 200 &&
+                             echoes(w, get, sent2, after, item, idf)));
         if (!ok)
             fprintf(stderr, "\n  %s %s: %ld\n", verbs[k], item, st);
         free(b2);
@@ -327,8 +325,7 @@ static bool cycle(walk *w, const char *key)
     }
     const civis_operation *del = ok ? route(w, "DELETE", item, &rt) : NULL;
     if (ok && del != NULL) {
-        ok = civis_mockproc_json(NULL, w->mp, "DELETE", item, w->key, NULL) ==
-             del->response_status;
+        ok = civis_mockproc_json(NULL, w->mp, "DELETE", item, w->key, NULL) == del->response_status;
         cJSON *after = NULL;
         long st = civis_mockproc_json(&after, w->mp, "GET", item, w->key, NULL);
         if (get == NULL)
@@ -353,8 +350,7 @@ static bool cycle(walk *w, const char *key)
 static void walk_all(walk *w, int *n_colls)
 {
     cJSON *info = NULL;
-    CU_ASSERT_EQUAL_FATAL(civis_mockproc_json(&info, w->mp, "GET", "/__mock/sim", NULL, NULL),
-                          200);
+    CU_ASSERT_EQUAL_FATAL(civis_mockproc_json(&info, w->mp, "GET", "/__mock/sim", NULL, NULL), 200);
     cJSON *all = cJSON_CreateArray();
     const char *groups[] = {"collections", "jobs"};
     for (int g = 0; g < 2; g++) {
@@ -412,14 +408,14 @@ static void test_crud__every_collection_of_the_full_spec(void)
     /* Resources only the full spec has are inferred as well. */
     cJSON *info = NULL;
     CU_ASSERT_EQUAL(civis_mockproc_json(&info, &fm, "GET", "/__mock/sim", NULL, NULL), 200);
-    const char *colls[] = {"/credentials", "/groups",   "/projects", "/reports", "/users",
+    const char *colls[] = {"/credentials", "/groups",   "/projects",  "/reports", "/users",
                            "/table_tags",  "/services", "/workflows", "/aliases", NULL};
     for (size_t i = 0; colls[i] != NULL; i++) {
         if (!listed(info, "collections", colls[i]))
             fprintf(stderr, "\n  missing collection %s\n", colls[i]);
         CU_ASSERT(listed(info, "collections", colls[i]));
     }
-    const char *jobs[] = {"/scripts/r", "/scripts/javascript", "/scripts/dbt",
+    const char *jobs[] = {"/scripts/r",         "/scripts/javascript",   "/scripts/dbt",
                           "/exports/files/csv", "/enhancements/geocode", NULL};
     for (size_t i = 0; jobs[i] != NULL; i++)
         CU_ASSERT(listed(info, "jobs", jobs[i]));
@@ -447,9 +443,9 @@ static void test_crud__every_collection_of_the_full_spec(void)
     CU_ASSERT(str(g, "description") == NULL || strcmp(str(g, "description"), "first") != 0);
     cJSON_Delete(g);
     /* PATCH merges: the other fields stay. */
-    CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &fm, "PATCH", item, "put-key",
-                                        "{\"description\":\"second\"}"),
-                    200);
+    CU_ASSERT_EQUAL(
+        civis_mockproc_json(NULL, &fm, "PATCH", item, "put-key", "{\"description\":\"second\"}"),
+        200);
     CU_ASSERT_EQUAL(civis_mockproc_json(&g, &fm, "GET", item, "put-key", NULL), 200);
     CU_ASSERT_STRING_EQUAL(str(g, "name"), "g2");
     CU_ASSERT_STRING_EQUAL(str(g, "description"), "second");
@@ -499,12 +495,9 @@ static void test_crud__snake_and_camel_keys_are_stored_under_wire_names(void)
 static void test_crud__unknown_ids_are_404_in_the_api_shape(void)
 {
     reset(&mp);
-    const char *paths[][2] = {{"GET", "/scripts/sql/424242"},
-                              {"PATCH", "/scripts/sql/424242"},
-                              {"GET", "/files/424242"},
-                              {"GET", "/json_values/424242"},
-                              {"GET", "/jobs/424242"},
-                              {"POST", "/jobs/424242/runs"},
+    const char *paths[][2] = {{"GET", "/scripts/sql/424242"}, {"PATCH", "/scripts/sql/424242"},
+                              {"GET", "/files/424242"},       {"GET", "/json_values/424242"},
+                              {"GET", "/jobs/424242"},        {"POST", "/jobs/424242/runs"},
                               {"GET", "/queries/424242"}};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
         civis_http_reply r;
@@ -593,9 +586,8 @@ static void test_crud__json_values_keep_value_exactly_as_sent(void)
 
     /* Not JSON: a 400 that says so. */
     cJSON *e = NULL;
-    CU_ASSERT_EQUAL(civis_mockproc_json(&e, &mp, "POST", "/json_values", "k",
-                                        "{\"valueStr\":\"{nope\"}"),
-                    400);
+    CU_ASSERT_EQUAL(
+        civis_mockproc_json(&e, &mp, "POST", "/json_values", "k", "{\"valueStr\":\"{nope\"}"), 400);
     CU_ASSERT_PTR_NOT_NULL(strstr(str(e, "errorDescription"), "valueStr"));
     cJSON_Delete(e);
 }

@@ -173,8 +173,7 @@ static void test_files__single_upload_then_download_without_auth(void)
 
     /* success_action_status 201 gets a 201 with the key */
     char *resp = NULL;
-    CU_ASSERT_EQUAL(post_form(url, fields, 43, 10, "success_action_status=201", true, &resp),
-                    201);
+    CU_ASSERT_EQUAL(post_form(url, fields, 43, 10, "success_action_status=201", true, &resp), 201);
     CU_ASSERT(resp != NULL && strstr(resp, "<Key>") != NULL);
     free(resp);
     cJSON_Delete(f);
@@ -295,9 +294,9 @@ static void test_files__100mb_multipart_round_trip_under_a_memory_cap(void)
     for (int i = 0; i < parts; i++) {
         unsigned long crc = 0;
         uint64_t size = i == parts - 1 ? total - part * (uint64_t)(parts - 1) : part;
-        CU_ASSERT_EQUAL(civis_simtest_put_stream(part_url(f, i), "PUT", 99, part * (uint64_t)i,
-                                                 size, &crc),
-                        200);
+        CU_ASSERT_EQUAL(
+            civis_simtest_put_stream(part_url(f, i), "PUT", 99, part * (uint64_t)i, size, &crc),
+            200);
         CU_ASSERT_EQUAL(crc, civis_simtest_crc(99, part * (uint64_t)i, size));
     }
     char complete[96];
@@ -342,8 +341,8 @@ static void test_files__100mb_multipart_round_trip_under_a_memory_cap(void)
         const long cap_kb = 48 * 1024; /* "well under" the 100 MB that went through */
 #endif
         if (rss_kb < 0 || rss_kb > cap_kb || hwm_kb > cap_kb)
-            fprintf(stderr, "\n  server VmRSS %ld kB, VmHWM %ld kB (cap %ld kB)\n", rss_kb,
-                    hwm_kb, cap_kb);
+            fprintf(stderr, "\n  server VmRSS %ld kB, VmHWM %ld kB (cap %ld kB)\n", rss_kb, hwm_kb,
+                    cap_kb);
         CU_ASSERT(rss_kb > 0 && rss_kb < cap_kb);
         CU_ASSERT(hwm_kb > 0 && hwm_kb < cap_kb);
     }
@@ -355,9 +354,9 @@ static void test_files__storage_requests_are_journaled(void)
     CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &mp, "POST", "/__mock/reset", NULL, NULL), 200);
     cJSON *f = NULL;
     new_file(&mp, "j", "j.txt", &f);
-    CU_ASSERT_EQUAL(post_form(str(f, "uploadUrl"), cJSON_GetObjectItemCaseSensitive(f,
-                                                                                   "uploadFields"),
-                              3, 100, NULL, true, NULL),
+    CU_ASSERT_EQUAL(post_form(str(f, "uploadUrl"),
+                              cJSON_GetObjectItemCaseSensitive(f, "uploadFields"), 3, 100, NULL,
+                              true, NULL),
                     204);
     cJSON_Delete(f);
     cJSON *j = NULL;
@@ -371,8 +370,7 @@ static void test_files__storage_requests_are_journaled(void)
 }
 
 static CU_TestInfo tests[] = {
-    {"single upload, download without auth",
-     test_files__single_upload_then_download_without_auth},
+    {"single upload, download without auth", test_files__single_upload_then_download_without_auth},
     {"bad uploads", test_files__bad_uploads_are_refused},
     {"multipart order and missing part",
      test_files__multipart_joins_parts_in_order_and_names_a_missing_one},

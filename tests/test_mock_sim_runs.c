@@ -97,7 +97,7 @@ static char *run_state(const civis_mockproc *m, const char *key, long job, long 
     do {                                                                                           \
         char *s_ = run_state(m, key, job, run);                                                    \
         if (strcmp(s_, want) != 0)                                                                 \
-            fprintf(stderr, "\n  %s:%d: run %ld is %s, want %s\n", __FILE__, __LINE__,           \
+            fprintf(stderr, "\n  %s:%d: run %ld is %s, want %s\n", __FILE__, __LINE__,             \
                     (long)(run), s_, want);                                                        \
         CU_ASSERT_STRING_EQUAL(s_, want);                                                          \
         free(s_);                                                                                  \
@@ -276,9 +276,9 @@ static void test_runs__ms_policy_set_per_job_finishes_after_t(void)
     long id = container(&mp, "ms");
     char p[96];
     snprintf(p, sizeof(p), "/__mock/sim/jobs/%ld/policy", id);
-    CU_ASSERT_EQUAL(civis_simtest_admin(NULL, &mp, "POST", p, "ms", NULL,
-                                        "{\"policy\":\"ms\",\"ms\":300}"),
-                    200);
+    CU_ASSERT_EQUAL(
+        civis_simtest_admin(NULL, &mp, "POST", p, "ms", NULL, "{\"policy\":\"ms\",\"ms\":300}"),
+        200);
     double t0 = mono_ms();
     long run = start_run(&mp, "ms", "/scripts/containers", id);
     char *s = run_state(&mp, "ms", id, run);
@@ -321,9 +321,9 @@ static void test_runs__fail_policies_fail_with_their_error(void)
     cJSON_Delete(j);
     /* a bad policy names the field */
     cJSON *e = NULL;
-    CU_ASSERT_EQUAL(civis_simtest_admin(&e, &mp, "POST", p, "fail", NULL,
-                                        "{\"policy\":\"polls\",\"n\":0}"),
-                    400);
+    CU_ASSERT_EQUAL(
+        civis_simtest_admin(&e, &mp, "POST", p, "fail", NULL, "{\"policy\":\"polls\",\"n\":0}"),
+        400);
     CU_ASSERT_PTR_NOT_NULL(strstr(str(e, "errorDescription"), "'n'"));
     cJSON_Delete(e);
 
@@ -360,9 +360,9 @@ static void test_runs__admin_moves_a_run_by_hand(void)
     CU_ASSERT_STRING_EQUAL(str(j, "state"), "failed");
     CU_ASSERT_STRING_EQUAL(str(j, "error"), "by hand");
     cJSON_Delete(j);
-    CU_ASSERT_EQUAL(civis_simtest_admin(NULL, &polls, "POST", p, "hand", NULL,
-                                        "{\"state\":\"succeeded\"}"),
-                    409);
+    CU_ASSERT_EQUAL(
+        civis_simtest_admin(NULL, &polls, "POST", p, "hand", NULL, "{\"state\":\"succeeded\"}"),
+        409);
     /* an unknown job is a 404 */
     CU_ASSERT_EQUAL(civis_simtest_admin(NULL, &polls, "POST", "/__mock/sim/jobs/99999/policy",
                                         "hand", NULL, "{\"policy\":\"instant\"}"),
@@ -450,14 +450,13 @@ static void test_runs__logs_newest_first_last_id_limit_and_max_id(void)
     CU_ASSERT_EQUAL(log_id(two, 0), log_id(all, 0));
     cJSON_Delete(two);
     /* last_id: what came after it, in id order */
-    cJSON *after = get(&mp, "logs", NULL, "/jobs/%ld/runs/%ld/logs?last_id=%ld&limit=2", id,
-                       run, log_id(all, 4));
+    cJSON *after = get(&mp, "logs", NULL, "/jobs/%ld/runs/%ld/logs?last_id=%ld&limit=2", id, run,
+                       log_id(all, 4));
     CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(after), 2);
     CU_ASSERT_EQUAL(log_id(after, 0), log_id(all, 3));
     CU_ASSERT_EQUAL(log_id(after, 1), log_id(all, 2));
     cJSON_Delete(after);
-    after = get(&mp, "logs", NULL, "/jobs/%ld/runs/%ld/logs?last_id=%ld", id, run,
-                log_id(all, 0));
+    after = get(&mp, "logs", NULL, "/jobs/%ld/runs/%ld/logs?last_id=%ld", id, run, log_id(all, 0));
     CU_ASSERT(cJSON_IsArray(after) && cJSON_GetArraySize(after) == 0);
     cJSON_Delete(after);
     cJSON_Delete(all);
@@ -660,8 +659,7 @@ static void test_runs__queries_run_on_creation_and_show_results(void)
     CU_ASSERT_EQUAL(cJSON_GetArraySize(cols), 2);
     CU_ASSERT_STRING_EQUAL(cJSON_GetArrayItem(cols, 1)->valuestring, "name");
     CU_ASSERT_EQUAL(cJSON_GetArraySize(rows), 2); /* previewRows */
-    CU_ASSERT_STRING_EQUAL(cJSON_GetArrayItem(cJSON_GetArrayItem(rows, 1), 1)->valuestring,
-                           "two");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetArrayItem(cJSON_GetArrayItem(rows, 1), 1)->valuestring, "two");
     cJSON_Delete(q);
     q = get(&polls, "qk", &st, "/queries/%ld/runs/%ld", id, run);
     CU_ASSERT_EQUAL(st, 200);

@@ -321,8 +321,7 @@ sim_run *civis__sim_run_start(sim_req *r, sim_obj *job);
 /* Advances a run by its policy; `read` counts as one poll. */
 void civis__sim_run_observe(sim_req *r, sim_obj *job, sim_run *run, bool read);
 /* Moves an unfinished run to `to` now (admin); `error` for failed runs. */
-void civis__sim_run_force(sim_req *r, sim_obj *job, sim_run *run, sim_state to,
-                          const char *error);
+void civis__sim_run_force(sim_req *r, sim_obj *job, sim_run *run, sim_state to, const char *error);
 /* Adds job state (state, lastRun, runs, ...) that `schema` declares to `out`. */
 bool civis__sim_job_overlay(sim_req *r, sim_obj *job, const cJSON *schema, cJSON *out);
 sim_run *civis__sim_run_find(const sim_obj *job, long run_id);

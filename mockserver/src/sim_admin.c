@@ -120,8 +120,10 @@ static cJSON *log_lines(const cJSON *doc, char *why, size_t whylen)
     cJSON *out = cJSON_CreateArray();
     const cJSON *one = cJSON_IsArray(doc) ? doc->child : doc;
     for (; out != NULL && one != NULL; one = cJSON_IsArray(doc) ? one->next : NULL) {
-        const cJSON *m = cJSON_IsString(one) ? one : cJSON_GetObjectItemCaseSensitive(one, "message");
-        const cJSON *lv = cJSON_IsObject(one) ? cJSON_GetObjectItemCaseSensitive(one, "level") : NULL;
+        const cJSON *m =
+            cJSON_IsString(one) ? one : cJSON_GetObjectItemCaseSensitive(one, "message");
+        const cJSON *lv =
+            cJSON_IsObject(one) ? cJSON_GetObjectItemCaseSensitive(one, "level") : NULL;
         if (!cJSON_IsString(m) || (lv != NULL && !cJSON_IsString(lv))) {
             snprintf(why, whylen, "each log line must be a string or {\"message\", \"level\"}");
             cJSON_Delete(out);
@@ -289,7 +291,8 @@ static void objects(civis_sim *sim, const civis_mock_request *req, civis_mock_re
     const char *key = admin_key(req);
     sim_space *sp = key ? civis__sim_space(sim, key, false) : NULL;
     if (key == NULL) {
-        civis__mock_error(reply, 400, "invalid", "Name the key with X-Civis-Mock-Key or ?api_key=.");
+        civis__mock_error(reply, 400, "invalid",
+                          "Name the key with X-Civis-Mock-Key or ?api_key=.");
         return;
     }
     cJSON *arr = cJSON_CreateArray();
@@ -298,12 +301,12 @@ static void objects(civis_sim *sim, const civis_mock_request *req, civis_mock_re
         if (o == NULL)
             continue;
         cJSON *x = cJSON_CreateObject();
-        bool ok = x != NULL && civis__sim_set_num(x, "id", (double)o->id) &&
-                  civis__sim_set_str(x, "collection", o->coll >= 0 ? sim->colls[o->coll].key
-                                                                   : NULL) &&
-                  civis__sim_set_num(x, "runs", (double)o->n_runs) &&
-                  civis__sim_set(x, "data", cJSON_Duplicate(o->data, true)) &&
-                  cJSON_AddItemToArray(arr, x);
+        bool ok =
+            x != NULL && civis__sim_set_num(x, "id", (double)o->id) &&
+            civis__sim_set_str(x, "collection", o->coll >= 0 ? sim->colls[o->coll].key : NULL) &&
+            civis__sim_set_num(x, "runs", (double)o->n_runs) &&
+            civis__sim_set(x, "data", cJSON_Duplicate(o->data, true)) &&
+            cJSON_AddItemToArray(arr, x);
         if (!ok) {
             cJSON_Delete(x);
             cJSON_Delete(arr);

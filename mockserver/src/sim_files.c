@@ -212,8 +212,7 @@ static void multipart_create(sim_req *r)
         return;
     }
     cJSON *given = civis__sim_to_wire(r->sim->spec, r->op->body_schema, r->body);
-    sim_obj *obj =
-        given ? file_obj(r, civis__sim_item_schema(r->sim->spec, r->op), given) : NULL;
+    sim_obj *obj = given ? file_obj(r, civis__sim_item_schema(r->sim->spec, r->op), given) : NULL;
     cJSON_Delete(given);
     if (obj == NULL) {
         civis__sim_oom(r->reply);
@@ -428,8 +427,8 @@ static enum MHD_Result on_form(void *cls, enum MHD_ValueKind kind, const char *k
             if (content_type != NULL)
                 s->content_type = strdup(content_type);
         }
-        if (size > 0 && !civis__sim_blob_write(s->blob, data, size, s->sim->mem_limit,
-                                               s->sim->state_dir))
+        if (size > 0 &&
+            !civis__sim_blob_write(s->blob, data, size, s->sim->mem_limit, s->sim->state_dir))
             fail(s, 500, "InternalError", "civis-mock could not store the bytes (memory or disk)");
         return MHD_YES;
     }
@@ -510,9 +509,8 @@ static void consume(storage_req *s, const char *data, size_t len)
 
 static struct MHD_Response *text_response(const char *text, const char *type)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(strlen(text), (void *)(uintptr_t)text,
-                                        MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        strlen(text), (void *)(uintptr_t)text, MHD_RESPMEM_MUST_COPY);
     if (resp != NULL && type != NULL)
         MHD_add_response_header(resp, "Content-Type", type);
     return resp;
@@ -648,9 +646,8 @@ static enum MHD_Result respond(storage_req *s, struct MHD_Connection *con)
 }
 
 enum MHD_Result civis__sim_storage(civis_mock_server *srv, struct MHD_Connection *con,
-                                   const char *path, const char *method,
-                                   const char *upload_data, size_t *upload_data_size,
-                                   void **cls)
+                                   const char *path, const char *method, const char *upload_data,
+                                   size_t *upload_data_size, void **cls)
 {
     storage_req *s = *cls;
     if (s == NULL) {

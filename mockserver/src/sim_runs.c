@@ -231,8 +231,8 @@ bool civis__sim_outputs_add(cJSON *dst, const cJSON *outputs, const civis_sim *s
         cJSON *m = civis__sim_to_wire(sim->spec, sim->output_schema, o);
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(m, "objectType");
         const cJSON *oid = cJSON_GetObjectItemCaseSensitive(m, "objectId");
-        if (!cJSON_IsObject(m) || !cJSON_IsString(type) || (oid != NULL && !cJSON_IsNumber(oid) &&
-                                                             !cJSON_IsNull(oid))) {
+        if (!cJSON_IsObject(m) || !cJSON_IsString(type) ||
+            (oid != NULL && !cJSON_IsNumber(oid) && !cJSON_IsNull(oid))) {
             snprintf(why, whylen,
                      "each output needs 'objectType' (a string) and 'objectId' (an integer)");
             ok = false;
@@ -275,8 +275,8 @@ sim_run *civis__sim_run_start(sim_req *r, sim_obj *job)
     sim_run *run = calloc(1, sizeof(*run));
     if (run == NULL)
         return NULL;
-    run->outputs = job->next_outputs ? cJSON_Duplicate(job->next_outputs, true)
-                                     : cJSON_CreateArray();
+    run->outputs =
+        job->next_outputs ? cJSON_Duplicate(job->next_outputs, true) : cJSON_CreateArray();
     long id = run->outputs ? civis__sim_take_id(r->space) : -1;
     if (id < 0 || !job_logs_into_run(r->space, run, job->next_logs)) {
         civis__sim_run_free(run);
@@ -479,12 +479,8 @@ void civis__sim_run_observe(sim_req *r, sim_obj *job, sim_run *run, bool read)
     bool done = false;
     long long at = now;
     switch (run->policy.mode) {
-    case SIM_POLICY_INSTANT:
-        done = true;
-        break;
-    case SIM_POLICY_POLLS:
-        done = run->reads >= run->policy.n;
-        break;
+    case SIM_POLICY_INSTANT: done = true; break;
+    case SIM_POLICY_POLLS: done = run->reads >= run->policy.n; break;
     case SIM_POLICY_MS:
         done = now >= run->created_ms + (long long)run->policy.n;
         at = run->created_ms + (long long)run->policy.n;
@@ -499,8 +495,7 @@ void civis__sim_run_observe(sim_req *r, sim_obj *job, sim_run *run, bool read)
     }
 }
 
-void civis__sim_run_force(sim_req *r, sim_obj *job, sim_run *run, sim_state to,
-                          const char *error)
+void civis__sim_run_force(sim_req *r, sim_obj *job, sim_run *run, sim_state to, const char *error)
 {
     long long now = civis__sim_now_ms();
     if (finished(run))
@@ -553,11 +548,11 @@ static cJSON *sql_output_list(sim_req *r, const sim_run *run)
     civis__sim_file_url(r, file, url, sizeof(url));
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(file->data, "name");
     cJSON *o = cJSON_CreateObject();
-    bool ok = o != NULL &&
-              civis__sim_set_str(o, "outputName", cJSON_IsString(name) ? name->valuestring
-                                                                        : "output") &&
-              civis__sim_set_num(o, "fileId", (double)file->id) &&
-              civis__sim_set_str(o, "path", url) && cJSON_AddItemToArray(arr, o);
+    bool ok =
+        o != NULL &&
+        civis__sim_set_str(o, "outputName", cJSON_IsString(name) ? name->valuestring : "output") &&
+        civis__sim_set_num(o, "fileId", (double)file->id) && civis__sim_set_str(o, "path", url) &&
+        cJSON_AddItemToArray(arr, o);
     if (!ok) {
         cJSON_Delete(o);
         cJSON_Delete(arr);
@@ -590,18 +585,18 @@ static cJSON *render_run(sim_req *r, const sim_obj *job, const sim_run *run, con
     if (out == NULL)
         return NULL;
     const char *jf = job_id_field(spec, schema);
-    bool ok = set_if(spec, schema, out, "id", cJSON_CreateNumber((double)run->id)) &&
-              set_if(spec, schema, out, "runId", cJSON_CreateNumber((double)run->id)) &&
-              set_if(spec, schema, out, "state", cJSON_CreateString(state_name(run->state))) &&
-              set_if(spec, schema, out, "isCancelRequested",
-                     cJSON_CreateBool(run->cancel_requested)) &&
-              set_if(spec, schema, out, "createdAt", time_or_null(run->created_ms)) &&
-              set_if(spec, schema, out, "startedAt", time_or_null(run->started_ms)) &&
-              set_if(spec, schema, out, "finishedAt", time_or_null(run->finished_ms)) &&
-              set_if(spec, schema, out, "error",
-                     run->error ? cJSON_CreateString(run->error) : cJSON_CreateNull()) &&
-              set_if(spec, schema, out, "outputCachedOn", cJSON_CreateNull()) &&
-              (jf == NULL || civis__sim_set_num(out, jf, (double)job->id));
+    bool ok =
+        set_if(spec, schema, out, "id", cJSON_CreateNumber((double)run->id)) &&
+        set_if(spec, schema, out, "runId", cJSON_CreateNumber((double)run->id)) &&
+        set_if(spec, schema, out, "state", cJSON_CreateString(state_name(run->state))) &&
+        set_if(spec, schema, out, "isCancelRequested", cJSON_CreateBool(run->cancel_requested)) &&
+        set_if(spec, schema, out, "createdAt", time_or_null(run->created_ms)) &&
+        set_if(spec, schema, out, "startedAt", time_or_null(run->started_ms)) &&
+        set_if(spec, schema, out, "finishedAt", time_or_null(run->finished_ms)) &&
+        set_if(spec, schema, out, "error",
+               run->error ? cJSON_CreateString(run->error) : cJSON_CreateNull()) &&
+        set_if(spec, schema, out, "outputCachedOn", cJSON_CreateNull()) &&
+        (jf == NULL || civis__sim_set_num(out, jf, (double)job->id));
     if (ok && civis__sim_schema_has(spec, schema, "output"))
         ok = civis__sim_set(out, "output", sql_output_list(r, run));
     if (!ok) {
@@ -639,8 +634,8 @@ static bool query_results(sim_req *r, sim_obj *job, const sim_run *last, const c
         return set_if(spec, schema, out, "resultColumns", cJSON_CreateNull()) &&
                set_if(spec, schema, out, "resultRows", cJSON_CreateNull());
     const cJSON *pr = cJSON_GetObjectItemCaseSensitive(job->given, "previewRows");
-    long max = cJSON_IsNumber(pr) && pr->valuedouble >= 0 ? (long)pr->valuedouble
-                                                          : DEFAULT_PREVIEW_ROWS;
+    long max =
+        cJSON_IsNumber(pr) && pr->valuedouble >= 0 ? (long)pr->valuedouble : DEFAULT_PREVIEW_ROWS;
     if (max > MAX_PREVIEW_ROWS)
         max = MAX_PREVIEW_ROWS;
     size_t len = 0;
@@ -713,8 +708,8 @@ static cJSON *render_output(sim_req *r, const cJSON *stored)
     if (ok && !cJSON_HasObjectItem(o, "value")) {
         const cJSON *tv = target ? cJSON_GetObjectItemCaseSensitive(target->data, "value") : NULL;
         bool json_value = cJSON_IsString(type) && strcmp(type->valuestring, "JSONValue") == 0;
-        ok = civis__sim_set(o, "value", json_value && tv ? cJSON_Duplicate(tv, true)
-                                                         : cJSON_CreateNull());
+        ok = civis__sim_set(o, "value",
+                            json_value && tv ? cJSON_Duplicate(tv, true) : cJSON_CreateNull());
     }
     if (ok && !cJSON_HasObjectItem(o, "objectId"))
         ok = civis__sim_set(o, "objectId", cJSON_CreateNull());
@@ -975,20 +970,13 @@ void civis__sim_runs(sim_req *r)
         return;
     }
     switch (r->role->kind) {
-    case SIM_R_RUN_CREATE:
-        create_run(r, job);
-        return;
-    case SIM_R_RUN_LIST:
-        list_runs(r, job);
-        return;
-    case SIM_R_JOB_CANCEL:
-        cancel(r, job, last_run(job));
-        return;
+    case SIM_R_RUN_CREATE: create_run(r, job); return;
+    case SIM_R_RUN_LIST: list_runs(r, job); return;
+    case SIM_R_JOB_CANCEL: cancel(r, job, last_run(job)); return;
     case SIM_R_JOB_GET:
         civis__sim_reply_take(r->reply, status_of(r->op), civis__sim_render_obj(r, job, r->op));
         return;
-    default:
-        break;
+    default: break;
     }
     sim_run *run =
         civis__sim_run_find(job, civis__sim_param_id(r->route, (size_t)r->role->id_param + 1));
@@ -1001,24 +989,14 @@ void civis__sim_runs(sim_req *r)
         civis__sim_run_observe(r, job, run, true);
         reply_run(r, job, run);
         break;
-    case SIM_R_RUN_CANCEL:
-        cancel(r, job, run);
-        break;
-    case SIM_R_RUN_OUTPUTS:
-        outputs(r, job, run);
-        break;
-    case SIM_R_RUN_OUTPUT_ADD:
-        add_output(r, run);
-        break;
+    case SIM_R_RUN_CANCEL: cancel(r, job, run); break;
+    case SIM_R_RUN_OUTPUTS: outputs(r, job, run); break;
+    case SIM_R_RUN_OUTPUT_ADD: add_output(r, run); break;
     case SIM_R_RUN_LOGS:
         civis__sim_run_observe(r, job, run, false);
         logs(r, run);
         break;
-    case SIM_R_RUN_LOG_ADD:
-        add_logs(r, run);
-        break;
-    default:
-        civis__sim_not_found(r->reply);
-        break;
+    case SIM_R_RUN_LOG_ADD: add_logs(r, run); break;
+    default: civis__sim_not_found(r->reply); break;
     }
 }
