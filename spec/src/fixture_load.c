@@ -70,7 +70,7 @@ civis_status civis__fx_parse_text(cJSON **out, const char *text, size_t len, con
             }
         }
         return civis__fail(err, CIVIS_EPARSE, "fixture",
-                           "%s: not valid JSON at byte %zu (line %zu, column %zu)", source, at,
+                           "%s: not valid JSON near byte %zu (line %zu, column %zu)", source, at,
                            line, col);
     }
     *out = doc;
