@@ -3,7 +3,7 @@
  *
  *   mock_throughput FULL_SPEC
  *
- * Starts civis-mock --spec FULL_SPEC on port 0 ($CIVIS_MOCK_BIN, else
+ * Starts civis-mock --stateless --spec FULL_SPEC on port 0 ($CIVIS_MOCK_BIN, else
  * build/bin/civis-mock) and, in a forked child, a bare MHD server with the
  * same threading that answers a constant body. Both are loaded by the same
  * libcurl-multi generator (CONNS keep-alive connections for SECONDS each)
@@ -185,8 +185,11 @@ static pid_t start_mock(const char *spec, int *port, double *startup_ms)
         int devnull = open("/dev/null", O_WRONLY);
         if (devnull >= 0)
             dup2(devnull, STDOUT_FILENO);
-        execl(mock_bin(), mock_bin(), "--spec", spec, "--host", "127.0.0.1", "--port", "0",
-              "--port-file", pf, (char *)NULL);
+        /* --stateless: the spec-driven answer path (validation, x-examples,
+         * synthesis) is what is measured; the simulation would make the
+         * GET a 404 and keep every POSTed object. */
+        execl(mock_bin(), mock_bin(), "--stateless", "--spec", spec, "--host", "127.0.0.1",
+              "--port", "0", "--port-file", pf, (char *)NULL);
         _exit(127);
     }
     if (pid < 0)
