@@ -67,8 +67,8 @@ static int gen_seek(void *arg, curl_off_t offset, int origin)
  * more "name=value" field, or NULL; `with_file` false leaves the file out.
  * Returns the status; *body (may be NULL) the answer.
  */
-static long post_form(const char *url, const cJSON *fields, uint64_t seed, uint64_t size,
-                      const char *extra, bool with_file, char **body)
+static long post_form_data(const char *url, const cJSON *fields, const char *data, uint64_t seed,
+                           uint64_t size, const char *extra, bool with_file, char **body)
 {
     CURL *c = curl_easy_init();
     curl_mime *mime = curl_mime_init(c);
@@ -99,7 +99,10 @@ static long post_form(const char *url, const cJSON *fields, uint64_t seed, uint6
         curl_mime_name(p, "file");
         curl_mime_filename(p, "data.bin");
         curl_mime_type(p, "application/octet-stream");
-        curl_mime_data_cb(p, (curl_off_t)size, gen_read, gen_seek, NULL, &g);
+        if (data != NULL)
+            curl_mime_data(p, data, (size_t)size);
+        else
+            curl_mime_data_cb(p, (curl_off_t)size, gen_read, gen_seek, NULL, &g);
     }
     struct curl_slist *hl = curl_slist_append(NULL, "Expect:");
     char *resp = NULL;
@@ -123,6 +126,12 @@ static long post_form(const char *url, const cJSON *fields, uint64_t seed, uint6
     curl_mime_free(mime);
     curl_easy_cleanup(c);
     return st;
+}
+
+static long post_form(const char *url, const cJSON *fields, uint64_t seed, uint64_t size,
+                      const char *extra, bool with_file, char **body)
+{
+    return post_form_data(url, fields, NULL, seed, size, extra, with_file, body);
 }
 
 static long new_file(const civis_mockproc *m, const char *key, const char *name, cJSON **out)
@@ -369,6 +378,78 @@ static void test_files__storage_requests_are_journaled(void)
     cJSON_Delete(j);
 }
 
+/* Uploads `data` as a new file of key "pre"; returns its id. */
+static long upload(const char *name, const char *data, size_t len)
+{
+    cJSON *f = NULL;
+    long id = new_file(&mp, "pre", name, &f);
+    CU_ASSERT_EQUAL(post_form_data(str(f, "uploadUrl"),
+                                   cJSON_GetObjectItemCaseSensitive(f, "uploadFields"), data, 0,
+                                   len, NULL, true, NULL),
+                    204);
+    cJSON_Delete(f);
+    return id;
+}
+
+/* Runs a preprocess job on `file` and returns the cleaned File (owned). */
+static cJSON *preprocess(long file, bool in_place, long *out_id)
+{
+    char body[256], p[96];
+    snprintf(body, sizeof(body),
+             "{\"file_id\":%ld,\"in_place\":%s,\"detect_table_columns\":true,"
+             "\"force_character_set_conversion\":true,\"include_header\":true,"
+             "\"column_delimiter\":\"comma\",\"hidden\":true}",
+             file, in_place ? "true" : "false");
+    long job = civis_simtest_post(NULL, NULL, &mp, "pre", "/files/preprocess/csv", body);
+    snprintf(p, sizeof(p), "/jobs/%ld/runs", job);
+    long run = civis_simtest_post(NULL, NULL, &mp, "pre", p, NULL);
+    snprintf(p, sizeof(p), "/jobs/%ld/runs/%ld", job, run);
+    cJSON *r = NULL;
+    civis_mockproc_json(&r, &mp, "GET", p, "pre", NULL);
+    CU_ASSERT_STRING_EQUAL(str(r, "state"), "succeeded");
+    cJSON_Delete(r);
+    snprintf(p, sizeof(p), "/jobs/%ld/runs/%ld/outputs", job, run);
+    cJSON *outs = NULL;
+    civis_mockproc_json(&outs, &mp, "GET", p, "pre", NULL);
+    const cJSON *o = cJSON_GetArrayItem(outs, 0);
+    CU_ASSERT_STRING_EQUAL(str(o, "objectType"), "File");
+    *out_id = (long)num(o, "objectId");
+    cJSON_Delete(outs);
+    snprintf(p, sizeof(p), "/files/%ld", *out_id);
+    cJSON *f = NULL;
+    CU_ASSERT_EQUAL(civis_mockproc_json(&f, &mp, "GET", p, "pre", NULL), 200);
+    return f;
+}
+
+static void test_files__preprocess_csv_cleans_a_copy_and_detects_columns(void)
+{
+    const char csv[] = "id,name,score\n1,\"Smith, J\",2.5\n2,Lee,3\n";
+    long src = upload("people.csv", csv, strlen(csv));
+    long out = 0;
+    cJSON *f = preprocess(src, false, &out);
+    CU_ASSERT(out > 0 && out != src);
+    const cJSON *info = cJSON_GetObjectItemCaseSensitive(f, "detectedInfo");
+    CU_ASSERT(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(info, "includeHeader")));
+    CU_ASSERT_STRING_EQUAL(str(info, "columnDelimiter"), "comma");
+    CU_ASSERT_STRING_EQUAL(str(info, "compression"), "none");
+    const cJSON *cols = cJSON_GetObjectItemCaseSensitive(info, "tableColumns");
+    CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(cols), 3);
+    CU_ASSERT_STRING_EQUAL(str(cJSON_GetArrayItem(cols, 1), "name"), "name");
+    CU_ASSERT_STRING_EQUAL(str(cJSON_GetArrayItem(cols, 0), "sqlType"), "INT");
+    CU_ASSERT_STRING_EQUAL(str(cJSON_GetArrayItem(cols, 2), "sqlType"), "DOUBLE PRECISION");
+    char *b = NULL;
+    size_t len = 0;
+    CU_ASSERT_EQUAL(civis_simtest_get_url(&b, &len, str(f, "fileUrl")), 200);
+    CU_ASSERT(len == strlen(csv) && memcmp(b, csv, len) == 0);
+    free(b);
+    cJSON_Delete(f);
+
+    /* in place: the output is the input */
+    f = preprocess(src, true, &out);
+    CU_ASSERT_EQUAL(out, src);
+    cJSON_Delete(f);
+}
+
 static CU_TestInfo tests[] = {
     {"single upload, download without auth", test_files__single_upload_then_download_without_auth},
     {"bad uploads", test_files__bad_uploads_are_refused},
@@ -377,6 +458,7 @@ static CU_TestInfo tests[] = {
     {"100 MB multipart under a memory cap",
      test_files__100mb_multipart_round_trip_under_a_memory_cap},
     {"storage in the journal", test_files__storage_requests_are_journaled},
+    {"preprocess csv", test_files__preprocess_csv_cleans_a_copy_and_detects_columns},
     CU_TEST_INFO_NULL,
 };
 

@@ -216,6 +216,7 @@ typedef struct sim_coll {
     bool job;             /* runnable: X/{id}/runs exists (or a known job type) */
     bool sql;             /* runs produce a CSV result file */
     bool starts_run;      /* creating it starts a run (queries) */
+    bool preprocess;      /* runs produce a cleaned copy of a File (/files/preprocess/csv) */
     const char *job_type; /* "JobTypes::SqlRunner", ... (static) */
     char id_field[64];    /* the field holding the id: "id", or the item parameter's
                              name ("deploymentId") when the schema has no "id" */
@@ -339,6 +340,9 @@ bool civis__sim_file_overlay(sim_req *r, sim_obj *obj, const cJSON *schema, cJSO
 /* "http://host:port/__storage/download/..." for a stored file into buf. */
 void civis__sim_file_url(const sim_req *r, const sim_obj *obj, char *buf, size_t len);
 void civis__sim_file_free(sim_file *file);
+/* The output of a finished /files/preprocess/csv run: the cleaned File
+ * (a copy, or the input itself with inPlace) with its detectedInfo. */
+bool civis__sim_preprocess_output(sim_req *r, sim_obj *job, sim_run *run);
 /* Creates a File object holding `len` bytes (copied), name `name`. */
 sim_obj *civis__sim_file_from_bytes(sim_req *r, const char *name, const char *content_type,
                                     const char *bytes, size_t len);

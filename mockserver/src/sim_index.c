@@ -224,6 +224,7 @@ static civis_status add_collections(civis_sim *sim, const keyed *ks, size_t n, c
                  strcmp(c->key, "/files/preprocess/csv") == 0;
         c->sql = strcmp(c->key, "/scripts/sql") == 0;
         c->starts_run = strcmp(c->key, "/queries") == 0;
+        c->preprocess = strcmp(c->key, "/files/preprocess/csv") == 0;
         c->job_type = job_type(c->key);
         id_field(sim, c, any);
     }

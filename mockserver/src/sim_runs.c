@@ -466,6 +466,8 @@ static void finish(sim_req *r, sim_obj *job, sim_run *run, sim_state state, cons
         /* Out of memory here leaves a succeeded run without output, which
          * is what the platform shows for an empty export. */
         (void)sql_output(r, job, run);
+    } else if (state == SIM_SUCCEEDED && job->coll >= 0 && r->sim->colls[job->coll].preprocess) {
+        (void)civis__sim_preprocess_output(r, job, run);
     }
 }
 
