@@ -416,6 +416,51 @@ static void test_answer__fixture_file_loaded_at_start_up(void)
     rmdir(dir);
 }
 
+static const char *run_state(const civis_mockproc *m)
+{
+    static char state[32];
+    cJSON *j = NULL;
+    civis_mockproc_json(&j, m, "GET", "/scripts/containers/7/runs/21", "k", NULL);
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "state");
+    snprintf(state, sizeof(state), "%s", cJSON_IsString(s) ? s->valuestring : "?");
+    cJSON_Delete(j);
+    return state;
+}
+
+static void test_answer__example_fixtures_directory(void)
+{
+    if (access("fixtures/examples", R_OK) != 0) {
+        printf("\n  SKIP fixtures/examples not found (run from the repository root)\n");
+        return;
+    }
+    civis_mockproc fx;
+    const char *args[] = {"--stateless", "--fixtures", "fixtures/examples", NULL};
+    CU_ASSERT_EQUAL_FATAL(civis_mockproc_start(&fx, args), 0);
+    civis_http_reply r;
+    civis_mockproc_call(&r, &fx, "GET", "/users/me", "k", NULL);
+    CU_ASSERT_EQUAL(r.status, 200);
+    const char *rl = civis_http_reply_header(&r, "X-RateLimit-Remaining");
+    CU_ASSERT(rl != NULL && strcmp(rl, "999") == 0);
+    cJSON *j = civis_http_reply_json(&r);
+    CU_ASSERT_STRING_EQUAL(str_field(j, "name"), "Ada Lovelace");
+    cJSON_Delete(j);
+    civis_http_reply_clear(&r);
+    CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &fx, "GET", "/scripts/sql/404", "k", NULL), 404);
+    /* a recorded page keeps its own X-Pagination headers */
+    civis_mockproc_call(&r, &fx, "GET", "/scripts/sql/7/runs?limit=2&page_num=1", "k", NULL);
+    const char *total = civis_http_reply_header(&r, "X-Pagination-Total-Entries");
+    CU_ASSERT(total != NULL && strcmp(total, "2") == 0);
+    civis_http_reply_clear(&r);
+    /* a sequence is served in turn, its last answer repeats, a reset rewinds it */
+    CU_ASSERT_STRING_EQUAL(run_state(&fx), "queued");
+    CU_ASSERT_STRING_EQUAL(run_state(&fx), "running");
+    CU_ASSERT_STRING_EQUAL(run_state(&fx), "succeeded");
+    CU_ASSERT_STRING_EQUAL(run_state(&fx), "succeeded");
+    CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &fx, "POST", "/__mock/reset", NULL, NULL), 200);
+    CU_ASSERT_STRING_EQUAL(run_state(&fx), "queued");
+    CU_ASSERT_EQUAL(civis_mockproc_stop(&fx), 0);
+}
+
 static void test_answer__seed_changes_synthesized_values(void)
 {
     civis_mockproc other;
@@ -448,6 +493,7 @@ static CU_TestInfo tests[] = {
     {"answer: stub", test_answer__stub_wins_and_is_removable},
     {"answer: stub status and paging", test_answer__stub_status_and_array_paging},
     {"answer: fixture file", test_answer__fixture_file_loaded_at_start_up},
+    {"answer: fixtures/examples", test_answer__example_fixtures_directory},
     {"answer: --seed", test_answer__seed_changes_synthesized_values},
     CU_TEST_INFO_NULL,
 };
