@@ -68,13 +68,16 @@ static civis_status fake_send(void *ctx, const civis_http_request *req, civis_ht
         const char *nl = strchr(h, '\n');
         size_t len = nl ? (size_t)(nl - h) : strlen(h);
         const char *colon = memchr(h, ':', len);
-        if (colon != NULL)
-            civis_http_response_add_header(resp, h, (size_t)(colon - h), colon + 1,
-                                           len - (size_t)(colon + 1 - h));
+        if (colon != NULL && civis_http_response_add_header(resp, h, (size_t)(colon - h),
+                                                            colon + 1,
+                                                            len - (size_t)(colon + 1 - h)) !=
+                                 CIVIS_OK)
+            return CIVIS_ENOMEM;
         h += len + (nl ? 1 : 0);
     }
-    if (rep.body != NULL)
-        civis_http_response_append_body(resp, rep.body, strlen(rep.body));
+    if (rep.body != NULL &&
+        civis_http_response_append_body(resp, rep.body, strlen(rep.body)) != CIVIS_OK)
+        return CIVIS_ENOMEM;
     return CIVIS_OK;
 }
 

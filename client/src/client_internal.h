@@ -167,9 +167,12 @@ civis_status civis__response_new(civis_response **out, civis_http_response *resp
                                   const char *method, const char *path_url, int retries,
                                   bool json_values, bool parse, civis_error *err);
 
-/* Parses a NUL-terminated body of len bytes as exactly one JSON value;
- * NULL with the byte offset of the problem otherwise (response.c). */
-cJSON *civis__parse_body(const char *body, size_t len, size_t *err_offset);
+/* Parses a NUL-terminated body of len bytes as exactly one JSON value
+ * (response.c). NULL when it is not JSON (*oom false, *err_offset the byte
+ * where it goes wrong) or when memory ran out (*oom true). */
+cJSON *civis__parse_body(const char *body, size_t len, size_t *err_offset, bool *oom);
+/* jsoncheck.c: whether s[0..len) is one JSON value; allocates nothing. */
+bool civis__json_check(const char *s, size_t len, size_t *err_offset);
 
 /* jsonpath.c: path lookup with the official client's key rules. */
 const cJSON *civis__json_path(const cJSON *root, const char *path, bool json_values,

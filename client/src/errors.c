@@ -58,8 +58,9 @@ static void describe(char *buf, size_t len, const civis_http_response *resp)
         return;
     }
     size_t off = 0;
-    cJSON *doc = civis__parse_body(resp->body, resp->body_len, &off);
-    if (doc == NULL) {
+    bool oom = false;
+    cJSON *doc = civis__parse_body(resp->body, resp->body_len, &off, &oom);
+    if (doc == NULL && !oom) {
         /* Python's json says "Expecting value ... (char 0)" only when the
          * very first byte cannot start a value. */
         if (off == 0) {
@@ -72,6 +73,7 @@ static void describe(char *buf, size_t len, const civis_http_response *resp)
         }
         return;
     }
+    /* (Out of memory: no description can be read; say so generically.) */
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(doc, "errorDescription");
     if (cJSON_IsString(d) && d->valuestring[0] != '\0')
         one_line(buf, len, d->valuestring, strlen(d->valuestring));

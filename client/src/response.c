@@ -10,21 +10,16 @@
 
 #include "client_internal.h"
 
-cJSON *civis__parse_body(const char *body, size_t len, size_t *err_offset)
+cJSON *civis__parse_body(const char *body, size_t len, size_t *err_offset, bool *oom)
 {
-    /* cJSON wants the terminating NUL inside the length it is given when
-     * it must check that nothing follows the value; the helpers keep one
-     * after every body. A NUL inside the body ends the parse early and is
-     * caught by the end check. */
-    const char *end = NULL;
-    cJSON *doc = cJSON_ParseWithLengthOpts(body, len + 1, &end, 1);
-    if (doc != NULL && end != body + len) {
-        cJSON_Delete(doc);
-        doc = NULL;
-        end = body + strlen(body);
-    }
-    if (doc == NULL && err_offset != NULL)
-        *err_offset = end ? (size_t)(end - body) : 0;
+    *oom = false;
+    /* Checked first: cJSON's NULL means either bad JSON or no memory. */
+    if (!civis__json_check(body, len, err_offset))
+        return NULL;
+    /* cJSON wants the terminating NUL inside the length it is given when it
+     * checks that nothing follows the value; every body keeps one. */
+    cJSON *doc = cJSON_ParseWithLengthOpts(body, len + 1, NULL, 1);
+    *oom = doc == NULL;
     return doc;
 }
 
@@ -64,7 +59,15 @@ civis_status civis__response_new(civis_response **out, civis_http_response *resp
         skip++;
     if (parse && skip < r->body_len) {
         size_t off = 0;
-        r->json = civis__parse_body(r->body, r->body_len, &off);
+        bool oom = false;
+        r->json = civis__parse_body(r->body, r->body_len, &off, &oom);
+        if (r->json == NULL && oom) {
+            civis_status st = civis__fail(err, CIVIS_ENOMEM, "body",
+                                          "out of memory parsing a %zu-byte response body",
+                                          r->body_len);
+            civis_response_free(r);
+            return st;
+        }
         if (r->json == NULL) {
             civis_status st = civis__fail(
                 err, CIVIS_EPARSE, "body",

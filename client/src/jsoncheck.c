@@ -1,0 +1,203 @@
+/*
+ * jsoncheck.c: a JSON syntax check that allocates nothing. cJSON returns
+ * NULL both for bad JSON and for a failed allocation; checking first tells
+ * the two apart (CIVIS_EPARSE vs CIVIS_ENOMEM) and gives the byte where
+ * the text stops being JSON, where Python's json would point.
+ *
+ * It accepts what cJSON accepts and no more: RFC 8259 grammar, at most
+ * 1000 levels of nesting (cJSON's limit), \u escapes with paired
+ * surrogates.
+ */
+#include <string.h>
+
+#include "client_internal.h"
+
+#define MAX_DEPTH 1000
+
+typedef struct scan {
+    const char *s;
+    size_t len;
+    size_t pos;
+} scan;
+
+static void skip_ws(scan *k)
+{
+    while (k->pos < k->len && strchr(" \t\r\n", k->s[k->pos]) != NULL && k->s[k->pos] != '\0')
+        k->pos++;
+}
+
+static bool at(const scan *k, char c)
+{
+    return k->pos < k->len && k->s[k->pos] == c;
+}
+
+static bool digits(scan *k)
+{
+    size_t start = k->pos;
+    while (k->pos < k->len && k->s[k->pos] >= '0' && k->s[k->pos] <= '9')
+        k->pos++;
+    return k->pos > start;
+}
+
+static bool number(scan *k)
+{
+    if (at(k, '-'))
+        k->pos++;
+    if (at(k, '0'))
+        k->pos++;
+    else if (!digits(k))
+        return false;
+    if (at(k, '.')) {
+        k->pos++;
+        if (!digits(k))
+            return false;
+    }
+    if (at(k, 'e') || at(k, 'E')) {
+        k->pos++;
+        if (at(k, '+') || at(k, '-'))
+            k->pos++;
+        if (!digits(k))
+            return false;
+    }
+    return true;
+}
+
+static int hex4(const scan *k, size_t p)
+{
+    if (p + 4 > k->len)
+        return -1;
+    int v = 0;
+    for (size_t i = p; i < p + 4; i++) {
+        char c = k->s[i];
+        int d = (c >= '0' && c <= '9')   ? c - '0'
+                : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                         : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+static bool string(scan *k)
+{
+    k->pos++; /* the opening quote */
+    while (k->pos < k->len) {
+        unsigned char c = (unsigned char)k->s[k->pos];
+        if (c == '"') {
+            k->pos++;
+            return true;
+        }
+        if (c < 0x20)
+            return false;
+        if (c != '\\') {
+            k->pos++;
+            continue;
+        }
+        if (k->pos + 1 >= k->len)
+            return false;
+        char e = k->s[k->pos + 1];
+        if (e == 'u') {
+            int u = hex4(k, k->pos + 2);
+            if (u < 0 || (u >= 0xDC00 && u <= 0xDFFF))
+                return false;
+            k->pos += 6;
+            if (u >= 0xD800 && u <= 0xDBFF) {
+                /* a high surrogate needs its low half right after */
+                if (k->pos + 1 >= k->len || k->s[k->pos] != '\\' || k->s[k->pos + 1] != 'u')
+                    return false;
+                int lo = hex4(k, k->pos + 2);
+                if (lo < 0xDC00 || lo > 0xDFFF)
+                    return false;
+                k->pos += 6;
+            }
+        } else if (strchr("\"\\/bfnrt", e) != NULL && e != '\0') {
+            k->pos += 2;
+        } else {
+            return false;
+        }
+    }
+    return false;
+}
+
+static bool literal(scan *k, const char *word)
+{
+    size_t n = strlen(word);
+    if (k->len - k->pos < n || memcmp(k->s + k->pos, word, n) != 0)
+        return false;
+    k->pos += n;
+    return true;
+}
+
+static bool value(scan *k, int depth);
+
+static bool container(scan *k, int depth, char close, bool object)
+{
+    if (depth >= MAX_DEPTH)
+        return false;
+    k->pos++;
+    skip_ws(k);
+    if (at(k, close)) {
+        k->pos++;
+        return true;
+    }
+    for (;;) {
+        if (object) {
+            if (!at(k, '"') || !string(k))
+                return false;
+            skip_ws(k);
+            if (!at(k, ':'))
+                return false;
+            k->pos++;
+            skip_ws(k);
+        }
+        if (!value(k, depth + 1))
+            return false;
+        skip_ws(k);
+        if (at(k, ',')) {
+            k->pos++;
+            skip_ws(k);
+            continue;
+        }
+        if (at(k, close)) {
+            k->pos++;
+            return true;
+        }
+        return false;
+    }
+}
+
+static bool value(scan *k, int depth)
+{
+    if (k->pos >= k->len)
+        return false;
+    size_t start = k->pos;
+    bool ok;
+    switch (k->s[k->pos]) {
+    case '{': return container(k, depth, '}', true);
+    case '[': return container(k, depth, ']', false);
+    case '"': return string(k);
+    case 't': ok = literal(k, "true"); break;
+    case 'f': ok = literal(k, "false"); break;
+    case 'n': ok = literal(k, "null"); break;
+    default: return number(k);
+    }
+    if (!ok)
+        k->pos = start; /* Python points at the start of a bad literal */
+    return ok;
+}
+
+bool civis__json_check(const char *s, size_t len, size_t *err_offset)
+{
+    scan k = {s, len, 0};
+    skip_ws(&k);
+    bool ok = value(&k, 0);
+    if (ok) {
+        skip_ws(&k);
+        ok = k.pos == len;
+    }
+    if (!ok && err_offset != NULL)
+        *err_offset = k.pos;
+    return ok;
+}
