@@ -846,6 +846,68 @@ static void test_fixtures__shipped_examples_load_and_answer(void)
     civis_fixtures_free(set);
 }
 
+/* Every operation of the full spec: its own template with its name loads
+ * (the template routes back to it) and answers a concrete path routed to it. */
+static void test_fixtures__every_full_spec_operation_by_template(void)
+{
+    const char *path = civis_test_full_spec("fixtures (full spec part)");
+    if (path == NULL)
+        return;
+    civis_spec *full = NULL;
+    civis_error err = CIVIS_ERROR_INIT;
+    ASSERT_CIVIS_OK(civis_spec_load_file(&full, path, &err), err);
+    civis_fixture_set *set = NULL;
+    ASSERT_CIVIS_OK(civis_fixtures_new(&set, full, &err), err);
+    size_t n = civis_spec_operation_count(full), named = 0, answered = 0;
+    for (size_t i = 0; i < n; i++) {
+        const civis_operation *op = civis_spec_operation_at(full, i);
+        if (op->method == NULL)
+            continue;
+        named++;
+        char doc[1024];
+        snprintf(doc, sizeof(doc),
+                 "{\"operation\":\"%s.%s\",\"request\":{\"method\":\"%s\",\"path\":\"%s\"},"
+                 "\"response\":{\"status\":299}}",
+                 op->resource, op->method, op->verb, op->path);
+        civis_error e = CIVIS_ERROR_INIT;
+        civis_fixtures_clear(set);
+        if (add(set, doc, "full.json", NULL, &e) != CIVIS_OK) {
+            fprintf(stderr, "\n  %s\n", e.message);
+            CU_FAIL("an operation's own template did not load");
+            continue;
+        }
+        /* the concrete path: every {x} segment becomes "12" */
+        char concrete[512];
+        size_t k = 0;
+        for (const char *p = op->path; *p != '\0' && k + 3 < sizeof(concrete);) {
+            if (*p == '{') {
+                const char *close = strchr(p, '}');
+                memcpy(concrete + k, "12", 2);
+                k += 2;
+                p = close ? close + 1 : p + strlen(p);
+            } else {
+                concrete[k++] = *p++;
+            }
+        }
+        concrete[k] = '\0';
+        civis_route r;
+        if (civis_spec_route(&r, full, op->verb, concrete, NULL) != CIVIS_OK || r.op != op)
+            continue; /* a literal sibling takes the concrete path: not this operation's */
+        civis_fixture_request req = {.method = op->verb, .path = concrete, .op = r.op};
+        civis_fixture_response out;
+        if (civis_fixtures_match(set, &req, &out) && out.status == 299)
+            answered++;
+        else
+            CU_FAIL("a concrete path routed to the operation was not answered");
+        civis_fixture_response_clear(&out);
+    }
+    CU_ASSERT(named > 800);
+    CU_ASSERT_EQUAL(civis_fixtures_count(set), 1);
+    CU_ASSERT(answered > 800);
+    civis_fixtures_free(set);
+    civis_spec_free(full);
+}
+
 /* ---- threads ----------------------------------------------------------------------- */
 
 #define N_THREADS 4
@@ -926,6 +988,7 @@ static CU_TestInfo fixture_tests[] = {
     {"directories load in name order, all or nothing",
      test_fixtures__directories_load_in_name_order_all_or_nothing},
     {"shipped examples load and answer", test_fixtures__shipped_examples_load_and_answer},
+    {"every full-spec operation by template", test_fixtures__every_full_spec_operation_by_template},
     {"one sequence shared by four threads", test_fixtures__one_sequence_shared_by_four_threads},
     CU_TEST_INFO_NULL,
 };

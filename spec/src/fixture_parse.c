@@ -195,20 +195,13 @@ static bool query_scalar(const cJSON *v)
     return cJSON_IsString(v) || cJSON_IsNumber(v) || cJSON_IsBool(v);
 }
 
-/* Expected query values, names stored without a "[]" suffix and checked
- * against the operation's query parameters. */
-static civis_status parse_query(const fx_ctx *c, const cJSON *q, const civis_operation *op,
-                                const char *where, cJSON **out)
+/* Copies the expected query values, names stored without a "[]" suffix,
+ * each checked against the operation's query parameters `names`. */
+static civis_status parse_query_values(const fx_ctx *c, const cJSON *q, const civis_operation *op,
+                                       const char *where, const char *const *names, size_t n_names,
+                                       cJSON **out)
 {
     char field[200];
-    snprintf(field, sizeof(field), "%s.query", where);
-    if (!cJSON_IsObject(q))
-        return bad(c, field, "must be an object of name -> value, got %s", kind(q));
-    const char *names[64];
-    size_t n_names = 0;
-    for (size_t i = 0; i < op->n_params && n_names < 64; i++)
-        if (op->params[i].in == CIVIS_IN_QUERY)
-            names[n_names++] = op->params[i].name;
     cJSON *copy = cJSON_CreateObject();
     if (copy == NULL)
         return oom(c);
@@ -260,6 +253,25 @@ static civis_status parse_query(const fx_ctx *c, const cJSON *q, const civis_ope
     return CIVIS_OK;
 }
 
+/* The query values an exchange expects (a copy in *out). */
+static civis_status parse_query(const fx_ctx *c, const cJSON *q, const civis_operation *op,
+                                const char *where, cJSON **out)
+{
+    char field[200];
+    snprintf(field, sizeof(field), "%s.query", where);
+    if (!cJSON_IsObject(q))
+        return bad(c, field, "must be an object of name -> value, got %s", kind(q));
+    const char **names = malloc((op->n_params ? op->n_params : 1) * sizeof(*names));
+    if (names == NULL)
+        return oom(c);
+    size_t n_names = 0;
+    for (size_t i = 0; i < op->n_params; i++)
+        if (op->params[i].in == CIVIS_IN_QUERY)
+            names[n_names++] = op->params[i].name;
+    civis_status st = parse_query_values(c, q, op, where, names, n_names, out);
+    free(names);
+    return st;
+}
 static const char *const response_keys[] = {"status", "headers", "body"};
 
 static civis_status parse_response(const fx_ctx *c, const cJSON *j, const char *where,
