@@ -141,8 +141,7 @@ static int bench_calls(const char *path)
     double mc = median(call_us, BATCHES), mv = median(validate_us, BATCHES);
     printf("  mocked scripts.get_sql_runs call    %8.3f us (target < 5 us) %s\n", mc,
            mc < 5.0 ? "ok" : "OVER");
-    printf("  baseline: civis_args_validate alone %8.3f us (call / validate %.1f)\n", mv,
-           mc / mv);
+    printf("  baseline: civis_args_validate alone %8.3f us (call / validate %.1f)\n", mv, mc / mv);
     if (sink == 0)
         printf("  (no calls)\n");
     cJSON_Delete(args);

@@ -59,8 +59,8 @@ static void test_assert__passing_checks_say_what_held(void)
     char msg[CIVIS_MOCK_MESSAGE_MAX];
     CU_ASSERT_TRUE(civis_mock_check_called(mock, "scripts.get_sql_runs", msg, sizeof(msg)));
     CU_ASSERT_STRING_EQUAL(msg, "scripts.get_sql_runs was called 2 times");
-    CU_ASSERT_TRUE(civis_mock_check_called_with(mock, "scripts.get_sql_runs", "{\"run_id\":2}",
-                                                msg, sizeof(msg)));
+    CU_ASSERT_TRUE(civis_mock_check_called_with(mock, "scripts.get_sql_runs", "{\"run_id\":2}", msg,
+                                                sizeof(msg)));
     CU_ASSERT_STRING_EQUAL(msg, "scripts.get_sql_runs was called with {\"run_id\":2} (call #2)");
     CU_ASSERT_TRUE(civis_mock_check_not_called(mock, "jobs.get", msg, sizeof(msg)));
     CU_ASSERT_STRING_EQUAL(msg, "jobs.get was not called");
@@ -96,8 +96,8 @@ static void test_assert__called_with_failure_lists_each_difference(void)
                         "(id: expected 7, got 8)\n"
                         "  #2 scripts.get_sql_runs {\"id\":8,\"run_id\":2} -> 200 (synthesized) "
                         "(id: expected 7, got 8)\n");
-    CU_ASSERT_FALSE(civis_mock_check_called_with(mock, "scripts.post_cancel", "{\"id\": 8}", msg,
-                                                 sizeof(msg)));
+    CU_ASSERT_FALSE(
+        civis_mock_check_called_with(mock, "scripts.post_cancel", "{\"id\": 8}", msg, sizeof(msg)));
     expect_message(msg, "expected scripts.post_cancel to be called with {\"id\":8}, but it was not "
                         "called; ");
 }
@@ -105,8 +105,7 @@ static void test_assert__called_with_failure_lists_each_difference(void)
 static void test_assert__count_and_not_called_failures(void)
 {
     char msg[CIVIS_MOCK_MESSAGE_MAX];
-    CU_ASSERT_FALSE(
-        civis_mock_check_call_count(mock, "scripts.get_sql_runs", 3, msg, sizeof(msg)));
+    CU_ASSERT_FALSE(civis_mock_check_call_count(mock, "scripts.get_sql_runs", 3, msg, sizeof(msg)));
     expect_message(msg, "expected scripts.get_sql_runs to be called 3 times, but it was called 2 "
                         "times; its calls:\n"
                         "  #1 scripts.get_sql_runs {\"id\":8,\"run_id\":1} -> 200 (synthesized)\n"
@@ -128,8 +127,8 @@ static void test_assert__unknown_names_fail_loudly(void)
                                 "resource 'scripts' (did you mean 'post_cancel'?)");
     CU_ASSERT_FALSE(civis_mock_check_call_count(mock, "scripts", 0, msg, sizeof(msg)));
     CU_ASSERT_PTR_NOT_NULL(strstr(msg, "cannot check scripts: "));
-    CU_ASSERT_FALSE(civis_mock_check_called_with(mock, "scripts.get_sql_runs", "{\"id\":", msg,
-                                                 sizeof(msg)));
+    CU_ASSERT_FALSE(
+        civis_mock_check_called_with(mock, "scripts.get_sql_runs", "{\"id\":", msg, sizeof(msg)));
     CU_ASSERT_STRING_EQUAL(msg, "cannot check scripts.get_sql_runs: the pattern is not a JSON "
                                 "object: {\"id\":");
     CU_ASSERT_FALSE(civis_mock_check_called(NULL, "jobs.get", msg, sizeof(msg)));
@@ -145,8 +144,7 @@ static void test_assert__long_journals_are_cut(void)
     CU_ASSERT_FALSE(civis_mock_check_called(mock, "jobs.get", msg, sizeof(msg)));
     CU_ASSERT_EQUAL(strlen(msg), sizeof(msg) - 1);
     CU_ASSERT_STRING_EQUAL(msg + sizeof(msg) - 4, "...");
-    CU_ASSERT_EQUAL(strncmp(msg, "expected jobs.get to be called, but it was not; journal", 55),
-                    0);
+    CU_ASSERT_EQUAL(strncmp(msg, "expected jobs.get to be called, but it was not; journal", 55), 0);
 }
 
 static CU_TestInfo assert_tests[] = {

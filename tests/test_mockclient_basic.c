@@ -18,7 +18,8 @@ static const char tiny_spec[] =
     "\"parameters\":[{\"name\":\"id\",\"in\":\"path\",\"required\":true,\"type\":\"integer\"}],"
     "\"responses\":{\"200\":{\"description\":\"ok\",\"schema\":{\"$ref\":\"#/definitions/W\"}}}}}},"
     "\"definitions\":{\"W\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},"
-    "\"name\":{\"type\":\"string\"},\"createdAt\":{\"type\":\"string\",\"format\":\"date-time\"}}}}}";
+    "\"name\":{\"type\":\"string\"},\"createdAt\":{\"type\":\"string\",\"format\":\"date-time\"}}}}"
+    "}";
 
 static civis_mock *new_mock(const civis_mock_options *opts)
 {
@@ -243,9 +244,9 @@ static void test_basic__callv_and_pager_rejections_are_journaled(void)
     CU_ASSERT_STRING_EQUAL(err.param, "db_id");
     civis_pager *pager = NULL;
     civis_error perr = CIVIS_ERROR_INIT;
-    CU_ASSERT_EQUAL(civis_pager_new(&pager, civis_mock_client(mock), "scripts", "get_sql", NULL,
-                                    &perr),
-                    CIVIS_EINVAL);
+    CU_ASSERT_EQUAL(
+        civis_pager_new(&pager, civis_mock_client(mock), "scripts", "get_sql", NULL, &perr),
+        CIVIS_EINVAL);
     CU_ASSERT_PTR_NULL(pager);
     CU_ASSERT_EQUAL_FATAL(civis_mock_journal_count(mock), 2);
     CU_ASSERT_STRING_EQUAL(civis_mock_journal_at(mock, 0)->message, err.message);
@@ -292,9 +293,9 @@ static void test_basic__spec_options(void)
     civis_error err = CIVIS_ERROR_INIT;
     civis_mock *mock = NULL;
     /* a file that is not there */
-    CU_ASSERT_EQUAL(civis_mock_new(&mock, &(civis_mock_options){.spec_path = "/nonexistent/x.json"},
-                                   &err),
-                    CIVIS_EIO);
+    CU_ASSERT_EQUAL(
+        civis_mock_new(&mock, &(civis_mock_options){.spec_path = "/nonexistent/x.json"}, &err),
+        CIVIS_EIO);
     CU_ASSERT_PTR_NULL(mock);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "/nonexistent/x.json"));
 
@@ -365,7 +366,8 @@ static void test_basic__seed_makes_synthesis_repeatable(void)
     cJSON *doc = cJSON_Parse(a1);
     CU_ASSERT_TRUE(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(doc, "name")));
     const cJSON *ts = cJSON_GetObjectItemCaseSensitive(doc, "createdAt");
-    CU_ASSERT_TRUE(cJSON_IsString(ts) && strlen(ts->valuestring) >= 20 && ts->valuestring[4] == '-');
+    CU_ASSERT_TRUE(cJSON_IsString(ts) && strlen(ts->valuestring) >= 20 &&
+                   ts->valuestring[4] == '-');
     cJSON_Delete(doc);
     free(a1);
     free(a2);
@@ -433,7 +435,8 @@ static CU_TestInfo basic_tests[] = {
     {"needs no key and no network", test_basic__needs_no_key_no_network},
     {"every operation of the bundled spec answers",
      test_basic__every_operation_of_the_bundled_spec_answers},
-    {"every operation of the full spec answers", test_basic__every_operation_of_the_full_spec_answers},
+    {"every operation of the full spec answers",
+     test_basic__every_operation_of_the_full_spec_answers},
     {"rejections carry the client's messages", test_basic__rejections_carry_the_clients_messages},
     {"callv and pager rejections are journaled",
      test_basic__callv_and_pager_rejections_are_journaled},

@@ -153,9 +153,9 @@ static void test_behaviour__error_body_of_your_own(void)
                     err);
     civis_response *resp = NULL;
     civis_error e = CIVIS_ERROR_INIT;
-    CU_ASSERT_EQUAL(civis_callv(&resp, client, "scripts", "post_sql_runs", &e, "id", CIVIS_INT(5),
-                                CIVIS_END),
-                    CIVIS_EHTTP);
+    CU_ASSERT_EQUAL(
+        civis_callv(&resp, client, "scripts", "post_sql_runs", &e, "id", CIVIS_INT(5), CIVIS_END),
+        CIVIS_EHTTP);
     CU_ASSERT_STRING_EQUAL(e.message, "(403) You may not run this. (POST /scripts/sql/5/runs)");
     /* an error status below 400 is not an error */
     civis_error e2 = CIVIS_ERROR_INIT;
@@ -204,8 +204,8 @@ static void test_behaviour__retry_policy_is_configurable(void)
 {
     civis_mock *m = NULL;
     civis_error err = CIVIS_ERROR_INIT;
-    civis_mock_options o = {.retry = {.max_attempts = 3, .zero_wait = true,
-                                      .ignore_retry_after = true}};
+    civis_mock_options o = {
+        .retry = {.max_attempts = 3, .zero_wait = true, .ignore_retry_after = true}};
     ASSERT_CIVIS_OK(civis_mock_new(&m, &o, &err), err);
     ASSERT_CIVIS_OK(civis_mock_return_error(m, "users.get_me", 503, NULL, &err), err);
     civis_response *resp = NULL;
@@ -234,8 +234,7 @@ static cJSON *run_by_id(void *data, const civis_mock_call *call, long *status)
     }
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", run_id ? run_id->valuedouble : 0);
-    cJSON_AddStringToObject(o, "state",
-                            run_id && run_id->valueint == 7 ? "failed" : "succeeded");
+    cJSON_AddStringToObject(o, "state", run_id && run_id->valueint == 7 ? "failed" : "succeeded");
     return o;
 }
 
@@ -272,9 +271,8 @@ static void test_behaviour__argument_matching(void)
                                            "{\"state\": \"failed\"}", &err),
                     err);
     /* a catch-all set later does not hide the pattern */
-    ASSERT_CIVIS_OK(civis_mock_return(mock, "scripts.get_sql_runs", "{\"state\": \"running\"}",
-                                      &err),
-                    err);
+    ASSERT_CIVIS_OK(
+        civis_mock_return(mock, "scripts.get_sql_runs", "{\"state\": \"running\"}", &err), err);
     ASSERT_CIVIS_OK(civis_mock_return_when(mock, "scripts.get_sql_runs",
                                            "{\"id\": 7, \"run_id\": 2}",
                                            "{\"state\": \"cancelled\"}", &err),
@@ -313,13 +311,12 @@ static void test_behaviour__nested_pattern_on_body_arguments(void)
     int cpus[2] = {1024, 512};
     for (int i = 0; i < 2; i++) {
         civis_response *resp = NULL;
-        ASSERT_CIVIS_OK(civis_callv(&resp, client, "scripts", "post_containers", &err, "name",
-                                    CIVIS_STR("c"), "docker_image_name", CIVIS_STR("python"),
-                                    "required_resources",
-                                    CIVIS_OBJ("cpu", CIVIS_INT(cpus[i]), "memory",
-                                              CIVIS_INT(2048), CIVIS_END),
-                                    CIVIS_END),
-                        err);
+        ASSERT_CIVIS_OK(
+            civis_callv(&resp, client, "scripts", "post_containers", &err, "name", CIVIS_STR("c"),
+                        "docker_image_name", CIVIS_STR("python"), "required_resources",
+                        CIVIS_OBJ("cpu", CIVIS_INT(cpus[i]), "memory", CIVIS_INT(2048), CIVIS_END),
+                        CIVIS_END),
+            err);
         civis_response_int(&ids[i], resp, "id", &err);
         civis_response_free(resp);
     }
@@ -378,9 +375,9 @@ static void test_behaviour__mistakes_fail_where_they_are_made(void)
     civis_error_clear(&e);
     const char *const bad_header[] = {"no colon here", NULL};
     civis_mock_reply r = {200, "{}", bad_header};
-    CU_ASSERT_EQUAL(civis_mock_on(mock, "users.get_me",
-                                  &(civis_mock_rule){.replies = &r, .n_replies = 1}, &e),
-                    CIVIS_EINVAL);
+    CU_ASSERT_EQUAL(
+        civis_mock_on(mock, "users.get_me", &(civis_mock_rule){.replies = &r, .n_replies = 1}, &e),
+        CIVIS_EINVAL);
     CU_ASSERT_STRING_EQUAL(e.param, "headers");
     civis_error_clear(&e);
     CU_ASSERT_EQUAL(civis_mock_on(mock, "users.get_me", &(civis_mock_rule){0}, &e), CIVIS_EINVAL);
@@ -388,9 +385,9 @@ static void test_behaviour__mistakes_fail_where_they_are_made(void)
                            "the behaviour for users.get_me has neither replies nor a callback");
     civis_error_clear(&e);
     civis_mock_reply r2 = {7, "{}", NULL};
-    CU_ASSERT_EQUAL(civis_mock_on(mock, "users.get_me",
-                                  &(civis_mock_rule){.replies = &r2, .n_replies = 1}, &e),
-                    CIVIS_EINVAL);
+    CU_ASSERT_EQUAL(
+        civis_mock_on(mock, "users.get_me", &(civis_mock_rule){.replies = &r2, .n_replies = 1}, &e),
+        CIVIS_EINVAL);
     CU_ASSERT_STRING_EQUAL(e.param, "status");
     /* nothing of the failed attempts was set */
     cJSON *uncalled = NULL;

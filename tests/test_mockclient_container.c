@@ -31,10 +31,10 @@ static civis_status run_container(container_result *out, civis_client *client, i
 {
     memset(out, 0, sizeof(*out));
     civis_response *resp = NULL;
-    civis_status st = civis_callv(&resp, client, "scripts", "post_containers", err, "name",
-                                  CIVIS_STR("job"), "docker_image_name", CIVIS_STR("python"),
-                                  "required_resources", CIVIS_OBJ("cpu", CIVIS_INT(256), CIVIS_END),
-                                  CIVIS_END);
+    civis_status st =
+        civis_callv(&resp, client, "scripts", "post_containers", err, "name", CIVIS_STR("job"),
+                    "docker_image_name", CIVIS_STR("python"), "required_resources",
+                    CIVIS_OBJ("cpu", CIVIS_INT(256), CIVIS_END), CIVIS_END);
     if (st == CIVIS_OK)
         st = civis_response_int(&out->script_id, resp, "id", err);
     civis_response_free(resp);
@@ -105,9 +105,8 @@ static void test_container__defaults_drive_a_run_to_success(void)
     CU_ASSERT_EQUAL(cJSON_GetArraySize(outs), 0);
     cJSON_Delete(outs);
     civis_response *logs = NULL;
-    ASSERT_CIVIS_OK(civis_call(&logs, civis_mock_client(mock), "jobs", "list_runs_logs", args,
-                               &err),
-                    err);
+    ASSERT_CIVIS_OK(
+        civis_call(&logs, civis_mock_client(mock), "jobs", "list_runs_logs", args, &err), err);
     CU_ASSERT_EQUAL(civis_response_len(logs, NULL), 0);
     civis_response_free(logs);
     cJSON_Delete(args);
@@ -144,9 +143,9 @@ static void test_container__failed_run_with_outputs_and_logs(void)
 
     cJSON *args = civis_args("id", CIVIS_INT(5), "run_id", CIVIS_INT(6), CIVIS_END);
     cJSON *outs = NULL;
-    ASSERT_CIVIS_OK(civis_list_all(&outs, civis_mock_client(mock), "jobs", "list_runs_outputs",
-                                   args, &err),
-                    err);
+    ASSERT_CIVIS_OK(
+        civis_list_all(&outs, civis_mock_client(mock), "jobs", "list_runs_outputs", args, &err),
+        err);
     CU_ASSERT_EQUAL(cJSON_GetArraySize(outs), 2);
     const cJSON *b = civis_find_onev(outs, "name", CIVIS_STR("b.csv"), CIVIS_END);
     long long file_id = 0;
@@ -154,9 +153,8 @@ static void test_container__failed_run_with_outputs_and_logs(void)
     CU_ASSERT_EQUAL(file_id, 42);
     cJSON_Delete(outs);
     civis_response *logs = NULL;
-    ASSERT_CIVIS_OK(civis_call(&logs, civis_mock_client(mock), "jobs", "list_runs_logs", args,
-                               &err),
-                    err);
+    ASSERT_CIVIS_OK(
+        civis_call(&logs, civis_mock_client(mock), "jobs", "list_runs_logs", args, &err), err);
     const char *line = NULL;
     ASSERT_CIVIS_OK(civis_response_string(&line, logs, "0.message", &err), err);
     CU_ASSERT_STRING_EQUAL(line, "Traceback: boom");
@@ -208,10 +206,11 @@ static void test_container__bad_presets_set_nothing(void)
     civis_mock_free(mock);
 
     /* a spec without container scripts */
-    static const char spec_text[] =
-        "{\"swagger\":\"2.0\",\"info\":{\"title\":\"t\",\"version\":\"1\"},\"paths\":{\"/users/me\":"
-        "{\"get\":{\"responses\":{\"200\":{\"description\":\"ok\",\"schema\":{\"type\":\"object\"}}}"
-        "}}}}";
+    static const char spec_text[] = "{\"swagger\":\"2.0\",\"info\":{\"title\":\"t\",\"version\":"
+                                    "\"1\"},\"paths\":{\"/users/me\":"
+                                    "{\"get\":{\"responses\":{\"200\":{\"description\":\"ok\","
+                                    "\"schema\":{\"type\":\"object\"}}}"
+                                    "}}}}";
     civis_spec *spec = NULL;
     ASSERT_CIVIS_OK(civis_spec_load_buffer(&spec, spec_text, strlen(spec_text), &err), err);
     civis_mock *m = NULL;

@@ -86,9 +86,9 @@ static void test_fixtures__preloaded_file_answers(void)
 
     /* an error exchange gives the client's error */
     civis_error e = CIVIS_ERROR_INIT;
-    CU_ASSERT_EQUAL(civis_callv(&resp, c, "scripts", "get_sql", &e, "id", CIVIS_INT(404),
-                                CIVIS_END),
-                    CIVIS_ENOTFOUND);
+    CU_ASSERT_EQUAL(
+        civis_callv(&resp, c, "scripts", "get_sql", &e, "id", CIVIS_INT(404), CIVIS_END),
+        CIVIS_ENOTFOUND);
     CU_ASSERT_STRING_EQUAL(e.message, "(404) No such script. (GET /scripts/sql/404)");
 
     /* a body pattern: only the script named nightly comes from the file */
@@ -106,8 +106,7 @@ static void test_fixtures__preloaded_file_answers(void)
     }
     CU_ASSERT_EQUAL(ids[0], 7);
     CU_ASSERT_STRING_EQUAL(civis_mock_nth_call(mock, "scripts.post_sql", 0)->source, "fixture");
-    CU_ASSERT_STRING_NOT_EQUAL(civis_mock_nth_call(mock, "scripts.post_sql", 1)->source,
-                               "fixture");
+    CU_ASSERT_STRING_NOT_EQUAL(civis_mock_nth_call(mock, "scripts.post_sql", 1)->source, "fixture");
 
     /* a sequence, whose last response repeats */
     const char *want[] = {"queued", "running", "succeeded", "succeeded"};
@@ -146,9 +145,8 @@ static void test_fixtures__behaviours_come_first_and_sets_can_grow(void)
     civis_response_free(resp);
 
     /* exchanges added later through the set; the newest match wins */
-    static const char more[] =
-        "{\"operation\": \"jobs.get\", \"request\": {\"path\": \"/jobs/5\"},"
-        " \"response\": {\"body\": {\"id\": 5, \"name\": \"added\"}}}";
+    static const char more[] = "{\"operation\": \"jobs.get\", \"request\": {\"path\": \"/jobs/5\"},"
+                               " \"response\": {\"body\": {\"id\": 5, \"name\": \"added\"}}}";
     ASSERT_CIVIS_OK(civis_fixtures_add_text(civis_mock_fixtures(mock), more, strlen(more),
                                             "added.json", NULL, NULL, &err),
                     err);

@@ -260,10 +260,11 @@ static void test_journal__format(void)
     civis_call(&resp, client, "scripts", "get_sql_run", NULL, &e);
     char buf[1024];
     civis_mock_journal_format(buf, sizeof(buf), mock);
-    CU_ASSERT_STRING_EQUAL(buf, "journal (2 calls):\n"
-                                "  #0 scripts.get_sql_runs {\"id\":3,\"run_id\":4} -> 200 (return)\n"
-                                "  #1 scripts.get_sql_run {} REJECTED: no method 'get_sql_run' on "
-                                "resource 'scripts' (did you mean 'get_sql_runs'?)");
+    CU_ASSERT_STRING_EQUAL(buf,
+                           "journal (2 calls):\n"
+                           "  #0 scripts.get_sql_runs {\"id\":3,\"run_id\":4} -> 200 (return)\n"
+                           "  #1 scripts.get_sql_run {} REJECTED: no method 'get_sql_run' on "
+                           "resource 'scripts' (did you mean 'get_sql_runs'?)");
     /* cut to the buffer, and says so */
     char small[40];
     civis_mock_journal_format(small, sizeof(small), mock);
@@ -316,8 +317,9 @@ static void test_journal__threads(void)
 
 static void test_journal__partial_match(void)
 {
-    cJSON *v = cJSON_Parse("{\"id\":7,\"name\":\"n\",\"params\":[{\"name\":\"a\",\"type\":\"int\"}],"
-                           "\"schedule\":{\"scheduled\":true,\"days\":[1,2]},\"parentId\":null}");
+    cJSON *v =
+        cJSON_Parse("{\"id\":7,\"name\":\"n\",\"params\":[{\"name\":\"a\",\"type\":\"int\"}],"
+                    "\"schedule\":{\"scheduled\":true,\"days\":[1,2]},\"parentId\":null}");
     struct {
         const char *pattern;
         bool match;

@@ -59,8 +59,8 @@ static civis_status run_callback(civis_mock *mock, mock_entry *e, const civis_op
     return st;
 }
 
-static civis_status mock_send(void *ctx, const civis_http_request *req,
-                              civis_http_response *resp, civis_error *err)
+static civis_status mock_send(void *ctx, const civis_http_request *req, civis_http_response *resp,
+                              civis_error *err)
 {
     civis_mock *mock = ctx;
     const civis_operation *op = req->op;
@@ -227,8 +227,7 @@ civis_fixture_set *civis_mock_fixtures(const civis_mock *mock)
     return mock ? mock->fixtures : NULL;
 }
 
-civis_status civis__mock_own(civis_mock *mock, void *ptr, void (*free_fn)(void *),
-                             civis_error *err)
+civis_status civis__mock_own(civis_mock *mock, void *ptr, void (*free_fn)(void *), civis_error *err)
 {
     civis__mock_lock(mock);
     if (mock->n_owned == mock->owned_cap) {

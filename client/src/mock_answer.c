@@ -28,8 +28,7 @@ static civis_status add_header(civis_http_response *resp, const char *name, cons
     return civis_http_response_add_header(resp, name, strlen(name), value, strlen(value));
 }
 
-static civis_status add_header_once(civis_http_response *resp, const char *name,
-                                    const char *value)
+static civis_status add_header_once(civis_http_response *resp, const char *name, const char *value)
 {
     if (civis_http_response_header(resp, name) != NULL)
         return CIVIS_OK;
@@ -54,8 +53,9 @@ static void drop_pagination_headers(civis_http_response *resp)
  * the original transfer, not the answer. */
 static bool transfer_header(const char *name)
 {
-    static const char *const skip[] = {"Content-Length",   "Transfer-Encoding", "Connection",
-                                       "Keep-Alive",       "Content-Encoding",  "Date",
+    static const char *const skip[] = {"Content-Length",   "Transfer-Encoding",
+                                       "Connection",       "Keep-Alive",
+                                       "Content-Encoding", "Date",
                                        "Server",           NULL};
     for (size_t i = 0; skip[i] != NULL; i++)
         if (strcasecmp(name, skip[i]) == 0)
@@ -137,8 +137,9 @@ civis_status civis__mock_error_body(civis_http_response *resp, long status)
     const char *kind, *desc;
     error_words(status, &kind, &desc);
     char body[256];
-    int n = snprintf(body, sizeof(body), "{\"error\":\"%s\",\"errorDescription\":\"%s\",\"code\":%ld}",
-                     kind, desc, status);
+    int n =
+        snprintf(body, sizeof(body), "{\"error\":\"%s\",\"errorDescription\":\"%s\",\"code\":%ld}",
+                 kind, desc, status);
     resp->status = status;
     snprintf(resp->reason, sizeof(resp->reason), "%s", civis__reason_phrase(status));
     civis_status st = status_headers(resp, status);
@@ -197,8 +198,8 @@ static long number_after(const char *text, const char *marker)
 static const char *limit_description(const civis_operation *op)
 {
     const civis_param *p = civis_operation_param(op, "limit");
-    const cJSON *d = p && p->schema ? cJSON_GetObjectItemCaseSensitive(p->schema, "description")
-                                    : NULL;
+    const cJSON *d =
+        p && p->schema ? cJSON_GetObjectItemCaseSensitive(p->schema, "description") : NULL;
     return cJSON_IsString(d) ? d->valuestring : NULL;
 }
 
@@ -367,9 +368,8 @@ static civis_status split_query(query_pairs *q, const char *query)
     return CIVIS_OK;
 }
 
-static bool from_fixture(civis_mock *mock, const civis_operation *op,
-                         const civis_http_request *req, const cJSON *body,
-                         civis_http_response *resp, civis_status *st)
+static bool from_fixture(civis_mock *mock, const civis_operation *op, const civis_http_request *req,
+                         const cJSON *body, civis_http_response *resp, civis_status *st)
 {
     if (civis_fixtures_count(mock->fixtures) == 0)
         return false;

@@ -41,7 +41,8 @@ static civis_status check_when(cJSON **out, const civis_operation *op, const cha
 {
     *out = NULL;
     const char *end = NULL;
-    cJSON *when = cJSON_ParseWithLengthOpts(text, strlen(text) + 1, &end, 1); /* + 1: the NUL ends it */
+    cJSON *when =
+        cJSON_ParseWithLengthOpts(text, strlen(text) + 1, &end, 1); /* + 1: the NUL ends it */
     if (when == NULL)
         return civis__fail(err, CIVIS_EINVAL, "when",
                            "the pattern for %s is not JSON (at byte %zu): %.80s", name,
@@ -49,8 +50,8 @@ static civis_status check_when(cJSON **out, const civis_operation *op, const cha
     if (!cJSON_IsObject(when)) {
         cJSON_Delete(when);
         return civis__fail(err, CIVIS_EINVAL, "when",
-                           "the pattern for %s must be a JSON object of arguments, got %.80s",
-                           name, text);
+                           "the pattern for %s must be a JSON object of arguments, got %.80s", name,
+                           text);
     }
     for (const cJSON *k = when->child; k != NULL; k = k->next) {
         char snake[128]; /* matching takes "runId" for "run_id": so does this check */
@@ -92,8 +93,8 @@ static civis_status copy_headers(mock_reply *r, const char *const *lines, const 
         const char *colon = strchr(lines[i], ':');
         if (colon == NULL || colon == lines[i])
             return civis__fail(err, CIVIS_EINVAL, "headers",
-                               "reply %zu of %s: header '%.80s' is not \"Name: value\"",
-                               which + 1, name, lines[i]);
+                               "reply %zu of %s: header '%.80s' is not \"Name: value\"", which + 1,
+                               name, lines[i]);
         const char *v = colon + 1;
         while (*v == ' ' || *v == '\t')
             v++;
@@ -122,8 +123,8 @@ static civis_status copy_reply(mock_reply *r, const civis_mock_reply *in, const 
         cJSON *doc = cJSON_ParseWithLengthOpts(in->body, len + 1, &end, 1); /* + 1: the NUL */
         if (doc == NULL)
             return civis__fail(err, CIVIS_EINVAL, "body",
-                               "reply %zu of %s is not JSON (at byte %zu): %.80s", which + 1,
-                               name, end ? (size_t)(end - in->body) : 0, in->body);
+                               "reply %zu of %s is not JSON (at byte %zu): %.80s", which + 1, name,
+                               end ? (size_t)(end - in->body) : 0, in->body);
         cJSON_Delete(doc);
         if ((r->body = civis__strndup(in->body, len)) == NULL)
             return civis__fail(err, CIVIS_ENOMEM, "", "out of memory");
@@ -239,8 +240,7 @@ civis_status civis_mock_return_when(civis_mock *mock, const char *operation, con
     return civis_mock_on(mock, operation, &rule, err);
 }
 
-civis_status civis_mock_return_seq(civis_mock *mock, const char *operation, civis_error *err,
-                                   ...)
+civis_status civis_mock_return_seq(civis_mock *mock, const char *operation, civis_error *err, ...)
 {
     va_list ap;
     va_start(ap, err);
@@ -268,8 +268,8 @@ civis_status civis_mock_return_error(civis_mock *mock, const char *operation, lo
                                      const char *body_json, civis_error *err)
 {
     if (status < 400 || status > 599)
-        return civis__fail(err, CIVIS_EINVAL, "status",
-                           "an error status must be 400..599, got %ld", status);
+        return civis__fail(err, CIVIS_EINVAL, "status", "an error status must be 400..599, got %ld",
+                           status);
     civis_mock_reply reply = {status, body_json, NULL};
     civis_mock_rule rule = {.replies = &reply, .n_replies = 1};
     return civis_mock_on(mock, operation, &rule, err);

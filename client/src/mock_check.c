@@ -67,8 +67,7 @@ static void show(char *buf, size_t len, const cJSON *v)
     cJSON_free(text);
 }
 
-static bool mismatch(char *why, size_t why_len, const char *at, const cJSON *want,
-                     const cJSON *got)
+static bool mismatch(char *why, size_t why_len, const char *at, const cJSON *want, const cJSON *got)
 {
     if (why != NULL && why_len > 0) {
         char w[96], g[96];
@@ -103,8 +102,8 @@ static bool match_at(const cJSON *v, const cJSON *p, const char *at, char *why, 
         int n = cJSON_GetArraySize(p), m = cJSON_GetArraySize(v);
         if (n != m) {
             if (why != NULL && why_len > 0)
-                snprintf(why, why_len, "%s: expected %d elements, got %d", at[0] ? at : "(root)",
-                         n, m);
+                snprintf(why, why_len, "%s: expected %d elements, got %d", at[0] ? at : "(root)", n,
+                         m);
             return false;
         }
         const cJSON *pe = p->child, *ve = v->child;
@@ -238,8 +237,7 @@ static void start(char *msg, size_t len)
         msg[0] = '\0';
 }
 
-bool civis_mock_check_called(const civis_mock *mock, const char *operation, char *msg,
-                             size_t len)
+bool civis_mock_check_called(const civis_mock *mock, const char *operation, char *msg, size_t len)
 {
     start(msg, len);
     const civis_operation *op = resolve(mock, operation, msg, len);
@@ -328,7 +326,8 @@ bool civis_mock_check_call_count(const civis_mock *mock, const char *operation, 
     if (n == count) {
         civis__mock_catf(msg, len, "%s was called %zu time%s", operation, n, n == 1 ? "" : "s");
     } else {
-        civis__mock_catf(msg, len, "expected %s to be called %zu time%s, but it was called %zu time%s; ",
+        civis__mock_catf(msg, len,
+                         "expected %s to be called %zu time%s, but it was called %zu time%s; ",
                          operation, count, count == 1 ? "" : "s", n, n == 1 ? "" : "s");
         explain(msg, len, mock, op, NULL);
     }

@@ -33,11 +33,11 @@ static cJSON *run_json(container_run *run)
 {
     pthread_mutex_lock(&run->lock);
     cJSON *o = cJSON_CreateObject();
-    bool ok = o != NULL && cJSON_AddNumberToObject(o, "id", (double)run->run_id) != NULL &&
-              cJSON_AddNumberToObject(o, "container_id", (double)run->script_id) != NULL &&
-              cJSON_AddStringToObject(o, "state", run->state) != NULL &&
-              (strcmp(run->state, "failed") != 0 ||
-               cJSON_AddStringToObject(o, "error", "None") != NULL);
+    bool ok =
+        o != NULL && cJSON_AddNumberToObject(o, "id", (double)run->run_id) != NULL &&
+        cJSON_AddNumberToObject(o, "container_id", (double)run->script_id) != NULL &&
+        cJSON_AddStringToObject(o, "state", run->state) != NULL &&
+        (strcmp(run->state, "failed") != 0 || cJSON_AddStringToObject(o, "error", "None") != NULL);
     pthread_mutex_unlock(&run->lock);
     if (!ok) {
         cJSON_Delete(o);
@@ -85,7 +85,7 @@ static civis_status check_array(const char *text, const char *field, civis_error
 }
 
 static const char *const container_ops[] = {
-    "scripts.post_containers",    "scripts.post_containers_runs",
+    "scripts.post_containers",     "scripts.post_containers_runs",
     "scripts.get_containers_runs", "scripts.list_containers_runs_outputs",
     "jobs.list_runs_outputs",      "jobs.list_runs_logs",
     "scripts.post_cancel",         NULL};

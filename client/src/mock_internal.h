@@ -29,8 +29,8 @@ typedef struct mock_header {
 
 /* A canned reply, copied from a civis_mock_reply. */
 typedef struct mock_reply {
-    long status;          /* 0: the operation's success status */
-    char *body;           /* JSON text, or NULL */
+    long status; /* 0: the operation's success status */
+    char *body;  /* JSON text, or NULL */
     size_t body_len;
     mock_header *headers; /* extra headers */
     size_t n_headers;
@@ -38,11 +38,11 @@ typedef struct mock_reply {
 
 typedef struct mock_rule {
     const civis_operation *op;
-    cJSON *when;          /* pattern object, or NULL */
-    char *when_text;      /* when printed unformatted, to spot a replacement */
+    cJSON *when;     /* pattern object, or NULL */
+    char *when_text; /* when printed unformatted, to spot a replacement */
     mock_reply *replies;
     size_t n_replies;
-    size_t next;          /* the reply the next call gets */
+    size_t next; /* the reply the next call gets */
     civis_mock_fn callback;
     void *callback_data;
 } mock_rule;
@@ -61,7 +61,7 @@ typedef struct mock_entry {
     char *query;
     cJSON *body;
     char *response_body;
-    const void *token;    /* the request's args pointer: retries of one call share it */
+    const void *token; /* the request's args pointer: retries of one call share it */
 } mock_entry;
 
 /* Memory the mock frees at the end (callback data of its own presets). */
@@ -71,16 +71,16 @@ typedef struct mock_owned {
 } mock_owned;
 
 struct civis_mock {
-    civis_spec *owned_spec;      /* NULL when the caller lent one */
+    civis_spec *owned_spec; /* NULL when the caller lent one */
     const civis_spec *spec;
     civis_fixture_set *fixtures;
     civis_client *client;
     uint64_t seed;
 
-    pthread_mutex_t lock;        /* rules, journal, owned */
-    mock_rule *rules;            /* in the order they were set */
+    pthread_mutex_t lock; /* rules, journal, owned */
+    mock_rule *rules;     /* in the order they were set */
     size_t n_rules, rules_cap;
-    mock_entry **entries;        /* each allocated alone, so pointers stay valid */
+    mock_entry **entries; /* each allocated alone, so pointers stay valid */
     size_t n_entries, entries_cap;
     mock_owned *owned;
     size_t n_owned, owned_cap;
@@ -138,8 +138,7 @@ const char *civis__mock_op_name(const civis_operation *op, char *buf, size_t len
 mock_entry *civis__mock_journal_begin(civis_mock *mock, const civis_operation *op,
                                       const civis_http_request *req, const cJSON *body);
 /* Records the answer given (lock held). */
-void civis__mock_journal_answer(mock_entry *e, const civis_http_response *resp,
-                                const char *source);
+void civis__mock_journal_answer(mock_entry *e, const civis_http_response *resp, const char *source);
 /* Records a rejected call (takes the lock). */
 void civis__mock_journal_rejected(civis_mock *mock, const char *resource, const char *method,
                                   const cJSON *args, civis_status st, const civis_error *err);

@@ -168,8 +168,7 @@ mock_entry *civis__mock_journal_begin(civis_mock *mock, const civis_operation *o
     return e;
 }
 
-void civis__mock_journal_answer(mock_entry *e, const civis_http_response *resp,
-                                const char *source)
+void civis__mock_journal_answer(mock_entry *e, const civis_http_response *resp, const char *source)
 {
     civis__free(e->response_body);
     e->response_body = NULL;
@@ -272,8 +271,7 @@ size_t civis_mock_rejected_count(const civis_mock *mock)
     return n;
 }
 
-const civis_mock_call *civis_mock_nth_call(const civis_mock *mock, const char *operation,
-                                           size_t n)
+const civis_mock_call *civis_mock_nth_call(const civis_mock *mock, const char *operation, size_t n)
 {
     const civis_operation *op = mock ? civis__mock_find(mock, operation, NULL) : NULL;
     if (op == NULL)

@@ -37,11 +37,11 @@ static void teardown(void)
 
 static void test_returns_the_first_output_path(void)
 {
-    civis_mock_return_seq(mock, "scripts.get_sql_runs", &err,
-                          "{\"id\": 2, \"state\": \"running\"}",
-                          "{\"id\": 2, \"state\": \"succeeded\","
-                          " \"output\": [{\"outputName\": \"out\", \"path\": \"s3://bucket/ts.csv\"}]}",
-                          CIVIS_END);
+    civis_mock_return_seq(
+        mock, "scripts.get_sql_runs", &err, "{\"id\": 2, \"state\": \"running\"}",
+        "{\"id\": 2, \"state\": \"succeeded\","
+        " \"output\": [{\"outputName\": \"out\", \"path\": \"s3://bucket/ts.csv\"}]}",
+        CIVIS_END);
     CU_ASSERT_EQUAL_FATAL(err.code, CIVIS_OK);
 
     char *path = NULL;
@@ -67,8 +67,8 @@ static void test_a_failed_run_is_an_error(void)
                       "{\"id\": 2, \"state\": \"failed\", \"error\": \"relation does not exist\"}",
                       &err);
     char *path = NULL;
-    civis_status st = get_timestamps_from_table(&path, civis_mock_client(mock), "nope", 32, 713,
-                                                0, 10, &err);
+    civis_status st =
+        get_timestamps_from_table(&path, civis_mock_client(mock), "nope", 32, 713, 0, 10, &err);
     CU_ASSERT_EQUAL(st, CIVIS_EJOB);
     CU_ASSERT_PTR_NULL(path);
     CU_ASSERT_STRING_EQUAL(err.message, "(From job 1 / run 2) relation does not exist");
@@ -79,9 +79,9 @@ static void test_no_output_is_an_error(void)
     civis_mock_return(mock, "scripts.get_sql_runs",
                       "{\"id\": 2, \"state\": \"succeeded\", \"output\": []}", &err);
     char *path = NULL;
-    CU_ASSERT_EQUAL(get_timestamps_from_table(&path, civis_mock_client(mock), "t", 32, 713, 0, 10,
-                                              &err),
-                    CIVIS_EEMPTY);
+    CU_ASSERT_EQUAL(
+        get_timestamps_from_table(&path, civis_mock_client(mock), "t", 32, 713, 0, 10, &err),
+        CIVIS_EEMPTY);
     CU_ASSERT_PTR_NULL(path);
 }
 
@@ -90,24 +90,22 @@ static void test_api_errors_reach_the_caller(void)
     /* the API says the script is gone: the client's own message comes back */
     civis_mock_return_error(mock, "scripts.post_sql_runs", 404, NULL, &err);
     char *path = NULL;
-    CU_ASSERT_EQUAL(get_timestamps_from_table(&path, civis_mock_client(mock), "t", 32, 713, 0, 10,
-                                              &err),
-                    CIVIS_ENOTFOUND);
+    CU_ASSERT_EQUAL(
+        get_timestamps_from_table(&path, civis_mock_client(mock), "t", 32, 713, 0, 10, &err),
+        CIVIS_ENOTFOUND);
     CU_ASSERT_STRING_EQUAL(err.message, "(404) The requested resource could not be found. "
                                         "(POST /scripts/sql/1/runs)");
     CIVIS_ASSERT_NOT_CALLED(mock, "scripts.get_sql_runs");
 }
 
-static CU_TestInfo tests[] = {
-    {"returns the first output path", test_returns_the_first_output_path},
-    {"a failed run is an error", test_a_failed_run_is_an_error},
-    {"no output is an error", test_no_output_is_an_error},
-    {"API errors reach the caller", test_api_errors_reach_the_caller},
-    CU_TEST_INFO_NULL};
+static CU_TestInfo tests[] = {{"returns the first output path", test_returns_the_first_output_path},
+                              {"a failed run is an error", test_a_failed_run_is_an_error},
+                              {"no output is an error", test_no_output_is_an_error},
+                              {"API errors reach the caller", test_api_errors_reach_the_caller},
+                              CU_TEST_INFO_NULL};
 
-static CU_SuiteInfo suites[] = {
-    {"user_code", NULL, NULL, setup, teardown, tests},
-    CU_SUITE_INFO_NULL};
+static CU_SuiteInfo suites[] = {{"user_code", NULL, NULL, setup, teardown, tests},
+                                CU_SUITE_INFO_NULL};
 
 int main(void)
 {

@@ -27,23 +27,23 @@ static void sleep_ms(long ms)
 }
 
 civis_status get_timestamps_from_table(char **path, civis_client *client, const char *table,
-                                       long long database_id, long long credential_id,
-                                       long poll_ms, int max_polls, civis_error *err)
+                                       long long database_id, long long credential_id, long poll_ms,
+                                       int max_polls, civis_error *err)
 {
     *path = NULL;
     char sql[512];
     snprintf(sql, sizeof(sql), "SELECT DISTINCT timestamp FROM %s", table);
     civis_response *script = NULL, *run = NULL, *status = NULL;
     long long script_id = 0, run_id = 0;
-    civis_status st = civis_callv(&script, client, "scripts", "post_sql", err, "name",
-                                  CIVIS_STR("timestamps"), "sql", CIVIS_STR(sql),
-                                  "remote_host_id", CIVIS_INT(database_id), "credential_id",
-                                  CIVIS_INT(credential_id), CIVIS_END);
+    civis_status st =
+        civis_callv(&script, client, "scripts", "post_sql", err, "name", CIVIS_STR("timestamps"),
+                    "sql", CIVIS_STR(sql), "remote_host_id", CIVIS_INT(database_id),
+                    "credential_id", CIVIS_INT(credential_id), CIVIS_END);
     if (st == CIVIS_OK)
         st = civis_response_int(&script_id, script, "id", err);
     if (st == CIVIS_OK)
-        st = civis_callv(&run, client, "scripts", "post_sql_runs", err, "id",
-                         CIVIS_INT(script_id), CIVIS_END);
+        st = civis_callv(&run, client, "scripts", "post_sql_runs", err, "id", CIVIS_INT(script_id),
+                         CIVIS_END);
     if (st == CIVIS_OK)
         st = civis_response_int(&run_id, run, "id", err);
 

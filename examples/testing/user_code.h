@@ -22,7 +22,7 @@
  * `max_polls` polls.
  */
 civis_status get_timestamps_from_table(char **path, civis_client *client, const char *table,
-                                       long long database_id, long long credential_id,
-                                       long poll_ms, int max_polls, civis_error *err);
+                                       long long database_id, long long credential_id, long poll_ms,
+                                       int max_polls, civis_error *err);
 
 #endif

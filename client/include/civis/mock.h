@@ -77,16 +77,16 @@ typedef struct civis_mock civis_mock;
  * by $CIVIS_API_SPEC), no fixtures, seed 0, instant retries.
  */
 typedef struct civis_mock_options {
-    const civis_spec *spec;       /* borrowed, must outlive the mock; NULL: spec_path */
-    const char *spec_path;        /* a spec file; NULL: $CIVIS_API_SPEC, else the bundled spec */
-    const char *const *fixtures;  /* fixture files or directories to preload,
-                                     NULL-terminated; NULL for none */
-    unsigned long long seed;      /* seed of synthesized bodies (same seed, same bodies) */
-    civis_retry_policy retry;     /* the client's retry policy; all zero means instant
-                                     retries (zero_wait and ignore_retry_after), any
-                                     non-zero field: used as given */
-    bool camel_case_keys;         /* the client sends camelCase body keys (see
-                                     civis_client_options) */
+    const civis_spec *spec;      /* borrowed, must outlive the mock; NULL: spec_path */
+    const char *spec_path;       /* a spec file; NULL: $CIVIS_API_SPEC, else the bundled spec */
+    const char *const *fixtures; /* fixture files or directories to preload,
+                                    NULL-terminated; NULL for none */
+    unsigned long long seed;     /* seed of synthesized bodies (same seed, same bodies) */
+    civis_retry_policy retry;    /* the client's retry policy; all zero means instant
+                                    retries (zero_wait and ignore_retry_after), any
+                                    non-zero field: used as given */
+    bool camel_case_keys;        /* the client sends camelCase body keys (see
+                                    civis_client_options) */
 } civis_mock_options;
 
 /*
@@ -146,8 +146,8 @@ typedef struct civis_mock_rule {
     const civis_mock_reply *replies; /* served in turn, one per call; the last one
                                         repeats. Copied */
     size_t n_replies;
-    civis_mock_fn callback;          /* used when n_replies is 0 */
-    void *callback_data;             /* given to callback; borrowed, must outlive the mock */
+    civis_mock_fn callback; /* used when n_replies is 0 */
+    void *callback_data;    /* given to callback; borrowed, must outlive the mock */
 } civis_mock_rule;
 
 /*
@@ -176,8 +176,7 @@ civis_status civis_mock_return_when(civis_mock *mock, const char *operation, con
                                     const char *json, civis_error *err);
 /* Successive calls return the JSON texts in turn; once they run out the
  * last one repeats. The list ends with CIVIS_END (NULL). */
-civis_status civis_mock_return_seq(civis_mock *mock, const char *operation, civis_error *err,
-                                   ...)
+civis_status civis_mock_return_seq(civis_mock *mock, const char *operation, civis_error *err, ...)
 #if defined(__GNUC__)
     __attribute__((sentinel))
 #endif
@@ -201,30 +200,30 @@ civis_status civis_mock_clear(civis_mock *mock, const char *operation, civis_err
 
 /* One call as the mock saw it. Every pointer is borrowed from the mock. */
 struct civis_mock_call {
-    size_t index;                /* position in the journal, 0-based */
-    const char *operation;       /* "scripts.get_sql_runs"; a rejected call with an
-                                    unknown name: "resource.method" as named; a request
-                                    no operation matches: "" */
-    const civis_operation *op;   /* NULL when no operation was resolved */
-    const cJSON *args;           /* the arguments as passed (snake_case as given); an
-                                    empty object when none */
-    bool rejected;               /* the client refused the call before sending */
-    civis_status reject_code;    /* CIVIS_OK, or the rejection's code */
-    const char *reject_param;    /* the offending parameter, "" when none */
-    const char *message;         /* the rejection message, "" when accepted */
+    size_t index;              /* position in the journal, 0-based */
+    const char *operation;     /* "scripts.get_sql_runs"; a rejected call with an
+                                  unknown name: "resource.method" as named; a request
+                                  no operation matches: "" */
+    const civis_operation *op; /* NULL when no operation was resolved */
+    const cJSON *args;         /* the arguments as passed (snake_case as given); an
+                                  empty object when none */
+    bool rejected;             /* the client refused the call before sending */
+    civis_status reject_code;  /* CIVIS_OK, or the rejection's code */
+    const char *reject_param;  /* the offending parameter, "" when none */
+    const char *message;       /* the rejection message, "" when accepted */
 
     /* On the wire (accepted calls; "" / NULL for rejected ones). */
-    const char *http_method;     /* "GET" */
-    const char *path;            /* "/scripts/sql/7/runs/8" */
-    const char *query;           /* "limit=2&page_num=1", "" when none */
-    const cJSON *body;           /* the JSON body as sent, NULL when none */
+    const char *http_method; /* "GET" */
+    const char *path;        /* "/scripts/sql/7/runs/8" */
+    const char *query;       /* "limit=2&page_num=1", "" when none */
+    const cJSON *body;       /* the JSON body as sent, NULL when none */
 
     /* The answer (of the last attempt when the client retried). */
-    int attempts;                /* requests sent for this call, retries included */
-    long status;                 /* HTTP status; 0 for a rejected call */
-    const char *response_body;   /* body text, NULL when none */
-    const char *source;          /* "return", "callback", "fixture", "example",
-                                    "synthesized", "unrouted"; "" for a rejected call */
+    int attempts;              /* requests sent for this call, retries included */
+    long status;               /* HTTP status; 0 for a rejected call */
+    const char *response_body; /* body text, NULL when none */
+    const char *source;        /* "return", "callback", "fixture", "example",
+                                  "synthesized", "unrouted"; "" for a rejected call */
 };
 
 /* Every entry in order, rejected calls included. civis_mock_journal_at
@@ -240,8 +239,7 @@ size_t civis_mock_call_count(const civis_mock *mock, const char *operation);
 /* Rejected calls, whatever their name. */
 size_t civis_mock_rejected_count(const civis_mock *mock);
 /* The n-th (0-based) accepted call of `operation`, or NULL. */
-const civis_mock_call *civis_mock_nth_call(const civis_mock *mock, const char *operation,
-                                           size_t n);
+const civis_mock_call *civis_mock_nth_call(const civis_mock *mock, const char *operation, size_t n);
 /* Its arguments as passed, or NULL when there is no such call. */
 const cJSON *civis_mock_call_args(const civis_mock *mock, const char *operation, size_t n);
 /* Whether some accepted call of `operation` had arguments containing the
@@ -278,8 +276,7 @@ char *civis_mock_journal_format(char *buf, size_t len, const civis_mock *mock);
  * not match), then every call made. An unknown operation name is a failure
  * with a did-you-mean, never a silent "not called".
  */
-bool civis_mock_check_called(const civis_mock *mock, const char *operation, char *msg,
-                             size_t len);
+bool civis_mock_check_called(const civis_mock *mock, const char *operation, char *msg, size_t len);
 bool civis_mock_check_not_called(const civis_mock *mock, const char *operation, char *msg,
                                  size_t len);
 bool civis_mock_check_called_with(const civis_mock *mock, const char *operation,

@@ -34,19 +34,19 @@
         char civis_mock_msg[CIVIS_MOCK_MESSAGE_MAX];                                               \
         civis_mock_msg[0] = '\0';                                                                  \
         CU_BOOL civis_mock_ok = (check) ? CU_TRUE : CU_FALSE;                                      \
-        CU_assertImplementation(civis_mock_ok, __LINE__, civis_mock_msg, __FILE__, "", (fatal));  \
+        CU_assertImplementation(civis_mock_ok, __LINE__, civis_mock_msg, __FILE__, "", (fatal));   \
     } while (0)
 
 /* `operation` was called at least once. */
 #define CIVIS_ASSERT_CALLED(mock, operation)                                                       \
-    CIVIS_MOCK_ASSERT_IMPL(civis_mock_check_called((mock), (operation), civis_mock_msg,            \
-                                                   sizeof(civis_mock_msg)),                        \
-                           CU_FALSE)
+    CIVIS_MOCK_ASSERT_IMPL(                                                                        \
+        civis_mock_check_called((mock), (operation), civis_mock_msg, sizeof(civis_mock_msg)),      \
+        CU_FALSE)
 /* `operation` was never called (rejected calls do not count). */
 #define CIVIS_ASSERT_NOT_CALLED(mock, operation)                                                   \
-    CIVIS_MOCK_ASSERT_IMPL(civis_mock_check_not_called((mock), (operation), civis_mock_msg,        \
-                                                       sizeof(civis_mock_msg)),                    \
-                           CU_FALSE)
+    CIVIS_MOCK_ASSERT_IMPL(                                                                        \
+        civis_mock_check_not_called((mock), (operation), civis_mock_msg, sizeof(civis_mock_msg)),  \
+        CU_FALSE)
 /* Some call of `operation` had arguments containing the JSON object `pattern`. */
 #define CIVIS_ASSERT_CALLED_WITH(mock, operation, pattern)                                         \
     CIVIS_MOCK_ASSERT_IMPL(civis_mock_check_called_with((mock), (operation), (pattern),            \
@@ -59,9 +59,9 @@
                            CU_FALSE)
 
 #define CIVIS_ASSERT_CALLED_FATAL(mock, operation)                                                 \
-    CIVIS_MOCK_ASSERT_IMPL(civis_mock_check_called((mock), (operation), civis_mock_msg,            \
-                                                   sizeof(civis_mock_msg)),                        \
-                           CU_TRUE)
+    CIVIS_MOCK_ASSERT_IMPL(                                                                        \
+        civis_mock_check_called((mock), (operation), civis_mock_msg, sizeof(civis_mock_msg)),      \
+        CU_TRUE)
 #define CIVIS_ASSERT_CALLED_WITH_FATAL(mock, operation, pattern)                                   \
     CIVIS_MOCK_ASSERT_IMPL(civis_mock_check_called_with((mock), (operation), (pattern),            \
                                                         civis_mock_msg, sizeof(civis_mock_msg)),   \
