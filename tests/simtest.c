@@ -132,9 +132,12 @@ static uint64_t mix(uint64_t x)
 
 void civis_simtest_bytes(uint64_t seed, uint64_t offset, unsigned char *buf, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
+    size_t i = 0;
+    while (i < len) {
         uint64_t p = offset + i;
-        buf[i] = (unsigned char)(mix(seed ^ (p / 8 * 0x100000001B3ull)) >> ((p % 8) * 8));
+        uint64_t word = mix(seed ^ (p / 8 * 0x100000001B3ull));
+        for (unsigned b = (unsigned)(p % 8); b < 8 && i < len; b++, i++)
+            buf[i] = (unsigned char)(word >> (b * 8));
     }
 }
 
