@@ -431,6 +431,104 @@ static void test_basic__helpers_run_on_the_mock(void)
     civis_mock_free(mock);
 }
 
+/* ---- out of memory ---------------------------------------------------------- */
+
+static long countdown = -1; /* allocations left before one fails; -1: never */
+static long failures;
+
+static void *fail_malloc(size_t n)
+{
+    if (countdown == 0) {
+        failures++;
+        return NULL;
+    }
+    if (countdown > 0)
+        countdown--;
+    return malloc(n);
+}
+
+static void *fail_realloc(void *p, size_t n)
+{
+    if (countdown == 0) {
+        failures++;
+        return NULL;
+    }
+    if (countdown > 0)
+        countdown--;
+    return realloc(p, n);
+}
+
+/* A whole test's life on the mock: create, set behaviours, call (rejected
+ * and accepted, canned and synthesized), query, free. */
+static civis_status mock_life(const civis_spec *spec)
+{
+    civis_mock *m = NULL;
+    civis_error err = CIVIS_ERROR_INIT;
+    civis_response *resp = NULL;
+    cJSON *u = NULL;
+    civis_status st = civis_mock_new(&m, &(civis_mock_options){.spec = spec}, &err);
+    if (st == CIVIS_OK)
+        st = civis_mock_return_when(m, "scripts.get_sql_runs", "{\"id\": 7}",
+                                    "{\"state\": \"succeeded\"}", &err);
+    if (st == CIVIS_OK)
+        st = civis_mock_container_setup(m, NULL, &err);
+    if (st == CIVIS_OK) {
+        civis_error e = CIVIS_ERROR_INIT;
+        civis_call(&resp, civis_mock_client(m), "scripts", "get_sql_run", NULL, &e);
+        st = civis_callv(&resp, civis_mock_client(m), "scripts", "get_sql_runs", &err, "id",
+                         CIVIS_INT(7), "run_id", CIVIS_INT(1), CIVIS_END);
+    }
+    const char *state = NULL;
+    if (st == CIVIS_OK)
+        st = civis_response_string(&state, resp, "state", &err);
+    civis_response_free(resp);
+    resp = NULL;
+    if (st == CIVIS_OK)
+        st = civis_callv(&resp, civis_mock_client(m), "scripts", "get_containers_runs", &err, "id",
+                         CIVIS_INT(1), "run_id", CIVIS_INT(2), CIVIS_END);
+    civis_response_free(resp);
+    resp = NULL;
+    if (st == CIVIS_OK)
+        st = civis_callv(&resp, civis_mock_client(m), "users", "get_me", &err, CIVIS_END);
+    civis_response_free(resp);
+    if (st == CIVIS_OK)
+        st = civis_mock_uncalled(&u, m, &err);
+    cJSON_Delete(u);
+    char msg[512];
+    if (st == CIVIS_OK && !civis_mock_check_called(m, "users.get_me", msg, sizeof(msg)))
+        st = CIVIS_ENOMEM; /* the journal lost the call */
+    civis_mock_free(m);
+    return st;
+}
+
+static void test_basic__survives_every_allocation_failure(void)
+{
+    civis_spec *spec = NULL;
+    civis_error err = CIVIS_ERROR_INIT;
+    ASSERT_CIVIS_OK(civis_spec_load_bundled(&spec, &err), err);
+    const civis_allocator failing = {fail_malloc, fail_realloc, free};
+    long n = 0;
+    for (; n < 5000; n++) {
+        countdown = n;
+        failures = 0;
+        civis_set_allocator(&failing);
+        civis_status st = mock_life(spec);
+        civis_set_allocator(NULL);
+        countdown = -1;
+        if (st == CIVIS_OK)
+            break;
+        /* every failure comes from a failed allocation, not a mistake */
+        CU_ASSERT_TRUE(failures > 0);
+        if (failures == 0) {
+            fprintf(stderr, "\n  failed with no allocation failure at n=%ld: %s\n", n,
+                    civis_strerror(st));
+            break;
+        }
+    }
+    CU_ASSERT_TRUE(n > 10 && n < 5000);
+    civis_spec_free(spec);
+}
+
 static CU_TestInfo basic_tests[] = {
     {"needs no key and no network", test_basic__needs_no_key_no_network},
     {"every operation of the bundled spec answers",
@@ -445,6 +543,7 @@ static CU_TestInfo basic_tests[] = {
     {"seed makes synthesis repeatable", test_basic__seed_makes_synthesis_repeatable},
     {"lists end with nothing set", test_basic__lists_end_with_nothing_set},
     {"helpers run on the mock", test_basic__helpers_run_on_the_mock},
+    {"survives every allocation failure", test_basic__survives_every_allocation_failure},
     CU_TEST_INFO_NULL};
 
 CIVIS_SUITE(mockclient_basic, basic_tests, NULL, NULL)
