@@ -7,6 +7,7 @@
 
 #include "test.h"
 #include "civis.h"
+#include "civis/future.h"
 #include "civis/mock_assert.h"
 
 /* What code under test does with a container script. */
@@ -223,11 +224,72 @@ static void test_container__bad_presets_set_nothing(void)
     civis_spec_free(spec);
 }
 
+/* The library's own future (the official ContainerFuture) on the presets:
+ * a failed run with no error text gets its reason from the logs. */
+static void test_container__a_future_reads_the_logs_of_a_failed_run(void)
+{
+    civis_mock *mock = new_mock();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mock);
+    civis_error err = CIVIS_ERROR_INIT;
+    /* a positive script id: the library's futures take ids <= 0 for "unknown" */
+    civis_mock_container_opts o = {
+        .script_id = 10,
+        .state = "failed",
+        .logs_json = "[{\"id\": 2, \"message\": \"Traceback: boom\", \"level\": \"error\","
+                     " \"createdAt\": \"2024-01-02T03:04:06.000Z\"},"
+                     " {\"id\": 1, \"message\": \"starting\", \"level\": \"info\","
+                     " \"createdAt\": \"2024-01-02T03:04:05.000Z\"}]"};
+    ASSERT_CIVIS_OK(civis_mock_container_setup(mock, &o, &err), err);
+    civis_future *f = NULL;
+    civis_future_options fo = {.no_wait = true};
+    ASSERT_CIVIS_OK(civis_future_container(&f, civis_mock_client(mock), 10, 100, &fo, &err), err);
+    const civis_response *run = NULL;
+    civis_error e = CIVIS_ERROR_INIT;
+    CU_ASSERT_EQUAL(civis_future_result(&run, f, &e), CIVIS_EJOB);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.message, "(From job 10 / run 100) "));
+    if (strstr(e.message, "Traceback: boom") == NULL)
+        fprintf(stderr, "\n  got: %s\n", e.message);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.message, "Traceback: boom"));
+    CIVIS_ASSERT_CALLED_WITH(mock, "scripts.get_containers_runs", "{\"id\": 10, \"run_id\": 100}");
+    CIVIS_ASSERT_CALLED_WITH(mock, "jobs.list_runs_logs", "{\"id\": 10, \"run_id\": 100}");
+    civis_future_free(f);
+    civis_mock_free(mock);
+}
+
+static void test_container__a_future_cancels_a_running_run(void)
+{
+    civis_mock *mock = new_mock();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mock);
+    civis_error err = CIVIS_ERROR_INIT;
+    ASSERT_CIVIS_OK(
+        civis_mock_container_setup(mock, &(civis_mock_container_opts){.state = "running"}, &err),
+        err);
+    civis_future *f = NULL;
+    civis_future_options fo = {.no_wait = true};
+    ASSERT_CIVIS_OK(civis_future_container(&f, civis_mock_client(mock), 10, 100, &fo, &err), err);
+    CU_ASSERT_FALSE(civis_future_done(f));
+    bool cancelled = false;
+    ASSERT_CIVIS_OK(civis_future_cancel(&cancelled, f, &err), err);
+    CU_ASSERT_TRUE(cancelled);
+    CU_ASSERT_EQUAL(civis_future_peek(f), CIVIS_FUTURE_CANCELLED);
+    CIVIS_ASSERT_CALLED_WITH(mock, "scripts.post_cancel", "{\"id\": 10}");
+    civis_future_free(f);
+    /* a new look at the run sees the cancellation */
+    ASSERT_CIVIS_OK(civis_future_container(&f, civis_mock_client(mock), 10, 100, &fo, &err), err);
+    CU_ASSERT_TRUE(civis_future_done(f));
+    CU_ASSERT_EQUAL(civis_future_peek(f), CIVIS_FUTURE_CANCELLED);
+    civis_future_free(f);
+    civis_mock_free(mock);
+}
+
 static CU_TestInfo container_tests[] = {
     {"defaults drive a run to success", test_container__defaults_drive_a_run_to_success},
     {"failed run with outputs and logs", test_container__failed_run_with_outputs_and_logs},
     {"cancel moves the run to cancelled", test_container__cancel_moves_the_run_to_cancelled},
     {"bad presets set nothing", test_container__bad_presets_set_nothing},
+    {"a future reads the logs of a failed run",
+     test_container__a_future_reads_the_logs_of_a_failed_run},
+    {"a future cancels a running run", test_container__a_future_cancels_a_running_run},
     CU_TEST_INFO_NULL};
 
 CIVIS_SUITE(mockclient_container, container_tests, NULL, NULL)
