@@ -416,7 +416,7 @@ static enum MHD_Result on_form(void *cls, enum MHD_ValueKind kind, const char *k
     (void)kind; /* required by the MHD post iterator signature */
     (void)filename;
     (void)transfer_encoding;
-    if (s->fail_status != 0)
+    if (s->fail_status != 0 || key == NULL)
         return MHD_YES;
     if (strcmp(key, "file") == 0) {
         if (!s->saw_file) {
