@@ -445,6 +445,26 @@ static void test_behaviour__set_list_is_paged(void)
     cJSON_Delete(args);
 }
 
+static void test_behaviour__pages_of_your_own(void)
+{
+    reset();
+    /* replies that say which page they are go out as written */
+    const char *const p1[] = {"X-Pagination-Current-Page: 1", "X-Pagination-Total-Pages: 2", NULL};
+    const char *const p2[] = {"X-Pagination-Current-Page: 2", "X-Pagination-Total-Pages: 2", NULL};
+    civis_mock_reply pages[] = {{0, "[{\"id\": 1}, {\"id\": 2}]", p1}, {0, "[{\"id\": 3}]", p2}};
+    civis_error err = CIVIS_ERROR_INIT;
+    ASSERT_CIVIS_OK(civis_mock_on(mock, "tables.list",
+                                  &(civis_mock_rule){.replies = pages, .n_replies = 2}, &err),
+                    err);
+    cJSON *all = NULL;
+    cJSON *args = civis_args("limit", CIVIS_INT(1), CIVIS_END); /* not what the pages say */
+    ASSERT_CIVIS_OK(civis_list_all(&all, client, "tables", "list", args, &err), err);
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(all), 3);
+    CU_ASSERT_EQUAL(civis_mock_call_count(mock, "tables.list"), 2);
+    cJSON_Delete(all);
+    cJSON_Delete(args);
+}
+
 static CU_TestInfo behaviour_tests[] = {
     {"return value", test_behaviour__return_value},
     {"return a cJSON value", test_behaviour__return_cjson_value},
@@ -462,6 +482,7 @@ static CU_TestInfo behaviour_tests[] = {
     {"mistakes fail where they are made", test_behaviour__mistakes_fail_where_they_are_made},
     {"headers and rate limits", test_behaviour__headers_and_rate_limits},
     {"a list that is set is paged", test_behaviour__set_list_is_paged},
+    {"pages of your own", test_behaviour__pages_of_your_own},
     CU_TEST_INFO_NULL};
 
 CIVIS_SUITE(mockclient_behaviour, behaviour_tests, suite_init, suite_cleanup)

@@ -40,11 +40,10 @@ static cJSON *parse_body(const civis_http_request *req)
 }
 
 /* Runs a callback behaviour without the lock and puts its answer in resp. */
-static civis_status run_callback(civis_mock *mock, mock_entry *e, const civis_operation *op,
+static civis_status run_callback(mock_entry *e, const civis_operation *op,
                                  const civis_http_request *req, civis_mock_fn fn, void *data,
                                  civis_http_response *resp)
 {
-    (void)mock; /* the lock is already released by the caller */
     long status = op->response_status ? op->response_status : 200;
     cJSON *answer = fn(data, &e->pub, &status);
     if (status < 100 || status > 599)
@@ -53,8 +52,8 @@ static civis_status run_callback(civis_mock *mock, mock_entry *e, const civis_op
     cJSON_Delete(answer);
     if (answer != NULL && text == NULL)
         return CIVIS_ENOMEM;
-    civis_status st =
-        civis__mock_fill(resp, op, req->query, status, text, text ? strlen(text) : 0, false);
+    civis_status st = civis__mock_fill(resp, op, req->query, status, text, text ? strlen(text) : 0,
+                                       MOCK_PAGE_ASKED);
     cJSON_free(text);
     return st;
 }
@@ -94,7 +93,7 @@ static civis_status mock_send(void *ctx, const civis_http_request *req, civis_ht
     civis__mock_unlock(mock);
 
     if (fn != NULL)
-        st = run_callback(mock, e, op, req, fn, data, resp);
+        st = run_callback(e, op, req, fn, data, resp);
     else if (source == NULL)
         st = civis__mock_default_answer(mock, op, req, e->pub.body, resp, &source);
 

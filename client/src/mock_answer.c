@@ -270,7 +270,7 @@ static bool looks_like_array(const char *text, size_t len)
 
 civis_status civis__mock_fill(civis_http_response *resp, const civis_operation *op,
                               const char *query, long status, const char *text, size_t len,
-                              bool always)
+                              mock_paging paging)
 {
     resp->status = status;
     snprintf(resp->reason, sizeof(resp->reason), "%s", civis__reason_phrase(status));
@@ -279,8 +279,8 @@ civis_status civis__mock_fill(civis_http_response *resp, const civis_operation *
     civis_status st = status_headers(resp, status);
     if (st != CIVIS_OK || text == NULL || no_body_status(status))
         return st;
-    if (op != NULL && op->paginated && looks_like_array(text, len) &&
-        (always || query_has(query, "limit") || query_has(query, "page_num"))) {
+    if (op != NULL && op->paginated && paging != MOCK_PAGE_NEVER && looks_like_array(text, len) &&
+        (paging == MOCK_PAGE_ALWAYS || query_has(query, "limit") || query_has(query, "page_num"))) {
         cJSON *doc = cJSON_ParseWithLength(text, len);
         if (cJSON_IsArray(doc))
             return page(resp, op, query, doc);
@@ -393,9 +393,10 @@ static bool from_fixture(civis_mock *mock, const civis_operation *op, const civi
         return false;
     *st = copy_headers(resp, fr.headers);
     if (*st == CIVIS_OK) {
-        bool always = !has_pagination_header(fr.headers);
+        /* civis-mock's rule: recorded pages are re-cut only when asked */
+        mock_paging paging = has_pagination_header(fr.headers) ? MOCK_PAGE_ASKED : MOCK_PAGE_ALWAYS;
         if (fr.body != NULL || fr.status < 400) {
-            *st = civis__mock_fill(resp, op, req->query, fr.status, fr.body, fr.body_len, always);
+            *st = civis__mock_fill(resp, op, req->query, fr.status, fr.body, fr.body_len, paging);
         } else {
             /* A fixture error without a body stays without one, as over HTTP. */
             resp->status = fr.status;
@@ -419,7 +420,8 @@ static bool from_example(const civis_operation *op, const civis_http_request *re
     *st = copy_headers(resp, headers);
     if (*st == CIVIS_OK) {
         if (text != NULL)
-            *st = civis__mock_fill(resp, op, req->query, status, text, strlen(text), false);
+            *st =
+                civis__mock_fill(resp, op, req->query, status, text, strlen(text), MOCK_PAGE_ASKED);
         else
             resp->status = status;
     }
@@ -480,7 +482,7 @@ static civis_status from_synthesis(civis_mock *mock, const civis_operation *op,
 {
     long status = op->response_status ? op->response_status : 200;
     if (op->response_schema == NULL || no_body_status(status))
-        return civis__mock_fill(resp, op, req->query, status, NULL, 0, false);
+        return civis__mock_fill(resp, op, req->query, status, NULL, 0, MOCK_PAGE_ASKED);
     cJSON *body = NULL;
     if (op->returns_array) {
         /* Each element seeded by its position, so page 2 holds the same
@@ -498,7 +500,8 @@ static civis_status from_synthesis(civis_mock *mock, const civis_operation *op,
     cJSON_Delete(body);
     if (text == NULL)
         return CIVIS_ENOMEM;
-    civis_status st = civis__mock_fill(resp, op, req->query, status, text, strlen(text), true);
+    civis_status st =
+        civis__mock_fill(resp, op, req->query, status, text, strlen(text), MOCK_PAGE_ALWAYS);
     cJSON_free(text);
     return st;
 }

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mock_internal.h"
 
@@ -304,6 +305,15 @@ civis_status civis_mock_clear(civis_mock *mock, const char *operation, civis_err
     return CIVIS_OK;
 }
 
+/* A reply that says which page it is has been cut by the test's author. */
+static bool own_pages(const mock_reply *r)
+{
+    for (size_t i = 0; i < r->n_headers; i++)
+        if (strncasecmp(r->headers[i].name, "X-Pagination-", 13) == 0)
+            return true;
+    return false;
+}
+
 /* Adds a reply's own headers; the standard ones come with the body. */
 static civis_status add_headers(civis_http_response *resp, const mock_reply *r)
 {
@@ -348,6 +358,7 @@ bool civis__mock_rule_serve(civis_mock *mock, const civis_operation *op, const c
     long status = reply->status ? reply->status : op->response_status ? op->response_status : 200;
     *st = add_headers(resp, reply);
     if (*st == CIVIS_OK)
-        *st = civis__mock_fill(resp, op, query, status, reply->body, reply->body_len, false);
+        *st = civis__mock_fill(resp, op, query, status, reply->body, reply->body_len,
+                               own_pages(reply) ? MOCK_PAGE_NEVER : MOCK_PAGE_ASKED);
     return true;
 }

@@ -111,16 +111,23 @@ civis_status civis__mock_default_answer(civis_mock *mock, const civis_operation 
                                         const civis_http_request *req, const cJSON *body,
                                         civis_http_response *resp, const char **source);
 
+/* When an array answer of a paginated operation is cut into pages. */
+typedef enum mock_paging {
+    MOCK_PAGE_ASKED = 0, /* when the request has limit or page_num */
+    MOCK_PAGE_ALWAYS,    /* also without them (synthesized lists, fixtures) */
+    MOCK_PAGE_NEVER      /* a reply that brings its own X-Pagination-* headers */
+} mock_paging;
+
 /*
  * Puts a JSON text into resp as the body with `status`, paging an array
- * answer of a paginated operation by the request's limit / page_num (when
- * `always`, also without them). A NULL text gives no body, or the default
- * error body for an error status. Adds the standard headers of the status
+ * answer of a paginated operation by the request's limit / page_num as
+ * `paging` says. A NULL text gives no body, or the default error body for
+ * an error status. Adds the standard headers of the status
  * (WWW-Authenticate for 401, Retry-After for 429) unless present.
  */
 civis_status civis__mock_fill(civis_http_response *resp, const civis_operation *op,
                               const char *query, long status, const char *text, size_t len,
-                              bool always);
+                              mock_paging paging);
 
 /* The API's error body for a status, into resp (with its standard headers). */
 civis_status civis__mock_error_body(civis_http_response *resp, long status);

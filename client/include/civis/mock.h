@@ -230,7 +230,8 @@ struct civis_mock_call {
  * returns NULL when i is out of range. */
 size_t civis_mock_journal_count(const civis_mock *mock);
 const civis_mock_call *civis_mock_journal_at(const civis_mock *mock, size_t i);
-/* Empties the journal (behaviours and their sequences stay). */
+/* Empties the journal (behaviours and their sequences stay). Not while
+ * calls are in flight on other threads. */
 void civis_mock_journal_clear(civis_mock *mock);
 
 /* Accepted calls of `operation` (NULL: of every operation); rejected calls
