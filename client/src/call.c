@@ -19,6 +19,26 @@ static const char *base_path(const char *base_url)
     return slash ? slash : "/";
 }
 
+/* prefix + rel + ("?" + query when not empty), without printf's parsing:
+ * this runs on every call. */
+static char *join(const char *prefix, const char *rel, const char *query)
+{
+    size_t a = strlen(prefix), b = strlen(rel), q = strlen(query);
+    char *s = civis__malloc(a + b + q + 2);
+    if (s == NULL)
+        return NULL;
+    memcpy(s, prefix, a);
+    memcpy(s + a, rel, b);
+    char *p = s + a + b;
+    if (q > 0) {
+        *p++ = '?';
+        memcpy(p, query, q);
+        p += q;
+    }
+    *p = '\0';
+    return s;
+}
+
 static void report_retry(civis_client *c, const civis_send *s, const char *path_url,
                          int attempt, long status, double wait, double retry_after)
 {
@@ -36,8 +56,8 @@ civis_status civis__send(civis_response **out, civis_client *c, const civis_send
     *out = NULL;
     const char *rel = s->path[0] == '/' ? s->path + 1 : s->path;
     const char *q = s->query ? s->query : "";
-    char *url = civis__sprintf("%s%s%s%s", c->base_url, rel, *q ? "?" : "", q);
-    char *path_url = civis__sprintf("%s%s%s%s", base_path(c->base_url), rel, *q ? "?" : "", q);
+    char *url = join(c->base_url, rel, q);
+    char *path_url = join(base_path(c->base_url), rel, q);
     if (url == NULL || path_url == NULL) {
         civis__free(url);
         civis__free(path_url);

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -81,6 +82,9 @@ void civis__log(const civis_client *client, civis_log_level level, const char *f
 #endif
     ;
 
+/* transport.c: frees headers made by civis_http_response_add_header. */
+void civis__headers_free(civis_header *headers, size_t n);
+
 /* options.c: resolves the options and the environment into the client. */
 civis_status civis__options_apply(civis_client *client, const civis_client_options *opts,
                                   civis_error *err);
@@ -146,22 +150,27 @@ const char *civis__reason_phrase(long status);
 /* ---- responses ------------------------------------------------------------------ */
 
 struct civis_response {
+    pthread_mutex_t lock;   /* guards the one-time parse of body into json */
+    atomic_bool parsed;     /* json is final (set once, read without the lock) */
     long status;
     civis_header *headers;  /* owned */
     size_t n_headers;
     char *body;             /* owned, NUL-terminated, or NULL */
     size_t body_len;
-    cJSON *json;            /* owned parsed body, or NULL */
+    cJSON *json;            /* owned parsed body (parsed on first use), or NULL */
     int retries;
     bool json_values;       /* the request path starts with json_values */
+    bool locked;            /* lock was initialised */
     char *method;
     char *path;             /* with "?query" */
 };
 
 /*
- * Moves the transport response into a new civis_response and parses the
- * body (response.c). A body that is not JSON fails with CIVIS_EPARSE when
- * `parse` is true; *out is NULL on failure. resp is cleared either way.
+ * Moves the transport response into a new civis_response (response.c).
+ * With `parse`, a body that is not JSON fails now with CIVIS_EPARSE; a JSON
+ * body is turned into cJSON on first use (most calls read one field or
+ * none, and the check is far cheaper than building the tree). *out is NULL
+ * on failure. resp is cleared either way.
  */
 civis_status civis__response_new(civis_response **out, civis_http_response *resp,
                                   const char *method, const char *path_url, int retries,
@@ -171,7 +180,8 @@ civis_status civis__response_new(civis_response **out, civis_http_response *resp
  * (response.c). NULL when it is not JSON (*oom false, *err_offset the byte
  * where it goes wrong) or when memory ran out (*oom true). */
 cJSON *civis__parse_body(const char *body, size_t len, size_t *err_offset, bool *oom);
-/* jsoncheck.c: whether s[0..len) is one JSON value; allocates nothing. */
+/* jsoncheck.c: whether s[0..len) is one JSON value; allocates nothing.
+ * s[len] must be '\0' (every body has one). */
 bool civis__json_check(const char *s, size_t len, size_t *err_offset);
 
 /* jsonpath.c: path lookup with the official client's key rules. */

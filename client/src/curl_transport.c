@@ -81,11 +81,9 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
     civis_http_response *r = x->resp;
     if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
         /* A new status line (after a 100 Continue): start over. */
-        for (size_t i = 0; i < r->n_headers; i++) {
-            civis__free((void *)r->headers[i].name);
-            civis__free((void *)r->headers[i].value);
-        }
-        r->n_headers = 0;
+        civis__headers_free(r->headers, r->n_headers);
+        r->headers = NULL;
+        r->n_headers = r->headers_cap = 0;
         r->reason[0] = '\0';
         const char *sp = memchr(data, ' ', len);
         const char *sp2 = sp ? memchr(sp + 1, ' ', len - (size_t)(sp + 1 - data)) : NULL;
@@ -109,20 +107,42 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
     return len;
 }
 
-static CURL *borrow(curl_ctx *ctx)
+/* Options that never change for a client's handles: set once per handle. */
+static void configure(curl_ctx *ctx, CURL *h, const civis_http_request *req)
+{
+    curl_easy_setopt(h, CURLOPT_SHARE, ctx->share);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM for timeouts */
+    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (ctx->ca_file != NULL)
+        curl_easy_setopt(h, CURLOPT_CAINFO, ctx->ca_file);
+    (void)req;
+}
+
+static CURL *borrow(curl_ctx *ctx, const civis_http_request *req)
 {
     CURL *h = NULL;
     pthread_mutex_lock(&ctx->pool_lock);
     if (ctx->n_idle > 0)
         h = ctx->idle[--ctx->n_idle];
     pthread_mutex_unlock(&ctx->pool_lock);
-    return h ? h : curl_easy_init();
+    if (h == NULL && (h = curl_easy_init()) != NULL)
+        configure(ctx, h, req);
+    return h;
 }
 
+/* Returns a handle to the pool with its live connection, or closes it when
+ * the pool is full. Pointers into the finished call are cleared first. */
 static void give_back(curl_ctx *ctx, CURL *h)
 {
-    /* reset keeps the handle's live connections and its share. */
-    curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, NULL);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, NULL);
     pthread_mutex_lock(&ctx->pool_lock);
     if (ctx->n_idle < ctx->max_idle) {
         ctx->idle[ctx->n_idle++] = h;
@@ -137,7 +157,7 @@ static civis_status curl_send(void *vctx, const civis_http_request *req,
                               civis_http_response *resp, civis_error *err)
 {
     curl_ctx *ctx = vctx;
-    CURL *h = borrow(ctx);
+    CURL *h = borrow(ctx, req);
     if (h == NULL)
         return civis__fail(err, CIVIS_ENOMEM, "", "out of memory for a libcurl handle");
     struct curl_slist *hdrs = NULL;
@@ -168,33 +188,25 @@ static civis_status curl_send(void *vctx, const civis_http_request *req,
     exchange x = {resp, false};
     char errbuf[CURL_ERROR_SIZE];
     errbuf[0] = '\0';
-    curl_easy_setopt(h, CURLOPT_SHARE, ctx->share);
     curl_easy_setopt(h, CURLOPT_URL, req->url);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM for timeouts */
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
-    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (ctx->ca_file != NULL)
-        curl_easy_setopt(h, CURLOPT_CAINFO, ctx->ca_file);
+    /* The verb: HTTPGET clears whatever the handle's previous call set
+     * (a POST body, NOBODY), then the method is set as needed. */
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
     if (req->body != NULL) {
         /* A body on any verb, GET included: the official client sends one. */
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
-    } else if (strcasecmp(req->method, "GET") == 0) {
-        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     } else if (strcasecmp(req->method, "HEAD") == 0) {
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    } else {
+    } else if (strcasecmp(req->method, "GET") != 0) {
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
     }
 

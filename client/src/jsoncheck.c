@@ -14,6 +14,22 @@
 
 #define MAX_DEPTH 1000
 
+/* Byte classes for the two hot loops. The body always has a NUL after its
+ * last byte (the response helpers keep one), and NUL is in neither class,
+ * so the loops need no length check: they stop at the end by themselves. */
+static const unsigned char is_ws[256] = {[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1};
+
+/* 1 for a byte that may stand in a string as it is. */
+static const unsigned char plain[256] = {
+#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+    R16(0), R16(0), /* control characters, NUL included */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20..0x2F: '"' stops */
+    R16(1), R16(1),
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50..0x5F: '\\' stops */
+    R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1),
+#undef R16
+};
+
 typedef struct scan {
     const char *s;
     size_t len;
@@ -22,8 +38,11 @@ typedef struct scan {
 
 static void skip_ws(scan *k)
 {
-    while (k->pos < k->len && strchr(" \t\r\n", k->s[k->pos]) != NULL && k->s[k->pos] != '\0')
-        k->pos++;
+    const unsigned char *p = (const unsigned char *)k->s;
+    size_t i = k->pos;
+    while (is_ws[p[i]])
+        i++;
+    k->pos = i < k->len ? i : k->len;
 }
 
 static bool at(const scan *k, char c)
@@ -83,8 +102,16 @@ static int hex4(const scan *k, size_t p)
 static bool string(scan *k)
 {
     k->pos++; /* the opening quote */
+    const unsigned char *p = (const unsigned char *)k->s;
     while (k->pos < k->len) {
-        unsigned char c = (unsigned char)k->s[k->pos];
+        /* the common case first: plain characters (stops at the NUL) */
+        size_t i = k->pos;
+        while (plain[p[i]])
+            i++;
+        k->pos = i;
+        if (k->pos >= k->len)
+            return false;
+        unsigned char c = p[k->pos];
         if (c == '"') {
             k->pos++;
             return true;
@@ -190,6 +217,9 @@ static bool value(scan *k, int depth)
 
 bool civis__json_check(const char *s, size_t len, size_t *err_offset)
 {
+    /* The scanner relies on a NUL right after the text (see the tables). */
+    if (s[len] != '\0')
+        return false;
     scan k = {s, len, 0};
     skip_ws(&k);
     bool ok = value(&k, 0);

@@ -1,7 +1,11 @@
 /*
  * response.c: civis_response, what a successful call returns. It takes the
- * transport's buffers over (no copy) and parses the body once; getters
- * only read, so one response may be shared between threads.
+ * transport's buffers over (no copy). The body is checked to be JSON when
+ * the call returns, and turned into a cJSON tree the first time a getter
+ * needs it: building the tree costs more than the whole HTTP exchange on a
+ * kept-alive connection, and many calls never read their body. The parse
+ * happens once, under the response's lock, so a response may still be read
+ * from several threads at once.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -54,21 +58,13 @@ civis_status civis__response_new(civis_response **out, civis_http_response *resp
     resp->body_len = resp->body_cap = 0;
     civis_http_response_clear(resp);
 
+    bool lazy = false;
     size_t skip = 0;
     while (skip < r->body_len && strchr(" \t\r\n", r->body[skip]) != NULL)
         skip++;
     if (parse && skip < r->body_len) {
         size_t off = 0;
-        bool oom = false;
-        r->json = civis__parse_body(r->body, r->body_len, &off, &oom);
-        if (r->json == NULL && oom) {
-            civis_status st = civis__fail(err, CIVIS_ENOMEM, "body",
-                                          "out of memory parsing a %zu-byte response body",
-                                          r->body_len);
-            civis_response_free(r);
-            return st;
-        }
-        if (r->json == NULL) {
+        if (!civis__json_check(r->body, r->body_len, &off)) {
             civis_status st = civis__fail(
                 err, CIVIS_EPARSE, "body",
                 "Unable to parse JSON from response: invalid JSON at byte %zu of %zu (%s %s)",
@@ -78,7 +74,15 @@ civis_status civis__response_new(civis_response **out, civis_http_response *resp
             civis_response_free(r);
             return st;
         }
+        lazy = true;
     }
+    if (pthread_mutex_init(&r->lock, NULL) != 0) {
+        r->locked = false;
+        civis_response_free(r);
+        return civis__fail(err, CIVIS_ENOMEM, "", "cannot create a mutex for the response");
+    }
+    r->locked = true;
+    atomic_init(&r->parsed, !lazy);
     *out = r;
     return CIVIS_OK;
 }
@@ -87,16 +91,40 @@ void civis_response_free(civis_response *resp)
 {
     if (resp == NULL)
         return;
-    for (size_t i = 0; i < resp->n_headers; i++) {
-        civis__free((void *)resp->headers[i].name);
-        civis__free((void *)resp->headers[i].value);
-    }
-    civis__free(resp->headers);
+    civis__headers_free(resp->headers, resp->n_headers);
     civis__free(resp->body);
     cJSON_Delete(resp->json);
+    if (resp->locked)
+        pthread_mutex_destroy(&resp->lock);
     civis__free(resp->method);
     civis__free(resp->path);
     civis__free(resp);
+}
+
+/*
+ * Builds the cJSON tree on first use. The response is logically constant:
+ * the tree is a cache of the body, so the const is cast away here only.
+ * Running out of memory leaves it unparsed, to be tried again next time.
+ */
+static civis_status ensure_json(const civis_response *cresp, civis_error *err)
+{
+    civis_response *r = (civis_response *)cresp;
+    if (atomic_load_explicit(&r->parsed, memory_order_acquire))
+        return CIVIS_OK;
+    pthread_mutex_lock(&r->lock);
+    if (!atomic_load_explicit(&r->parsed, memory_order_relaxed)) {
+        /* The NUL after the body must be inside the length cJSON is given
+         * for it to check that nothing follows the value. */
+        r->json = cJSON_ParseWithLengthOpts(r->body, r->body_len + 1, NULL, 1);
+        if (r->json != NULL)
+            atomic_store_explicit(&r->parsed, true, memory_order_release);
+    }
+    bool ok = r->json != NULL;
+    pthread_mutex_unlock(&r->lock);
+    if (!ok)
+        return civis__fail(err, CIVIS_ENOMEM, "body", "out of memory parsing a %zu-byte body",
+                           r->body_len);
+    return CIVIS_OK;
 }
 
 long civis_response_status(const civis_response *resp)
@@ -163,7 +191,9 @@ const char *civis_response_path(const civis_response *resp)
 
 const cJSON *civis_response_json(const civis_response *resp)
 {
-    return resp ? resp->json : NULL;
+    if (resp == NULL || ensure_json(resp, NULL) != CIVIS_OK)
+        return NULL;
+    return resp->json;
 }
 
 const char *civis_response_body(const civis_response *resp, size_t *len)
@@ -175,7 +205,7 @@ const char *civis_response_body(const civis_response *resp, size_t *len)
 
 cJSON *civis_response_take_json(civis_response *resp)
 {
-    if (resp == NULL)
+    if (resp == NULL || ensure_json(resp, NULL) != CIVIS_OK)
         return NULL;
     cJSON *j = resp->json;
     resp->json = NULL;
@@ -187,7 +217,9 @@ cJSON *civis_response_take_json(civis_response *resp)
 const cJSON *civis_response_get(const civis_response *resp, const char *path)
 {
     char why[8];
-    return resp ? civis__json_path(resp->json, path, resp->json_values, why, sizeof(why)) : NULL;
+    if (resp == NULL || ensure_json(resp, NULL) != CIVIS_OK)
+        return NULL;
+    return civis__json_path(resp->json, path, resp->json_values, why, sizeof(why));
 }
 
 #define CHECK_ARGS(out)                                                                            \
@@ -196,6 +228,9 @@ const cJSON *civis_response_get(const civis_response *resp, const char *path)
             return civis__fail(err, CIVIS_EINVAL, "out", "no output given");                       \
         if (resp == NULL)                                                                          \
             return civis__fail(err, CIVIS_EINVAL, "resp", "no response given");                    \
+        civis_status ready_ = ensure_json(resp, err);                                              \
+        if (ready_ != CIVIS_OK)                                                                    \
+            return ready_;                                                                         \
     } while (0)
 
 civis_status civis_response_int(long long *out, const civis_response *resp, const char *path,

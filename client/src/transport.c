@@ -30,6 +30,8 @@ civis_status civis_http_response_add_header(civis_http_response *resp, const cha
         resp->headers = h;
         resp->headers_cap = cap;
     }
+    /* Two blocks, name and value, each from the libcivis allocator (the
+     * in-process mock edits header lists and frees them one by one). */
     char *n = civis__strndup(name, name_len);
     char *v = civis__strndup(value ? value : "", value_len);
     if (n == NULL || v == NULL) {
@@ -77,15 +79,20 @@ const char *civis_http_response_header(const civis_http_response *resp, const ch
     return NULL;
 }
 
+void civis__headers_free(civis_header *headers, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        civis__free((void *)headers[i].name);
+        civis__free((void *)headers[i].value);
+    }
+    civis__free(headers);
+}
+
 void civis_http_response_clear(civis_http_response *resp)
 {
     if (resp == NULL)
         return;
-    for (size_t i = 0; i < resp->n_headers; i++) {
-        civis__free((void *)resp->headers[i].name);
-        civis__free((void *)resp->headers[i].value);
-    }
-    civis__free(resp->headers);
+    civis__headers_free(resp->headers, resp->n_headers);
     civis__free(resp->body);
     memset(resp, 0, sizeof(*resp));
 }
