@@ -56,7 +56,10 @@ int civis_response_retries(const civis_response *resp);
 const char *civis_response_method(const civis_response *resp);
 const char *civis_response_path(const civis_response *resp);
 
-/* The parsed body, or NULL for an empty body (204). */
+/* The parsed body, or NULL for an empty body (204). The tree is built on
+ * first use (the body was checked to be JSON when the call returned); NULL
+ * also when memory runs out building it, which the typed getters report as
+ * CIVIS_ENOMEM. */
 const cJSON *civis_response_json(const civis_response *resp);
 /* The raw body bytes (NUL-terminated) and their length; NULL when empty. */
 const char *civis_response_body(const civis_response *resp, size_t *len);
