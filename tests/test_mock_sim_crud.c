@@ -685,6 +685,32 @@ static void test_crud__stateless_flag_turns_the_simulation_off(void)
     CU_ASSERT_EQUAL(civis_mockproc_stop(&sm), 0);
 }
 
+static void test_crud__state_per_key_is_bounded_with_a_clear_507(void)
+{
+    civis_mockproc sm;
+    const char *args[] = {"--state-max-objects", "3", NULL};
+    CU_ASSERT_EQUAL_FATAL(civis_mockproc_start(&sm, args), 0);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT(civis_simtest_post(NULL, NULL, &sm, "k", "/json_values", "{\"valueStr\":\"1\"}") >
+                  0);
+    cJSON *out = NULL;
+    long status = 0;
+    CU_ASSERT_EQUAL(
+        civis_simtest_post(&out, &status, &sm, "k", "/json_values", "{\"valueStr\":\"1\"}"), -1);
+    CU_ASSERT_EQUAL(status, 507);
+    const char *why = civis_simtest_str(out, "errorDescription");
+    CU_ASSERT_PTR_NOT_NULL(why);
+    CU_ASSERT_PTR_NOT_NULL(why ? strstr(why, "--state-max-objects") : NULL);
+    cJSON_Delete(out);
+    /* Another key has its own budget; reads still work; a reset frees it. */
+    CU_ASSERT(civis_simtest_post(NULL, NULL, &sm, "k2", "/json_values", "{\"valueStr\":\"1\"}") >
+              0);
+    CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &sm, "GET", "/json_values/1", "k", NULL), 200);
+    reset(&sm);
+    CU_ASSERT(civis_simtest_post(NULL, NULL, &sm, "k", "/json_values", "{\"valueStr\":\"1\"}") > 0);
+    CU_ASSERT_EQUAL(civis_mockproc_stop(&sm), 0);
+}
+
 static CU_TestInfo tests[] = {
     {"every collection (bundled spec)", test_crud__every_collection_of_the_bundled_spec},
     {"every collection (full spec)", test_crud__every_collection_of_the_full_spec},
@@ -696,6 +722,7 @@ static CU_TestInfo tests[] = {
     {"pagination, order, filters", test_crud__lists_page_with_limit_and_page_num},
     {"reset", test_crud__reset_clears_the_simulation},
     {"--stateless", test_crud__stateless_flag_turns_the_simulation_off},
+    {"state per key is bounded (507)", test_crud__state_per_key_is_bounded_with_a_clear_507},
     CU_TEST_INFO_NULL,
 };
 

@@ -42,6 +42,8 @@ static const char usage[] =
     "  --state-dir DIR      where large simulated files spill to disk (default: a\n"
     "                       temporary directory removed at exit)\n"
     "  --state-mem-limit B  bytes of one simulated file kept in memory (default 8M)\n"
+    "  --state-max-objects N  objects and runs one API key may create (default 20000);\n"
+    "                       further creations get 507 until a reset\n"
     "  --stateless          no simulation of platform state\n"
     "  --help               show this help and exit\n"
     "\n"
@@ -50,13 +52,21 @@ static const char usage[] =
     "under /__mock/ (no auth) manages stubs, faults, the journal and resets; see\n"
     "mockserver/README.md.\n";
 
-static const char *const flag_names[] = {"--spec",      "--fixtures",
-                                         "--host",      "--port",
-                                         "--port-file", "--seed",
-                                         "--threads",   "--log",
-                                         "--max-body",  "--lenient",
-                                         "--help",      "--run-policy",
-                                         "--state-dir", "--state-mem-limit",
+static const char *const flag_names[] = {"--spec",
+                                         "--fixtures",
+                                         "--host",
+                                         "--port",
+                                         "--port-file",
+                                         "--seed",
+                                         "--threads",
+                                         "--log",
+                                         "--max-body",
+                                         "--lenient",
+                                         "--help",
+                                         "--run-policy",
+                                         "--state-dir",
+                                         "--state-mem-limit",
+                                         "--state-max-objects",
                                          "--stateless"};
 #define N_FLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
 
@@ -220,6 +230,11 @@ static int parse_args(civis_mock_config *cfg, int argc, char **argv)
                                    "(K/M/G suffixes allowed), got '%s'",
                                    value);
             cfg->state_mem_limit = (size_t)n;
+        } else if (strcmp(name, "--state-max-objects") == 0) {
+            if (!parse_size(value, &n))
+                return usage_error(
+                    "option '--state-max-objects' must be a positive count, got '%s'", value);
+            cfg->state_max_objects = (size_t)n;
         }
     }
     return -1;

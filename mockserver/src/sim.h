@@ -34,9 +34,15 @@
 
 typedef struct civis_sim civis_sim;
 
+/* Ids (objects and runs) one API key may create before POSTs get 507. A
+ * container script renders to a few KB, so this bounds a key's state to
+ * tens of MB however long a load test runs. */
+#define CIVIS_SIM_DEFAULT_MAX_OBJECTS 20000
+
 typedef struct civis_sim_options {
     const char *run_policy; /* --run-policy text; NULL means "instant" */
     size_t mem_limit;       /* --state-mem-limit; 0 means CIVIS_SIM_DEFAULT_MEM_LIMIT */
+    size_t max_objects;     /* --state-max-objects; 0 means CIVIS_SIM_DEFAULT_MAX_OBJECTS */
     const char *state_dir;  /* --state-dir; NULL: a fresh temporary directory, removed
                                by civis__sim_free */
     uint64_t seed;          /* --seed, for the synthesized parts of objects */
@@ -225,6 +231,7 @@ typedef struct sim_coll {
 
 struct civis_sim {
     const civis_spec *spec;
+    size_t max_objects; /* ids (objects and runs) one key may hold; bounds memory */
     pthread_mutex_t lock;
     sim_policy policy;       /* global run policy (admin may change it) */
     sim_policy start_policy; /* --run-policy, restored by a reset */

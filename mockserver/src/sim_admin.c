@@ -401,6 +401,7 @@ int civis__sim_install(civis_mock_server *srv)
     civis_sim_options opts = {
         .run_policy = srv->config.run_policy,
         .mem_limit = srv->config.state_mem_limit,
+        .max_objects = srv->config.state_max_objects,
         .state_dir = srv->config.state_dir,
         .seed = srv->config.seed,
     };

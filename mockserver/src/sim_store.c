@@ -393,6 +393,8 @@ civis_status civis__sim_new(civis_sim **out, const civis_spec *spec, const civis
     sim->spec = spec;
     sim->seed = opts ? opts->seed : 0;
     sim->mem_limit = opts && opts->mem_limit ? opts->mem_limit : CIVIS_SIM_DEFAULT_MEM_LIMIT;
+    sim->max_objects =
+        opts && opts->max_objects ? opts->max_objects : CIVIS_SIM_DEFAULT_MAX_OBJECTS;
     sim->rng = (uint64_t)civis__sim_now_ms() ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)sim;
     char why[256];
     const char *policy = opts && opts->run_policy ? opts->run_policy : "instant";
@@ -484,6 +486,24 @@ static void base_url(char *buf, size_t len, const char *host)
     snprintf(buf, len, "http://%s", ok ? host : "127.0.0.1");
 }
 
+static bool creates(sim_role_kind kind)
+{
+    return kind == SIM_R_CREATE || kind == SIM_R_RUN_CREATE || kind == SIM_R_MULTIPART_CREATE;
+}
+
+/* A key's state is bounded so a long load test cannot grow civis-mock
+ * without limit; the answer says what happened and how to go on rather than
+ * silently dropping old objects. */
+static void full(civis_mock_reply *reply, size_t max)
+{
+    char why[256];
+    snprintf(why, sizeof(why),
+             "civis-mock keeps at most %zu objects and runs per API key (--state-max-objects); "
+             "POST /__mock/reset clears them",
+             max);
+    civis__mock_error(reply, 507, "insufficient_storage", why);
+}
+
 bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *route,
                        const civis_mock_request *req, const cJSON *body, const char *api_key,
                        civis_mock_reply *reply, civis_mock_outcome *outcome)
@@ -510,6 +530,8 @@ bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *rou
     r.space = civis__sim_space(sim, api_key, true);
     if (r.space == NULL)
         civis__sim_oom(reply);
+    else if (creates(role->kind) && r.space->n_objs >= sim->max_objects)
+        full(reply, sim->max_objects);
     else if (role->kind == SIM_R_MULTIPART_CREATE || role->kind == SIM_R_MULTIPART_COMPLETE)
         civis__sim_files(&r);
     else if (role->kind >= SIM_R_RUN_CREATE)
