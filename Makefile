@@ -84,7 +84,7 @@ test: deps
 	@$(MAKE) --no-print-directory test-run
 
 test-run:
-	$(TEST_ENV) $(TEST_BIN) $(SUITE)
+	$(TEST_ENV) $(TEST_ENV_EXTRA) $(TEST_BIN) $(SUITE)
 	@if [ -n "$(EXAMPLE_TESTING_BIN)" ]; then $(EXAMPLE_TESTING_BIN); fi
 
 valgrind: deps
@@ -98,7 +98,8 @@ asan: deps
 	@$(MAKE) --no-print-directory B=build-asan OPT="-O1 -g" \
 	  SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" build
 	@$(MAKE) --no-print-directory B=build-asan \
-	  SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test-run
+	  SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  TEST_ENV_EXTRA="CIVIS_SANITIZED=1" test-run
 
 bench: deps
 	@$(MAKE) --no-print-directory build $(BENCH_BINS)
