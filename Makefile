@@ -182,7 +182,9 @@ install: build
 	ln -sf libcivis.so.0 $(DESTDIR)$(PREFIX)/lib/libcivis.so
 	install -m 644 spec/include/civis/*.h client/include/civis/*.h $(DESTDIR)$(PREFIX)/include/civis/
 	install -m 644 client/include/civis.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(B)/civis.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	@# Written here, not copied from $(B)/civis.pc: that one keeps the PREFIX of the build.
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' ci/civis.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/civis.pc
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/civis.pc
 	install -m 755 $(MOCK_BIN) $(SPEC_BIN) $(DESTDIR)$(PREFIX)/bin/
 
 # ---- hygiene ----------------------------------------------------------------

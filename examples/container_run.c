@@ -6,6 +6,9 @@
  *
  * CIVIS_POLL_MS sets the polling interval (default 1000 ms).
  */
+#if !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* nanosleep under -std=c11 */
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
