@@ -85,7 +85,7 @@ test: deps
 
 test-run:
 	$(TEST_ENV) $(TEST_ENV_EXTRA) $(TEST_BIN) $(SUITE)
-	@if [ -n "$(EXAMPLE_TESTING_BIN)" ]; then $(EXAMPLE_TESTING_BIN); fi
+	$(if $(EXAMPLE_TESTING_BIN),$(EXAMPLE_TESTING_BIN))
 
 valgrind: deps
 	@$(MAKE) --no-print-directory B=build-valgrind OPT="-O1 -g" build
