@@ -282,8 +282,9 @@ int main(int argc, char **argv)
     for (int r = 0; r < ROUNDS; r++) {
         figures b, c, d;
         /* alternate which side goes first, so neither always runs warm */
-        int fail = (r % 2 == 0) ? (bare_loop(&b, base, CALLS) | civis_loop(&c, client, CALLS, false))
-                                : (civis_loop(&c, client, CALLS, false) | bare_loop(&b, base, CALLS));
+        int fail = (r % 2 == 0)
+                       ? (bare_loop(&b, base, CALLS) | civis_loop(&c, client, CALLS, false))
+                       : (civis_loop(&c, client, CALLS, false) | bare_loop(&b, base, CALLS));
         if (fail != 0 || civis_loop(&d, client, CALLS, true) != 0) {
             fprintf(stderr, "client_calls: calls failed in round %d\n", r);
             rc = 1;
@@ -322,8 +323,9 @@ int main(int argc, char **argv)
         civis_client_free(c);
     }
     double ms = median(starts, STARTS);
-    printf("civis_client_new from the full spec in memory: %.1f ms median of %d (target < 50 ms)%s\n",
-           ms, STARTS, ms < 50 ? "" : "  ABOVE TARGET");
+    printf(
+        "civis_client_new from the full spec in memory: %.1f ms median of %d (target < 50 ms)%s\n",
+        ms, STARTS, ms < 50 ? "" : "  ABOVE TARGET");
 
 done:
     civis_client_free(client);

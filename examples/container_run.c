@@ -43,17 +43,16 @@ int main(int argc, char **argv)
     if (civis_global_init() != CIVIS_OK)
         return 1;
     if (civis_client_new(&client, NULL, &err) != CIVIS_OK ||
-        civis_callv(&script, client, "scripts", "post_containers", &err,
-                    "name", CIVIS_STR("civis-c example"),
-                    "docker_image_name", CIVIS_STR("civisanalytics/datascience-python"),
-                    "docker_command", CIVIS_STR(command),
-                    "required_resources",
-                    CIVIS_OBJ("cpu", CIVIS_INT(256), "memory", CIVIS_INT(512),
-                              "disk_space", CIVIS_NUM(1.0), CIVIS_END),
+        civis_callv(&script, client, "scripts", "post_containers", &err, "name",
+                    CIVIS_STR("civis-c example"), "docker_image_name",
+                    CIVIS_STR("civisanalytics/datascience-python"), "docker_command",
+                    CIVIS_STR(command), "required_resources",
+                    CIVIS_OBJ("cpu", CIVIS_INT(256), "memory", CIVIS_INT(512), "disk_space",
+                              CIVIS_NUM(1.0), CIVIS_END),
                     CIVIS_END) != CIVIS_OK ||
         civis_response_int(&script_id, script, "id", &err) != CIVIS_OK ||
-        civis_callv(&run, client, "scripts", "post_containers_runs", &err,
-                    "id", CIVIS_INT(script_id), CIVIS_END) != CIVIS_OK ||
+        civis_callv(&run, client, "scripts", "post_containers_runs", &err, "id",
+                    CIVIS_INT(script_id), CIVIS_END) != CIVIS_OK ||
         civis_response_int(&run_id, run, "id", &err) != CIVIS_OK)
         goto done;
     printf("script %lld: run %lld started\n", script_id, run_id);
@@ -62,9 +61,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < 120; i++) {
         civis_response_free(status);
         status = NULL;
-        if (civis_callv(&status, client, "scripts", "get_containers_runs", &err,
-                        "id", CIVIS_INT(script_id), "run_id", CIVIS_INT(run_id),
-                        CIVIS_END) != CIVIS_OK ||
+        if (civis_callv(&status, client, "scripts", "get_containers_runs", &err, "id",
+                        CIVIS_INT(script_id), "run_id", CIVIS_INT(run_id), CIVIS_END) != CIVIS_OK ||
             civis_response_string(&state, status, "state", &err) != CIVIS_OK)
             goto done;
         if (finished(state))

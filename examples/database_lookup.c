@@ -24,15 +24,13 @@ int main(int argc, char **argv)
         return 1;
     if (civis_client_new(&client, NULL, &err) != CIVIS_OK)
         goto done;
-    if (name == NULL &&
-        (civis_call(&dbs, client, "databases", "list", NULL, &err) != CIVIS_OK ||
-         civis_response_string(&name, dbs, "0.name", &err) != CIVIS_OK))
+    if (name == NULL && (civis_call(&dbs, client, "databases", "list", NULL, &err) != CIVIS_OK ||
+                         civis_response_string(&name, dbs, "0.name", &err) != CIVIS_OK))
         goto done;
     if (civis_get_database_id(&database_id, client, name, &err) != CIVIS_OK ||
         civis_default_database_credential_id(&credential_id, client, &err) != CIVIS_OK)
         goto done;
-    printf("database %s: id %lld\ndefault credential: id %lld\n", name, database_id,
-           credential_id);
+    printf("database %s: id %lld\ndefault credential: id %lld\n", name, database_id, credential_id);
     rc = 0;
 
 done:

@@ -68,10 +68,10 @@ static civis_status post_call(void *vctx)
     call_ctx *ctx = vctx;
     civis_response *r = NULL;
     civis_error err = CIVIS_ERROR_INIT;
-    civis_status st = civis_callv(
-        &r, ctx->client, "scripts", "post_containers", &err, "name", CIVIS_STR("x"),
-        "required_resources", CIVIS_OBJ("cpu", CIVIS_INT(1), CIVIS_END), "arguments",
-        CIVIS_OBJ("A", CIVIS_STR("b"), CIVIS_END), CIVIS_END);
+    civis_status st =
+        civis_callv(&r, ctx->client, "scripts", "post_containers", &err, "name", CIVIS_STR("x"),
+                    "required_resources", CIVIS_OBJ("cpu", CIVIS_INT(1), CIVIS_END), "arguments",
+                    CIVIS_OBJ("A", CIVIS_STR("b"), CIVIS_END), CIVIS_END);
     if (st == CIVIS_OK) {
         long long id = 0;
         st = civis_response_int(&id, r, "outputs.0.file_id", &err);

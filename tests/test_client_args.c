@@ -86,8 +86,8 @@ static void test_args__callv_checks_before_traffic(void)
     ft.forbid = true;
     civis_response *resp = NULL;
     civis_error err = CIVIS_ERROR_INIT;
-    CU_ASSERT_EQUAL(civis_callv(&resp, client, "scripts", "get_sql_runs", &err, "id",
-                                CIVIS_INT(7), "runid", CIVIS_INT(8), CIVIS_END),
+    CU_ASSERT_EQUAL(civis_callv(&resp, client, "scripts", "get_sql_runs", &err, "id", CIVIS_INT(7),
+                                "runid", CIVIS_INT(8), CIVIS_END),
                     CIVIS_EINVAL);
     CU_ASSERT_STRING_EQUAL(err.param, "runid");
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "did you mean 'run_id'?"));
@@ -99,12 +99,11 @@ static void test_args__builder_types(void)
 {
     long long ids[] = {3, 4};
     const char *names[] = {"a", "b\"c"};
-    cJSON *a = civis_args("s", CIVIS_STR("x"), "i", CIVIS_INT(-5), "d", CIVIS_NUM(1.5), "t",
-                          CIVIS_BOOL(1), "f", CIVIS_BOOL(0), "n", CIVIS_NULL, "ids",
-                          CIVIS_INT_ARRAY(ids, 2), "names", CIVIS_STR_ARRAY(names, 2), "o",
-                          CIVIS_OBJ("k", CIVIS_INT(1), CIVIS_END), "j",
-                          CIVIS_JSON(cJSON_CreateString("taken")), "s", CIVIS_STR("last"),
-                          CIVIS_END);
+    cJSON *a =
+        civis_args("s", CIVIS_STR("x"), "i", CIVIS_INT(-5), "d", CIVIS_NUM(1.5), "t", CIVIS_BOOL(1),
+                   "f", CIVIS_BOOL(0), "n", CIVIS_NULL, "ids", CIVIS_INT_ARRAY(ids, 2), "names",
+                   CIVIS_STR_ARRAY(names, 2), "o", CIVIS_OBJ("k", CIVIS_INT(1), CIVIS_END), "j",
+                   CIVIS_JSON(cJSON_CreateString("taken")), "s", CIVIS_STR("last"), CIVIS_END);
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     char *text = cJSON_PrintUnformatted(a);
     CU_ASSERT_STRING_EQUAL(text, "{\"i\":-5,\"d\":1.5,\"t\":true,\"f\":false,\"n\":null,"
@@ -121,8 +120,8 @@ static void test_args__builder_failures_free_taken_values(void)
 {
     /* A NULL cJSON fails the whole builder; the other taken value is freed
      * (valgrind and ASan check that). */
-    cJSON *a = civis_args("a", CIVIS_JSON(cJSON_CreateString("freed")), "b", CIVIS_JSON(NULL),
-                          "c", CIVIS_JSON(cJSON_CreateArray()), CIVIS_END);
+    cJSON *a = civis_args("a", CIVIS_JSON(cJSON_CreateString("freed")), "b", CIVIS_JSON(NULL), "c",
+                          CIVIS_JSON(cJSON_CreateArray()), CIVIS_END);
     CU_ASSERT_PTR_NULL(a);
     /* Integers JSON cannot hold exactly are refused, with the name. */
     civis_response *resp = NULL;
@@ -190,8 +189,8 @@ static void test_args__array_query_and_path(void)
     civis_response_free(resp);
     fake_clear(&ft);
     fake_push(&ft, 200, NULL, "{}");
-    ASSERT_CIVIS_OK(civis_callv(&resp, client, "scripts", "get_sql_runs", &err, "id",
-                                CIVIS_INT(7), "run_id", CIVIS_INT(8), CIVIS_END),
+    ASSERT_CIVIS_OK(civis_callv(&resp, client, "scripts", "get_sql_runs", &err, "id", CIVIS_INT(7),
+                                "run_id", CIVIS_INT(8), CIVIS_END),
                     err);
     CU_ASSERT_STRING_EQUAL(only_request()->path, "/scripts/sql/7/runs/8");
     CU_ASSERT_STRING_EQUAL(only_request()->query, "");
@@ -209,8 +208,8 @@ static void test_args__post_body_bytes_like_python(void)
         civis_callv(&resp, client, "scripts", "post_containers", &err, "name",
                     CIVIS_STR("caf\xc3\xa9 \xf0\x9f\x98\x80\t"), "required_resources",
                     CIVIS_OBJ("cpu", CIVIS_INT(1000), "memory", CIVIS_NUM(0.5), CIVIS_END),
-                    "docker_image_name", CIVIS_STR("python"), "hidden", CIVIS_BOOL(0),
-                    "arguments", CIVIS_OBJ("FOO_BAR", CIVIS_NULL, CIVIS_END), CIVIS_END),
+                    "docker_image_name", CIVIS_STR("python"), "hidden", CIVIS_BOOL(0), "arguments",
+                    CIVIS_OBJ("FOO_BAR", CIVIS_NULL, CIVIS_END), CIVIS_END),
         err);
     const fake_request *r = only_request();
     CU_ASSERT_STRING_EQUAL(r->method, "POST");
@@ -233,16 +232,15 @@ static void test_args__camel_case_key_option(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     civis_response *resp = NULL;
     civis_error err = CIVIS_ERROR_INIT;
-    ASSERT_CIVIS_OK(civis_callv(&resp, c, "scripts", "post_containers", &err,
-                                "required_resources", CIVIS_OBJ(CIVIS_END), "docker_image_name",
-                                CIVIS_STR("python"), CIVIS_END),
+    ASSERT_CIVIS_OK(civis_callv(&resp, c, "scripts", "post_containers", &err, "required_resources",
+                                CIVIS_OBJ(CIVIS_END), "docker_image_name", CIVIS_STR("python"),
+                                CIVIS_END),
                     err);
     CU_ASSERT_STRING_EQUAL(ft2.requests[0].body,
                            "{\"requiredResources\": {}, \"dockerImageName\": \"python\"}");
     char buf[128];
-    CU_ASSERT_EQUAL(strncmp(fake_header(&ft2, 0, "User-Agent", buf, sizeof(buf)),
-                            "myapp/2 (civis-c ", 17),
-                    0);
+    CU_ASSERT_EQUAL(
+        strncmp(fake_header(&ft2, 0, "User-Agent", buf, sizeof(buf)), "myapp/2 (civis-c ", 17), 0);
     civis_response_free(resp);
     civis_client_free(c);
     fake_clear(&ft2);

@@ -264,9 +264,10 @@ static void test_call__401_and_404_messages(void)
 static void test_call__dropped_and_refused_connections(void)
 {
     CU_ASSERT_FATAL(mock_up);
-    CU_ASSERT_EQUAL(mock_admin(&mp, "/__mock/faults",
-                               "{\"operation\": \"users.get_me\", \"drop\": true, \"api_key\": \"drop\"}"),
-                    201);
+    CU_ASSERT_EQUAL(
+        mock_admin(&mp, "/__mock/faults",
+                   "{\"operation\": \"users.get_me\", \"drop\": true, \"api_key\": \"drop\"}"),
+        201);
     civis_client *c = mock_client(&mp, "drop", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     civis_response *r = NULL;
@@ -295,8 +296,9 @@ static void test_call__dropped_and_refused_connections(void)
     CU_ASSERT_EQUAL(civis_call(&r, c, "users", "get_me", NULL, &err), CIVIS_ETRANSPORT);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "(after 3 attempts)"));
     civis_error_clear(&err);
-    CU_ASSERT_EQUAL(civis_callv(&r, c, "scripts", "post_cancel", &err, "id", CIVIS_INT(1), CIVIS_END),
-                    CIVIS_ETRANSPORT);
+    CU_ASSERT_EQUAL(
+        civis_callv(&r, c, "scripts", "post_cancel", &err, "id", CIVIS_INT(1), CIVIS_END),
+        CIVIS_ETRANSPORT);
     CU_ASSERT_PTR_NULL(strstr(err.message, "attempts")); /* POST: not retried */
     civis_client_free(c);
 }
@@ -363,16 +365,18 @@ static int run_example(const char *name, const char *arg, char *out, size_t outl
 static void test_call__examples_run_against_the_mock(void)
 {
     CU_ASSERT_FATAL(mock_up);
-    CU_ASSERT_EQUAL(mock_admin(&mp, "/__mock/stubs",
-                               "{\"api_key\": \"example\", \"request\": {\"method\": \"GET\", \"path\": "
-                               "\"/databases\"}, \"response\": {\"status\": 200, \"body\": "
-                               "[{\"id\": 31, \"name\": \"redshift-general\"}]}}"),
-                    201);
-    CU_ASSERT_EQUAL(mock_admin(&mp, "/__mock/stubs",
-                               "{\"api_key\": \"example\", \"request\": {\"method\": \"GET\", \"path\": "
-                               "\"/users/me\"}, \"response\": {\"status\": 200, \"body\": "
-                               "{\"id\": 12, \"username\": \"ada\"}}}"),
-                    201);
+    CU_ASSERT_EQUAL(
+        mock_admin(&mp, "/__mock/stubs",
+                   "{\"api_key\": \"example\", \"request\": {\"method\": \"GET\", \"path\": "
+                   "\"/databases\"}, \"response\": {\"status\": 200, \"body\": "
+                   "[{\"id\": 31, \"name\": \"redshift-general\"}]}}"),
+        201);
+    CU_ASSERT_EQUAL(
+        mock_admin(&mp, "/__mock/stubs",
+                   "{\"api_key\": \"example\", \"request\": {\"method\": \"GET\", \"path\": "
+                   "\"/users/me\"}, \"response\": {\"status\": 200, \"body\": "
+                   "{\"id\": 12, \"username\": \"ada\"}}}"),
+        201);
     char out[2048];
     CU_ASSERT_EQUAL(run_example("current_user", NULL, out, sizeof(out)), 0);
     CU_ASSERT_STRING_EQUAL(out, "user 12: ada\n");

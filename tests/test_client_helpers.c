@@ -24,7 +24,8 @@ static int suite_cleanup(void)
     return mock_up && civis_mockproc_stop(&mp) != 0 ? 1 : 0;
 }
 
-static const char dbs[] = "[{\"id\": 31, \"name\": \"redshift-general\"}, {\"id\": 32, \"name\": \"other\"}]";
+static const char dbs[] =
+    "[{\"id\": 31, \"name\": \"redshift-general\"}, {\"id\": 32, \"name\": \"other\"}]";
 
 static void test_helpers__database_id_memo_and_errors(void)
 {

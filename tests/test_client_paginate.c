@@ -70,10 +70,9 @@ static void test_paginate__until_empty_page(void)
     for (int i = 0; i < 5; i++)
         CU_ASSERT_EQUAL(ids[i], i + 1);
     CU_ASSERT_EQUAL_FATAL(ft.n_requests, 4);
-    static const char *const q[] = {"type=Database&limit=2&page_num=1",
-                                    "type=Database&limit=2&page_num=2",
-                                    "type=Database&limit=2&page_num=3",
-                                    "type=Database&limit=2&page_num=4"};
+    static const char *const q[] = {
+        "type=Database&limit=2&page_num=1", "type=Database&limit=2&page_num=2",
+        "type=Database&limit=2&page_num=3", "type=Database&limit=2&page_num=4"};
     for (int i = 0; i < 4; i++) {
         CU_ASSERT_STRING_EQUAL(ft.requests[i].query, q[i]);
         CU_ASSERT_STRING_EQUAL(ft.requests[i].method, "GET");
@@ -186,12 +185,13 @@ static void test_paginate__list_all(void)
 static void stub_collection(const char *key)
 {
     char doc[1024];
-    snprintf(doc, sizeof(doc),
-             "{\"api_key\": \"%s\", \"request\": {\"method\": \"GET\", \"path\": \"/credentials\"},"
-             " \"response\": {\"status\": 200, \"body\": [{\"id\": 1, \"name\": \"a\"},"
-             " {\"id\": 2, \"name\": \"b\"}, {\"id\": 3, \"name\": \"c\"}, {\"id\": 4, \"name\": \"d\"},"
-             " {\"id\": 5, \"name\": \"e\"}]}}",
-             key);
+    snprintf(
+        doc, sizeof(doc),
+        "{\"api_key\": \"%s\", \"request\": {\"method\": \"GET\", \"path\": \"/credentials\"},"
+        " \"response\": {\"status\": 200, \"body\": [{\"id\": 1, \"name\": \"a\"},"
+        " {\"id\": 2, \"name\": \"b\"}, {\"id\": 3, \"name\": \"c\"}, {\"id\": 4, \"name\": \"d\"},"
+        " {\"id\": 5, \"name\": \"e\"}]}}",
+        key);
     CU_ASSERT_EQUAL(mock_admin(&mp, "/__mock/stubs", doc), 201);
 }
 

@@ -4,6 +4,7 @@
  * are kept as sent, typed getters and their errors, empty and non-JSON
  * bodies, the official client's error messages, find and find_one.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "test.h"
@@ -31,7 +32,8 @@ static const char body[] =
     " \"outputs\": [{\"fileId\": 9, \"objectType\": \"File\"}],"
     " \"arguments\": {\"FOO_BAR\": 1, \"fooBaz\": 2, \"nested\": {\"innerKey\": 3}},"
     " \"environmentVariables\": {\"MY_VAR\": \"x\"},"
-    " \"runOutputs\": [{\"objectType\": \"JSONValue\", \"value\": {\"camelKey\": {\"deepKey\": 4}}}]}";
+    " \"runOutputs\": [{\"objectType\": \"JSONValue\", \"value\": {\"camelKey\": {\"deepKey\": "
+    "4}}}]}";
 
 static civis_response *get_job(const char *headers, const char *text)
 {
@@ -39,7 +41,8 @@ static civis_response *get_job(const char *headers, const char *text)
     fake_push(&ft, 200, headers, text);
     civis_response *resp = NULL;
     civis_error err = CIVIS_ERROR_INIT;
-    civis_status st = civis_callv(&resp, client, "jobs", "get", &err, "id", CIVIS_INT(5), CIVIS_END);
+    civis_status st =
+        civis_callv(&resp, client, "jobs", "get", &err, "id", CIVIS_INT(5), CIVIS_END);
     if (st != CIVIS_OK)
         fprintf(stderr, "\n  get_job: %s\n", err.message);
     return resp;
@@ -115,10 +118,11 @@ static void test_response__preserved_case_places(void)
 
     /* a json_values response keeps its value as sent */
     fake_clear(&ft);
-    fake_push(&ft, 200, NULL, "{\"id\": 9, \"valueType\": \"x\", \"value\": {\"someKey\": {\"innerKey\": 1}}}");
+    fake_push(&ft, 200, NULL,
+              "{\"id\": 9, \"valueType\": \"x\", \"value\": {\"someKey\": {\"innerKey\": 1}}}");
     civis_error err = CIVIS_ERROR_INIT;
-    ASSERT_CIVIS_OK(civis_callv(&r, client, "json_values", "get", &err, "id", CIVIS_INT(9), CIVIS_END),
-                    err);
+    ASSERT_CIVIS_OK(
+        civis_callv(&r, client, "json_values", "get", &err, "id", CIVIS_INT(9), CIVIS_END), err);
     CU_ASSERT_PTR_NOT_NULL(civis_response_get(r, "value.someKey.innerKey"));
     CU_ASSERT_PTR_NULL(civis_response_get(r, "value.some_key"));
     CU_ASSERT_PTR_NOT_NULL(civis_response_get(r, "value_type"));
@@ -148,8 +152,8 @@ static void test_response__typed_getter_errors_name_the_path(void)
     expect_getter_error(civis_response_int(&i, r, "outputs.0.file", &err), &err, CIVIS_ENOTFOUND,
                         "outputs.0.file",
                         "no field 'outputs.0.file' in the response (no key 'file' at 'outputs.0')");
-    expect_getter_error(civis_response_int(&i, r, "outputs.3.file_id", &err), &err,
-                        CIVIS_ENOTFOUND, "outputs.3.file_id",
+    expect_getter_error(civis_response_int(&i, r, "outputs.3.file_id", &err), &err, CIVIS_ENOTFOUND,
+                        "outputs.3.file_id",
                         "no field 'outputs.3.file_id' in the response (index 3 is out of range "
                         "at 'outputs' (length 1))");
     expect_getter_error(civis_response_int(&i, r, "score", &err), &err, CIVIS_EPARSE, "score",
@@ -158,9 +162,9 @@ static void test_response__typed_getter_errors_name_the_path(void)
                         "field 'nothing' is null, expected integer");
     expect_getter_error(civis_response_string(&s, r, "outputs", &err), &err, CIVIS_EPARSE,
                         "outputs", "field 'outputs' is array, expected string");
-    expect_getter_error(civis_response_int(&i, r, "name.x", &err), &err, CIVIS_ENOTFOUND,
-                        "name.x",
-                        "no field 'name.x' in the response ('name' is string, not an object or array)");
+    expect_getter_error(
+        civis_response_int(&i, r, "name.x", &err), &err, CIVIS_ENOTFOUND, "name.x",
+        "no field 'name.x' in the response ('name' is string, not an object or array)");
     CU_ASSERT_EQUAL(i, -1); /* untouched on failure */
     CU_ASSERT_PTR_NULL(s);
     civis_response_free(r);
@@ -172,8 +176,9 @@ static void test_response__empty_and_non_json_bodies(void)
     fake_push(&ft, 204, NULL, NULL);
     civis_response *r = NULL;
     civis_error err = CIVIS_ERROR_INIT;
-    ASSERT_CIVIS_OK(civis_callv(&r, client, "scripts", "post_cancel", &err, "id", CIVIS_INT(3), CIVIS_END),
-                    err);
+    ASSERT_CIVIS_OK(
+        civis_callv(&r, client, "scripts", "post_cancel", &err, "id", CIVIS_INT(3), CIVIS_END),
+        err);
     CU_ASSERT_EQUAL(civis_response_status(r), 204);
     CU_ASSERT_PTR_NULL(civis_response_json(r));
     size_t len = 9;
@@ -195,6 +200,45 @@ static void test_response__empty_and_non_json_bodies(void)
                                         "7 of 8 (GET /jobs/5)");
 }
 
+/* The byte a 2xx body stops being JSON at, as the EPARSE message says;
+ * -1 when the body was accepted. */
+static long bad_byte(const char *text)
+{
+    fake_clear(&ft);
+    fake_push(&ft, 200, NULL, text);
+    civis_response *r = NULL;
+    civis_error err = CIVIS_ERROR_INIT;
+    if (civis_callv(&r, client, "jobs", "get", &err, "id", CIVIS_INT(5), CIVIS_END) == CIVIS_OK) {
+        civis_response_free(r);
+        return -1;
+    }
+    long off = -2;
+    const char *p = strstr(err.message, "at byte ");
+    if (err.code == CIVIS_EPARSE && p != NULL)
+        off = strtol(p + 8, NULL, 10);
+    return off;
+}
+
+static void test_response__json_check_points_at_the_byte(void)
+{
+    CU_ASSERT_EQUAL(bad_byte("{\"a\": tru}"), 6);
+    CU_ASSERT_EQUAL(bad_byte("[1,]"), 3);
+    CU_ASSERT_EQUAL(bad_byte("01"), 1);
+    CU_ASSERT_EQUAL(bad_byte("  <html>"), 2);
+    CU_ASSERT_EQUAL(bad_byte("{\"a\": \"x\ty\"}"), 8); /* raw tab inside a string */
+    CU_ASSERT_EQUAL(bad_byte("\"\\ud800\""), 1);       /* lone surrogate */
+    CU_ASSERT_EQUAL(bad_byte("\"\\ud83d\\ude00\""), -1);
+    CU_ASSERT_EQUAL(bad_byte("[-1.5e+3, 0, true, false, null, {}, [], \"\\u00e9\\n\"]"), -1);
+    char deep[2100];
+    memset(deep, '[', 1001);
+    memset(deep + 1001, ']', 1001);
+    deep[2002] = '\0';
+    CU_ASSERT_EQUAL(bad_byte(deep), 1000); /* deeper than cJSON goes */
+    deep[0] = ' ';
+    deep[2001] = '\0';
+    CU_ASSERT_EQUAL(bad_byte(deep), -1);
+}
+
 /* One failing call through the fake transport; returns the error. */
 static civis_status failing_get(civis_error *err, long status, const char *headers,
                                 const char *text)
@@ -203,7 +247,8 @@ static civis_status failing_get(civis_error *err, long status, const char *heade
     fake_push(&ft, status, headers, text);
     civis_response *r = NULL;
     civis_error_clear(err);
-    civis_status st = civis_callv(&r, client, "scripts", "get_sql", err, "id", CIVIS_INT(7), CIVIS_END);
+    civis_status st =
+        civis_callv(&r, client, "scripts", "get_sql", err, "id", CIVIS_INT(7), CIVIS_END);
     CU_ASSERT_PTR_NULL(r);
     CU_ASSERT_EQUAL(err->http_status, status);
     return st;
@@ -221,7 +266,8 @@ static void test_response__official_error_messages(void)
     CU_ASSERT_EQUAL(failing_get(&err, 400, NULL, "{\"error\": \"invalid\"}"), CIVIS_EHTTP);
     CU_ASSERT_STRING_EQUAL(err.message, "(400) No Error Message Available (GET /scripts/sql/7)");
     CU_ASSERT_EQUAL(failing_get(&err, 500, NULL, "<html>oops</html>"), CIVIS_EHTTP);
-    CU_ASSERT_STRING_EQUAL(err.message, "(500) No Response Content from Civis API (GET /scripts/sql/7)");
+    CU_ASSERT_STRING_EQUAL(err.message,
+                           "(500) No Response Content from Civis API (GET /scripts/sql/7)");
     CU_ASSERT_EQUAL(failing_get(&err, 500, NULL, "{\"a\":\n"), CIVIS_EHTTP);
     CU_ASSERT_STRING_EQUAL(err.message, "(500) Response Content: {\"a\":  (GET /scripts/sql/7)");
     CU_ASSERT_EQUAL(failing_get(&err, 500, NULL, NULL), CIVIS_EHTTP);
@@ -245,7 +291,8 @@ static void test_response__long_description_keeps_the_request(void)
     failing_get(&err, 409, NULL, big);
     size_t len = strlen(err.message);
     CU_ASSERT(len < sizeof(err.message));
-    CU_ASSERT_STRING_EQUAL(err.message + len - strlen(" (GET /scripts/sql/7)"), " (GET /scripts/sql/7)");
+    CU_ASSERT_STRING_EQUAL(err.message + len - strlen(" (GET /scripts/sql/7)"),
+                           " (GET /scripts/sql/7)");
 }
 
 static void test_response__find_and_find_one(void)
@@ -295,8 +342,8 @@ static void test_response__take_json_and_json_getters(void)
     ASSERT_CIVIS_OK(civis_json_int(&i, j, "arguments.nested.inner_key", &err), err);
     CU_ASSERT_EQUAL(i, 3);
     CU_ASSERT_EQUAL(civis_json_int(&i, j, "arguments.foo_baz", &err), CIVIS_ENOTFOUND);
-    CU_ASSERT_STRING_EQUAL(err.message,
-                           "no field 'arguments.foo_baz' in the JSON (no key 'foo_baz' at 'arguments')");
+    CU_ASSERT_STRING_EQUAL(
+        err.message, "no field 'arguments.foo_baz' in the JSON (no key 'foo_baz' at 'arguments')");
     CU_ASSERT_PTR_NOT_NULL(civis_json_get(j, "run_outputs.0.object_type"));
     cJSON_Delete(j);
 }
@@ -307,6 +354,7 @@ static CU_TestInfo tests[] = {
     {"preserved case places", test_response__preserved_case_places},
     {"typed getter errors name the path", test_response__typed_getter_errors_name_the_path},
     {"empty and non-JSON bodies", test_response__empty_and_non_json_bodies},
+    {"JSON check points at the byte", test_response__json_check_points_at_the_byte},
     {"official error messages", test_response__official_error_messages},
     {"long description keeps the request", test_response__long_description_keeps_the_request},
     {"find and find_one", test_response__find_and_find_one},

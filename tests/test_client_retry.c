@@ -134,8 +134,11 @@ static void test_retry__refused_connection_only_for_idempotent_verbs(void)
         const char *method;
         bool connect;
         size_t expect;
-    } cases[] = {{"GET", true, 2}, {"DELETE", true, 2}, {"POST", true, 1},
-                 {"PATCH", true, 1}, {"GET", false, 1}};
+    } cases[] = {{"GET", true, 2},
+                 {"DELETE", true, 2},
+                 {"POST", true, 1},
+                 {"PATCH", true, 1},
+                 {"GET", false, 1}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         fake_init(&ft);
         ft.replies[0] = (fake_reply){0, NULL, NULL, CIVIS_ETRANSPORT, cases[i].connect};
@@ -239,11 +242,12 @@ static void test_retry__elapsed_limit_stops_early(void)
 {
     fake_init(&ft);
     fake_push(&ft, 503, NULL, NULL);
-    civis_client_options o = {.api_key = "k",
-                              .bundled_spec = true,
-                              .retry = {.max_elapsed_s = 0.05, .min_wait_s = 0.03, .max_wait_s = 0.03},
-                              .transport = &fake_transport_table,
-                              .transport_ctx = &ft};
+    civis_client_options o = {
+        .api_key = "k",
+        .bundled_spec = true,
+        .retry = {.max_elapsed_s = 0.05, .min_wait_s = 0.03, .max_wait_s = 0.03},
+        .transport = &fake_transport_table,
+        .transport_ctx = &ft};
     civis_client *c = NULL;
     civis_error err = CIVIS_ERROR_INIT;
     ASSERT_CIVIS_OK(civis_client_new(&c, &o, &err), err);
@@ -253,8 +257,8 @@ static void test_retry__elapsed_limit_stops_early(void)
     civis_client_free(c);
     fake_clear(&ft);
     pthread_mutex_destroy(&ft.lock);
-    civis_client_options bad = {.api_key = "k", .bundled_spec = true,
-                                .retry = {.min_wait_s = 5, .max_wait_s = 1}};
+    civis_client_options bad = {
+        .api_key = "k", .bundled_spec = true, .retry = {.min_wait_s = 5, .max_wait_s = 1}};
     CU_ASSERT_EQUAL(civis_client_new(&c, &bad, &err), CIVIS_EINVAL);
 }
 
@@ -294,7 +298,8 @@ static size_t journal_count(const char *key, const char *operation)
 static void test_retry_live__429_retry_after_is_obeyed(void)
 {
     CU_ASSERT_FATAL(mock_up);
-    fault("{\"operation\": \"users.get_me\", \"retry_after\": 1, \"count\": 1, \"api_key\": \"ra\"}");
+    fault(
+        "{\"operation\": \"users.get_me\", \"retry_after\": 1, \"count\": 1, \"api_key\": \"ra\"}");
     hook_log h = {0};
     civis_client_options o = {.retry = {.zero_wait = true}, .on_retry = on_retry, .hook_data = &h};
     civis_client *c = mock_client(&mp, "ra", &o);
@@ -319,21 +324,24 @@ static void test_retry_live__post_503_retried_502_not(void)
     CU_ASSERT_FATAL(mock_up);
     civis_client *c = mock_client(&mp, "p503", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    fault("{\"operation\": \"scripts.post_cancel\", \"status\": 503, \"count\": 2, \"api_key\": \"p503\"}");
+    fault("{\"operation\": \"scripts.post_cancel\", \"status\": 503, \"count\": 2, \"api_key\": "
+          "\"p503\"}");
     civis_response *r = NULL;
     civis_error err = CIVIS_ERROR_INIT;
-    ASSERT_CIVIS_OK(civis_callv(&r, c, "scripts", "post_cancel", &err, "id", CIVIS_INT(4), CIVIS_END),
-                    err);
+    ASSERT_CIVIS_OK(
+        civis_callv(&r, c, "scripts", "post_cancel", &err, "id", CIVIS_INT(4), CIVIS_END), err);
     CU_ASSERT_EQUAL(civis_response_retries(r), 2);
     CU_ASSERT_EQUAL(journal_count("p503", "scripts.post_cancel"), 3);
     civis_response_free(r);
     civis_client_free(c);
 
     c = mock_client(&mp, "p502", NULL);
-    fault("{\"operation\": \"scripts.post_cancel\", \"status\": 502, \"count\": 1, \"api_key\": \"p502\"}");
+    fault("{\"operation\": \"scripts.post_cancel\", \"status\": 502, \"count\": 1, \"api_key\": "
+          "\"p502\"}");
     civis_error_clear(&err);
-    CU_ASSERT_EQUAL(civis_callv(&r, c, "scripts", "post_cancel", &err, "id", CIVIS_INT(4), CIVIS_END),
-                    CIVIS_EHTTP);
+    CU_ASSERT_EQUAL(
+        civis_callv(&r, c, "scripts", "post_cancel", &err, "id", CIVIS_INT(4), CIVIS_END),
+        CIVIS_EHTTP);
     CU_ASSERT_EQUAL(err.http_status, 502);
     CU_ASSERT_EQUAL(journal_count("p502", "scripts.post_cancel"), 1);
     civis_client_free(c);

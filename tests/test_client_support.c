@@ -68,10 +68,9 @@ static civis_status fake_send(void *ctx, const civis_http_request *req, civis_ht
         const char *nl = strchr(h, '\n');
         size_t len = nl ? (size_t)(nl - h) : strlen(h);
         const char *colon = memchr(h, ':', len);
-        if (colon != NULL && civis_http_response_add_header(resp, h, (size_t)(colon - h),
-                                                            colon + 1,
-                                                            len - (size_t)(colon + 1 - h)) !=
-                                 CIVIS_OK)
+        if (colon != NULL &&
+            civis_http_response_add_header(resp, h, (size_t)(colon - h), colon + 1,
+                                           len - (size_t)(colon + 1 - h)) != CIVIS_OK)
             return CIVIS_ENOMEM;
         h += len + (nl ? 1 : 0);
     }
@@ -111,8 +110,7 @@ void fake_push(fake_transport *ft, long status, const char *headers, const char 
         ft->replies[ft->n_replies++] = (fake_reply){status, headers, body, CIVIS_OK, false};
 }
 
-const char *fake_header(const fake_transport *ft, size_t i, const char *name, char *buf,
-                        size_t len)
+const char *fake_header(const fake_transport *ft, size_t i, const char *name, char *buf, size_t len)
 {
     if (i >= ft->n_requests || ft->requests[i].headers == NULL)
         return NULL;

@@ -18,11 +18,11 @@
 
 /* One canned reply. */
 typedef struct fake_reply {
-    long status;          /* HTTP status; 0 with fail set */
-    const char *headers;  /* "Name: value\n" lines, or NULL */
-    const char *body;     /* NULL for no body */
-    civis_status fail;    /* CIVIS_ETRANSPORT: no reply at all */
-    bool connect_failed;  /* with fail: nothing was sent */
+    long status;         /* HTTP status; 0 with fail set */
+    const char *headers; /* "Name: value\n" lines, or NULL */
+    const char *body;    /* NULL for no body */
+    civis_status fail;   /* CIVIS_ETRANSPORT: no reply at all */
+    bool connect_failed; /* with fail: nothing was sent */
 } fake_reply;
 
 /* One request as the transport saw it (copies). */
@@ -45,7 +45,7 @@ typedef struct fake_transport {
     size_t served;
     fake_request requests[FAKE_MAX_REQUESTS];
     size_t n_requests;
-    bool forbid;       /* any send is a test failure (checks before traffic) */
+    bool forbid; /* any send is a test failure (checks before traffic) */
 } fake_transport;
 
 extern const civis_transport fake_transport_table;

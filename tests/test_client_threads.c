@@ -32,8 +32,8 @@ static int suite_cleanup(void)
 typedef struct worker {
     civis_client *client;
     int index;
-    int ok;        /* calls that answered as expected */
-    int failures;  /* calls that did not */
+    int ok;       /* calls that answered as expected */
+    int failures; /* calls that did not */
     char first_error[256];
 } worker;
 

@@ -14,23 +14,17 @@ cJSON *civis__value_to_json(civis_value v)
 {
     cJSON *arr = NULL;
     switch (v.kind) {
-    case CIVIS_VALUE_STR:
-        return v.u.s ? cJSON_CreateString(v.u.s) : cJSON_CreateNull();
+    case CIVIS_VALUE_STR: return v.u.s ? cJSON_CreateString(v.u.s) : cJSON_CreateNull();
     case CIVIS_VALUE_INT:
         /* cJSON stores a double: integers beyond 2^53 would lose digits. */
         if (v.u.i > 9007199254740992LL || v.u.i < -9007199254740992LL)
             return NULL;
         return cJSON_CreateNumber((double)v.u.i);
-    case CIVIS_VALUE_NUM:
-        return cJSON_CreateNumber(v.u.d);
-    case CIVIS_VALUE_BOOL:
-        return cJSON_CreateBool(v.u.b);
-    case CIVIS_VALUE_NULL:
-        return cJSON_CreateNull();
-    case CIVIS_VALUE_JSON:
-        return v.u.json;
-    case CIVIS_VALUE_JSON_COPY:
-        return v.u.cjson ? cJSON_Duplicate(v.u.cjson, 1) : NULL;
+    case CIVIS_VALUE_NUM: return cJSON_CreateNumber(v.u.d);
+    case CIVIS_VALUE_BOOL: return cJSON_CreateBool(v.u.b);
+    case CIVIS_VALUE_NULL: return cJSON_CreateNull();
+    case CIVIS_VALUE_JSON: return v.u.json;
+    case CIVIS_VALUE_JSON_COPY: return v.u.cjson ? cJSON_Duplicate(v.u.cjson, 1) : NULL;
     case CIVIS_VALUE_INT_ARRAY:
         arr = cJSON_CreateArray();
         for (size_t i = 0; arr != NULL && i < v.n; i++) {
@@ -62,16 +56,15 @@ static civis_status value_failure(civis_value v, const char *name, civis_error *
 {
     if ((v.kind == CIVIS_VALUE_JSON && v.u.json == NULL) ||
         (v.kind == CIVIS_VALUE_JSON_COPY && v.u.cjson == NULL))
-        return civis__fail(err, CIVIS_EINVAL, name, "argument '%s': the cJSON value is NULL",
-                           name);
+        return civis__fail(err, CIVIS_EINVAL, name, "argument '%s': the cJSON value is NULL", name);
     if (v.kind == CIVIS_VALUE_INT)
         return civis__fail(err, CIVIS_EINVAL, name,
                            "argument '%s': %lld is beyond 2^53, which a JSON number cannot "
                            "hold exactly",
                            name, v.u.i);
     if (v.kind < CIVIS_VALUE_STR || v.kind > CIVIS_VALUE_STR_ARRAY)
-        return civis__fail(err, CIVIS_EINVAL, name, "argument '%s': unknown value kind %d",
-                           name, (int)v.kind);
+        return civis__fail(err, CIVIS_EINVAL, name, "argument '%s': unknown value kind %d", name,
+                           (int)v.kind);
     return civis__fail(err, CIVIS_ENOMEM, name, "out of memory building argument '%s'", name);
 }
 
@@ -79,8 +72,8 @@ civis_status civis__args_build(cJSON **out, const char *name, va_list ap, civis_
 {
     *out = NULL;
     cJSON *obj = cJSON_CreateObject();
-    civis_status st = obj ? CIVIS_OK
-                          : civis__fail(err, CIVIS_ENOMEM, "args", "out of memory building arguments");
+    civis_status st =
+        obj ? CIVIS_OK : civis__fail(err, CIVIS_ENOMEM, "args", "out of memory building arguments");
     while (name != NULL) {
         civis_value v = va_arg(ap, civis_value);
         if (v.magic != CIVIS_VALUE_MAGIC) {

@@ -39,15 +39,15 @@ static char *join(const char *prefix, const char *rel, const char *query)
     return s;
 }
 
-static void report_retry(civis_client *c, const civis_send *s, const char *path_url,
-                         int attempt, long status, double wait, double retry_after)
+static void report_retry(civis_client *c, const civis_send *s, const char *path_url, int attempt,
+                         long status, double wait, double retry_after)
 {
     if (c->on_retry != NULL) {
         civis_retry_event ev = {s->method, path_url, attempt, status, wait, retry_after};
         c->on_retry(c->hook_data, &ev);
     }
-    civis__log(c, CIVIS_LOG_WARN, "%s %s -> %ld; retry %d in %.3f s", s->method, path_url,
-               status, attempt, wait);
+    civis__log(c, CIVIS_LOG_WARN, "%s %s -> %ld; retry %d in %.3f s", s->method, path_url, status,
+               attempt, wait);
 }
 
 civis_status civis__send(civis_response **out, civis_client *c, const civis_send *s,
@@ -133,10 +133,8 @@ civis_status civis__send(civis_response **out, civis_client *c, const civis_send
             break;
         }
         if ((resp.status >= 200 && resp.status < 300) || raw_errors) {
-            st = civis__response_new(out, &resp, s->method, path_url, attempt - 1,
-                                     s->json_values,
-                                     !s->raw_body && resp.status >= 200 && resp.status < 300,
-                                     err);
+            st = civis__response_new(out, &resp, s->method, path_url, attempt - 1, s->json_values,
+                                     !s->raw_body && resp.status >= 200 && resp.status < 300, err);
         } else {
             st = civis__http_error(err, s->method, path_url, &resp);
             civis_http_response_clear(&resp);
@@ -153,8 +151,8 @@ static bool starts_with_json_values(const char *path)
     return strncmp(path, "/json_values", 12) == 0 && (path[12] == '\0' || path[12] == '/');
 }
 
-void civis__rejected(civis_client *c, const char *resource, const char *method,
-                     const cJSON *args, civis_status st, const civis_error *err)
+void civis__rejected(civis_client *c, const char *resource, const char *method, const cJSON *args,
+                     civis_status st, const civis_error *err)
 {
     if (c != NULL && c->transport.rejected != NULL)
         c->transport.rejected(c->transport_ctx, resource, method, args, st,
@@ -194,8 +192,9 @@ civis_status civis_call(civis_response **out, civis_client *client, const char *
     else
         st = civis__fail(err, CIVIS_ENOMEM, "", "out of memory");
     if (st == CIVIS_OK) {
-        civis_send s = {op->verb, placed.path, placed.query, body, body_len, op, args,
-                        starts_with_json_values(placed.path), false};
+        civis_send s = {op->verb, placed.path, placed.query, body,
+                        body_len, op,          args,         starts_with_json_values(placed.path),
+                        false};
         st = civis__send(out, client, &s, false, err);
     }
     civis__free(body);
@@ -248,7 +247,8 @@ civis_status civis_request(civis_response **out, civis_client *client, const cha
     *out = NULL;
     if (client == NULL)
         return civis__fail(err, CIVIS_EINVAL, "client", "no client given");
-    if (method == NULL || *method == '\0' || strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(method))
+    if (method == NULL || *method == '\0' ||
+        strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(method))
         return civis__fail(err, CIVIS_EINVAL, "method",
                            "HTTP method must be an upper-case verb such as \"GET\", got '%s'",
                            method ? method : "(null)");
@@ -258,16 +258,17 @@ civis_status civis_request(civis_response **out, civis_client *client, const cha
                            "path must start with '/' and hold no spaces or fragment, got '%.200s'",
                            path_and_query ? path_and_query : "(null)");
     const char *qm = strchr(path_and_query, '?');
-    char *path = civis__strndup(path_and_query, qm ? (size_t)(qm - path_and_query)
-                                                   : strlen(path_and_query));
+    char *path =
+        civis__strndup(path_and_query, qm ? (size_t)(qm - path_and_query) : strlen(path_and_query));
     if (path == NULL)
         return civis__fail(err, CIVIS_ENOMEM, "", "out of memory");
     char *text = NULL;
     size_t len = 0;
     civis_status st = body ? civis__pyjson(&text, &len, body, err) : CIVIS_OK;
     if (st == CIVIS_OK) {
-        civis_send s = {method, path, qm ? qm + 1 : "", text, len, NULL, NULL,
-                        starts_with_json_values(path), false};
+        civis_send s = {
+            method, path, qm ? qm + 1 : "", text, len, NULL, NULL, starts_with_json_values(path),
+            false};
         st = civis__send(out, client, &s, false, err);
     }
     civis__free(text);

@@ -15,14 +15,14 @@
 #include "civis.h"
 
 /* Exported by libcivis_spec (spec/src/error.c): records the first error. */
-civis_status civis__fail(civis_error *err, civis_status code, const char *param,
-                         const char *fmt, ...)
+civis_status civis__fail(civis_error *err, civis_status code, const char *param, const char *fmt,
+                         ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
-civis_status civis__vfail(civis_error *err, civis_status code, const char *param,
-                          const char *fmt, va_list ap);
+civis_status civis__vfail(civis_error *err, civis_status code, const char *param, const char *fmt,
+                          va_list ap);
 
 /* ---- alloc.c: every allocation of libcivis goes through these ------------- */
 
@@ -30,7 +30,7 @@ void *civis__malloc(size_t size);
 void *civis__calloc(size_t n, size_t size);
 void *civis__realloc(void *ptr, size_t size);
 void civis__free(void *ptr);
-char *civis__strdup(const char *s);                 /* NULL in, NULL out */
+char *civis__strdup(const char *s); /* NULL in, NULL out */
 char *civis__strndup(const char *s, size_t n);
 /* printf into a new string; NULL on allocation failure. */
 char *civis__sprintf(const char *fmt, ...)
@@ -41,34 +41,34 @@ char *civis__sprintf(const char *fmt, ...)
 
 /* ---- the client ------------------------------------------------------------- */
 
-typedef struct civis_memo civis_memo; /* pyjson.c: v as Python's json.dumps prints it (the official client's
- * bytes). *out is owned (civis__free). */
+typedef struct civis_memo civis_memo; /* pyjson.c: v as Python's json.dumps prints it (the official
+                                       * client's bytes). *out is owned (civis__free). */
 civis_status civis__pyjson(char **out, size_t *len, const cJSON *v, civis_error *err);
 
 /* helpers.c */
 
 struct civis_client {
     char *api_key;
-    char *base_url;            /* ends with '/' */
-    char *user_agent;          /* the whole header value */
-    char *auth_value;          /* "Basic base64(key:)" */
-    char *job_id;              /* $CIVIS_JOB_ID at creation, or NULL */
-    char *run_id;              /* $CIVIS_RUN_ID at creation, or NULL */
-    civis_spec *owned_spec;    /* freed with the client, or NULL */
-    const civis_spec *spec;    /* owned_spec or the caller's */
-    const char *spec_source;   /* static string */
+    char *base_url;          /* ends with '/' */
+    char *user_agent;        /* the whole header value */
+    char *auth_value;        /* "Basic base64(key:)" */
+    char *job_id;            /* $CIVIS_JOB_ID at creation, or NULL */
+    char *run_id;            /* $CIVIS_RUN_ID at creation, or NULL */
+    civis_spec *owned_spec;  /* freed with the client, or NULL */
+    const civis_spec *spec;  /* owned_spec or the caller's */
+    const char *spec_source; /* static string */
     long timeout_ms;
     long connect_timeout_ms;
-    civis_retry_policy retry;  /* defaults filled in */
+    civis_retry_policy retry; /* defaults filled in */
     bool camel_keys;
     civis_transport transport; /* copied table */
     void *transport_ctx;
-    bool transport_ready;      /* destroy() is due at free */
+    bool transport_ready; /* destroy() is due at free */
     civis_log_fn log;
     civis_retry_fn on_retry;
     void *hook_data;
 
-    pthread_mutex_t rng_lock;  /* back-off randomness, shared by threads */
+    pthread_mutex_t rng_lock; /* back-off randomness, shared by threads */
     uint64_t rng;
     pthread_mutex_t memo_lock; /* helpers' memo */
     civis_memo *memo;
@@ -105,15 +105,15 @@ const char *civis__curl_version(void);
 
 /* One request as call.c prepares it for the retry loop. */
 typedef struct civis_send {
-    const char *method;         /* "GET" */
-    const char *path;           /* "/scripts/sql/7", leading '/' */
-    const char *query;          /* "" when none */
-    const char *body;           /* NULL: no body */
+    const char *method; /* "GET" */
+    const char *path;   /* "/scripts/sql/7", leading '/' */
+    const char *query;  /* "" when none */
+    const char *body;   /* NULL: no body */
     size_t body_len;
-    const civis_operation *op;  /* NULL outside civis_call */
-    const cJSON *args;          /* borrowed */
-    bool json_values;           /* responses keep `value` as sent (json_values paths) */
-    bool raw_body;              /* leave a 2xx body unparsed (the spec download) */
+    const civis_operation *op; /* NULL outside civis_call */
+    const cJSON *args;         /* borrowed */
+    bool json_values;          /* responses keep `value` as sent (json_values paths) */
+    bool raw_body;             /* leave a 2xx body unparsed (the spec download) */
 } civis_send;
 
 /*
@@ -126,8 +126,8 @@ civis_status civis__send(civis_response **out, civis_client *client, const civis
 
 /* Tells the transport's rejected() hook (if any) of a call refused before
  * sending (call.c). */
-void civis__rejected(civis_client *c, const char *resource, const char *method,
-                     const cJSON *args, civis_status st, const civis_error *err);
+void civis__rejected(civis_client *c, const char *resource, const char *method, const cJSON *args,
+                     civis_status st, const civis_error *err);
 
 /* retry.c */
 /* Whether the status is retried for the verb (the official client's table). */
@@ -150,19 +150,19 @@ const char *civis__reason_phrase(long status);
 /* ---- responses ------------------------------------------------------------------ */
 
 struct civis_response {
-    pthread_mutex_t lock;   /* guards the one-time parse of body into json */
-    atomic_bool parsed;     /* json is final (set once, read without the lock) */
+    pthread_mutex_t lock; /* guards the one-time parse of body into json */
+    atomic_bool parsed;   /* json is final (set once, read without the lock) */
     long status;
-    civis_header *headers;  /* owned */
+    civis_header *headers; /* owned */
     size_t n_headers;
-    char *body;             /* owned, NUL-terminated, or NULL */
+    char *body; /* owned, NUL-terminated, or NULL */
     size_t body_len;
-    cJSON *json;            /* owned parsed body (parsed on first use), or NULL */
+    cJSON *json; /* owned parsed body (parsed on first use), or NULL */
     int retries;
-    bool json_values;       /* the request path starts with json_values */
-    bool locked;            /* lock was initialised */
+    bool json_values; /* the request path starts with json_values */
+    bool locked;      /* lock was initialised */
     char *method;
-    char *path;             /* with "?query" */
+    char *path; /* with "?query" */
 };
 
 /*
@@ -173,8 +173,8 @@ struct civis_response {
  * on failure. resp is cleared either way.
  */
 civis_status civis__response_new(civis_response **out, civis_http_response *resp,
-                                  const char *method, const char *path_url, int retries,
-                                  bool json_values, bool parse, civis_error *err);
+                                 const char *method, const char *path_url, int retries,
+                                 bool json_values, bool parse, civis_error *err);
 
 /* Parses a NUL-terminated body of len bytes as exactly one JSON value
  * (response.c). NULL when it is not JSON (*oom false, *err_offset the byte
@@ -185,8 +185,8 @@ cJSON *civis__parse_body(const char *body, size_t len, size_t *err_offset, bool 
 bool civis__json_check(const char *s, size_t len, size_t *err_offset);
 
 /* jsonpath.c: path lookup with the official client's key rules. */
-const cJSON *civis__json_path(const cJSON *root, const char *path, bool json_values,
-                              char *why, size_t why_len);
+const cJSON *civis__json_path(const cJSON *root, const char *path, bool json_values, char *why,
+                              size_t why_len);
 /* The node at path, checked for a type: want is a cJSON type bit
  * (cJSON_Number, cJSON_String, cJSON_True for booleans) or -1 for an
  * integral number. `where` ("the response") goes into messages. */

@@ -153,8 +153,8 @@ static void give_back(curl_ctx *ctx, CURL *h)
         curl_easy_cleanup(h);
 }
 
-static civis_status curl_send(void *vctx, const civis_http_request *req,
-                              civis_http_response *resp, civis_error *err)
+static civis_status curl_send(void *vctx, const civis_http_request *req, civis_http_response *resp,
+                              civis_error *err)
 {
     curl_ctx *ctx = vctx;
     CURL *h = borrow(ctx, req);
@@ -164,8 +164,7 @@ static civis_status curl_send(void *vctx, const civis_http_request *req,
     bool oom = false;
     for (size_t i = 0; i < req->n_headers && !oom; i++) {
         char line[1024];
-        int n = snprintf(line, sizeof(line), "%s: %s", req->headers[i].name,
-                         req->headers[i].value);
+        int n = snprintf(line, sizeof(line), "%s: %s", req->headers[i].name, req->headers[i].value);
         char *big = NULL;
         if (n >= (int)sizeof(line))
             big = civis__sprintf("%s: %s", req->headers[i].name, req->headers[i].value);

@@ -113,8 +113,8 @@ static civis_status id_by_name(long long *out, civis_client *c, const char *reso
     civis_status st = civis_call(&resp, c, resource, "list", NULL, err);
     if (st != CIVIS_OK)
         return st;
-    const cJSON *hit = civis_find_onev(civis_response_json(resp), "name", CIVIS_STR(name),
-                                       CIVIS_END);
+    const cJSON *hit =
+        civis_find_onev(civis_response_json(resp), "name", CIVIS_STR(name), CIVIS_END);
     if (hit == NULL)
         st = civis__fail(err, CIVIS_ENOTFOUND, param, "%s %s not found.", what, name);
     else
@@ -186,8 +186,8 @@ civis_status civis_get_table_id(long long *out, civis_client *client, const char
     civis_response *resp = NULL;
     if (st == CIVIS_OK)
         st = civis_callv(&resp, client, "tables", "list", err, "database_id", CIVIS_INT(db),
-                         "schema", schema ? CIVIS_STR(schema) : CIVIS_NULL, "name",
-                         CIVIS_STR(name), CIVIS_END);
+                         "schema", schema ? CIVIS_STR(schema) : CIVIS_NULL, "name", CIVIS_STR(name),
+                         CIVIS_END);
     if (st == CIVIS_OK) {
         if (civis_response_len(resp, NULL) == 0)
             st = civis__fail(err, CIVIS_ENOTFOUND, "table", "Table %s not found.", table);
@@ -210,7 +210,8 @@ civis_status civis_default_database_credential_id(long long *out, civis_client *
         return civis__fail(err, CIVIS_EINVAL, "out", "no output given");
     if (client == NULL)
         return civis__fail(err, CIVIS_EINVAL, "client", "no client given");
-    static const char key[] = "credentials\x1f" "default database";
+    static const char key[] = "credentials\x1f"
+                              "default database";
     if (memo_get(client, key, out, NULL))
         return CIVIS_OK;
     civis_response *resp = NULL;

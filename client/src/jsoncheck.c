@@ -20,15 +20,17 @@
 static const unsigned char is_ws[256] = {[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1};
 
 /* 1 for a byte that may stand in a string as it is. */
+/* clang-format off */
 static const unsigned char plain[256] = {
 #define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
-    R16(0), R16(0), /* control characters, NUL included */
+    R16(0), R16(0),                                 /* control characters, NUL included */
     1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20..0x2F: '"' stops */
     R16(1), R16(1),
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50..0x5F: '\\' stops */
     R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1),
 #undef R16
 };
+/* clang-format on */
 
 typedef struct scan {
     const char *s;
@@ -126,18 +128,22 @@ static bool string(scan *k)
             return false;
         char e = k->s[k->pos + 1];
         if (e == 'u') {
-            int u = hex4(k, k->pos + 2);
+            /* On failure pos stays at the backslash that starts the escape. */
+            size_t esc = k->pos;
+            int u = hex4(k, esc + 2);
             if (u < 0 || (u >= 0xDC00 && u <= 0xDFFF))
                 return false;
-            k->pos += 6;
             if (u >= 0xD800 && u <= 0xDBFF) {
                 /* a high surrogate needs its low half right after */
-                if (k->pos + 1 >= k->len || k->s[k->pos] != '\\' || k->s[k->pos + 1] != 'u')
+                size_t lo_at = esc + 6;
+                if (lo_at + 1 >= k->len || k->s[lo_at] != '\\' || k->s[lo_at + 1] != 'u')
                     return false;
-                int lo = hex4(k, k->pos + 2);
+                int lo = hex4(k, lo_at + 2);
                 if (lo < 0xDC00 || lo > 0xDFFF)
                     return false;
-                k->pos += 6;
+                k->pos = lo_at + 6;
+            } else {
+                k->pos = esc + 6;
             }
         } else if (strchr("\"\\/bfnrt", e) != NULL && e != '\0') {
             k->pos += 2;

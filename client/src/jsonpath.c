@@ -35,8 +35,9 @@ bool civis__key_matches(const char *key, const char *name)
 
 static bool preserves_children(const char *key)
 {
-    return key != NULL && (strcmp(key, "arguments") == 0 || strcmp(key, "environmentVariables") == 0 ||
-                           strcmp(key, "environment_variables") == 0);
+    return key != NULL &&
+           (strcmp(key, "arguments") == 0 || strcmp(key, "environmentVariables") == 0 ||
+            strcmp(key, "environment_variables") == 0);
 }
 
 static bool is_json_value_object(const cJSON *obj)
@@ -88,8 +89,8 @@ static bool parse_index(const char *s, size_t *out)
     return true;
 }
 
-const cJSON *civis__json_path(const cJSON *root, const char *path, bool json_values,
-                              char *why, size_t why_len)
+const cJSON *civis__json_path(const cJSON *root, const char *path, bool json_values, char *why,
+                              size_t why_len)
 {
     if (why_len > 0)
         why[0] = '\0';
@@ -134,8 +135,8 @@ const cJSON *civis__json_path(const cJSON *root, const char *path, bool json_val
         size_t index = 0;
         if (cJSON_IsArray(node)) {
             if (!parse_index(seg, &index)) {
-                snprintf(why, why_len, "'%.*s' is an array; '%s' is not an index", (int)done,
-                         path, seg);
+                snprintf(why, why_len, "'%.*s' is an array; '%s' is not an index", (int)done, path,
+                         seg);
                 return NULL;
             }
             int len = cJSON_GetArraySize(node);
@@ -189,8 +190,7 @@ const cJSON *civis__json_path(const cJSON *root, const char *path, bool json_val
 
 /* want: a cJSON type bit (cJSON_Number, ...) or -1 for "integer". */
 civis_status civis__json_typed(const cJSON **node, const cJSON *root, const char *path,
-                               bool json_values, int want, const char *where,
-                               civis_error *err)
+                               bool json_values, int want, const char *where, civis_error *err)
 {
     char why[200];
     const char *shown = (path && *path) ? path : "(root)";
@@ -198,7 +198,7 @@ civis_status civis__json_typed(const cJSON **node, const cJSON *root, const char
     if (v == NULL)
         return civis__fail(err, CIVIS_ENOTFOUND, shown, "no field '%s' in %s (%s)", shown, where,
                            why);
-    const char *expected = want == -1 ? "integer"
+    const char *expected = want == -1             ? "integer"
                            : want == cJSON_Number ? "number"
                            : want == cJSON_String ? "string"
                                                   : "boolean";
@@ -231,8 +231,7 @@ const cJSON *civis_json_get(const cJSON *root, const char *path)
     return civis__json_path(root, path, false, why, sizeof(why));
 }
 
-civis_status civis_json_int(long long *out, const cJSON *root, const char *path,
-                            civis_error *err)
+civis_status civis_json_int(long long *out, const cJSON *root, const char *path, civis_error *err)
 {
     CHECK_OUT(out);
     const cJSON *v = NULL;
@@ -242,8 +241,7 @@ civis_status civis_json_int(long long *out, const cJSON *root, const char *path,
     return st;
 }
 
-civis_status civis_json_double(double *out, const cJSON *root, const char *path,
-                               civis_error *err)
+civis_status civis_json_double(double *out, const cJSON *root, const char *path, civis_error *err)
 {
     CHECK_OUT(out);
     const cJSON *v = NULL;

@@ -62,7 +62,8 @@ static civis_status apply_retry(civis_retry_policy *out, const civis_retry_polic
                            in->max_attempts);
     if (!(in->max_elapsed_s >= 0) || !(in->multiplier >= 0) || !(in->max_wait_s >= 0) ||
         !(in->min_wait_s >= 0))
-        return civis__fail(err, CIVIS_EINVAL, "retry", "wait times and the multiplier must be >= 0");
+        return civis__fail(err, CIVIS_EINVAL, "retry",
+                           "wait times and the multiplier must be >= 0");
     *out = *in;
     if (out->max_attempts == 0)
         out->max_attempts = 10;
@@ -79,8 +80,7 @@ static civis_status apply_retry(civis_retry_policy *out, const civis_retry_polic
     return CIVIS_OK;
 }
 
-civis_status civis__options_apply(civis_client *c, const civis_client_options *o,
-                                  civis_error *err)
+civis_status civis__options_apply(civis_client *c, const civis_client_options *o, civis_error *err)
 {
     const char *key = o->api_key ? o->api_key : env("CIVIS_API_KEY");
     if (key == NULL || *key == '\0')
@@ -107,7 +107,8 @@ civis_status civis__options_apply(civis_client *c, const civis_client_options *o
         return civis__fail(err, CIVIS_EINVAL, "user_agent",
                            "the user agent contains a control character");
     if (o->timeout_ms < 0 || o->connect_timeout_ms < 0)
-        return civis__fail(err, CIVIS_EINVAL, o->timeout_ms < 0 ? "timeout_ms" : "connect_timeout_ms",
+        return civis__fail(err, CIVIS_EINVAL,
+                           o->timeout_ms < 0 ? "timeout_ms" : "connect_timeout_ms",
                            "timeouts must be >= 0 (0 means the default)");
     civis_status st = apply_retry(&c->retry, &o->retry, err);
     if (st != CIVIS_OK)
@@ -121,8 +122,8 @@ civis_status civis__options_apply(civis_client *c, const civis_client_options *o
 
     c->api_key = civis__strdup(key);
     c->base_url = civis__sprintf("%s%s", base, slash ? "" : "/");
-    c->user_agent = civis__sprintf("%s (civis-c %s; libcurl %s)", prefix, CIVIS_VERSION,
-                                   civis__curl_version());
+    c->user_agent =
+        civis__sprintf("%s (civis-c %s; libcurl %s)", prefix, CIVIS_VERSION, civis__curl_version());
     c->auth_value = basic_auth(key);
     /* Only sent when CIVIS_JOB_ID is set, as the official client does. */
     c->job_id = job ? civis__strdup(job) : NULL;

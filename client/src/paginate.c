@@ -15,12 +15,12 @@
 struct civis_pager {
     civis_client *client;
     const civis_operation *op;
-    char label[160];         /* "scripts.list" */
-    cJSON *args;             /* the caller's arguments minus page_num */
-    int page_num;            /* the next page to fetch */
-    long total_pages;        /* from the last page's headers, -1 when unknown */
-    civis_response *page;    /* the page items come from */
-    const cJSON *cursor;     /* the next item of page */
+    char label[160];      /* "scripts.list" */
+    cJSON *args;          /* the caller's arguments minus page_num */
+    int page_num;         /* the next page to fetch */
+    long total_pages;     /* from the last page's headers, -1 when unknown */
+    civis_response *page; /* the page items come from */
+    const cJSON *cursor;  /* the next item of page */
     int requests;
     bool done;
 };
@@ -85,13 +85,13 @@ static civis_status fetch(civis_pager *p, civis_error *err)
     p->page = NULL;
     p->cursor = NULL;
     civis_placed placed = {0};
-    civis_status st = civis_args_place(&placed, p->client->spec, p->op, p->args,
-                                       CIVIS_KEYS_SNAKE, err);
+    civis_status st =
+        civis_args_place(&placed, p->client->spec, p->op, p->args, CIVIS_KEYS_SNAKE, err);
     if (st != CIVIS_OK)
         return st;
     /* page_num goes last, as the official client adds it to the query. */
-    char *query = civis__sprintf("%s%spage_num=%d", placed.query, *placed.query ? "&" : "",
-                                 p->page_num);
+    char *query =
+        civis__sprintf("%s%spage_num=%d", placed.query, *placed.query ? "&" : "", p->page_num);
     if (query == NULL) {
         civis_placed_clear(&placed);
         return civis__fail(err, CIVIS_ENOMEM, "", "out of memory");

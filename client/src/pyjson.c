@@ -101,7 +101,8 @@ static void put_string(buf *b, const char *str)
             puts_(b, esc);
         } else if (c >= 0x10000) {
             c -= 0x10000;
-            snprintf(esc, sizeof(esc), "\\u%04lx\\u%04lx", 0xD800 + (c >> 10), 0xDC00 + (c & 0x3FF));
+            snprintf(esc, sizeof(esc), "\\u%04lx\\u%04lx", 0xD800 + (c >> 10),
+                     0xDC00 + (c & 0x3FF));
             puts_(b, esc);
         } else {
             char ch = (char)c;

@@ -28,8 +28,8 @@ cJSON *civis__parse_body(const char *body, size_t len, size_t *err_offset, bool 
 }
 
 civis_status civis__response_new(civis_response **out, civis_http_response *resp,
-                                  const char *method, const char *path_url, int retries,
-                                  bool json_values, bool parse, civis_error *err)
+                                 const char *method, const char *path_url, int retries,
+                                 bool json_values, bool parse, civis_error *err)
 {
     *out = NULL;
     civis_response *r = civis__calloc(1, sizeof(*r));
@@ -67,8 +67,8 @@ civis_status civis__response_new(civis_response **out, civis_http_response *resp
         if (!civis__json_check(r->body, r->body_len, &off)) {
             civis_status st = civis__fail(
                 err, CIVIS_EPARSE, "body",
-                "Unable to parse JSON from response: invalid JSON at byte %zu of %zu (%s %s)",
-                off, r->body_len, method, path_url);
+                "Unable to parse JSON from response: invalid JSON at byte %zu of %zu (%s %s)", off,
+                r->body_len, method, path_url);
             if (err != NULL && err->code == CIVIS_EPARSE)
                 err->http_status = r->status;
             civis_response_free(r);
@@ -262,15 +262,15 @@ civis_status civis_response_bool(bool *out, const civis_response *resp, const ch
 {
     CHECK_ARGS(out);
     const cJSON *v = NULL;
-    civis_status st = civis__json_typed(&v, resp->json, path, resp->json_values, cJSON_True,
-                                        "the response", err);
+    civis_status st =
+        civis__json_typed(&v, resp->json, path, resp->json_values, cJSON_True, "the response", err);
     if (st == CIVIS_OK)
         *out = cJSON_IsTrue(v);
     return st;
 }
 
-civis_status civis_response_string(const char **out, const civis_response *resp,
-                                   const char *path, civis_error *err)
+civis_status civis_response_string(const char **out, const civis_response *resp, const char *path,
+                                   civis_error *err)
 {
     CHECK_ARGS(out);
     const cJSON *v = NULL;

@@ -24,8 +24,8 @@ static bool verb_in(const char *method, const char *const *verbs)
     return false;
 }
 
-static const char *const idempotent_verbs[] = {"GET", "PUT", "DELETE", "HEAD", "OPTIONS",
-                                               "TRACE", NULL};
+static const char *const idempotent_verbs[] = {"GET",     "PUT",   "DELETE", "HEAD",
+                                               "OPTIONS", "TRACE", NULL};
 
 bool civis__retry_idempotent(const char *method)
 {

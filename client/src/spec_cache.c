@@ -33,8 +33,7 @@ static uint64_t fnv1a(const char *s)
 
 bool civis__spec_cache_file(char *buf, size_t len, const char *dir, const char *base_url)
 {
-    int n = snprintf(buf, len, "%s/spec-%016llx.json", dir,
-                     (unsigned long long)fnv1a(base_url));
+    int n = snprintf(buf, len, "%s/spec-%016llx.json", dir, (unsigned long long)fnv1a(base_url));
     return n > 0 && (size_t)n < len;
 }
 
@@ -148,8 +147,7 @@ static civis_status download(char **text, size_t *len, civis_client *c, civis_er
     return CIVIS_OK;
 }
 
-static civis_status from_endpoints(civis_client *c, const civis_client_options *o,
-                                   civis_error *err)
+static civis_status from_endpoints(civis_client *c, const civis_client_options *o, civis_error *err)
 {
     char dir[4096], file[4200];
     bool cached = !o->no_spec_cache && cache_dir(dir, sizeof(dir), o) &&
@@ -184,8 +182,7 @@ static civis_status from_endpoints(civis_client *c, const civis_client_options *
     return st;
 }
 
-civis_status civis__spec_obtain(civis_client *c, const civis_client_options *o,
-                                civis_error *err)
+civis_status civis__spec_obtain(civis_client *c, const civis_client_options *o, civis_error *err)
 {
     civis_status st;
     const char *env = getenv("CIVIS_API_SPEC");

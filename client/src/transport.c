@@ -11,8 +11,7 @@
 #include "client_internal.h"
 
 civis_status civis_http_response_add_header(civis_http_response *resp, const char *name,
-                                            size_t name_len, const char *value,
-                                            size_t value_len)
+                                            size_t name_len, const char *value, size_t value_len)
 {
     if (resp == NULL || name == NULL || (value == NULL && value_len > 0))
         return CIVIS_EINVAL;

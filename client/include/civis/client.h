@@ -79,9 +79,9 @@ void civis_global_cleanup(void);
  * out-of-memory tests and custom heaps.
  */
 typedef struct civis_allocator {
-    void *(*malloc_fn)(size_t size);              /* never called with 0 */
-    void *(*realloc_fn)(void *ptr, size_t size);  /* ptr may be NULL */
-    void (*free_fn)(void *ptr);                   /* ptr may be NULL */
+    void *(*malloc_fn)(size_t size);             /* never called with 0 */
+    void *(*realloc_fn)(void *ptr, size_t size); /* ptr may be NULL */
+    void (*free_fn)(void *ptr);                  /* ptr may be NULL */
 } civis_allocator;
 void civis_set_allocator(const civis_allocator *allocator);
 
@@ -150,33 +150,33 @@ typedef struct civis_client_options {
     const civis_spec *spec;  /* borrowed: a loaded spec that must outlive the client */
     const char *spec_buffer; /* a spec document (spec_len bytes, copied) */
     size_t spec_len;
-    const char *spec_path;   /* a spec file */
-    bool bundled_spec;       /* the small spec compiled into libcivis */
-    bool force_refresh;      /* download even when the cache is fresh (and rewrite it) */
-    bool no_spec_cache;      /* neither read nor write the disk cache */
-    const char *cache_dir;   /* the cache folder; NULL: as above */
-    long spec_ttl_s;         /* cache lifetime; 0 means 86400 */
+    const char *spec_path; /* a spec file */
+    bool bundled_spec;     /* the small spec compiled into libcivis */
+    bool force_refresh;    /* download even when the cache is fresh (and rewrite it) */
+    bool no_spec_cache;    /* neither read nor write the disk cache */
+    const char *cache_dir; /* the cache folder; NULL: as above */
+    long spec_ttl_s;       /* cache lifetime; 0 means 86400 */
 
-    const char *user_agent;  /* prefix of "User-Agent: <prefix> (civis-c X; libcurl Y)";
-                                NULL means "civis-c" */
-    long timeout_ms;         /* per HTTP attempt; 0 means 60000 */
-    long connect_timeout_ms; /* 0 means 10000 */
+    const char *user_agent;   /* prefix of "User-Agent: <prefix> (civis-c X; libcurl Y)";
+                                 NULL means "civis-c" */
+    long timeout_ms;          /* per HTTP attempt; 0 means 60000 */
+    long connect_timeout_ms;  /* 0 means 10000 */
     civis_retry_policy retry; /* all zero: the official client's defaults */
-    bool camel_case_keys;    /* send top-level body keys as the spec spells them
-                                (camelCase) instead of snake_case as the official
-                                Python client does (the default) */
-    const char *ca_file;     /* extra CA bundle to trust (PEM); TLS peer and host
-                                verification are always on and cannot be disabled */
-    int max_handles;         /* idle libcurl handles kept for reuse; 0 means 8 */
-    unsigned long long seed; /* back-off randomness; 0 picks one from the clock */
+    bool camel_case_keys;     /* send top-level body keys as the spec spells them
+                                 (camelCase) instead of snake_case as the official
+                                 Python client does (the default) */
+    const char *ca_file;      /* extra CA bundle to trust (PEM); TLS peer and host
+                                 verification are always on and cannot be disabled */
+    int max_handles;          /* idle libcurl handles kept for reuse; 0 means 8 */
+    unsigned long long seed;  /* back-off randomness; 0 picks one from the clock */
 
     civis_log_fn log;        /* NULL: no logging */
     civis_retry_fn on_retry; /* NULL: no hook */
     void *hook_data;         /* passed to log and on_retry */
 
     const civis_transport *transport; /* NULL: libcurl. The table is copied */
-    void *transport_ctx;     /* given to transport->send; owned by the client from the
-                                call to civis_client_new on (see civis/transport.h) */
+    void *transport_ctx;              /* given to transport->send; owned by the client from the
+                                         call to civis_client_new on (see civis/transport.h) */
 } civis_client_options;
 
 /* ---- the client --------------------------------------------------------- */
@@ -267,15 +267,15 @@ civis_status civis_request(civis_response **out, civis_client *client, const cha
 
 /* What a CIVIS_* value macro holds. Build them with the macros only. */
 typedef enum civis_value_kind {
-    CIVIS_VALUE_STR = 1,    /* string, copied */
-    CIVIS_VALUE_INT,        /* integer */
-    CIVIS_VALUE_NUM,        /* double */
-    CIVIS_VALUE_BOOL,       /* true / false */
-    CIVIS_VALUE_NULL,       /* JSON null (query: dropped) */
-    CIVIS_VALUE_JSON,       /* a cJSON value, taken over */
-    CIVIS_VALUE_JSON_COPY,  /* a cJSON value, deep-copied */
-    CIVIS_VALUE_INT_ARRAY,  /* n long longs, copied */
-    CIVIS_VALUE_STR_ARRAY   /* n strings, copied */
+    CIVIS_VALUE_STR = 1,   /* string, copied */
+    CIVIS_VALUE_INT,       /* integer */
+    CIVIS_VALUE_NUM,       /* double */
+    CIVIS_VALUE_BOOL,      /* true / false */
+    CIVIS_VALUE_NULL,      /* JSON null (query: dropped) */
+    CIVIS_VALUE_JSON,      /* a cJSON value, taken over */
+    CIVIS_VALUE_JSON_COPY, /* a cJSON value, deep-copied */
+    CIVIS_VALUE_INT_ARRAY, /* n long longs, copied */
+    CIVIS_VALUE_STR_ARRAY  /* n strings, copied */
 } civis_value_kind;
 
 #define CIVIS_VALUE_MAGIC 0x43495653u /* "CIVS": catches a bare value where a macro belongs */
@@ -284,13 +284,13 @@ typedef struct civis_value {
     unsigned magic;        /* CIVIS_VALUE_MAGIC */
     civis_value_kind kind; /* which member of u */
     union {
-        const char *s;          /* STR */
-        long long i;            /* INT */
-        double d;               /* NUM */
-        int b;                  /* BOOL */
-        cJSON *json;            /* JSON (owned by the receiver) */
-        const cJSON *cjson;     /* JSON_COPY (borrowed) */
-        const long long *ints;  /* INT_ARRAY (borrowed, n items) */
+        const char *s;           /* STR */
+        long long i;             /* INT */
+        double d;                /* NUM */
+        int b;                   /* BOOL */
+        cJSON *json;             /* JSON (owned by the receiver) */
+        const cJSON *cjson;      /* JSON_COPY (borrowed) */
+        const long long *ints;   /* INT_ARRAY (borrowed, n items) */
         const char *const *strs; /* STR_ARRAY (borrowed, n items) */
     } u;
     size_t n; /* item count of the array kinds */

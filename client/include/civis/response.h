@@ -86,8 +86,8 @@ civis_status civis_response_double(double *out, const civis_response *resp, cons
                                    civis_error *err);
 civis_status civis_response_bool(bool *out, const civis_response *resp, const char *path,
                                  civis_error *err);
-civis_status civis_response_string(const char **out, const civis_response *resp,
-                                   const char *path, civis_error *err);
+civis_status civis_response_string(const char **out, const civis_response *resp, const char *path,
+                                   civis_error *err);
 
 /* The length of the array at `path`; 0 when it is missing or not an array. */
 size_t civis_response_len(const civis_response *resp, const char *path);
@@ -100,10 +100,8 @@ const cJSON *civis_response_at(const civis_response *resp, const char *path, siz
  * is an element of a json_values response should be read with
  * civis_response_get instead so that its `value` keeps its case. */
 const cJSON *civis_json_get(const cJSON *root, const char *path);
-civis_status civis_json_int(long long *out, const cJSON *root, const char *path,
-                            civis_error *err);
-civis_status civis_json_double(double *out, const cJSON *root, const char *path,
-                               civis_error *err);
+civis_status civis_json_int(long long *out, const cJSON *root, const char *path, civis_error *err);
+civis_status civis_json_double(double *out, const cJSON *root, const char *path, civis_error *err);
 civis_status civis_json_bool(bool *out, const cJSON *root, const char *path, civis_error *err);
 civis_status civis_json_string(const char **out, const cJSON *root, const char *path,
                                civis_error *err);

@@ -39,22 +39,22 @@ typedef struct civis_header {
 
 /* One request, as the client hands it to a transport. Everything borrowed. */
 typedef struct civis_http_request {
-    const char *method;            /* "GET", "POST", "PUT", "PATCH", "DELETE" */
-    const char *url;               /* full URL: base URL + path + ("?" query when not "") */
-    const char *path;              /* "/scripts/sql/7": leading '/', no query, encoded */
-    const char *query;             /* "type=Database&default=True", "" when none */
-    const civis_header *headers;   /* Authorization, User-Agent, Content-Type, X-Civis-* */
+    const char *method;          /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+    const char *url;             /* full URL: base URL + path + ("?" query when not "") */
+    const char *path;            /* "/scripts/sql/7": leading '/', no query, encoded */
+    const char *query;           /* "type=Database&default=True", "" when none */
+    const civis_header *headers; /* Authorization, User-Agent, Content-Type, X-Civis-* */
     size_t n_headers;
-    const char *body;              /* body bytes ("{}" for a call with no arguments),
-                                      or NULL for no body at all */
+    const char *body; /* body bytes ("{}" for a call with no arguments),
+                         or NULL for no body at all */
     size_t body_len;
-    long timeout_ms;               /* whole-request limit; > 0 */
-    long connect_timeout_ms;       /* connection set-up limit; > 0 */
-    const civis_operation *op;     /* the operation being called, or NULL for a request
-                                      that is not an operation call (GET /endpoints) */
-    const cJSON *args;             /* the call's arguments as given (snake_case names),
-                                      or NULL; for transports that answer by operation */
-    int attempt;                   /* 1 for the first try, 2 for the first retry, ... */
+    long timeout_ms;           /* whole-request limit; > 0 */
+    long connect_timeout_ms;   /* connection set-up limit; > 0 */
+    const civis_operation *op; /* the operation being called, or NULL for a request
+                                  that is not an operation call (GET /endpoints) */
+    const cJSON *args;         /* the call's arguments as given (snake_case names),
+                                  or NULL; for transports that answer by operation */
+    int attempt;               /* 1 for the first try, 2 for the first retry, ... */
 } civis_http_request;
 
 /*
@@ -62,18 +62,18 @@ typedef struct civis_http_request {
  * and releases it with civis_http_response_clear() whatever send() returned.
  */
 typedef struct civis_http_response {
-    long status;              /* HTTP status of the final response; 0 when none arrived */
-    char reason[64];          /* reason phrase ("Not Found"), "" when unknown */
-    civis_header *headers;    /* of the final response (interim 1xx dropped); owned */
+    long status;           /* HTTP status of the final response; 0 when none arrived */
+    char reason[64];       /* reason phrase ("Not Found"), "" when unknown */
+    civis_header *headers; /* of the final response (interim 1xx dropped); owned */
     size_t n_headers;
-    size_t headers_cap;       /* private to the helpers */
-    char *body;               /* body bytes, NUL-terminated for convenience; owned; NULL
-                                 when the body is empty */
+    size_t headers_cap; /* private to the helpers */
+    char *body;         /* body bytes, NUL-terminated for convenience; owned; NULL
+                           when the body is empty */
     size_t body_len;
-    size_t body_cap;          /* private to the helpers */
-    bool connect_failed;      /* with CIVIS_ETRANSPORT: no byte of the request left this
-                                 machine (connection refused), so retrying an idempotent
-                                 verb is safe */
+    size_t body_cap;     /* private to the helpers */
+    bool connect_failed; /* with CIVIS_ETRANSPORT: no byte of the request left this
+                            machine (connection refused), so retrying an idempotent
+                            verb is safe */
 } civis_http_response;
 
 /*
@@ -105,8 +105,7 @@ typedef struct civis_transport {
 /* Appends a header to resp (both copied; the value is trimmed). Returns
  * CIVIS_OK or CIVIS_ENOMEM. */
 civis_status civis_http_response_add_header(civis_http_response *resp, const char *name,
-                                            size_t name_len, const char *value,
-                                            size_t value_len);
+                                            size_t name_len, const char *value, size_t value_len);
 /* Appends bytes to resp's body (copied; the body stays NUL-terminated).
  * Returns CIVIS_OK or CIVIS_ENOMEM. */
 civis_status civis_http_response_append_body(civis_http_response *resp, const char *data,
