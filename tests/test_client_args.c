@@ -305,6 +305,47 @@ static void test_args__client_options_checked(void)
     civis_client_free(NULL);
 }
 
+typedef struct log_lines {
+    int n;
+    civis_log_level levels[8];
+    char lines[8][256];
+} log_lines;
+
+static void on_log(void *data, civis_log_level level, const char *line)
+{
+    log_lines *l = data;
+    if (l->n < 8) {
+        l->levels[l->n] = level;
+        snprintf(l->lines[l->n], sizeof(l->lines[0]), "%s", line);
+    }
+    l->n++;
+}
+
+static void test_args__log_hook_warns_of_deprecated_names(void)
+{
+    fake_transport ft2;
+    fake_init(&ft2);
+    fake_push(&ft2, 200, NULL, "{}");
+    log_lines l = {0};
+    civis_client_options o = {.log = on_log, .hook_data = &l};
+    civis_client *c = fake_client(&ft2, &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    civis_response *resp = NULL;
+    civis_error err = CIVIS_ERROR_INIT;
+    ASSERT_CIVIS_OK(civis_call(&resp, c, "users", "list_me", NULL, &err), err);
+    CU_ASSERT_STRING_EQUAL(ft2.requests[0].path, "/users/me"); /* the alias reaches get_me */
+    CU_ASSERT_EQUAL_FATAL(l.n, 2);
+    CU_ASSERT_EQUAL(l.levels[0], CIVIS_LOG_WARN);
+    CU_ASSERT_STRING_EQUAL(l.lines[0], "users.list_me is deprecated; use users.get_me");
+    CU_ASSERT_EQUAL(l.levels[1], CIVIS_LOG_DEBUG);
+    CU_ASSERT_EQUAL(strncmp(l.lines[1], "GET /users/me -> 200 (", 22), 0);
+    CU_ASSERT_PTR_NULL(strstr(l.lines[1], "test-key")); /* never the key */
+    civis_response_free(resp);
+    civis_client_free(c);
+    fake_clear(&ft2);
+    pthread_mutex_destroy(&ft2.lock);
+}
+
 static CU_TestInfo tests[] = {
     {"unknown resource and method suggest", test_args__unknown_resource_and_method_suggest},
     {"unknown argument suggests", test_args__unknown_argument_suggests},
@@ -318,6 +359,7 @@ static CU_TestInfo tests[] = {
     {"camel case key option", test_args__camel_case_key_option},
     {"job headers from environment", test_args__job_headers_from_environment},
     {"client options checked", test_args__client_options_checked},
+    {"log hook warns of deprecated names", test_args__log_hook_warns_of_deprecated_names},
     CU_TEST_INFO_NULL,
 };
 
