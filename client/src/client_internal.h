@@ -82,8 +82,9 @@ void civis__log(const civis_client *client, civis_log_level level, const char *f
 #endif
     ;
 
-/* transport.c: frees headers made by civis_http_response_add_header. */
-void civis__headers_free(civis_header *headers, size_t n);
+/* transport.c: frees a header array: one block when `block` is set (the
+ * libcurl transport's), else strings made by civis_http_response_add_header. */
+void civis__headers_free(civis_header *headers, size_t n, char *block);
 
 /* options.c: resolves the options and the environment into the client. */
 civis_status civis__options_apply(civis_client *client, const civis_client_options *opts,
@@ -155,7 +156,8 @@ struct civis_response {
     long status;
     civis_header *headers; /* owned */
     size_t n_headers;
-    char *body; /* owned, NUL-terminated, or NULL */
+    char *header_block; /* owned; the header strings live here when set */
+    char *body;         /* owned, NUL-terminated, or NULL */
     size_t body_len;
     cJSON *json; /* owned parsed body (parsed on first use), or NULL */
     int retries;

@@ -58,11 +58,61 @@ static void share_unlock(CURL *h, curl_lock_data data, void *user)
         pthread_mutex_unlock(&ctx->share_locks[data]);
 }
 
-/* One exchange in flight: where libcurl's callbacks write. */
+/* One exchange in flight: where libcurl's callbacks write. Header lines go
+ * into one growing block, "name\0value\0" after another, and become the
+ * response's header array once the transfer is over: two allocations for
+ * all the headers instead of two per header. */
 typedef struct exchange {
     civis_http_response *resp;
+    char *block; /* the header strings */
+    size_t len, cap;
+    size_t count;
     bool oom;
 } exchange;
+
+static bool block_put(exchange *x, const char *s, size_t n)
+{
+    if (x->len + n + 1 > x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 1024;
+        while (cap < x->len + n + 1)
+            cap *= 2;
+        char *b = civis__realloc(x->block, cap);
+        if (b == NULL)
+            return false;
+        x->block = b;
+        x->cap = cap;
+    }
+    memcpy(x->block + x->len, s, n);
+    x->block[x->len + n] = '\0';
+    x->len += n + 1;
+    return true;
+}
+
+/* Turns the block into resp's header array (the block moves to resp). */
+static bool headers_finish(exchange *x)
+{
+    civis_http_response *r = x->resp;
+    if (x->count == 0) {
+        civis__free(x->block);
+        x->block = NULL;
+        return true;
+    }
+    civis_header *h = civis__malloc(x->count * sizeof(*h));
+    if (h == NULL)
+        return false;
+    const char *p = x->block;
+    for (size_t i = 0; i < x->count; i++) {
+        h[i].name = p;
+        p += strlen(p) + 1;
+        h[i].value = p;
+        p += strlen(p) + 1;
+    }
+    r->headers = h;
+    r->n_headers = r->headers_cap = x->count;
+    r->header_block = x->block;
+    x->block = NULL;
+    return true;
+}
 
 static size_t on_body(char *data, size_t size, size_t n, void *user)
 {
@@ -81,9 +131,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
     civis_http_response *r = x->resp;
     if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
         /* A new status line (after a 100 Continue): start over. */
-        civis__headers_free(r->headers, r->n_headers);
-        r->headers = NULL;
-        r->n_headers = r->headers_cap = 0;
+        x->len = 0;
+        x->count = 0;
         r->reason[0] = '\0';
         const char *sp = memchr(data, ' ', len);
         const char *sp2 = sp ? memchr(sp + 1, ' ', len - (size_t)(sp + 1 - data)) : NULL;
@@ -99,11 +148,20 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
     const char *colon = memchr(data, ':', len);
     if (colon == NULL)
         return len; /* the blank line that ends the headers */
-    if (civis_http_response_add_header(r, data, (size_t)(colon - data), colon + 1,
-                                       len - (size_t)(colon + 1 - data)) != CIVIS_OK) {
+    const char *v = colon + 1;
+    size_t vlen = len - (size_t)(v - data);
+    while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+        v++;
+        vlen--;
+    }
+    while (vlen > 0 && (v[vlen - 1] == '\n' || v[vlen - 1] == '\r' || v[vlen - 1] == ' ' ||
+                        v[vlen - 1] == '\t'))
+        vlen--;
+    if (!block_put(x, data, (size_t)(colon - data)) || !block_put(x, v, vlen)) {
         x->oom = true;
         return 0;
     }
+    x->count++;
     return len;
 }
 
@@ -163,14 +221,20 @@ static civis_status curl_send(void *vctx, const civis_http_request *req, civis_h
     struct curl_slist *hdrs = NULL;
     bool oom = false;
     for (size_t i = 0; i < req->n_headers && !oom; i++) {
+        /* "Name: value" by hand: this runs for every header of every call. */
+        size_t nl = strlen(req->headers[i].name), vl = strlen(req->headers[i].value);
         char line[1024];
-        int n = snprintf(line, sizeof(line), "%s: %s", req->headers[i].name, req->headers[i].value);
-        char *big = NULL;
-        if (n >= (int)sizeof(line))
-            big = civis__sprintf("%s: %s", req->headers[i].name, req->headers[i].value);
-        struct curl_slist *next = curl_slist_append(hdrs, big ? big : line);
-        civis__free(big);
-        if (next == NULL || (n >= (int)sizeof(line) && big == NULL))
+        char *buf = nl + vl + 3 <= sizeof(line) ? line : civis__malloc(nl + vl + 3);
+        struct curl_slist *next = NULL;
+        if (buf != NULL) {
+            memcpy(buf, req->headers[i].name, nl);
+            memcpy(buf + nl, ": ", 2);
+            memcpy(buf + nl + 2, req->headers[i].value, vl + 1);
+            next = curl_slist_append(hdrs, buf);
+            if (buf != line)
+                civis__free(buf);
+        }
+        if (next == NULL)
             oom = true;
         else
             hdrs = next;
@@ -184,7 +248,7 @@ static civis_status curl_send(void *vctx, const civis_http_request *req, civis_h
     }
     hdrs = next;
 
-    exchange x = {resp, false};
+    exchange x = {.resp = resp};
     char errbuf[CURL_ERROR_SIZE];
     errbuf[0] = '\0';
     curl_easy_setopt(h, CURLOPT_URL, req->url);
@@ -215,8 +279,10 @@ static civis_status curl_send(void *vctx, const civis_http_request *req, civis_h
     curl_slist_free_all(hdrs);
     give_back(ctx, h);
 
-    if (x.oom)
+    if (x.oom || !headers_finish(&x)) {
+        civis__free(x.block);
         return civis__fail(err, CIVIS_ENOMEM, "", "out of memory reading the response");
+    }
     if (rc != CURLE_OK) {
         resp->connect_failed = rc == CURLE_COULDNT_CONNECT;
         resp->status = 0;

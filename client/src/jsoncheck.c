@@ -6,7 +6,10 @@
  *
  * It accepts what cJSON accepts and no more: RFC 8259 grammar, at most
  * 1000 levels of nesting (cJSON's limit), \u escapes with paired
- * surrogates.
+ * surrogates. It runs on every response, so it is one loop with an
+ * explicit stack rather than a recursive descent, and it leans on the NUL
+ * that always follows a body: NUL belongs to no byte class below, so every
+ * scan stops at the end without a length check.
  */
 #include <string.h>
 
@@ -14,10 +17,9 @@
 
 #define MAX_DEPTH 1000
 
-/* Byte classes for the two hot loops. The body always has a NUL after its
- * last byte (the response helpers keep one), and NUL is in neither class,
- * so the loops need no length check: they stop at the end by themselves. */
 static const unsigned char is_ws[256] = {[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1};
+static const unsigned char is_digit[256] = {['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+                                            ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1};
 
 /* 1 for a byte that may stand in a string as it is. */
 /* clang-format off */
@@ -32,208 +34,199 @@ static const unsigned char plain[256] = {
 };
 /* clang-format on */
 
-typedef struct scan {
-    const char *s;
-    size_t len;
-    size_t pos;
-} scan;
-
-static void skip_ws(scan *k)
+static int hex4(const unsigned char *p)
 {
-    const unsigned char *p = (const unsigned char *)k->s;
-    size_t i = k->pos;
-    while (is_ws[p[i]])
-        i++;
-    k->pos = i < k->len ? i : k->len;
-}
-
-static bool at(const scan *k, char c)
-{
-    return k->pos < k->len && k->s[k->pos] == c;
-}
-
-static bool digits(scan *k)
-{
-    size_t start = k->pos;
-    while (k->pos < k->len && k->s[k->pos] >= '0' && k->s[k->pos] <= '9')
-        k->pos++;
-    return k->pos > start;
-}
-
-static bool number(scan *k)
-{
-    if (at(k, '-'))
-        k->pos++;
-    if (at(k, '0'))
-        k->pos++;
-    else if (!digits(k))
-        return false;
-    if (at(k, '.')) {
-        k->pos++;
-        if (!digits(k))
-            return false;
-    }
-    if (at(k, 'e') || at(k, 'E')) {
-        k->pos++;
-        if (at(k, '+') || at(k, '-'))
-            k->pos++;
-        if (!digits(k))
-            return false;
-    }
-    return true;
-}
-
-static int hex4(const scan *k, size_t p)
-{
-    if (p + 4 > k->len)
-        return -1;
     int v = 0;
-    for (size_t i = p; i < p + 4; i++) {
-        char c = k->s[i];
+    for (int i = 0; i < 4; i++) {
+        unsigned char c = p[i];
         int d = (c >= '0' && c <= '9')   ? c - '0'
                 : (c >= 'a' && c <= 'f') ? c - 'a' + 10
                 : (c >= 'A' && c <= 'F') ? c - 'A' + 10
                                          : -1;
         if (d < 0)
-            return -1;
+            return -1; /* also stops at the NUL: never reads past it */
         v = v * 16 + d;
     }
     return v;
 }
 
-static bool string(scan *k)
+/* Scans a string whose opening quote is at *i; on failure *i is where. */
+static bool string(const unsigned char *p, size_t *i)
 {
-    k->pos++; /* the opening quote */
-    const unsigned char *p = (const unsigned char *)k->s;
-    while (k->pos < k->len) {
-        /* the common case first: plain characters (stops at the NUL) */
-        size_t i = k->pos;
-        while (plain[p[i]])
-            i++;
-        k->pos = i;
-        if (k->pos >= k->len)
-            return false;
-        unsigned char c = p[k->pos];
-        if (c == '"') {
-            k->pos++;
+    size_t k = *i + 1;
+    for (;;) {
+        while (plain[p[k]])
+            k++;
+        if (p[k] == '"') {
+            *i = k + 1;
             return true;
         }
-        if (c < 0x20)
+        if (p[k] != '\\') { /* a control character, or the end */
+            *i = k;
             return false;
-        if (c != '\\') {
-            k->pos++;
-            continue;
         }
-        if (k->pos + 1 >= k->len)
-            return false;
-        char e = k->s[k->pos + 1];
+        unsigned char e = p[k + 1];
         if (e == 'u') {
-            /* On failure pos stays at the backslash that starts the escape. */
-            size_t esc = k->pos;
-            int u = hex4(k, esc + 2);
-            if (u < 0 || (u >= 0xDC00 && u <= 0xDFFF))
+            int u = hex4(p + k + 2);
+            if (u < 0 || (u >= 0xDC00 && u <= 0xDFFF)) {
+                *i = k;
                 return false;
+            }
             if (u >= 0xD800 && u <= 0xDBFF) {
                 /* a high surrogate needs its low half right after */
-                size_t lo_at = esc + 6;
-                if (lo_at + 1 >= k->len || k->s[lo_at] != '\\' || k->s[lo_at + 1] != 'u')
+                int lo = (p[k + 6] == '\\' && p[k + 7] == 'u') ? hex4(p + k + 8) : -1;
+                if (lo < 0xDC00 || lo > 0xDFFF) {
+                    *i = k;
                     return false;
-                int lo = hex4(k, lo_at + 2);
-                if (lo < 0xDC00 || lo > 0xDFFF)
-                    return false;
-                k->pos = lo_at + 6;
+                }
+                k += 12;
             } else {
-                k->pos = esc + 6;
+                k += 6;
             }
-        } else if (strchr("\"\\/bfnrt", e) != NULL && e != '\0') {
-            k->pos += 2;
+        } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
+                   e == 'r' || e == 't') {
+            k += 2;
         } else {
+            *i = k;
             return false;
         }
     }
-    return false;
 }
 
-static bool literal(scan *k, const char *word)
+static bool number(const unsigned char *p, size_t *i)
 {
-    size_t n = strlen(word);
-    if (k->len - k->pos < n || memcmp(k->s + k->pos, word, n) != 0)
+    size_t k = *i;
+    if (p[k] == '-')
+        k++;
+    if (p[k] == '0') {
+        k++;
+    } else if (is_digit[p[k]]) {
+        while (is_digit[p[k]])
+            k++;
+    } else {
+        *i = k;
         return false;
-    k->pos += n;
+    }
+    if (p[k] == '.') {
+        k++;
+        if (!is_digit[p[k]]) {
+            *i = k;
+            return false;
+        }
+        while (is_digit[p[k]])
+            k++;
+    }
+    if (p[k] == 'e' || p[k] == 'E') {
+        k++;
+        if (p[k] == '+' || p[k] == '-')
+            k++;
+        if (!is_digit[p[k]]) {
+            *i = k;
+            return false;
+        }
+        while (is_digit[p[k]])
+            k++;
+    }
+    *i = k;
     return true;
 }
 
-static bool value(scan *k, int depth);
-
-static bool container(scan *k, int depth, char close, bool object)
+static bool literal(const unsigned char *p, size_t *i, const char *word, size_t n)
 {
-    if (depth >= MAX_DEPTH)
+    /* Python points at the start of a bad literal; so does this. */
+    if (memcmp(p + *i, word, n) != 0)
         return false;
-    k->pos++;
-    skip_ws(k);
-    if (at(k, close)) {
-        k->pos++;
-        return true;
-    }
-    for (;;) {
-        if (object) {
-            if (!at(k, '"') || !string(k))
-                return false;
-            skip_ws(k);
-            if (!at(k, ':'))
-                return false;
-            k->pos++;
-            skip_ws(k);
-        }
-        if (!value(k, depth + 1))
-            return false;
-        skip_ws(k);
-        if (at(k, ',')) {
-            k->pos++;
-            skip_ws(k);
-            continue;
-        }
-        if (at(k, close)) {
-            k->pos++;
-            return true;
-        }
-        return false;
-    }
-}
-
-static bool value(scan *k, int depth)
-{
-    if (k->pos >= k->len)
-        return false;
-    size_t start = k->pos;
-    bool ok;
-    switch (k->s[k->pos]) {
-    case '{': return container(k, depth, '}', true);
-    case '[': return container(k, depth, ']', false);
-    case '"': return string(k);
-    case 't': ok = literal(k, "true"); break;
-    case 'f': ok = literal(k, "false"); break;
-    case 'n': ok = literal(k, "null"); break;
-    default: return number(k);
-    }
-    if (!ok)
-        k->pos = start; /* Python points at the start of a bad literal */
-    return ok;
+    *i += n;
+    return true;
 }
 
 bool civis__json_check(const char *s, size_t len, size_t *err_offset)
 {
-    /* The scanner relies on a NUL right after the text (see the tables). */
+    const unsigned char *p = (const unsigned char *)s;
+    char stack[MAX_DEPTH]; /* '{' or '[' for each open container */
+    size_t depth = 0;
+    size_t i = 0;
+    bool ok = false;
+    /* The scanner relies on a NUL right after the text (see above). */
     if (s[len] != '\0')
-        return false;
-    scan k = {s, len, 0};
-    skip_ws(&k);
-    bool ok = value(&k, 0);
-    if (ok) {
-        skip_ws(&k);
-        ok = k.pos == len;
+        goto done;
+    while (is_ws[p[i]])
+        i++;
+    for (;;) {
+        /* a value starts at i */
+        switch (p[i]) {
+        case '{':
+        case '[':
+            if (depth == MAX_DEPTH)
+                goto done;
+            stack[depth++] = (char)p[i++];
+            while (is_ws[p[i]])
+                i++;
+            if (p[i] == (stack[depth - 1] == '{' ? '}' : ']')) {
+                i++;
+                depth--;
+                break; /* an empty container is a whole value */
+            }
+            if (stack[depth - 1] == '{')
+                goto key;
+            continue; /* the first element */
+        case '"':
+            if (!string(p, &i))
+                goto done;
+            break;
+        case 't':
+            if (!literal(p, &i, "true", 4))
+                goto done;
+            break;
+        case 'f':
+            if (!literal(p, &i, "false", 5))
+                goto done;
+            break;
+        case 'n':
+            if (!literal(p, &i, "null", 4))
+                goto done;
+            break;
+        default:
+            if (!number(p, &i))
+                goto done;
+            break;
+        }
+        /* after a value: close containers, or move to the next element */
+        for (;;) {
+            while (is_ws[p[i]])
+                i++;
+            if (depth == 0) {
+                ok = i == len;
+                goto done;
+            }
+            char close = stack[depth - 1] == '{' ? '}' : ']';
+            if (p[i] == close) {
+                i++;
+                depth--;
+                continue;
+            }
+            if (p[i] != ',')
+                goto done;
+            i++;
+            while (is_ws[p[i]])
+                i++;
+            break;
+        }
+        if (stack[depth - 1] == '[')
+            continue;
+    key:
+        if (p[i] != '"' || !string(p, &i))
+            goto done;
+        while (is_ws[p[i]])
+            i++;
+        if (p[i] != ':')
+            goto done;
+        i++;
+        while (is_ws[p[i]])
+            i++;
     }
+done:
     if (!ok && err_offset != NULL)
-        *err_offset = k.pos;
+        *err_offset = i < len ? i : len;
     return ok;
 }

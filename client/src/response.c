@@ -45,6 +45,7 @@ civis_status civis__response_new(civis_response **out, civis_http_response *resp
     r->status = resp->status;
     r->headers = resp->headers;
     r->n_headers = resp->n_headers;
+    r->header_block = resp->header_block;
     r->body = resp->body;
     r->body_len = resp->body_len;
     r->retries = retries;
@@ -53,6 +54,7 @@ civis_status civis__response_new(civis_response **out, civis_http_response *resp
     r->path = p;
     /* The buffers now belong to r. */
     resp->headers = NULL;
+    resp->header_block = NULL;
     resp->n_headers = resp->headers_cap = 0;
     resp->body = NULL;
     resp->body_len = resp->body_cap = 0;
@@ -91,7 +93,7 @@ void civis_response_free(civis_response *resp)
 {
     if (resp == NULL)
         return;
-    civis__headers_free(resp->headers, resp->n_headers);
+    civis__headers_free(resp->headers, resp->n_headers, resp->header_block);
     civis__free(resp->body);
     cJSON_Delete(resp->json);
     if (resp->locked)

@@ -13,7 +13,8 @@
 civis_status civis_http_response_add_header(civis_http_response *resp, const char *name,
                                             size_t name_len, const char *value, size_t value_len)
 {
-    if (resp == NULL || name == NULL || (value == NULL && value_len > 0))
+    if (resp == NULL || name == NULL || (value == NULL && value_len > 0) ||
+        resp->header_block != NULL)
         return CIVIS_EINVAL;
     while (value_len > 0 && isspace((unsigned char)*value)) {
         value++;
@@ -78,8 +79,13 @@ const char *civis_http_response_header(const civis_http_response *resp, const ch
     return NULL;
 }
 
-void civis__headers_free(civis_header *headers, size_t n)
+void civis__headers_free(civis_header *headers, size_t n, char *block)
 {
+    if (block != NULL) {
+        civis__free(block);
+        civis__free(headers);
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         civis__free((void *)headers[i].name);
         civis__free((void *)headers[i].value);
@@ -91,7 +97,7 @@ void civis_http_response_clear(civis_http_response *resp)
 {
     if (resp == NULL)
         return;
-    civis__headers_free(resp->headers, resp->n_headers);
+    civis__headers_free(resp->headers, resp->n_headers, resp->header_block);
     civis__free(resp->body);
     memset(resp, 0, sizeof(*resp));
 }

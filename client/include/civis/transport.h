@@ -71,6 +71,8 @@ typedef struct civis_http_response {
                            when the body is empty */
     size_t body_len;
     size_t body_cap;     /* private to the helpers */
+    char *header_block;  /* private: when set, every header string points into this one
+                            block (the libcurl transport's), freed with it */
     bool connect_failed; /* with CIVIS_ETRANSPORT: no byte of the request left this
                             machine (connection refused), so retrying an idempotent
                             verb is safe */
