@@ -19,10 +19,10 @@
 /* The transfer options with their defaults filled in. */
 typedef struct civis__xfer {
     int max_attempts;
-    double wait_s;          /* first back-off */
+    double wait_s; /* first back-off */
     bool no_wait;
     long connect_ms;
-    long stall_s;           /* CURLOPT_LOW_SPEED_TIME */
+    long stall_s; /* CURLOPT_LOW_SPEED_TIME */
     int parallel;
     const char *user_agent; /* borrowed from the client */
 } civis__xfer;
@@ -36,7 +36,7 @@ typedef struct civis__src {
     const unsigned char *buf; /* memory, or NULL */
     int fd;                   /* file, or -1 */
     uint64_t size;
-    const char *what;         /* the path (or "buffer") for messages */
+    const char *what; /* the path (or "buffer") for messages */
 } civis__src;
 
 /* A window [base, base + len) of a source being sent; pos is relative. */
@@ -64,8 +64,8 @@ typedef struct civis__errbody {
  * free after the transfer (curl_slist_free_all): it removes Expect and
  * Content-Type, which presigned PUTs must not carry unless signed.
  */
-civis_status civis__presigned_setup(CURL *h, const civis__xfer *x, const char *url,
-                                    char *errbuf, struct curl_slist **hdrs, civis_error *err);
+civis_status civis__presigned_setup(CURL *h, const civis__xfer *x, const char *url, char *errbuf,
+                                    struct curl_slist **hdrs, civis_error *err);
 
 /* Whether an attempt that ended so is worth another try. */
 bool civis__presigned_retryable(CURLcode rc, long status);
@@ -79,9 +79,9 @@ double civis__presigned_backoff(const civis__xfer *x, int attempt);
  * storage: <body>". `what` says which transfer ("upload of report.csv",
  * "part 2 of 4"), `host` where it went (never the signed query).
  */
-civis_status civis__presigned_fail(civis_error *err, const char *what, const char *url,
-                                   CURLcode rc, long status, const char *errbuf,
-                                   const civis__errbody *body, int attempts, int io_errno);
+civis_status civis__presigned_fail(civis_error *err, const char *what, const char *url, CURLcode rc,
+                                   long status, const char *errbuf, const civis__errbody *body,
+                                   int attempts, int io_errno);
 
 /* CURLOPT_WRITEFUNCTION that keeps the first bytes of an error reply. */
 size_t civis__errbody_write(char *data, size_t size, size_t nmemb, void *arg);

@@ -91,8 +91,8 @@ static curl_mime *build_form(CURL *h, const cJSON *fields, const char *name, civ
     curl_mimepart *part = ok ? curl_mime_addpart(mime) : NULL;
     ok = part != NULL && curl_mime_name(part, "file") == CURLE_OK &&
          curl_mime_filename(part, name) == CURLE_OK &&
-         curl_mime_data_cb(part, (curl_off_t)cur->len, civis__cursor_read, civis__cursor_seek,
-                           NULL, cur) == CURLE_OK;
+         curl_mime_data_cb(part, (curl_off_t)cur->len, civis__cursor_read, civis__cursor_seek, NULL,
+                           cur) == CURLE_OK;
     if (!ok) {
         curl_mime_free(mime);
         return NULL;
@@ -199,8 +199,7 @@ static civis_status upload(long long *file_id, civis_client *client, const civis
 }
 
 civis_status civis_file_to_civis(long long *file_id, civis_client *client, const char *path,
-                                 const char *name, const civis_file_options *opts,
-                                 civis_error *err)
+                                 const char *name, const civis_file_options *opts, civis_error *err)
 {
     if (file_id == NULL)
         return civis__fail(err, CIVIS_EINVAL, "file_id", "file_id must not be NULL");
@@ -213,8 +212,7 @@ civis_status civis_file_to_civis(long long *file_id, civis_client *client, const
     }
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return civis__fail(err, CIVIS_EIO, "path", "cannot open %.300s: %s", path,
-                           strerror(errno));
+        return civis__fail(err, CIVIS_EIO, "path", "cannot open %.300s: %s", path, strerror(errno));
     struct stat sb;
     civis_status st = CIVIS_OK;
     if (fstat(fd, &sb) != 0)
@@ -250,12 +248,12 @@ civis_status civis_buffer_to_civis(long long *file_id, civis_client *client, con
 
 /* Where downloaded bytes go. */
 typedef struct sink {
-    FILE *fp;       /* a stream, or NULL for memory */
-    off_t start;    /* where the stream started, -1 when it cannot seek */
-    char *mem;      /* memory: the bytes */
+    FILE *fp;    /* a stream, or NULL for memory */
+    off_t start; /* where the stream started, -1 when it cannot seek */
+    char *mem;   /* memory: the bytes */
     size_t len, cap;
-    bool wrote;     /* something reached the destination this attempt */
-    int io_errno;   /* the destination failed */
+    bool wrote;   /* something reached the destination this attempt */
+    int io_errno; /* the destination failed */
     CURL *h;
     civis__errbody body; /* an error reply is kept here, not written */
 } sink;
@@ -315,15 +313,14 @@ static bool sink_rewind(sink *s)
 }
 
 /* fileUrl of a file, or CIVIS_EEMPTY when it has none (expired). */
-static civis_status file_url(char **url, civis_client *client, long long file_id,
-                             civis_error *err)
+static civis_status file_url(char **url, civis_client *client, long long file_id, civis_error *err)
 {
     *url = NULL;
     if (client == NULL)
         return civis__fail(err, CIVIS_EINVAL, "client", "client must not be NULL");
     civis_response *resp = NULL;
-    civis_status st = civis_callv(&resp, client, "files", "get", err, "id", CIVIS_INT(file_id),
-                                  CIVIS_END);
+    civis_status st =
+        civis_callv(&resp, client, "files", "get", err, "id", CIVIS_INT(file_id), CIVIS_END);
     if (st != CIVIS_OK)
         return st;
     const cJSON *u = civis_response_get(resp, "file_url");
@@ -426,8 +423,7 @@ civis_status civis_civis_to_file(civis_client *client, long long file_id, const 
     sink s = {.fp = fp, .start = 0};
     st = download(url, file_id, &s, &x, err);
     if (fclose(fp) != 0 && st == CIVIS_OK)
-        st = civis__fail(err, CIVIS_EIO, "path", "cannot write %.300s: %s", path,
-                         strerror(errno));
+        st = civis__fail(err, CIVIS_EIO, "path", "cannot write %.300s: %s", path, strerror(errno));
     civis__free(url);
     return st;
 }

@@ -70,8 +70,7 @@ static bool init_cond(pthread_cond_t *cond)
 
 /* ---- creation ----------------------------------------------------------------- */
 
-static civis_status apply_options(civis_future *f, const civis_future_options *o,
-                                  civis_error *err)
+static civis_status apply_options(civis_future *f, const civis_future_options *o, civis_error *err)
 {
     civis_future_options d = {0};
     if (o == NULL)
@@ -87,8 +86,7 @@ static civis_status apply_options(civis_future *f, const civis_future_options *o
                            "max_interval_ms must be >= 0, got %ld", o->max_interval_ms);
     if (o->growth != 0 && !(o->growth >= 1 && isfinite(o->growth)))
         return civis__fail(err, CIVIS_EINVAL, "growth",
-                           "growth must be a finite number >= 1 (or 0 for 1.2), got %g",
-                           o->growth);
+                           "growth must be a finite number >= 1 (or 0 for 1.2), got %g", o->growth);
     if (o->no_wait) {
         f->geometric = false;
         f->interval_s = 0;
@@ -204,8 +202,8 @@ civis_status civis_future_newv(civis_future **out, civis_client *client, const c
 }
 
 civis_status civis_future_container(civis_future **out, civis_client *client, long long job_id,
-                                     long long run_id, const civis_future_options *opts,
-                                     civis_error *err)
+                                    long long run_id, const civis_future_options *opts,
+                                    civis_error *err)
 {
     return civis_future_newv(out, client, "scripts", "get_containers_runs", opts, err, "id",
                              CIVIS_INT(job_id), "run_id", CIVIS_INT(run_id), CIVIS_END);
@@ -347,8 +345,8 @@ static void finish_and_unlock(civis_future *f, civis_future_state state, const c
     unlock(f);
 }
 
-civis_status civis_future_add_done_callback(civis_future *f, civis_future_callback cb,
-                                            void *data, civis_error *err)
+civis_status civis_future_add_done_callback(civis_future *f, civis_future_callback cb, void *data,
+                                            civis_error *err)
 {
     if (f == NULL || cb == NULL)
         return civis__fail(err, CIVIS_EINVAL, f == NULL ? "f" : "cb", "%s must not be NULL",
@@ -413,8 +411,8 @@ static civis_future_state classify(civis_future *f, const civis_response *resp, 
                                    char **text)
 {
     const cJSON *run = civis_response_json(resp);
-    const cJSON *state = cJSON_IsObject(run) ? cJSON_GetObjectItemCaseSensitive(run, "state")
-                                             : NULL;
+    const cJSON *state =
+        cJSON_IsObject(run) ? cJSON_GetObjectItemCaseSensitive(run, "state") : NULL;
     char who[96];
     describe(f, who, sizeof(who));
     if (!cJSON_IsObject(run)) {

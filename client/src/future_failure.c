@@ -55,8 +55,7 @@ static char *log_text(const cJSON *lines)
         return NULL;
     size_t at = 0;
     for (int i = n - 1; i >= 0; i--) {
-        const cJSON *m =
-            cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(lines, i), "message");
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(lines, i), "message");
         if (!cJSON_IsString(m) || m->valuestring[0] == '\0')
             continue;
         if (at > 0)

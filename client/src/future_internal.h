@@ -42,25 +42,25 @@ struct civis_future {
     civis_client *client;
     char *resource;
     char *method;
-    cJSON *args;          /* the poll's arguments (a copy) */
-    long long job_id;     /* args "id", or 0 */
-    long long run_id;     /* args "run_id", or 0 */
-    bool geometric;       /* the interval grows; else it is fixed */
-    double interval_s;    /* the interval before the next poll */
+    cJSON *args;       /* the poll's arguments (a copy) */
+    long long job_id;  /* args "id", or 0 */
+    long long run_id;  /* args "run_id", or 0 */
+    bool geometric;    /* the interval grows; else it is fixed */
+    double interval_s; /* the interval before the next poll */
     double growth;
     double max_interval_s;
     bool no_failure_logs;
 
     pthread_mutex_t lock;
-    pthread_cond_t cond;     /* a poll or the callbacks ended (CLOCK_MONOTONIC) */
+    pthread_cond_t cond; /* a poll or the callbacks ended (CLOCK_MONOTONIC) */
     civis_future_state state;
-    bool polling;            /* a poll or cancel request is in flight */
-    double next_poll;        /* civis__now() seconds when the next poll is due */
+    bool polling;     /* a poll or cancel request is in flight */
+    double next_poll; /* civis__now() seconds when the next poll is due */
     int polls;
-    civis_response *resp;    /* the last answer, owned */
-    civis_error error;       /* why the future ended, once it has (not for success) */
-    char *error_text;        /* the whole message, owned, or NULL */
-    civis__future_cb *cbs;   /* callbacks not yet called, in order */
+    civis_response *resp;  /* the last answer, owned */
+    civis_error error;     /* why the future ended, once it has (not for success) */
+    char *error_text;      /* the whole message, owned, or NULL */
+    civis__future_cb *cbs; /* callbacks not yet called, in order */
     civis__future_cb *cbs_tail;
     bool cb_running;         /* a thread is calling the callbacks */
     pthread_t cb_thread;     /* that thread */

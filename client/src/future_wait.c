@@ -178,8 +178,7 @@ static bool init_wake(civis__wake *w)
 }
 
 civis_status civis_futures_wait(size_t *n_done, size_t *first_done, civis_future *const *futures,
-                                size_t n, civis_wait_mode mode, long timeout_ms,
-                                civis_error *err)
+                                size_t n, civis_wait_mode mode, long timeout_ms, civis_error *err)
 {
     if (n_done != NULL)
         *n_done = 0;

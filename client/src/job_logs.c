@@ -22,8 +22,8 @@
 
 #define DEFAULT_POLL_MS 5000
 #define DEFAULT_LIMIT 250
-#define QUIET_S 300.0      /* a log with no line for this long is taken as settled */
-#define LATE_WINDOW 100    /* how many lines back late arrivals are looked for */
+#define QUIET_S 300.0   /* a log with no line for this long is taken as settled */
+#define LATE_WINDOW 100 /* how many lines back late arrivals are looked for */
 
 /* A set of log ids (open addressing, 0 never stored: ids start at 1). */
 typedef struct idset {
@@ -37,12 +37,12 @@ struct civis_job_logs {
     double poll_s;
     double finished_timeout_s;
     int limit;
-    long long last_id;   /* what the next request sends as last_id */
+    long long last_id; /* what the next request sends as last_id */
     idset seen;
-    cJSON *batch;        /* the lines to give, sorted, or NULL */
-    cJSON *cursor;       /* the next one in batch */
-    bool more_now;       /* the server has more right now: ask without sleeping */
-    bool done;           /* the log is complete */
+    cJSON *batch;  /* the lines to give, sorted, or NULL */
+    cJSON *cursor; /* the next one in batch */
+    bool more_now; /* the server has more right now: ask without sleeping */
+    bool done;     /* the log is complete */
     int requests;
 };
 
@@ -130,8 +130,8 @@ static bool parse_iso(const char *s, double *out)
     struct tm tm;
     memset(&tm, 0, sizeof(tm));
     double sec = 0;
-    int n = sscanf(s, "%4d-%2d-%2dT%2d:%2d:%lf", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                   &tm.tm_hour, &tm.tm_min, &sec);
+    int n = sscanf(s, "%4d-%2d-%2dT%2d:%2d:%lf", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                   &tm.tm_min, &sec);
     if (n != 6)
         return false;
     tm.tm_year -= 1900;
@@ -184,8 +184,8 @@ static bool finished_long_ago(civis_job_logs *lg)
 {
     civis_response *run = NULL;
     civis_error e = CIVIS_ERROR_INIT;
-    if (civis_callv(&run, lg->client, "jobs", "get_runs", &e, "id", CIVIS_INT(lg->job_id),
-                    "run_id", CIVIS_INT(lg->run_id), CIVIS_END) != CIVIS_OK)
+    if (civis_callv(&run, lg->client, "jobs", "get_runs", &e, "id", CIVIS_INT(lg->job_id), "run_id",
+                    CIVIS_INT(lg->run_id), CIVIS_END) != CIVIS_OK)
         return false;
     const cJSON *at = civis_response_get(run, "finished_at");
     double t = 0;
@@ -200,9 +200,8 @@ static civis_status fetch(civis_job_logs *lg, civis_error *err)
 {
     civis_response *resp = NULL;
     civis_status st = civis_callv(&resp, lg->client, "jobs", "list_runs_logs", err, "id",
-                                  CIVIS_INT(lg->job_id), "run_id", CIVIS_INT(lg->run_id),
-                                  "last_id", CIVIS_INT(lg->last_id), "limit",
-                                  CIVIS_INT(lg->limit), CIVIS_END);
+                                  CIVIS_INT(lg->job_id), "run_id", CIVIS_INT(lg->run_id), "last_id",
+                                  CIVIS_INT(lg->last_id), "limit", CIVIS_INT(lg->limit), CIVIS_END);
     if (st != CIVIS_OK)
         return st;
     lg->requests++;
@@ -218,7 +217,8 @@ static civis_status fetch(civis_job_logs *lg, civis_error *err)
     civis_response_free(resp);
     if (!cJSON_IsArray(lines)) {
         cJSON_Delete(lines);
-        return civis__fail(err, CIVIS_EPARSE, "", "jobs.list_runs_logs for job %lld / run %lld "
+        return civis__fail(err, CIVIS_EPARSE, "",
+                           "jobs.list_runs_logs for job %lld / run %lld "
                            "did not answer an array",
                            lg->job_id, lg->run_id);
     }
@@ -291,8 +291,7 @@ civis_status civis_job_logs_new(civis_job_logs **out, civis_client *client, long
     if (job_id <= 0)
         return civis__fail(err, CIVIS_EINVAL, "job_id", "job_id must be > 0, got %lld", job_id);
     if (o.run_id < 0)
-        return civis__fail(err, CIVIS_EINVAL, "run_id", "run_id must be >= 0, got %lld",
-                           o.run_id);
+        return civis__fail(err, CIVIS_EINVAL, "run_id", "run_id must be >= 0, got %lld", o.run_id);
     if (o.poll_interval_ms < 0)
         return civis__fail(err, CIVIS_EINVAL, "poll_interval_ms",
                            "poll_interval_ms must be >= 0, got %ld", o.poll_interval_ms);
@@ -332,8 +331,8 @@ civis_status civis_job_logs_new(civis_job_logs **out, civis_client *client, long
 civis_status civis_job_logs_next(const cJSON **line, civis_job_logs *lg, civis_error *err)
 {
     if (line == NULL || lg == NULL)
-        return civis__fail(err, CIVIS_EINVAL, line == NULL ? "line" : "logs",
-                           "%s must not be NULL", line == NULL ? "line" : "logs");
+        return civis__fail(err, CIVIS_EINVAL, line == NULL ? "line" : "logs", "%s must not be NULL",
+                           line == NULL ? "line" : "logs");
     *line = NULL;
     for (;;) {
         if (lg->cursor != NULL) {

@@ -30,8 +30,8 @@ civis_status civis_run_job(civis_future **out, civis_client *client, long long j
         return civis__fail(err, CIVIS_EINVAL, "job_id", "job_id must be > 0, got %lld", job_id);
     civis_response *run = NULL;
     long long run_id = 0;
-    civis_status st = civis_callv(&run, client, "jobs", "post_runs", err, "id", CIVIS_INT(job_id),
-                                  CIVIS_END);
+    civis_status st =
+        civis_callv(&run, client, "jobs", "post_runs", err, "id", CIVIS_INT(job_id), CIVIS_END);
     if (st == CIVIS_OK)
         st = answer_id(&run_id, run, "jobs.post_runs", err);
     civis_response_free(run);
@@ -151,10 +151,9 @@ civis_status civis_run_template_files(cJSON **out, civis_client *client, long lo
     return CIVIS_OK;
 }
 
-civis_status civis_run_template_json_value(cJSON **out, civis_client *client,
-                                           long long template_id, const cJSON *arguments,
-                                           const cJSON *extra, const civis_future_options *opts,
-                                           civis_error *err)
+civis_status civis_run_template_json_value(cJSON **out, civis_client *client, long long template_id,
+                                           const cJSON *arguments, const cJSON *extra,
+                                           const civis_future_options *opts, civis_error *err)
 {
     if (out == NULL)
         return civis__fail(err, CIVIS_EINVAL, "out", "out must not be NULL");
@@ -173,7 +172,8 @@ civis_status civis_run_template_json_value(cJSON **out, civis_client *client,
         /* `value` of a JSONValue is kept as sent: read it by its exact key. */
         const cJSON *value = found ? cJSON_GetObjectItemCaseSensitive(found, "value") : NULL;
         if (found == NULL)
-            st = civis__fail(err, CIVIS_EEMPTY, "", "run %lld of template script %lld has no "
+            st = civis__fail(err, CIVIS_EEMPTY, "",
+                             "run %lld of template script %lld has no "
                              "JSONValue output",
                              civis_future_run_id(f), civis_future_job_id(f));
         else if ((*out = value ? cJSON_Duplicate(value, true) : cJSON_CreateNull()) == NULL)

@@ -42,12 +42,12 @@ civis_status civis_file_part_plan(unsigned long long *part_size, unsigned long l
 typedef enum part_state { PART_WAITING = 0, PART_ACTIVE, PART_DONE } part_state;
 
 typedef struct part {
-    unsigned idx;          /* 0-based */
-    const char *url;       /* borrowed from the post_multipart answer */
+    unsigned idx;    /* 0-based */
+    const char *url; /* borrowed from the post_multipart answer */
     civis__cursor cur;
     part_state state;
     int attempts;
-    double ready_at;       /* civis__now() time it may start (after a back-off) */
+    double ready_at; /* civis__now() time it may start (after a back-off) */
     CURL *h;
     struct curl_slist *hdrs;
     char errbuf[CURL_ERROR_SIZE];
@@ -91,8 +91,7 @@ static civis_status part_start(part *p, CURLM *multi, const civis__xfer *x, civi
     curl_easy_setopt(p->h, CURLOPT_PRIVATE, p);
     if (curl_multi_add_handle(multi, p->h) != CURLM_OK) {
         part_release(p, multi);
-        return civis__fail(err, CIVIS_ENOMEM, "", "cannot queue the upload of part %u",
-                           p->idx + 1);
+        return civis__fail(err, CIVIS_ENOMEM, "", "cannot queue the upload of part %u", p->idx + 1);
     }
     p->state = PART_ACTIVE;
     p->attempts++;
@@ -143,13 +142,12 @@ static civis_status put_parts(part *parts, unsigned n, const civis__xfer *x, civ
         int running = 0;
         CURLMcode mc = curl_multi_perform(multi, &running);
         if (mc == CURLM_OK)
-            mc = curl_multi_poll(multi, NULL, 0, next_wait_ms(parts, n, active, x->parallel),
-                                 NULL);
+            mc = curl_multi_poll(multi, NULL, 0, next_wait_ms(parts, n, active, x->parallel), NULL);
         if (mc == CURLM_OK)
             mc = curl_multi_perform(multi, &running);
         if (mc != CURLM_OK) {
-            st = civis__fail(err, mc == CURLM_OUT_OF_MEMORY ? CIVIS_ENOMEM : CIVIS_ETRANSPORT,
-                             "", "multipart upload: %s", curl_multi_strerror(mc));
+            st = civis__fail(err, mc == CURLM_OUT_OF_MEMORY ? CIVIS_ENOMEM : CIVIS_ETRANSPORT, "",
+                             "multipart upload: %s", curl_multi_strerror(mc));
             break;
         }
         CURLMsg *msg;
@@ -224,7 +222,8 @@ civis_status civis__multipart_upload(long long *file_id, civis_client *client,
     const cJSON *urls = civis_response_get(resp, "upload_urls");
     part *parts = NULL;
     if (civis_response_int(&id, resp, "id", &e) != CIVIS_OK) {
-        st = civis__fail(err, CIVIS_EPARSE, "id", "files.post_multipart answered without an "
+        st = civis__fail(err, CIVIS_EPARSE, "id",
+                         "files.post_multipart answered without an "
                          "id: %s",
                          e.message);
     } else if (!cJSON_IsArray(urls) || (unsigned long long)cJSON_GetArraySize(urls) != num_parts) {

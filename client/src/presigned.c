@@ -100,8 +100,8 @@ size_t civis__errbody_write(char *data, size_t size, size_t nmemb, void *arg)
 
 /* ---- one request --------------------------------------------------------------- */
 
-civis_status civis__presigned_setup(CURL *h, const civis__xfer *x, const char *url,
-                                    char *errbuf, struct curl_slist **hdrs, civis_error *err)
+civis_status civis__presigned_setup(CURL *h, const civis__xfer *x, const char *url, char *errbuf,
+                                    struct curl_slist **hdrs, civis_error *err)
 {
     *hdrs = NULL;
     errbuf[0] = '\0';
@@ -145,8 +145,7 @@ civis_status civis__presigned_setup(CURL *h, const civis__xfer *x, const char *u
 bool civis__presigned_retryable(CURLcode rc, long status)
 {
     switch (rc) {
-    case CURLE_OK:
-        return status == 429 || status >= 500;
+    case CURLE_OK: return status == 429 || status >= 500;
     case CURLE_ABORTED_BY_CALLBACK:
     case CURLE_READ_ERROR:
     case CURLE_WRITE_ERROR:
@@ -154,8 +153,7 @@ bool civis__presigned_retryable(CURLcode rc, long status)
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
         return false; /* our side failed: another try fails the same way */
-    default:
-        return true;
+    default: return true;
     }
 }
 
@@ -179,9 +177,9 @@ static void origin(char *buf, size_t len, const char *url)
     snprintf(buf, len, "%.*s%.*s", (int)(p - url), url, (int)n, p);
 }
 
-civis_status civis__presigned_fail(civis_error *err, const char *what, const char *url,
-                                   CURLcode rc, long status, const char *errbuf,
-                                   const civis__errbody *body, int attempts, int io_errno)
+civis_status civis__presigned_fail(civis_error *err, const char *what, const char *url, CURLcode rc,
+                                   long status, const char *errbuf, const civis__errbody *body,
+                                   int attempts, int io_errno)
 {
     char where[160], tries[40] = "";
     origin(where, sizeof(where), url);
@@ -191,8 +189,8 @@ civis_status civis__presigned_fail(civis_error *err, const char *what, const cha
         return civis__fail(err, CIVIS_EIO, "", "%s: %s%s", what, strerror(io_errno), tries);
     if (rc == CURLE_OK) {
         bool fresh = err != NULL && err->code == CIVIS_OK;
-        civis__fail(err, CIVIS_EHTTP, "", "(%ld) %s was refused by the storage at %s%s: %s",
-                    status, what, where, tries, body && body->len ? body->text : "(empty body)");
+        civis__fail(err, CIVIS_EHTTP, "", "(%ld) %s was refused by the storage at %s%s: %s", status,
+                    what, where, tries, body && body->len ? body->text : "(empty body)");
         if (fresh)
             err->http_status = status;
         return CIVIS_EHTTP;

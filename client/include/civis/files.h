@@ -41,31 +41,31 @@
 extern "C" {
 #endif
 
-#define CIVIS_MULTIPART_MIN_SIZE (50ull * 1024 * 1024)   /* larger uploads go in parts */
-#define CIVIS_PART_MIN_SIZE (5ull * 1024 * 1024)         /* the smallest part (S3's) */
+#define CIVIS_MULTIPART_MIN_SIZE (50ull * 1024 * 1024)           /* larger uploads go in parts */
+#define CIVIS_PART_MIN_SIZE (5ull * 1024 * 1024)                 /* the smallest part (S3's) */
 #define CIVIS_UPLOAD_MAX_SIZE (5ull * 1024 * 1024 * 1024 * 1024) /* 5 TiB */
 
 /* Options of the transfer functions; all zero (or NULL options) is the
  * official client's behaviour. The upload fields are ignored by downloads. */
 typedef struct civis_file_options {
-    const char *expires_at;   /* upload: when the file expires (ISO 8601); NULL: the
-                                 server's default, 30 days */
-    bool never_expires;       /* upload: send expires_at null, the file never expires */
-    const char *description;  /* upload: at most 512 characters; NULL or "": none */
+    const char *expires_at;  /* upload: when the file expires (ISO 8601); NULL: the
+                                server's default, 30 days */
+    bool never_expires;      /* upload: send expires_at null, the file never expires */
+    const char *description; /* upload: at most 512 characters; NULL or "": none */
     unsigned long long multipart_threshold; /* upload: sizes above it go in parts; 0 means
                                                CIVIS_MULTIPART_MIN_SIZE */
-    unsigned long long part_size; /* upload: bytes per part; 0: the official rule
-                                     (civis_file_part_plan). Set it only to exercise
-                                     multipart on small data: storage rejects parts
-                                     below 5 MiB other than the last */
-    int parallel;             /* upload: parts in flight at once; 0 means 4 */
-    int max_attempts;         /* tries per presigned transfer, first included; 0 means 5 */
-    long retry_wait_ms;       /* wait before the first retry, doubled for each next one
-                                 (at most 30 s); 0 means 1000 */
-    bool no_retry_wait;       /* retry at once (tests) */
-    long connect_timeout_ms;  /* per presigned transfer; 0 means 60000 */
-    long stall_timeout_ms;    /* a presigned transfer that moves no byte for this long
-                                 fails (and is retried); 0 means 60000 */
+    unsigned long long part_size;           /* upload: bytes per part; 0: the official rule
+                                               (civis_file_part_plan). Set it only to exercise
+                                               multipart on small data: storage rejects parts
+                                               below 5 MiB other than the last */
+    int parallel;                           /* upload: parts in flight at once; 0 means 4 */
+    int max_attempts;        /* tries per presigned transfer, first included; 0 means 5 */
+    long retry_wait_ms;      /* wait before the first retry, doubled for each next one
+                                (at most 30 s); 0 means 1000 */
+    bool no_retry_wait;      /* retry at once (tests) */
+    long connect_timeout_ms; /* per presigned transfer; 0 means 60000 */
+    long stall_timeout_ms;   /* a presigned transfer that moves no byte for this long
+                                fails (and is retried); 0 means 60000 */
 } civis_file_options;
 
 /*

@@ -127,8 +127,8 @@ civis_status civis_future_newv(civis_future **out, civis_client *client, const c
 /* A future over a container script's run (scripts.get_containers_runs),
  * the official client's ContainerFuture. */
 civis_status civis_future_container(civis_future **out, civis_client *client, long long job_id,
-                                     long long run_id, const civis_future_options *opts,
-                                     civis_error *err);
+                                    long long run_id, const civis_future_options *opts,
+                                    civis_error *err);
 
 /*
  * Frees the future. Must not race with any other call on it (including a
@@ -229,8 +229,8 @@ typedef civis_status (*civis_future_callback)(civis_future *f, void *data, civis
  * calls it at once, from this thread. `data` is borrowed and must stay
  * valid until then. Errors: CIVIS_EINVAL (NULL cb), CIVIS_ENOMEM.
  */
-civis_status civis_future_add_done_callback(civis_future *f, civis_future_callback cb,
-                                            void *data, civis_error *err);
+civis_status civis_future_add_done_callback(civis_future *f, civis_future_callback cb, void *data,
+                                            civis_error *err);
 
 /* ---- waiting on many futures ---------------------------------------------- */
 
@@ -258,8 +258,7 @@ typedef enum civis_wait_mode {
  * thread is polling at that moment.
  */
 civis_status civis_futures_wait(size_t *n_done, size_t *first_done, civis_future *const *futures,
-                                size_t n, civis_wait_mode mode, long timeout_ms,
-                                civis_error *err);
+                                size_t n, civis_wait_mode mode, long timeout_ms, civis_error *err);
 
 #ifdef __cplusplus
 }

@@ -74,10 +74,9 @@ civis_status civis_run_template_files(cJSON **out, civis_client *client, long lo
  * caller. No such output: CIVIS_EEMPTY "run R of template script J has no
  * JSONValue output".
  */
-civis_status civis_run_template_json_value(cJSON **out, civis_client *client,
-                                           long long template_id, const cJSON *arguments,
-                                           const cJSON *extra, const civis_future_options *opts,
-                                           civis_error *err);
+civis_status civis_run_template_json_value(cJSON **out, civis_client *client, long long template_id,
+                                           const cJSON *arguments, const cJSON *extra,
+                                           const civis_future_options *opts, civis_error *err);
 
 /*
  * Waits for the future's run (as civis_future_result, whose errors it
