@@ -61,11 +61,12 @@ typedef struct civis__errbody {
  * Sets up `h` for one presigned request to `url`: no credentials, the
  * client's User-Agent, the timeouts, http(s) only, `errbuf`
  * (CURL_ERROR_SIZE) for libcurl's text. `*hdrs` receives the header list to
- * free after the transfer (curl_slist_free_all): it removes Expect and
- * Content-Type, which presigned PUTs must not carry unless signed.
+ * free after the transfer (curl_slist_free_all): it removes Expect, and
+ * with `raw` (a part PUT) Content-Type, which a presigned PUT must not
+ * carry unless it was signed with one.
  */
-civis_status civis__presigned_setup(CURL *h, const civis__xfer *x, const char *url, char *errbuf,
-                                    struct curl_slist **hdrs, civis_error *err);
+civis_status civis__presigned_setup(CURL *h, const civis__xfer *x, const char *url, bool raw,
+                                    char *errbuf, struct curl_slist **hdrs, civis_error *err);
 
 /* Whether an attempt that ended so is worth another try. */
 bool civis__presigned_retryable(CURLcode rc, long status);

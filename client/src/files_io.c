@@ -114,7 +114,7 @@ static civis_status post_form(const char *url, const cJSON *fields, const char *
         CURL *h = curl_easy_init();
         if (h == NULL)
             return civis__fail(err, CIVIS_ENOMEM, "", "cannot create a libcurl handle");
-        civis_status st = civis__presigned_setup(h, x, url, errbuf, &hdrs, err);
+        civis_status st = civis__presigned_setup(h, x, url, false, errbuf, &hdrs, err);
         curl_mime *mime = st == CIVIS_OK ? build_form(h, fields, name, &cur) : NULL;
         if (st == CIVIS_OK && mime == NULL)
             st = civis__fail(err, CIVIS_ENOMEM, "", "out of memory building the upload form");
@@ -348,7 +348,7 @@ static civis_status download(const char *url, long long file_id, sink *s, const 
         if (h == NULL)
             return civis__fail(err, CIVIS_ENOMEM, "", "cannot create a libcurl handle");
         s->h = h;
-        civis_status st = civis__presigned_setup(h, x, url, errbuf, &hdrs, err);
+        civis_status st = civis__presigned_setup(h, x, url, false, errbuf, &hdrs, err);
         if (st != CIVIS_OK) {
             curl_easy_cleanup(h);
             return st;

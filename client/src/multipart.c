@@ -70,7 +70,7 @@ static civis_status part_start(part *p, CURLM *multi, const civis__xfer *x, civi
     p->h = curl_easy_init();
     if (p->h == NULL)
         return civis__fail(err, CIVIS_ENOMEM, "", "cannot create a libcurl handle");
-    civis_status st = civis__presigned_setup(p->h, x, p->url, p->errbuf, &p->hdrs, err);
+    civis_status st = civis__presigned_setup(p->h, x, p->url, true, p->errbuf, &p->hdrs, err);
     if (st != CIVIS_OK) {
         curl_easy_cleanup(p->h);
         p->h = NULL;

@@ -100,13 +100,15 @@ size_t civis__errbody_write(char *data, size_t size, size_t nmemb, void *arg)
 
 /* ---- one request --------------------------------------------------------------- */
 
-civis_status civis__presigned_setup(CURL *h, const civis__xfer *x, const char *url, char *errbuf,
-                                    struct curl_slist **hdrs, civis_error *err)
+civis_status civis__presigned_setup(CURL *h, const civis__xfer *x, const char *url, bool raw,
+                                    char *errbuf, struct curl_slist **hdrs, civis_error *err)
 {
     *hdrs = NULL;
     errbuf[0] = '\0';
+    /* No Expect: 100-continue (the official client never waits for one),
+     * and for raw PUTs no Content-Type: a presigned PUT is signed without. */
     struct curl_slist *l = curl_slist_append(NULL, "Expect:");
-    struct curl_slist *l2 = l ? curl_slist_append(l, "Content-Type:") : NULL;
+    struct curl_slist *l2 = l && raw ? curl_slist_append(l, "Content-Type:") : l;
     if (l2 == NULL) {
         curl_slist_free_all(l);
         return civis__fail(err, CIVIS_ENOMEM, "", "out of memory preparing a presigned request");
