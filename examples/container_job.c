@@ -45,6 +45,8 @@ int main(int argc, char **argv)
     long long script_id = 0, run_id = 0;
     int rc = 1;
 
+    /* Line-buffered, so that progress and errors keep their order in a pipe. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     if (civis_global_init() != CIVIS_OK)
         return 1;
     if (civis_client_new(&client, NULL, &err) != CIVIS_OK ||
