@@ -132,9 +132,6 @@ civis_status civis__mock_fill(civis_http_response *resp, const civis_operation *
 /* The API's error body for a status, into resp (with its standard headers). */
 civis_status civis__mock_error_body(civis_http_response *resp, long status);
 
-/* A query parameter as a positive integer, 0 when absent or not one. */
-long civis__mock_query_long(const char *query, const char *name);
-
 /* ---- mock_journal.c --------------------------------------------------------- */
 
 /* "resource.method" of an operation into buf. */

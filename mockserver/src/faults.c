@@ -225,18 +225,6 @@ static double roll(civis_mock_faults *f)
     return (double)((f->rng * 0x2545F4914F6CDD1Dull) >> 11) / 9007199254740992.0;
 }
 
-static const char *status_kind(int status)
-{
-    switch (status) {
-    case 429: return "too_many_requests";
-    case 500: return "internal_server_error";
-    case 502: return "bad_gateway";
-    case 503: return "service_unavailable";
-    case 504: return "gateway_timeout";
-    default: return status >= 500 ? "server_error" : "client_error";
-    }
-}
-
 bool civis__mock_faults_apply(civis_mock_faults *faults, const civis_operation *op,
                               const char *api_key, civis_mock_reply *reply)
 {
@@ -275,7 +263,7 @@ bool civis__mock_faults_apply(civis_mock_faults *faults, const civis_operation *
         snprintf(desc, sizeof(desc), "Rate limit exceeded (civis-mock fault %d).", hit.id);
     else
         snprintf(desc, sizeof(desc), "Injected failure (civis-mock fault %d).", hit.id);
-    civis__mock_error(reply, hit.status, status_kind(hit.status), desc);
+    civis__mock_error(reply, hit.status, civis_answer_error_kind(hit.status, NULL), desc);
     if (hit.retry_after >= 0) {
         char ra[24];
         snprintf(ra, sizeof(ra), "%d", hit.retry_after);

@@ -53,6 +53,11 @@ bool civis__mock_reply_header(civis_mock_reply *reply, const char *name, const c
     return true;
 }
 
+bool civis__mock_reply_add(void *reply, const char *name, const char *value)
+{
+    return civis__mock_reply_header(reply, name, value);
+}
+
 void civis__mock_reply_body_take(civis_mock_reply *reply, char *body, size_t len)
 {
     free(reply->body);

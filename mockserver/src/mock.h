@@ -18,6 +18,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "civis/answer.h"
 #include "civis/error.h"
 #include "civis/fixture.h"
 #include "civis/spec.h"
@@ -26,7 +27,6 @@
 #define CIVIS_MOCK_DEFAULT_MAX_BODY (10u * 1024u * 1024u)
 #define CIVIS_MOCK_JOURNAL_CAP 10000            /* entries kept; the oldest go first */
 #define CIVIS_MOCK_JOURNAL_BODY_CAP (16 * 1024) /* body bytes kept per entry */
-#define CIVIS_MOCK_SYNTH_TOTAL 5                /* entries of a synthesized paginated list */
 #define CIVIS_MOCK_MAX_DELAY_MS 60000           /* a fault never holds a thread longer */
 
 /* Exported by libcivis_spec (spec/src/error.c); declared here so the server
@@ -109,6 +109,8 @@ void civis__mock_reply_clear(civis_mock_reply *reply);
 void civis__mock_outcome_clear(civis_mock_outcome *outcome);
 /* Adds a header (both strings copied); false on allocation failure. */
 bool civis__mock_reply_header(civis_mock_reply *reply, const char *name, const char *value);
+/* civis__mock_reply_header as a civis_answer_header_fn (ctx is the reply). */
+bool civis__mock_reply_add(void *reply, const char *name, const char *value);
 /* Takes ownership of a malloc'd body. */
 void civis__mock_reply_body_take(civis_mock_reply *reply, char *body, size_t len);
 /* Prints `json` (not taken) as the body; false on allocation failure. */
@@ -193,9 +195,6 @@ bool civis__mock_faults_apply(civis_mock_faults *faults, const civis_operation *
  */
 bool civis__mock_paginate(civis_mock_reply *reply, const civis_operation *op,
                           const civis_mock_request *req, cJSON *collection, bool always);
-/* The page size an operation uses when the request gives no limit: the
- * "Defaults to N" of its limit parameter, else 20. */
-int civis__mock_default_limit(const civis_operation *op);
 
 /* ---- the server ---------------------------------------------------------- */
 

@@ -9,7 +9,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "mock.h"
 
@@ -88,50 +87,6 @@ static void set_reason(civis_mock_outcome *oc, const char *text)
 
 /* ---- answer sources ---------------------------------------------------- */
 
-/* Headers recorded with an example or declared in a fixture that describe
- * the original transfer, not the answer: MHD sets its own. */
-static bool transfer_header(const char *name)
-{
-    static const char *const skip[] = {"Content-Length",   "Transfer-Encoding",
-                                       "Connection",       "Keep-Alive",
-                                       "Content-Encoding", "Date",
-                                       "Server",           NULL};
-    for (size_t i = 0; skip[i] != NULL; i++)
-        if (strcasecmp(name, skip[i]) == 0)
-            return true;
-    return false;
-}
-
-static bool has_pagination_header(const cJSON *headers)
-{
-    for (const cJSON *h = headers ? headers->child : NULL; h != NULL; h = h->next)
-        if (h->string != NULL && strncasecmp(h->string, "X-Pagination-", 13) == 0)
-            return true;
-    return false;
-}
-
-static bool copy_headers(civis_mock_reply *reply, const cJSON *headers)
-{
-    for (const cJSON *h = headers ? headers->child : NULL; h != NULL; h = h->next) {
-        if (h->string == NULL || transfer_header(h->string))
-            continue;
-        char num[32];
-        const char *v = NULL;
-        if (cJSON_IsString(h))
-            v = h->valuestring;
-        else if (cJSON_IsNumber(h))
-            v = (snprintf(num, sizeof(num), "%.17g", h->valuedouble), num);
-        if (v != NULL && !civis__mock_reply_header(reply, h->string, v))
-            return false;
-    }
-    return true;
-}
-
-static bool no_body_status(int status)
-{
-    return status == 204 || status == 304 || (status >= 100 && status < 200);
-}
-
 /*
  * Sets the body from recorded bytes. An array answer of a paginated
  * operation is paged (see paginate.c); `always` says whether a request
@@ -141,7 +96,7 @@ static bool no_body_status(int status)
 static bool set_body(civis_mock_reply *reply, const civis_operation *op,
                      const civis_mock_request *req, const char *text, size_t len, bool always)
 {
-    if (text == NULL || no_body_status(reply->status))
+    if (text == NULL || civis_answer_no_body(reply->status))
         return true;
     if (op->paginated) {
         cJSON *doc = civis__mock_parse(text, len, NULL);
@@ -162,8 +117,9 @@ static bool from_fixture(civis_mock_reply *reply, const civis_operation *op,
                          const civis_mock_request *req, civis_fixture_response *fr)
 {
     reply->status = fr->status;
-    bool ok = copy_headers(reply, fr->headers) &&
-              set_body(reply, op, req, fr->body, fr->body_len, !has_pagination_header(fr->headers));
+    bool ok =
+        civis_answer_copy_headers(fr->headers, civis__mock_reply_add, reply) &&
+        set_body(reply, op, req, fr->body, fr->body_len, !civis_answer_has_pagination(fr->headers));
     civis_fixture_response_clear(fr);
     return ok;
 }
@@ -177,72 +133,20 @@ static bool from_example(civis_mock_reply *reply, const civis_operation *op,
     if (!civis_spec_example(op, &status, &headers, &text))
         return false;
     reply->status = status;
-    if (!copy_headers(reply, headers) ||
+    if (!civis_answer_copy_headers(headers, civis__mock_reply_add, reply) ||
         !set_body(reply, op, req, text, text ? strlen(text) : 0, false))
         civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
     return true;
-}
-
-/* A different, repeatable seed per operation (and per list element), so
- * that two operations do not answer the same ids. */
-static uint64_t op_seed(uint64_t seed, const civis_operation *op, uint64_t i)
-{
-    uint64_t x =
-        seed ^ ((uint64_t)(op->index + 1) * 0x9E3779B97F4A7C15ull) ^ (i * 0xD1B54A32D192ED03ull);
-    x ^= x >> 31;
-    return x;
-}
-
-/* The id a path ends with ("/scripts/sql/7" -> 7), or -1. */
-static long trailing_id(const civis_route *route, const civis_operation *op)
-{
-    size_t plen = strlen(op->path);
-    while (plen > 0 && op->path[plen - 1] == '/')
-        plen--;
-    if (route->n_params == 0 || plen == 0 || op->path[plen - 1] != '}')
-        return -1;
-    const char *v = route->params[route->n_params - 1].value;
-    char *end = NULL;
-    long id = strtol(v, &end, 10);
-    return (end != v && *end == '\0' && id >= 0) ? id : -1;
 }
 
 static void from_synthesis(civis_mock_server *srv, civis_mock_reply *reply,
                            const civis_route *route, const civis_mock_request *req)
 {
     const civis_operation *op = route->op;
-    reply->status = op->response_status ? op->response_status : 200;
-    if (op->response_schema == NULL || no_body_status(reply->status))
+    reply->status = (int)civis_answer_status(op);
+    if (op->response_schema == NULL || civis_answer_no_body(reply->status))
         return;
-    civis_synth_options opts = {.seed = op_seed(srv->config.seed, op, 0)};
-    cJSON *body = NULL;
-    if (op->returns_array) {
-        /* Lists get a fixed-size collection (5 entries for paginated
-         * operations, as documented), each element seeded by its position so
-         * that page 2 holds the same elements whatever the page size. */
-        const cJSON *schema = civis_spec_deref(srv->spec, op->response_schema);
-        const cJSON *items = cJSON_GetObjectItemCaseSensitive(schema, "items");
-        const cJSON *item_schema =
-            civis_schema_type(schema) == CIVIS_TYPE_ARRAY && items ? items : op->response_schema;
-        int n = op->paginated ? CIVIS_MOCK_SYNTH_TOTAL : 2;
-        body = cJSON_CreateArray();
-        for (int i = 0; body != NULL && i < n; i++) {
-            civis_synth_options io = {.seed = op_seed(srv->config.seed, op, (uint64_t)i + 1)};
-            cJSON *item = civis_synthesize(srv->spec, item_schema, &io);
-            if (item == NULL || !cJSON_AddItemToArray(body, item)) {
-                cJSON_Delete(item);
-                cJSON_Delete(body);
-                body = NULL;
-            }
-        }
-    } else {
-        body = civis_synthesize_response(srv->spec, op, &opts);
-        /* The object a path names carries that path's id. */
-        long id = trailing_id(route, op);
-        cJSON *idv = cJSON_GetObjectItemCaseSensitive(body, "id");
-        if (id >= 0 && cJSON_IsObject(body) && cJSON_IsNumber(idv))
-            cJSON_SetNumberValue(idv, (double)id);
-    }
+    cJSON *body = civis_answer_synthesize(srv->spec, op, route, srv->config.seed);
     if (body == NULL) {
         civis__mock_error(reply, 500, "internal", "civis-mock could not synthesize a response");
         return;
