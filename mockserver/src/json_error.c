@@ -194,42 +194,6 @@ bool civis__mock_error_problems(civis_mock_reply *reply, const civis_operation *
     return ok;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid.
- * Overlong forms, surrogates and code points above U+10FFFF are invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t need;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (n < need)
-        return 0;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < need; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return need;
-}
-
 char *civis__mock_utf8_clean(const char *s, size_t len, size_t *out_len)
 {
     /* Worst case every byte becomes the 3-byte U+FFFD. */
@@ -241,7 +205,7 @@ char *civis__mock_utf8_clean(const char *s, size_t len, size_t *out_len)
     const unsigned char *u = (const unsigned char *)s;
     size_t o = 0;
     for (size_t i = 0; i < len;) {
-        size_t k = utf8_seq(u + i, len - i);
+        size_t k = civis__utf8_seq(u + i, len - i);
         if (k == 0) {
             out[o++] = (char)0xEF;
             out[o++] = (char)0xBF;

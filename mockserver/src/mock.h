@@ -37,6 +37,10 @@ civis_status civis__fail(civis_error *err, civis_status code, const char *param,
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
+/* Exported by libcivis_spec (spec/src/schema_check.c): the length of the
+ * well-formed UTF-8 sequence at s (n > 0 bytes left), 1 to 4, or 0 (no
+ * overlongs, surrogates or code points past U+10FFFF). */
+size_t civis__utf8_seq(const unsigned char *s, size_t n);
 
 /* ---- configuration (main.c) ------------------------------------------- */
 

@@ -40,75 +40,12 @@ typedef struct conn_state {
     struct timespec t0;
 } conn_state;
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Form-style decoding of one query component: %XX and '+' as a space, as
- * Rails (and so the real API) reads what the official client sends. */
-static char *query_decode(const char *s, size_t n)
-{
-    char *out = malloc(n + 1);
-    if (out == NULL)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        int hi, lo;
-        if (s[i] == '+') {
-            out[o++] = ' ';
-        } else if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
-                   (lo = hexval(s[i + 2])) >= 0) {
-            out[o++] = (char)(hi * 16 + lo);
-            i += 2;
-        } else {
-            out[o++] = s[i];
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
-/* Splits the raw query into decoded pairs. */
+/* Splits the raw query into decoded pairs, form-style (%XX, '+' is a
+ * space), as Rails (and so the real API) reads what the official client
+ * sends. */
 static bool parse_query(civis_mock_request *req)
 {
-    const char *q = req->query;
-    if (*q == '\0')
-        return true;
-    size_t n = 1;
-    for (const char *p = q; *p; p++)
-        n += *p == '&';
-    req->query_kv = calloc(n, sizeof(civis_kv));
-    if (req->query_kv == NULL)
-        return false;
-    const char *p = q;
-    while (*p != '\0') {
-        size_t len = strcspn(p, "&");
-        if (len > 0) {
-            const char *eq = memchr(p, '=', len);
-            size_t klen = eq ? (size_t)(eq - p) : len;
-            char *k = query_decode(p, klen);
-            char *v = eq ? query_decode(eq + 1, len - klen - 1) : strdup("");
-            if (k == NULL || v == NULL) {
-                free(k);
-                free(v);
-                return false;
-            }
-            req->query_kv[req->n_query].key = k;
-            req->query_kv[req->n_query].value = v;
-            req->n_query++;
-        }
-        p += len;
-        if (*p == '&')
-            p++;
-    }
-    return true;
+    return civis_answer_query_parse(&req->query_kv, &req->n_query, req->query) == CIVIS_OK;
 }
 
 static void state_free(conn_state *s)
@@ -118,11 +55,7 @@ static void state_free(conn_state *s)
     free(s->req.method);
     free(s->req.path);
     free(s->req.query);
-    for (size_t i = 0; i < s->req.n_query; i++) {
-        free((char *)s->req.query_kv[i].key);
-        free((char *)s->req.query_kv[i].value);
-    }
-    free(s->req.query_kv);
+    civis_answer_query_free(s->req.query_kv, s->req.n_query);
     free(s->req.body);
     free(s);
 }

@@ -310,6 +310,9 @@ void civis__sim_not_found(civis_mock_reply *reply);
 void civis__sim_oom(civis_mock_reply *reply);
 /* Sends `json` (taken) as the body with `status`; NULL means out of memory. */
 void civis__sim_reply_take(civis_mock_reply *reply, int status, cJSON *json);
+/* Sends a list (taken; NULL means out of memory) with the operation's
+ * status, cut into the requested page when the operation is paginated. */
+void civis__sim_reply_list(sim_req *r, cJSON *list);
 /* Renders an object for the request's operation (the response schema,
  * with run and file state added for jobs and files). Owned by the caller. */
 cJSON *civis__sim_render_obj(sim_req *r, sim_obj *obj, const civis_operation *op);

@@ -489,17 +489,7 @@ static void list(sim_req *r)
         }
     }
     free(hits);
-    if (arr == NULL) {
-        civis__sim_oom(r->reply);
-        return;
-    }
-    r->reply->status = status_of(r->op);
-    if (r->op->paginated) {
-        if (!civis__mock_paginate(r->reply, r->op, r->req, arr, true))
-            civis__sim_oom(r->reply);
-        return;
-    }
-    civis__sim_reply_take(r->reply, r->reply->status, arr);
+    civis__sim_reply_list(r, arr);
 }
 
 void civis__sim_crud(sim_req *r)

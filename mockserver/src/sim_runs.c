@@ -900,17 +900,7 @@ static void list_runs(sim_req *r, sim_obj *job)
             arr = NULL;
         }
     }
-    if (arr == NULL) {
-        civis__sim_oom(r->reply);
-        return;
-    }
-    r->reply->status = status_of(r->op);
-    if (r->op->paginated) {
-        if (!civis__mock_paginate(r->reply, r->op, r->req, arr, true))
-            civis__sim_oom(r->reply);
-        return;
-    }
-    civis__sim_reply_take(r->reply, r->reply->status, arr);
+    civis__sim_reply_list(r, arr);
 }
 
 /* Cancels an unfinished run; a finished one (or none) is a 404, as the
@@ -934,17 +924,7 @@ static void outputs(sim_req *r, sim_obj *job, sim_run *run)
 {
     civis__sim_run_observe(r, job, run, false);
     cJSON *arr = render_outputs(r, run->outputs);
-    if (arr == NULL) {
-        civis__sim_oom(r->reply);
-        return;
-    }
-    r->reply->status = status_of(r->op);
-    if (r->op->paginated) {
-        if (!civis__mock_paginate(r->reply, r->op, r->req, arr, true))
-            civis__sim_oom(r->reply);
-        return;
-    }
-    civis__sim_reply_take(r->reply, r->reply->status, arr);
+    civis__sim_reply_list(r, arr);
 }
 
 static void add_output(sim_req *r, sim_run *run)

@@ -254,6 +254,21 @@ void civis__sim_reply_take(civis_mock_reply *reply, int status, cJSON *json)
     cJSON_Delete(json);
 }
 
+void civis__sim_reply_list(sim_req *r, cJSON *list)
+{
+    if (list == NULL) {
+        civis__sim_oom(r->reply);
+        return;
+    }
+    r->reply->status = (int)civis_answer_status(r->op);
+    if (r->op->paginated) {
+        if (!civis__mock_paginate(r->reply, r->op, r->req, list, true))
+            civis__sim_oom(r->reply);
+        return;
+    }
+    civis__sim_reply_take(r->reply, r->reply->status, list);
+}
+
 /* ---- spaces and objects -------------------------------------------------- */
 
 sim_space *civis__sim_space(civis_sim *sim, const char *key, bool create)

@@ -90,7 +90,7 @@ civis_type civis__schema_kind(const civis_spec *spec, const cJSON *schema, const
 
 /* Length of the well-formed UTF-8 sequence at s (1 to 4), or 0 (RFC 3629
  * table 3-7: no overlongs, no surrogates, nothing past U+10FFFF). */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t civis__utf8_seq(const unsigned char *s, size_t n)
 {
     unsigned char c = s[0];
     if (c < 0x80)
@@ -130,7 +130,7 @@ bool civis__utf8_valid(const char *s, size_t n)
             i++;
             continue;
         }
-        size_t k = utf8_seq(u + i, n - i);
+        size_t k = civis__utf8_seq(u + i, n - i);
         if (k == 0)
             return false;
         i += k;
@@ -148,7 +148,7 @@ static size_t copy_clean(char *dst, size_t dstlen, const char *src)
     const unsigned char *u = (const unsigned char *)src;
     size_t n = strlen(src);
     for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq(u + i, n - i);
+        size_t k = civis__utf8_seq(u + i, n - i);
         const char *piece = src + i;
         size_t plen = k;
         if (k == 0) {

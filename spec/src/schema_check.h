@@ -30,6 +30,9 @@ bool civis__json_has_type(const cJSON *v, civis_type t);
 /* Whether s[0..n) is well-formed UTF-8 (no overlongs, surrogates, or code
  * points past U+10FFFF). */
 bool civis__utf8_valid(const char *s, size_t n);
+/* Length of the well-formed UTF-8 sequence at s (n > 0 bytes left), 1 to 4,
+ * or 0 when it is not one. civis-mock declares it too (mock.h). */
+size_t civis__utf8_seq(const unsigned char *s, size_t n);
 /* The declared type of a schema after following $refs; a schema with no
  * "type" but with "properties" (or "items") counts as an object (array). */
 civis_type civis__schema_kind(const civis_spec *spec, const cJSON *schema, const cJSON **resolved);
