@@ -341,6 +341,125 @@ static void test_future__first_poll_timing(void)
     fake_clear(&ft);
 }
 
+/* ---- allocation failures --------------------------------------------------------- */
+
+static long countdown = -1; /* allocations left before one fails; -1: never */
+static long failures;
+
+static void *fail_malloc(size_t n)
+{
+    if (countdown == 0) {
+        failures++;
+        return NULL;
+    }
+    if (countdown > 0)
+        countdown--;
+    return malloc(n);
+}
+
+static void *fail_realloc(void *p, size_t n)
+{
+    if (countdown == 0) {
+        failures++;
+        return NULL;
+    }
+    if (countdown > 0)
+        countdown--;
+    return realloc(p, n);
+}
+
+static civis_status noop_cb(civis_future *f, void *data, civis_error *err)
+{
+    (void)f; /* only registered, to exercise the callback list */
+    (void)data;
+    (void)err;
+    return CIVIS_OK;
+}
+
+/* A scripted transport of its own for the allocation test: it reports its
+ * own allocation failures as CIVIS_ENOMEM with a message, as a transport must. */
+typedef struct seq_transport {
+    const char *const *bodies;
+    size_t n, next;
+} seq_transport;
+
+static civis_status seq_send(void *ctx, const civis_http_request *req, civis_http_response *resp,
+                             civis_error *err)
+{
+    (void)req; /* answers in order, whatever was asked */
+    seq_transport *t = ctx;
+    const char *body = t->bodies[t->next < t->n ? t->next : t->n - 1];
+    t->next++;
+    resp->status = 200;
+    if (civis_http_response_append_body(resp, body, strlen(body)) != CIVIS_OK) {
+        err->code = CIVIS_ENOMEM;
+        snprintf(err->message, sizeof(err->message), "out of memory in the transport");
+        return CIVIS_ENOMEM;
+    }
+    return CIVIS_OK;
+}
+
+static const civis_transport seq_table = {.name = "seq", .send = seq_send};
+
+/* A whole failed run (a poll, the log lines, a callback) with the Nth
+ * allocation failing; true once everything worked. */
+static bool failing_run(seq_transport *t, civis_client *c)
+{
+    t->next = 0;
+    civis_future *f = NULL;
+    civis_error err = CIVIS_ERROR_INIT;
+    civis_status st = civis_future_container(&f, c, 1, 2, &now_opts, &err);
+    if (st == CIVIS_OK)
+        st = civis_future_add_done_callback(f, noop_cb, NULL, &err);
+    if (st == CIVIS_OK)
+        st = civis_future_result(NULL, f, &err);
+    bool whole =
+        st == CIVIS_EJOB &&
+        strcmp(err.message, "(From job 1 / run 2) starting\nworking\nTraceback: oops") == 0;
+    /* anything short of that is out of memory, or the run's failure told with less
+     * detail (its log lines could not be read) */
+    bool fine = whole || st == CIVIS_ENOMEM ||
+                (st == CIVIS_EJOB && strncmp(err.message, "(From job 1 / run 2) ", 21) == 0);
+    CU_ASSERT(fine);
+    if (!fine)
+        fprintf(stderr, "\n  failing_run: %s: %s\n", civis_strerror(st), err.message);
+    civis_future_free(f);
+    return whole;
+}
+
+static void test_future__allocation_failures_are_reported_not_fatal(void)
+{
+    static const char *const bodies[] = {
+        "{\"state\": \"running\"}", "{\"state\": \"failed\", \"error\": null}", logs_newest_first};
+    seq_transport t = {bodies, 3, 0};
+    civis_client_options o = {.api_key = "k",
+                              .base_url = "http://civis.test/",
+                              .bundled_spec = true,
+                              .retry = {.max_attempts = 1},
+                              .transport = &seq_table,
+                              .transport_ctx = &t};
+    civis_client *c = NULL;
+    civis_error err = CIVIS_ERROR_INIT;
+    ASSERT_CIVIS_OK(civis_client_new(&c, &o, &err), err);
+    static const civis_allocator failing = {fail_malloc, fail_realloc, free};
+    long n = 0;
+    for (; n < 2000; n++) {
+        countdown = n;
+        failures = 0;
+        civis_set_allocator(&failing);
+        bool ok = failing_run(&t, c);
+        civis_set_allocator(NULL);
+        countdown = -1;
+        if (ok)
+            break;
+        CU_ASSERT(failures > 0);
+        if (failures == 0)
+            break;
+    }
+    CU_ASSERT(n > 0 && n < 2000);
+    civis_client_free(c);
+}
+
 /* ---- callbacks -------------------------------------------------------------- */
 
 typedef struct cb_log {
@@ -951,6 +1070,8 @@ static CU_TestInfo tests[] = {
     {"out-of-memory line and no logs", test_future__out_of_memory_line_and_no_logs},
     {"bad names, arguments and options", test_future__bad_names_arguments_and_options},
     {"first poll timing", test_future__first_poll_timing},
+    {"allocation failures are reported, not fatal",
+     test_future__allocation_failures_are_reported_not_fatal},
     {"callbacks run once in order", test_future__callbacks_run_once_in_order},
     {"two threads waiting share one completion",
      test_future__two_threads_waiting_share_one_completion},

@@ -202,11 +202,23 @@ civis_status civis_future_newv(civis_future **out, civis_client *client, const c
 }
 
 civis_status civis_future_container(civis_future **out, civis_client *client, long long job_id,
-                                    long long run_id, const civis_future_options *opts,
-                                    civis_error *err)
+                                     long long run_id, const civis_future_options *opts,
+                                     civis_error *err)
 {
-    return civis_future_newv(out, client, "scripts", "get_containers_runs", opts, err, "id",
-                             CIVIS_INT(job_id), "run_id", CIVIS_INT(run_id), CIVIS_END);
+    if (out != NULL)
+        *out = NULL;
+    /* Built by hand rather than with civis_args: out of memory must read
+     * as out of memory, whatever the argument builder makes of it. */
+    cJSON *args = cJSON_CreateObject();
+    if (args == NULL || cJSON_AddNumberToObject(args, "id", (double)job_id) == NULL ||
+        cJSON_AddNumberToObject(args, "run_id", (double)run_id) == NULL) {
+        cJSON_Delete(args);
+        return civis__fail(err, CIVIS_ENOMEM, "", "out of memory creating a future");
+    }
+    civis_status st =
+        civis_future_new(out, client, "scripts", "get_containers_runs", args, opts, err);
+    cJSON_Delete(args);
+    return st;
 }
 
 void civis_future_free(civis_future *f)
@@ -415,6 +427,13 @@ static civis_future_state classify(civis_future *f, const civis_response *resp, 
         cJSON_IsObject(run) ? cJSON_GetObjectItemCaseSensitive(run, "state") : NULL;
     char who[96];
     describe(f, who, sizeof(who));
+    size_t body_len = 0;
+    if (run == NULL && civis_response_body(resp, &body_len) != NULL && body_len > 0) {
+        /* A body the client accepted as JSON that still gives no value: the
+         * parse ran out of memory. */
+        civis__fail(e, CIVIS_ENOMEM, "", "%s: out of memory reading the poll answer", who);
+        return CIVIS_FUTURE_FAILED;
+    }
     if (!cJSON_IsObject(run)) {
         civis__fail(e, CIVIS_EPARSE, "state", "%s.%s answered %s, not a run object", f->resource,
                     f->method, run == NULL ? "an empty body" : "something else");
