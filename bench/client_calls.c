@@ -34,57 +34,11 @@
 
 #include "civis.h"
 
+#include "bench.h"
+
 #define CALLS 400
 #define ROUNDS 21
 #define STARTS 20
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    char *buf = NULL;
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0)
-        buf = malloc((size_t)size + 1);
-    if (buf != NULL && fread(buf, 1, (size_t)size, f) != (size_t)size) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf != NULL) {
-        buf[size] = '\0';
-        *len = (size_t)size;
-    }
-    return buf;
-}
 
 /* ---- civis-mock -------------------------------------------------------------- */
 
@@ -114,7 +68,7 @@ static pid_t start_mock(const char *spec, int *port)
     if (pid < 0)
         return -1;
     *port = 0;
-    for (double t0 = now_s(); now_s() - t0 < 20.0;) {
+    for (double t0 = bench_now_s(); bench_now_s() - t0 < 20.0;) {
         int st;
         if (waitpid(pid, &st, WNOHANG) == pid) {
             fprintf(stderr, "client_calls: %s exited early\n", mock_bin());
@@ -196,7 +150,7 @@ static int bare_loop(figures *out, const char *base_url, int calls)
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
     int ok = 0;
-    double t0 = now_s(), c0 = cpu_s();
+    double t0 = bench_now_s(), c0 = bench_cpu_s();
     for (int i = 0; i < calls; i++) {
         k.len = 0;
         long status = 0;
@@ -204,7 +158,7 @@ static int bare_loop(figures *out, const char *base_url, int calls)
             curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200)
             ok++;
     }
-    double wall = now_s() - t0, cpu = cpu_s() - c0;
+    double wall = bench_now_s() - t0, cpu = bench_cpu_s() - c0;
     out->calls_per_s = calls / wall;
     out->cpu_us_per_call = cpu / calls * 1e6;
     free(k.data);
@@ -216,7 +170,7 @@ static int bare_loop(figures *out, const char *base_url, int calls)
 static int civis_loop(figures *out, civis_client *client, int calls, bool read_field)
 {
     int ok = 0;
-    double t0 = now_s(), c0 = cpu_s();
+    double t0 = bench_now_s(), c0 = bench_cpu_s();
     for (int i = 0; i < calls; i++) {
         civis_response *r = NULL;
         civis_error err = CIVIS_ERROR_INIT;
@@ -228,7 +182,7 @@ static int civis_loop(figures *out, civis_client *client, int calls, bool read_f
             fprintf(stderr, "client_calls: %s\n", err.message);
         civis_response_free(r);
     }
-    double wall = now_s() - t0, cpu = cpu_s() - c0;
+    double wall = bench_now_s() - t0, cpu = bench_cpu_s() - c0;
     out->calls_per_s = calls / wall;
     out->cpu_us_per_call = cpu / calls * 1e6;
     return ok == calls ? 0 : -1;
@@ -241,7 +195,7 @@ int main(int argc, char **argv)
         return 0;
     }
     size_t len = 0;
-    char *text = slurp(argv[1], &len);
+    char *text = bench_slurp(argv[1], &len);
     if (text == NULL || civis_global_init() != CIVIS_OK) {
         fprintf(stderr, "client_calls: cannot read %s\n", argv[1]);
         free(text);
@@ -298,10 +252,10 @@ int main(int argc, char **argv)
         civis_cpu[r] = c.cpu_us_per_call;
         read_cpu[r] = d.cpu_us_per_call;
     }
-    double bc = median(bare_cps, ROUNDS), cc = median(civis_cps, ROUNDS);
-    double rc_ = median(read_cps, ROUNDS), rr = median(ratio, ROUNDS);
-    double bu = median(bare_cpu, ROUNDS), cu = median(civis_cpu, ROUNDS);
-    double ru = median(read_cpu, ROUNDS);
+    double bc = bench_median(bare_cps, ROUNDS), cc = bench_median(civis_cps, ROUNDS);
+    double rc_ = bench_median(read_cps, ROUNDS), rr = bench_median(ratio, ROUNDS);
+    double bu = bench_median(bare_cpu, ROUNDS), cu = bench_median(civis_cpu, ROUNDS);
+    double ru = bench_median(read_cpu, ROUNDS);
     printf("GET /users/me over keep-alive, %d rounds of %d calls (medians):\n", ROUNDS, CALLS);
     printf("  baseline libcurl          : %8.0f calls/s  %6.1f us CPU/call\n", bc, bu);
     printf("  libcivis                  : %8.0f calls/s  %6.1f us CPU/call\n", cc, cu);
@@ -313,16 +267,16 @@ int main(int argc, char **argv)
     double starts[STARTS];
     for (int i = 0; i < STARTS; i++) {
         civis_client *c = NULL;
-        double t0 = now_s();
+        double t0 = bench_now_s();
         if (civis_client_new(&c, &o, &err) != CIVIS_OK) {
             fprintf(stderr, "client_calls: %s\n", err.message);
             rc = 1;
             goto done;
         }
-        starts[i] = (now_s() - t0) * 1e3;
+        starts[i] = (bench_now_s() - t0) * 1e3;
         civis_client_free(c);
     }
-    double ms = median(starts, STARTS);
+    double ms = bench_median(starts, STARTS);
     printf(
         "civis_client_new from the full spec in memory: %.1f ms median of %d (target < 50 ms)%s\n",
         ms, STARTS, ms < 50 ? "" : "  ABOVE TARGET");

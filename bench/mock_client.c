@@ -24,28 +24,11 @@
 #include "civis.h"
 #include "civis/mock.h"
 
+#include "bench.h"
+
 #define CREATE_RUNS 20
 #define BATCHES 21
 #define CALLS_PER_BATCH 5000
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static int bench_create(const char *path)
 {
@@ -57,21 +40,21 @@ static int bench_create(const char *path)
         return 1;
     }
     for (int i = 0; i < CREATE_RUNS; i++) {
-        double t0 = now_us();
+        double t0 = bench_now_s() * 1e6;
         civis_spec *s = NULL;
         civis_status st = civis_spec_load_file(&s, path, &err);
         civis_spec_free(s);
-        double t1 = now_us();
+        double t1 = bench_now_s() * 1e6;
         civis_mock *m = NULL;
         if (st == CIVIS_OK)
             st = civis_mock_new(&m, &(civis_mock_options){.spec_path = path}, &err);
         civis_mock_free(m);
-        double t2 = now_us();
+        double t2 = bench_now_s() * 1e6;
         m = NULL;
         if (st == CIVIS_OK)
             st = civis_mock_new(&m, &(civis_mock_options){.spec = shared}, &err);
         civis_mock_free(m);
-        double t3 = now_us();
+        double t3 = bench_now_s() * 1e6;
         if (st != CIVIS_OK) {
             fprintf(stderr, "mock_client: run %d: %s\n", i, err.message);
             civis_spec_free(shared);
@@ -82,8 +65,8 @@ static int bench_create(const char *path)
         borrowed[i] = (t3 - t2) / 1e3;
     }
     civis_spec_free(shared);
-    double ml = median(load, CREATE_RUNS), mc = median(create, CREATE_RUNS);
-    double mbw = median(borrowed, CREATE_RUNS);
+    double ml = bench_median(load, CREATE_RUNS), mc = bench_median(create, CREATE_RUNS);
+    double mbw = bench_median(borrowed, CREATE_RUNS);
     printf("  create a mock (spec file)           %8.2f ms (target < 30 ms) %s\n", mc,
            mc < 30.0 ? "ok" : "OVER");
     printf("  baseline: load the spec file alone  %8.2f ms (mock / load %.2f)\n", ml, mc / ml);
@@ -117,7 +100,7 @@ static int bench_calls(const char *path)
     double call_us[BATCHES], validate_us[BATCHES];
     unsigned sink = 0;
     for (int b = 0; b < BATCHES; b++) {
-        double t0 = now_us();
+        double t0 = bench_now_s() * 1e6;
         for (int i = 0; i < CALLS_PER_BATCH; i++) {
             civis_response *resp = NULL;
             if (civis_callv(&resp, client, "scripts", "get_sql_runs", &err, "id", CIVIS_INT(7),
@@ -130,15 +113,15 @@ static int bench_calls(const char *path)
             sink += (unsigned)civis_response_status(resp);
             civis_response_free(resp);
         }
-        double t1 = now_us();
+        double t1 = bench_now_s() * 1e6;
         for (int i = 0; i < CALLS_PER_BATCH; i++)
             sink += (unsigned)civis_args_validate(spec, op, args, NULL);
-        double t2 = now_us();
+        double t2 = bench_now_s() * 1e6;
         call_us[b] = (t1 - t0) / CALLS_PER_BATCH;
         validate_us[b] = (t2 - t1) / CALLS_PER_BATCH;
         civis_mock_journal_clear(mock); /* outside the timing: memory stays flat */
     }
-    double mc = median(call_us, BATCHES), mv = median(validate_us, BATCHES);
+    double mc = bench_median(call_us, BATCHES), mv = bench_median(validate_us, BATCHES);
     printf("  mocked scripts.get_sql_runs call    %8.3f us (target < 5 us) %s\n", mc,
            mc < 5.0 ? "ok" : "OVER");
     printf("  baseline: civis_args_validate alone %8.3f us (call / validate %.1f)\n", mv, mc / mv);

@@ -28,6 +28,8 @@
 #include <curl/curl.h>
 #include <microhttpd.h>
 
+#include "bench.h"
+
 #define CONNS 8
 #define SECONDS 3.0
 #define WARMUP 0.3
@@ -36,13 +38,6 @@
 static const char post_body[] =
     "{\"name\":\"bench\",\"docker_image_name\":\"civisanalytics/datascience-python\","
     "\"docker_command\":\"python run.py\",\"required_resources\":{\"cpu\":1000,\"memory\":2048}}";
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void sleep_ms(long ms)
 {
@@ -179,7 +174,7 @@ static pid_t start_mock(const char *spec, int *port, double *startup_ms)
         return -1;
     close(fd);
     unlink(pf);
-    double t0 = now_s();
+    double t0 = bench_now_s();
     pid_t pid = fork();
     if (pid == 0) {
         int devnull = open("/dev/null", O_WRONLY);
@@ -195,7 +190,7 @@ static pid_t start_mock(const char *spec, int *port, double *startup_ms)
     if (pid < 0)
         return -1;
     *port = 0;
-    while (now_s() - t0 < 10.0) {
+    while (bench_now_s() - t0 < 10.0) {
         int st;
         if (waitpid(pid, &st, WNOHANG) == pid) {
             fprintf(stderr, "mock_throughput: %s exited early\n", mock_bin());
@@ -205,7 +200,7 @@ static pid_t start_mock(const char *spec, int *port, double *startup_ms)
         if (*port == 0)
             *port = read_port(pf);
         if (*port != 0 && probe(*port) == 200) {
-            *startup_ms = (now_s() - t0) * 1e3;
+            *startup_ms = (bench_now_s() - t0) * 1e3;
             unlink(pf);
             return pid;
         }
@@ -252,12 +247,6 @@ typedef struct result {
     long requests, errors;
 } result;
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* CONNS keep-alive connections, each sending its next request as soon as
  * the previous one is answered, for `seconds`. */
 static void run_load(result *out, int port, const char *method, const char *path, const char *body,
@@ -287,10 +276,10 @@ static void run_load(result *out, int port, const char *method, const char *path
         }
         curl_easy_setopt(c, CURLOPT_PRIVATE, &slots[i]);
         slots[i].easy = c;
-        slots[i].started = now_s();
+        slots[i].started = bench_now_s();
         curl_multi_add_handle(m, c);
     }
-    double t0 = now_s(), t_end = t0 + seconds;
+    double t0 = bench_now_s(), t_end = t0 + seconds;
     int running = CONNS;
     while (running > 0) {
         curl_multi_perform(m, &running);
@@ -303,7 +292,7 @@ static void run_load(result *out, int port, const char *method, const char *path
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
             long status = 0;
             curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
-            double t = now_s();
+            double t = bench_now_s();
             if (msg->data.result != CURLE_OK || status < 200 || status >= 300) {
                 out->errors++;
             } else {
@@ -328,14 +317,14 @@ static void run_load(result *out, int port, const char *method, const char *path
         if (running > 0)
             curl_multi_poll(m, NULL, 0, 50, NULL);
     }
-    double elapsed = now_s() - t0;
+    double elapsed = bench_now_s() - t0;
     for (int i = 0; i < CONNS; i++)
         curl_easy_cleanup(slots[i].easy);
     curl_multi_cleanup(m);
     curl_slist_free_all(h);
     out->rps = (double)(out->requests - out->errors) / elapsed;
     if (n > 0) {
-        qsort(lat, n, sizeof(double), cmp_double);
+        qsort(lat, n, sizeof(double), bench_cmp_double);
         out->p50_ms = lat[n / 2];
         out->p99_ms = lat[(size_t)((double)n * 0.99)];
     }
@@ -373,7 +362,7 @@ int main(int argc, char **argv)
         else
             mock = p;
     }
-    qsort(starts, STARTUP_TRIALS, sizeof(double), cmp_double);
+    qsort(starts, STARTUP_TRIALS, sizeof(double), bench_cmp_double);
     long rss_start = rss_kb(mock);
 
     int bare_port = 0;

@@ -19,52 +19,14 @@
 
 #include "civis/spec.h"
 
+#include "bench.h"
+
 #define RUNS 30
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    char *buf = NULL;
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0)
-        buf = malloc((size_t)size + 1);
-    if (buf != NULL && fread(buf, 1, (size_t)size, f) != (size_t)size) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf != NULL) {
-        buf[size] = '\0';
-        *len = (size_t)size;
-    }
-    return buf;
-}
 
 int main(int argc, char **argv)
 {
     size_t len = 0;
-    char *text = argc > 1 ? slurp(argv[1], &len) : NULL;
+    char *text = argc > 1 ? bench_slurp(argv[1], &len) : NULL;
     if (text == NULL) {
         printf("SKIP spec_load: no readable spec given (%s)\n", argc > 1 ? argv[1] : "no argument");
         return 0;
@@ -88,14 +50,14 @@ int main(int argc, char **argv)
 
     double base[RUNS], ours[RUNS];
     for (int i = 0; i < RUNS; i++) {
-        double t0 = now_ms();
+        double t0 = bench_now_s() * 1e3;
         cJSON *doc = cJSON_ParseWithLength(text, len);
         cJSON_Delete(doc);
-        double t1 = now_ms();
+        double t1 = bench_now_s() * 1e3;
         civis_spec *s = NULL;
         civis_status st = civis_spec_load_buffer(&s, text, len, NULL);
         civis_spec_free(s);
-        double t2 = now_ms();
+        double t2 = bench_now_s() * 1e3;
         if (doc == NULL || st != CIVIS_OK) {
             fprintf(stderr, "spec_load: run %d failed\n", i);
             free(text);
@@ -104,7 +66,7 @@ int main(int argc, char **argv)
         base[i] = t1 - t0;
         ours[i] = t2 - t1;
     }
-    double mb = median(base, RUNS), mo = median(ours, RUNS);
+    double mb = bench_median(base, RUNS), mo = bench_median(ours, RUNS);
     double ratio = mo / mb;
     printf("spec_load: %zu bytes, %zu operations, %zu methods, %d runs (medians)\n", len, n_ops,
            n_methods, RUNS);
