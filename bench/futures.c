@@ -30,7 +30,6 @@
 #include <unistd.h>
 
 #include "civis.h"
-#include "civis/future.h"
 
 #define RUNS 500
 #define POLL_MS 10

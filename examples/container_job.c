@@ -13,8 +13,6 @@
 #include <stdlib.h>
 
 #include "civis.h"
-#include "civis/future.h"
-#include "civis/jobs.h"
 
 /* Waits for the run and prints how it ended; returns the exit status. */
 static int report(civis_future *f, const char *what)

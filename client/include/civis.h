@@ -8,6 +8,9 @@
  *   civis/response.h   civis_response getters, civis_find
  *   civis/paginate.h   civis_pager over paginated list operations
  *   civis/helpers.h    database / table / credential / user lookups
+ *   civis/future.h     civis_future: following runs, waiting on many at once
+ *   civis/jobs.h       run_job, run_template, run outputs, job_logs
+ *   civis/files.h      file_to_civis / civis_to_file (presigned and multipart)
  */
 #ifndef CIVIS_H
 #define CIVIS_H
@@ -19,5 +22,8 @@
 #include "civis/response.h"
 #include "civis/paginate.h"
 #include "civis/helpers.h"
+#include "civis/future.h"
+#include "civis/jobs.h"
+#include "civis/files.h"
 
 #endif /* CIVIS_H */
