@@ -49,7 +49,9 @@
  * text (null, "" or "None"), the future reads the run's last 15 log lines
  * (GET /jobs/J/runs/R/logs?limit=15) and uses them instead, oldest first,
  * joined with newlines; a line "Process ran out of its ..." at level error
- * is used alone. Unlike the official client this does not sleep 15 s first.
+ * is used alone; with no log lines either the text is "the run failed without
+ * an error message or logs". Unlike the official client this does not sleep
+ * 15 s first.
  *
  * Threading: a future may be used from several threads at once (polling is
  * serialised inside it); only civis_future_free() must not race with other
@@ -192,7 +194,8 @@ civis_status civis_future_wait(civis_future *f, long timeout_ms, civis_error *er
  *     exception from result()).
  * On failure *out is NULL; civis_future_response() still has the final run.
  * Called from inside one of the future's own done callbacks it does not wait
- * for the callbacks (that would deadlock) and reports the run's outcome.
+ * for the callbacks (that would deadlock) and reports what is known so far
+ * (the run's outcome, or an earlier callback's error).
  */
 civis_status civis_future_result(const civis_response **out, civis_future *f, civis_error *err);
 
