@@ -13,6 +13,10 @@
  * checked against the server's journal), requests per run (target: 2 to
  * create + 3 polls = 5), and the threads alive while waiting (target: 1).
  *
+ * A second round does the same with civis_futures_wait_opts and a pool of
+ * CIVIS_WAIT_MAX_THREADS workers (on a local server the pool has little to
+ * hide; it pays off when every poll waits on a distant one).
+ *
  * Baseline, same run: the same number of polls sent back to back by a
  * plain civis_call loop, the floor of the client's cost per request; the
  * ratio is the scheduler's CPU per poll over that floor (target close to 1).
@@ -21,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,16 +141,22 @@ static void count_line(void *data, civis_log_level level, const char *line)
         ((counter *)data)->requests++;
 }
 
-static int max_threads;
+static atomic_int max_threads;
+static atomic_int completions;
 
+/* A done callback that samples the thread count (every 25th completion:
+ * reading /proc costs as much as a poll and would blur the CPU figures). */
 static civis_status watch_threads(civis_future *f, void *data, civis_error *err)
 {
     (void)f; /* any future will do */
     (void)data;
     (void)err;
+    if (atomic_fetch_add(&completions, 1) % 25 != 0)
+        return CIVIS_OK;
     int t = thread_count();
-    if (t > max_threads)
-        max_threads = t;
+    int seen = atomic_load(&max_threads);
+    while (t > seen && !atomic_compare_exchange_weak(&max_threads, &seen, t))
+        ;
     return CIVIS_OK;
 }
 
@@ -180,6 +191,71 @@ static int journaled(civis_client *c, const char *operation)
     return n;
 }
 
+/* Figures of one round: RUNS runs created, then driven to the end. */
+typedef struct round_fig {
+    double create_wall, create_cpu, wait_wall, wait_cpu;
+    long create_req, polls;
+    int threads_before, threads_max;
+} round_fig;
+
+/* Creates RUNS scripts and runs, then waits on all of them with `threads`
+ * (0: the scheduler alone). The futures are left in fs for the caller. */
+static int one_round(round_fig *fig, civis_future **fs, civis_client *c, const counter *cnt,
+                     int threads)
+{
+    civis_error err = CIVIS_ERROR_INIT;
+    civis_future_options fo = {.interval_ms = POLL_MS, .delay_first_poll = true};
+    double t0 = now_s(), c0 = cpu_s();
+    long r0 = cnt->requests;
+    for (int i = 0; i < RUNS; i++) {
+        long long job = post_id(c, "post_containers", 0, &err);
+        long long run = job > 0 ? post_id(c, "post_containers_runs", job, &err) : -1;
+        if (run <= 0 || civis_future_container(&fs[i], c, job, run, &fo, &err) != CIVIS_OK ||
+            civis_future_add_done_callback(fs[i], watch_threads, NULL, &err) != CIVIS_OK) {
+            fprintf(stderr, "futures: %s\n", err.message);
+            return -1;
+        }
+    }
+    fig->create_wall = now_s() - t0;
+    fig->create_cpu = cpu_s() - c0;
+    fig->create_req = cnt->requests - r0;
+
+    fig->threads_before = thread_count();
+    atomic_store(&max_threads, 0);
+    atomic_store(&completions, 0);
+    civis_wait_options w = {.threads = threads};
+    t0 = now_s();
+    c0 = cpu_s();
+    r0 = cnt->requests;
+    size_t n_done = 0;
+    if (civis_futures_wait_opts(&n_done, NULL, fs, RUNS, CIVIS_WAIT_ALL, 120000, &w, &err) !=
+        CIVIS_OK) {
+        fprintf(stderr, "futures: %s\n", err.message);
+        return -1;
+    }
+    fig->wait_wall = now_s() - t0;
+    fig->wait_cpu = cpu_s() - c0;
+    fig->polls = cnt->requests - r0;
+    fig->threads_max = atomic_load(&max_threads);
+    for (int i = 0; i < RUNS; i++)
+        if (civis_future_result(NULL, fs[i], &err) != CIVIS_OK) {
+            fprintf(stderr, "futures: run %d: %s\n", i, err.message);
+            return -1;
+        }
+    return n_done == RUNS ? 0 : -1;
+}
+
+static void print_round(const char *name, const round_fig *f)
+{
+    printf("%-9s create wall %7.3f s  cpu %6.3f s  requests %5ld (%.2f per run)\n", name,
+           f->create_wall, f->create_cpu, f->create_req, (double)f->create_req / RUNS);
+    printf("%-9s wait   wall %7.3f s  cpu %6.3f s  requests %5ld (%.2f polls per run)\n", "",
+           f->wait_wall, f->wait_cpu, f->polls, (double)f->polls / RUNS);
+    printf("%-9s requests per run %.2f (target 5: 2 to create + 3 polls); threads while "
+           "waiting %d (before %d)\n",
+           "", (double)(f->create_req + f->polls) / RUNS, f->threads_max, f->threads_before);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc; /* the full spec is not needed: the bundled one serves */
@@ -203,49 +279,20 @@ int main(int argc, char **argv)
     civis_client *c = NULL;
     civis_error err = CIVIS_ERROR_INIT;
     civis_future **fs = calloc(RUNS, sizeof(*fs));
+    civis_future **fs2 = calloc(RUNS, sizeof(*fs2));
+    round_fig one = {0}, pool = {0};
     int rc = 1;
-    if (fs == NULL || civis_client_new(&c, &o, &err) != CIVIS_OK) {
+    if (fs == NULL || fs2 == NULL || civis_client_new(&c, &o, &err) != CIVIS_OK) {
         fprintf(stderr, "futures: %s\n", err.message);
         goto done;
     }
-
-    /* create: a script and a run each */
-    civis_future_options fo = {.interval_ms = POLL_MS, .delay_first_poll = true};
-    double t0 = now_s(), c0 = cpu_s();
-    long r0 = cnt.requests;
-    for (int i = 0; i < RUNS; i++) {
-        long long job = post_id(c, "post_containers", 0, &err);
-        long long run = job > 0 ? post_id(c, "post_containers_runs", job, &err) : -1;
-        if (run <= 0 || civis_future_container(&fs[i], c, job, run, &fo, &err) != CIVIS_OK ||
-            civis_future_add_done_callback(fs[i], watch_threads, NULL, &err) != CIVIS_OK) {
-            fprintf(stderr, "futures: %s\n", err.message);
-            goto done;
-        }
-    }
-    double create_wall = now_s() - t0, create_cpu = cpu_s() - c0;
-    long create_req = cnt.requests - r0;
-
-    /* drive them all with one scheduler in this thread */
-    int threads_before = thread_count();
-    t0 = now_s();
-    c0 = cpu_s();
-    r0 = cnt.requests;
-    size_t n_done = 0;
-    if (civis_futures_wait(&n_done, NULL, fs, RUNS, CIVIS_WAIT_ALL, 120000, &err) != CIVIS_OK) {
-        fprintf(stderr, "futures: %s\n", err.message);
+    if (one_round(&one, fs, c, &cnt, 0) != 0 ||
+        one_round(&pool, fs2, c, &cnt, CIVIS_WAIT_MAX_THREADS) != 0)
         goto done;
-    }
-    double wait_wall = now_s() - t0, wait_cpu = cpu_s() - c0;
-    long polls = cnt.requests - r0;
-    for (int i = 0; i < RUNS; i++)
-        if (civis_future_result(NULL, fs[i], &err) != CIVIS_OK) {
-            fprintf(stderr, "futures: run %d: %s\n", i, err.message);
-            goto done;
-        }
 
     /* baseline: as many polls back to back, no scheduling at all */
-    t0 = now_s();
-    c0 = cpu_s();
+    long polls = one.polls;
+    double t0 = now_s(), c0 = cpu_s();
     for (long i = 0; i < polls; i++) {
         civis_response *r = NULL;
         const civis_future *f = fs[i % RUNS];
@@ -260,29 +307,29 @@ int main(int argc, char **argv)
     double base_wall = now_s() - t0, base_cpu = cpu_s() - c0;
     int server_polls = journaled(c, "scripts.get_containers_runs");
 
-    printf("runs                         %d (civis-mock --run-policy polls:3, poll every %d ms)\n",
-           RUNS, POLL_MS);
-    printf("create  wall %8.3f s   cpu %7.3f s   requests %6ld (%.2f per run)\n", create_wall,
-           create_cpu, create_req, (double)create_req / RUNS);
-    printf("wait    wall %8.3f s   cpu %7.3f s   requests %6ld (%.2f polls per run)\n", wait_wall,
-           wait_cpu, polls, (double)polls / RUNS);
-    printf("total requests per run       %.2f (target 5: 2 to create + 3 polls)\n",
-           (double)(create_req + polls) / RUNS);
-    printf("server journal: polls        %d (the scheduler's %ld + the baseline's %ld)\n",
-           server_polls, polls, polls);
-    printf("threads while waiting        %d (before: %d; one scheduler, no thread per future)\n",
-           max_threads, threads_before);
-    printf("baseline: %ld polls back to back   wall %.3f s   cpu %.3f s\n", polls, base_wall,
+    printf("runs %d per round (civis-mock --run-policy polls:3, a poll every %d ms)\n", RUNS,
+           POLL_MS);
+    print_round("scheduler", &one);
+    char name[16];
+    snprintf(name, sizeof(name), "pool of %d", CIVIS_WAIT_MAX_THREADS);
+    print_round(name, &pool);
+    printf("server journal: %d polls (the rounds' %ld + %ld, the baseline's %ld)\n", server_polls,
+           one.polls, pool.polls, polls);
+    printf("baseline: %ld polls back to back: wall %.3f s  cpu %.3f s\n", polls, base_wall,
            base_cpu);
-    printf("cpu per poll: scheduler %.1f us, bare loop %.1f us, ratio %.2f\n",
-           wait_cpu / (double)polls * 1e6, base_cpu / (double)polls * 1e6,
-           base_cpu > 0 ? wait_cpu / base_cpu : 0.0);
-    rc = n_done == RUNS ? 0 : 1;
+    printf("cpu per poll: scheduler %.1f us, pool %.1f us, bare loop %.1f us; "
+           "ratio scheduler / bare %.2f\n",
+           one.wait_cpu / (double)one.polls * 1e6, pool.wait_cpu / (double)pool.polls * 1e6,
+           base_cpu / (double)polls * 1e6, base_cpu > 0 ? one.wait_cpu / base_cpu : 0.0);
+    rc = 0;
 
 done:
-    for (int i = 0; fs != NULL && i < RUNS; i++)
-        civis_future_free(fs[i]);
+    for (int i = 0; i < RUNS; i++) {
+        civis_future_free(fs ? fs[i] : NULL);
+        civis_future_free(fs2 ? fs2[i] : NULL);
+    }
     free(fs);
+    free(fs2);
     civis_client_free(c);
     civis_global_cleanup();
     kill(pid, SIGTERM);

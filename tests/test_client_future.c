@@ -1014,6 +1014,61 @@ static void test_future__two_hundred_futures_one_thread(void)
     civis_client_free(c);
 }
 
+static void test_future__a_small_pool_never_a_thread_per_future(void)
+{
+    CU_ASSERT_FATAL(mock_up);
+    enum { N = 120, THREADS = 4 };
+    const char *key = "fut-pool";
+    civis_client *c = mock_client(&mp, key, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    civis_future **fs = calloc(N, sizeof(*fs));
+    many_slot *slots = calloc(N, sizeof(*slots));
+    many_log m = {0};
+    CU_ASSERT_FATAL(fs != NULL && slots != NULL);
+    civis_error err = CIVIS_ERROR_INIT;
+    civis_future_options o = {.interval_ms = 5};
+    for (int i = 0; i < N; i++) {
+        long long job = create_container(c);
+        CU_ASSERT_EQUAL_FATAL(sim_job(key, job, "policy", "{\"policy\": \"polls\", \"n\": 3}"),
+                              200);
+        slots[i].log = &m;
+        ASSERT_CIVIS_OK(civis_future_container(&fs[i], c, job, start_run(c, job), &o, &err), err);
+        ASSERT_CIVIS_OK(civis_future_add_done_callback(fs[i], count_threads, &slots[i], &err), err);
+    }
+    civis_wait_options w = {.threads = CIVIS_WAIT_MAX_THREADS + 1};
+    size_t n_done = 0, first = 0;
+    CU_ASSERT_EQUAL(civis_futures_wait_opts(&n_done, &first, fs, N, CIVIS_WAIT_ALL, -1, &w, &err),
+                    CIVIS_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.param, "threads");
+    CU_ASSERT_EQUAL(civis_future_polls(fs[0]), 0); /* refused before anything ran */
+
+    int before = thread_count();
+    w.threads = THREADS;
+    civis_error_clear(&err);
+    ASSERT_CIVIS_OK(civis_futures_wait_opts(&n_done, &first, fs, N, CIVIS_WAIT_ANY, -1, &w, &err),
+                    err);
+    CU_ASSERT(n_done >= 1 && first < N);
+    CU_ASSERT_EQUAL(civis_future_peek(fs[first]), CIVIS_FUTURE_SUCCEEDED);
+    ASSERT_CIVIS_OK(civis_futures_wait_opts(&n_done, &first, fs, N, CIVIS_WAIT_ALL, -1, &w, &err),
+                    err);
+    CU_ASSERT_EQUAL(n_done, N);
+    CU_ASSERT_EQUAL(first, 0);
+    if (before > 0) {
+        /* the callbacks ran in the pool's threads: a few, never one per future */
+        CU_ASSERT(m.max_threads > 0 && m.max_threads <= before + THREADS);
+        CU_ASSERT_EQUAL(thread_count(), before); /* joined on return */
+    }
+    for (int i = 0; i < N; i++) {
+        CU_ASSERT_EQUAL(civis_future_peek(fs[i]), CIVIS_FUTURE_SUCCEEDED);
+        CU_ASSERT_EQUAL(civis_future_polls(fs[i]), 3);
+        CU_ASSERT_EQUAL(slots[i].calls, 1);
+        civis_future_free(fs[i]);
+    }
+    free(fs);
+    free(slots);
+    civis_client_free(c);
+}
+
 /* A cancel from another thread wakes a waiting scheduler at once. */
 typedef struct canceller_arg {
     civis_future *f;
@@ -1082,6 +1137,8 @@ static CU_TestInfo tests[] = {
     {"cancel against the mock", test_future__cancel_against_the_mock},
     {"a dropped poll is retried", test_future__a_dropped_poll_is_retried},
     {"200 futures, one thread", test_future__two_hundred_futures_one_thread},
+    {"a small pool, never a thread per future",
+     test_future__a_small_pool_never_a_thread_per_future},
     {"cancel from another thread wakes the wait",
      test_future__cancel_from_another_thread_wakes_the_wait},
     CU_TEST_INFO_NULL,

@@ -22,8 +22,9 @@
  * finishes or is cancelled bumps seq and signals. */
 typedef struct civis__wake {
     pthread_mutex_t lock;
-    pthread_cond_t cond; /* CLOCK_MONOTONIC */
-    unsigned long seq;
+    pthread_cond_t cond;  /* CLOCK_MONOTONIC */
+    unsigned long seq;    /* bumped by futures: finished, cancelled, next poll moved */
+    unsigned long polled; /* bumped by pool workers: a poll came back */
 } civis__wake;
 
 /* One scheduler registered on one future (a list per future). */
@@ -68,6 +69,36 @@ struct civis_future {
     civis_error cb_error;    /* the first callback error */
     civis__wake_link *wakes; /* schedulers waiting on this future */
 };
+
+/*
+ * future_pool.c: the optional worker threads of one civis_futures_wait_opts
+ * call. The scheduler submits the index of a due future; a worker polls it
+ * and puts the index on the finished list, then bumps wake->polled. Both
+ * lists hold each index at most once (the scheduler never submits a future
+ * that is in flight), so rings of n entries suffice.
+ */
+typedef struct civis__pool {
+    pthread_mutex_t lock;
+    pthread_cond_t work; /* something was submitted, or stop */
+    pthread_t threads[CIVIS_WAIT_MAX_THREADS];
+    int n_threads;
+    civis_future *const *futures;
+    civis__wake *wake;
+    size_t *todo, todo_head, todo_len; /* submitted, not yet taken */
+    size_t *done, done_head, done_len; /* polled, not yet collected */
+    size_t cap;
+    bool stop;
+} civis__pool;
+
+/* Starts `threads` workers (2..CIVIS_WAIT_MAX_THREADS). CIVIS_ENOMEM when
+ * memory or a thread cannot be had (then nothing is left running). */
+civis_status civis__pool_start(civis__pool *p, civis_future *const *futures, size_t n, int threads,
+                               civis__wake *wake, civis_error *err);
+void civis__pool_submit(civis__pool *p, size_t idx);
+/* Moves up to `max` finished indexes into out; returns how many. */
+size_t civis__pool_collect(civis__pool *p, size_t *out, size_t max);
+/* Stops the workers (a poll in flight is finished first) and frees the pool. */
+void civis__pool_stop(civis__pool *p);
 
 /* future.c: polls f once if it is running and nobody else is polling it.
  * With `only_if_due`, only when its next poll is due. Returns whether a

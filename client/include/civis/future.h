@@ -36,7 +36,8 @@
  * scheduler. It keeps the futures in a min-heap ordered by their next poll
  * time, polls whichever is due, and sleeps until the next one is due. Waiting
  * on hundreds of futures costs no thread per future, no thread at all
- * beyond the caller's.
+ * beyond the caller's (civis_futures_wait_opts can add a small fixed pool of
+ * workers that send the due polls concurrently).
  *
  * A poll that fails with CIVIS_ETRANSPORT (no reply arrived, after the
  * client's own retries) counts as "not done yet": the future polls again at
@@ -262,6 +263,31 @@ typedef enum civis_wait_mode {
  */
 civis_status civis_futures_wait(size_t *n_done, size_t *first_done, civis_future *const *futures,
                                 size_t n, civis_wait_mode mode, long timeout_ms, civis_error *err);
+
+#define CIVIS_WAIT_MAX_THREADS 8 /* the most worker threads a wait may use */
+
+/* Options for civis_futures_wait_opts(); zero is civis_futures_wait(). */
+typedef struct civis_wait_options {
+    int threads; /* polls in flight at once. 0 or 1: one at a time, in the calling
+                    thread. 2..CIVIS_WAIT_MAX_THREADS: a fixed pool of that many
+                    worker threads, started by the call and joined before it
+                    returns, sends the due polls while the calling thread keeps the
+                    schedule; worth it when each poll waits on a distant server.
+                    Never a thread per future */
+} civis_wait_options;
+
+/*
+ * civis_futures_wait with options (NULL: the same as civis_futures_wait).
+ * With a pool, done callbacks run in the worker thread whose poll finished
+ * the future, and on return (a timeout included) the call first lets the
+ * polls in flight come back, so it may overrun timeout_ms by one request.
+ * CIVIS_EINVAL for threads outside 0..CIVIS_WAIT_MAX_THREADS, CIVIS_ENOMEM
+ * when the pool cannot start.
+ */
+civis_status civis_futures_wait_opts(size_t *n_done, size_t *first_done,
+                                     civis_future *const *futures, size_t n, civis_wait_mode mode,
+                                     long timeout_ms, const civis_wait_options *opts,
+                                     civis_error *err);
 
 #ifdef __cplusplus
 }
