@@ -202,8 +202,8 @@ civis_status civis_future_newv(civis_future **out, civis_client *client, const c
 }
 
 civis_status civis_future_container(civis_future **out, civis_client *client, long long job_id,
-                                     long long run_id, const civis_future_options *opts,
-                                     civis_error *err)
+                                    long long run_id, const civis_future_options *opts,
+                                    civis_error *err)
 {
     if (out != NULL)
         *out = NULL;
