@@ -233,6 +233,26 @@ static void test_jobs__job_logs_follows_the_official_loop(void)
     civis_job_logs_free(lg);
     fake_clear(&ft);
 
+    /* a log the server never closes, of a run that finished long ago: with
+     * finished_timeout_s the follower stops once caught up */
+    fake_push(&ft, 200, "Civis-Max-Id: 1\nCivis-Cache-Control: no-store\n",
+              "[" LINE(1, "2020-01-01T00:00:01Z", "late") "]");
+    fake_push(&ft, 200, NULL,
+              "{\"id\": 41, \"state\": \"succeeded\", "
+              "\"finishedAt\": \"2020-01-01T00:00:02Z\"}");
+    o.run_id = 41;
+    o.finished_timeout_s = 60;
+    ASSERT_CIVIS_OK(civis_job_logs_new(&lg, c, 9, &o, &err), err);
+    n = 0;
+    while (civis_job_logs_next(&line, lg, &err) == CIVIS_OK && line != NULL)
+        n++;
+    CU_ASSERT_EQUAL(n, 1);
+    CU_ASSERT_EQUAL_FATAL(ft.n_requests, 2);
+    CU_ASSERT_STRING_EQUAL(ft.requests[1].path, "/jobs/9/runs/41");
+    civis_job_logs_free(lg);
+    o.finished_timeout_s = 0;
+    fake_clear(&ft);
+
     /* a job without runs; a failed request is returned and can be retried */
     fake_push(&ft, 200, NULL, "[]");
     o.run_id = 0;
