@@ -13,13 +13,13 @@ static void *worker(void *arg)
     civis__pool *p = arg;
     pthread_mutex_lock(&p->lock);
     for (;;) {
-        while (!p->stop && p->todo_len == 0)
+        while (!p->stop && p->queue_len == 0)
             pthread_cond_wait(&p->work, &p->lock);
         if (p->stop)
             break;
-        size_t idx = p->todo[p->todo_head];
-        p->todo_head = (p->todo_head + 1) % p->cap;
-        p->todo_len--;
+        size_t idx = p->queue[p->queue_head];
+        p->queue_head = (p->queue_head + 1) % p->cap;
+        p->queue_len--;
         pthread_mutex_unlock(&p->lock);
 
         /* Done callbacks, when this poll finishes the future, run here. */
@@ -46,21 +46,21 @@ civis_status civis__pool_start(civis__pool *p, civis_future *const *futures, siz
     p->futures = futures;
     p->wake = wake;
     p->cap = n;
-    p->todo = civis__calloc(n, sizeof(*p->todo));
+    p->queue = civis__calloc(n, sizeof(*p->queue));
     p->done = civis__calloc(n, sizeof(*p->done));
-    if (p->todo == NULL || p->done == NULL) {
-        civis__free(p->todo);
+    if (p->queue == NULL || p->done == NULL) {
+        civis__free(p->queue);
         civis__free(p->done);
         return civis__fail(err, CIVIS_ENOMEM, "", "out of memory for the wait's worker pool");
     }
     if (pthread_mutex_init(&p->lock, NULL) != 0) {
-        civis__free(p->todo);
+        civis__free(p->queue);
         civis__free(p->done);
         return civis__fail(err, CIVIS_ENOMEM, "", "cannot create the worker pool's lock");
     }
     if (pthread_cond_init(&p->work, NULL) != 0) {
         pthread_mutex_destroy(&p->lock);
-        civis__free(p->todo);
+        civis__free(p->queue);
         civis__free(p->done);
         return civis__fail(err, CIVIS_ENOMEM, "", "cannot create the worker pool's condition");
     }
@@ -78,8 +78,8 @@ civis_status civis__pool_start(civis__pool *p, civis_future *const *futures, siz
 void civis__pool_submit(civis__pool *p, size_t idx)
 {
     pthread_mutex_lock(&p->lock);
-    p->todo[(p->todo_head + p->todo_len) % p->cap] = idx;
-    p->todo_len++;
+    p->queue[(p->queue_head + p->queue_len) % p->cap] = idx;
+    p->queue_len++;
     pthread_cond_signal(&p->work);
     pthread_mutex_unlock(&p->lock);
 }
@@ -107,8 +107,8 @@ void civis__pool_stop(civis__pool *p)
         pthread_join(p->threads[i], NULL);
     pthread_cond_destroy(&p->work);
     pthread_mutex_destroy(&p->lock);
-    civis__free(p->todo);
+    civis__free(p->queue);
     civis__free(p->done);
-    p->todo = p->done = NULL;
+    p->queue = p->done = NULL;
     p->n_threads = 0;
 }
