@@ -15,7 +15,7 @@
 
 #include "civis/error.h"
 
-#define CIVIS_SUITE(name, tests, init, cleanup)                                                   \
+#define CIVIS_SUITE(name, tests, init, cleanup)                                                    \
     const CU_SuiteInfo civis_suite_##name = {#name, init, cleanup, NULL, NULL, tests};
 
 /* Asserts a civis call returned CIVIS_OK, printing its message otherwise. */
@@ -23,7 +23,7 @@
     do {                                                                                           \
         civis_status st_ = (expr);                                                                 \
         if (st_ != CIVIS_OK)                                                                       \
-            fprintf(stderr, "\n  %s:%d: %s -> %s: %s\n", __FILE__, __LINE__, #expr,              \
+            fprintf(stderr, "\n  %s:%d: %s -> %s: %s\n", __FILE__, __LINE__, #expr,                \
                     civis_strerror(st_), (err).message);                                           \
         CU_ASSERT_EQUAL_FATAL(st_, CIVIS_OK);                                                      \
     } while (0)

@@ -67,8 +67,8 @@ static int check(const civis_spec *spec, const cJSON *schema, const cJSON *v, in
     if (v->child == NULL)
         return bad;
     const cJSON *req = cJSON_GetObjectItemCaseSensitive(schema, "required");
-    cJSON_ArrayForEach(e, req) if (cJSON_IsString(e) &&
-                                   !cJSON_HasObjectItem(v, e->valuestring)) bad++;
+    cJSON_ArrayForEach(e, req) if (cJSON_IsString(e) && !cJSON_HasObjectItem(v, e->valuestring))
+        bad++;
     return bad;
 }
 
@@ -104,8 +104,7 @@ static void test_synth__time_format_fields_are_iso_date_times(void)
 {
     const civis_operation *op = NULL;
     civis_error err = CIVIS_ERROR_INIT;
-    ASSERT_CIVIS_OK(civis_spec_find_dotted(&op, bundled, "scripts.get_containers_runs", &err),
-                    err);
+    ASSERT_CIVIS_OK(civis_spec_find_dotted(&op, bundled, "scripts.get_containers_runs", &err), err);
     cJSON *v = civis_synthesize_response(bundled, op, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(v);
     const cJSON *created = cJSON_GetObjectItemCaseSensitive(v, "createdAt");

@@ -85,7 +85,7 @@ typedef struct civis__pool {
     civis_future *const *futures;
     civis__wake *wake;
     size_t *queue, queue_head, queue_len; /* submitted, not yet taken */
-    size_t *done, done_head, done_len; /* polled, not yet collected */
+    size_t *done, done_head, done_len;    /* polled, not yet collected */
     size_t cap;
     bool stop;
 } civis__pool;

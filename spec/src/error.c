@@ -36,8 +36,8 @@ void civis_error_clear(civis_error *err)
     err->message[0] = '\0';
 }
 
-civis_status civis__vfail(civis_error *err, civis_status code, const char *param,
-                          const char *fmt, va_list ap)
+civis_status civis__vfail(civis_error *err, civis_status code, const char *param, const char *fmt,
+                          va_list ap)
 {
     /* The first error wins: a failure during cleanup must not hide the
      * root cause. */
@@ -49,8 +49,8 @@ civis_status civis__vfail(civis_error *err, civis_status code, const char *param
     return code;
 }
 
-civis_status civis__fail(civis_error *err, civis_status code, const char *param,
-                         const char *fmt, ...)
+civis_status civis__fail(civis_error *err, civis_status code, const char *param, const char *fmt,
+                         ...)
 {
     va_list ap;
     va_start(ap, fmt);

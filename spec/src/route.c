@@ -21,13 +21,13 @@
 static const char *const verbs[N_VERBS] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
 
 struct civis_route_node {
-    char *seg;                            /* literal text of this segment (NULL for a param) */
+    char *seg; /* literal text of this segment (NULL for a param) */
     size_t seg_len;
-    struct civis_route_node **lits;       /* literal children, sorted by seg after build */
+    struct civis_route_node **lits; /* literal children, sorted by seg after build */
     size_t n_lits;
     size_t cap_lits;
-    struct civis_route_node *param;       /* the {param} child, any name */
-    const civis_operation *ops[N_VERBS];  /* operation per verb ending here */
+    struct civis_route_node *param;      /* the {param} child, any name */
+    const civis_operation *ops[N_VERBS]; /* operation per verb ending here */
 };
 
 static int verb_index(const char *verb)
@@ -197,8 +197,8 @@ static bool has_ops(const struct civis_route_node *n)
 
 /* Depth-first, literal before param. Returns the node that has the verb;
  * remembers in *any the first node that ends the path with other verbs. */
-static const struct civis_route_node *match(const struct civis_route_node *n,
-                                            const segment *segs, size_t i, size_t count, int v,
+static const struct civis_route_node *match(const struct civis_route_node *n, const segment *segs,
+                                            size_t i, size_t count, int v,
                                             const struct civis_route_node **any)
 {
     if (i == count) {

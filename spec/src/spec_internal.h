@@ -11,8 +11,8 @@
 #include "civis/spec.h"
 
 typedef struct civis_method_entry {
-    const char *resource;        /* borrowed from the arena */
-    const char *name;            /* method or alias name */
+    const char *resource; /* borrowed from the arena */
+    const char *name;     /* method or alias name */
     const civis_operation *op;
     bool is_alias;
 } civis_method_entry;
@@ -20,23 +20,23 @@ typedef struct civis_method_entry {
 struct civis_route_node; /* route.c */
 
 struct civis_spec {
-    char *text;                  /* the document bytes, owned */
+    char *text; /* the document bytes, owned */
     size_t text_len;
-    cJSON *doc;                  /* parsed document, owned */
-    const cJSON *definitions;    /* doc.definitions, borrowed */
-    civis_operation *ops;        /* every operation, in document order */
+    cJSON *doc;               /* parsed document, owned */
+    const cJSON *definitions; /* doc.definitions, borrowed */
+    civis_operation *ops;     /* every operation, in document order */
     size_t n_ops;
     civis_method_entry *methods; /* sorted by (resource, name) */
     size_t n_methods;
-    const char **resources;      /* sorted unique resource names */
+    const char **resources; /* sorted unique resource names */
     size_t n_resources;
     struct civis_route_node *routes; /* segment trie, built by civis__route_build */
-    civis_arena arena;           /* strings and descriptor arrays */
-    bool owns_text;              /* text is ours to free (false: the bundled bytes) */
-    const cJSON **def_slots;     /* open-addressing table of definitions by name
-                                    (arena; NULL slot = empty); see refs.c */
-    size_t def_mask;             /* slot count - 1 (a power of two minus one) */
-    const char **method_names;   /* methods[i].name, parallel, for did-you-mean */
+    civis_arena arena;               /* strings and descriptor arrays */
+    bool owns_text;                  /* text is ours to free (false: the bundled bytes) */
+    const cJSON **def_slots;         /* open-addressing table of definitions by name
+                                        (arena; NULL slot = empty); see refs.c */
+    size_t def_mask;                 /* slot count - 1 (a power of two minus one) */
+    const char **method_names;       /* methods[i].name, parallel, for did-you-mean */
 };
 
 /* Load steps, in order (load.c calls them; each names the failing place). */
@@ -46,14 +46,14 @@ civis_status civis__index_build(civis_spec *spec, civis_error *err); /* index.c 
 const cJSON *civis__refs_target(const civis_spec *spec, const char *ref);
 
 /* Records the first error into err (NULL allowed) and returns code. */
-civis_status civis__fail(civis_error *err, civis_status code, const char *param,
-                         const char *fmt, ...)
+civis_status civis__fail(civis_error *err, civis_status code, const char *param, const char *fmt,
+                         ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
-civis_status civis__vfail(civis_error *err, civis_status code, const char *param,
-                          const char *fmt, va_list ap);
+civis_status civis__vfail(civis_error *err, civis_status code, const char *param, const char *fmt,
+                          va_list ap);
 
 /* Built once at load time; freed by civis_spec_free. */
 civis_status civis__route_build(civis_spec *spec, civis_error *err);

@@ -47,8 +47,8 @@ static cJSON *make_string(synth *s, const char *field, const cJSON *schema)
     uint64_t r = next(s);
     if (strcmp(f, "date-time") == 0 || strcmp(f, "time") == 0 || ends_with(field, "At")) {
         snprintf(buf, sizeof(buf), "2026-%02u-%02uT%02u:%02u:%02u.000Z", (unsigned)(r % 12) + 1,
-                 (unsigned)(r / 12 % 28) + 1, (unsigned)(r / 400 % 24),
-                 (unsigned)(r / 9600 % 60), (unsigned)(r / 576000 % 60));
+                 (unsigned)(r / 12 % 28) + 1, (unsigned)(r / 400 % 24), (unsigned)(r / 9600 % 60),
+                 (unsigned)(r / 576000 % 60));
     } else if (strcmp(f, "date") == 0) {
         snprintf(buf, sizeof(buf), "2026-%02u-%02u", (unsigned)(r % 12) + 1,
                  (unsigned)(r / 12 % 28) + 1);
@@ -72,7 +72,8 @@ static cJSON *make_array(synth *s, const cJSON *schema, const char *field, int d
     cJSON *arr = cJSON_CreateArray();
     if (arr == NULL || depth >= s->max_depth)
         return arr;
-    const cJSON *items = civis_spec_deref(s->spec, cJSON_GetObjectItemCaseSensitive(schema, "items"));
+    const cJSON *items =
+        civis_spec_deref(s->spec, cJSON_GetObjectItemCaseSensitive(schema, "items"));
     for (int i = 0; i < s->array_len; i++) {
         cJSON *v = make(s, items, field, depth + 1);
         if (v == NULL || !cJSON_AddItemToArray(arr, v)) {

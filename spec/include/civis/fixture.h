@@ -25,28 +25,27 @@ typedef struct civis_fixture_set civis_fixture_set;
 
 /* A request to match, as the server or the mock transport saw it. */
 typedef struct civis_fixture_request {
-    const char *method;          /* "GET" */
-    const char *path;            /* concrete path, no query ("/scripts/sql/7") */
-    const civis_operation *op;   /* the routed operation, or NULL */
-    const civis_kv *query;       /* decoded query pairs */
+    const char *method;        /* "GET" */
+    const char *path;          /* concrete path, no query ("/scripts/sql/7") */
+    const civis_operation *op; /* the routed operation, or NULL */
+    const civis_kv *query;     /* decoded query pairs */
     size_t n_query;
-    const cJSON *body;           /* parsed body, or NULL */
-    const char *api_key;         /* the caller's key, or NULL */
+    const cJSON *body;   /* parsed body, or NULL */
+    const char *api_key; /* the caller's key, or NULL */
 } civis_fixture_request;
 
 /* A response copied out of a fixture. Release with civis_fixture_response_clear. */
 typedef struct civis_fixture_response {
-    int status;          /* HTTP status */
-    cJSON *headers;      /* object of header name -> string, or NULL */
-    char *body;          /* body bytes (NUL-terminated), or NULL for no body */
+    int status;     /* HTTP status */
+    cJSON *headers; /* object of header name -> string, or NULL */
+    char *body;     /* body bytes (NUL-terminated), or NULL for no body */
     size_t body_len;
-    int fixture_id;      /* id of the exchange that answered */
-    char source[160];    /* "file.json#2", "stub 3" */
+    int fixture_id;   /* id of the exchange that answered */
+    char source[160]; /* "file.json#2", "stub 3" */
 } civis_fixture_response;
 
 /* An empty set bound to a spec (borrowed; must outlive the set). */
-civis_status civis_fixtures_new(civis_fixture_set **out, const civis_spec *spec,
-                                civis_error *err);
+civis_status civis_fixtures_new(civis_fixture_set **out, const civis_spec *spec, civis_error *err);
 void civis_fixtures_free(civis_fixture_set *set);
 
 /*
@@ -59,15 +58,13 @@ void civis_fixtures_free(civis_fixture_set *set);
  * (may be NULL) limits the added exchanges to requests made with that API
  * key. On success *first_id (may be NULL) is the id of the first exchange added.
  */
-civis_status civis_fixtures_add_json(civis_fixture_set *set, const cJSON *doc,
-                                     const char *source, const char *scope_key,
-                                     int *first_id, civis_error *err);
+civis_status civis_fixtures_add_json(civis_fixture_set *set, const cJSON *doc, const char *source,
+                                     const char *scope_key, int *first_id, civis_error *err);
 civis_status civis_fixtures_add_text(civis_fixture_set *set, const char *text, size_t len,
-                                     const char *source, const char *scope_key,
-                                     int *first_id, civis_error *err);
+                                     const char *source, const char *scope_key, int *first_id,
+                                     civis_error *err);
 /* A file, or every *.json file of a directory (sorted by name). */
-civis_status civis_fixtures_load_path(civis_fixture_set *set, const char *path,
-                                      civis_error *err);
+civis_status civis_fixtures_load_path(civis_fixture_set *set, const char *path, civis_error *err);
 
 /* Removes one exchange; CIVIS_ENOTFOUND when no such id. */
 civis_status civis_fixtures_remove(civis_fixture_set *set, int id);

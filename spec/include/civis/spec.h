@@ -49,37 +49,37 @@ typedef enum civis_type {
 
 /* One argument of an operation, as a caller names it. */
 typedef struct civis_param {
-    const char *name;      /* snake_case argument name ("docker_command") */
-    const char *wire;      /* name in the spec ("dockerCommand"); == name for path/query */
-    civis_param_in in;     /* path, query or body property */
-    civis_type type;       /* declared type */
-    civis_type item_type;  /* element type when type is ARRAY, else ANY */
-    const char *format;    /* "date-time", "time", ... or NULL */
-    bool required;         /* must be given */
-    const cJSON *schema;   /* the property's schema, $ref NOT followed (civis_spec_deref) */
+    const char *name;     /* snake_case argument name ("docker_command") */
+    const char *wire;     /* name in the spec ("dockerCommand"); == name for path/query */
+    civis_param_in in;    /* path, query or body property */
+    civis_type type;      /* declared type */
+    civis_type item_type; /* element type when type is ARRAY, else ANY */
+    const char *format;   /* "date-time", "time", ... or NULL */
+    bool required;        /* must be given */
+    const cJSON *schema;  /* the property's schema, $ref NOT followed (civis_spec_deref) */
 } civis_param;
 
 /* One operation of the spec (one verb on one path). */
 typedef struct civis_operation {
-    const char *resource;    /* first path segment, '-' -> '_' ("storage_hosts") */
-    const char *method;      /* official method name ("post_containers"); NULL when the
-                                summary says deprecated and the client gives it no method */
-    const char *alias;       /* deprecated legacy list_* alias ("list_me"), or NULL */
-    const char *verb;        /* "GET", "POST", "PUT", "PATCH" or "DELETE" */
-    const char *path;        /* template as written in the spec ("/files/") */
-    const char *summary;     /* may be "" */
+    const char *resource;            /* first path segment, '-' -> '_' ("storage_hosts") */
+    const char *method;              /* official method name ("post_containers"); NULL when the
+                                        summary says deprecated and the client gives it no method */
+    const char *alias;               /* deprecated legacy list_* alias ("list_me"), or NULL */
+    const char *verb;                /* "GET", "POST", "PUT", "PATCH" or "DELETE" */
+    const char *path;                /* template as written in the spec ("/files/") */
+    const char *summary;             /* may be "" */
     const char *deprecation_warning; /* x-deprecation-warning text, or NULL */
-    bool paginated;          /* GET with both limit and page_num query parameters */
-    const civis_param *params; /* required ones first, each group in spec order */
+    bool paginated;                  /* GET with both limit and page_num query parameters */
+    const civis_param *params;       /* required ones first, each group in spec order */
     size_t n_params;
     const cJSON *body_schema;     /* the body parameter's schema ($ref followed), or NULL */
     bool body_required;           /* the body parameter is marked required */
     int response_status;          /* the one declared status (200, 201, 202, 204) */
     const cJSON *response_schema; /* declared schema, $ref NOT followed, or NULL */
-    bool returns_array;      /* response is an array (schema, or the official client's
-                                list of paths that return arrays although the spec says object) */
-    const cJSON *examples;   /* the x-examples array, or NULL */
-    size_t index;            /* position in civis_spec_operation_at() order */
+    bool returns_array;           /* response is an array (schema, or the official client's
+                                     list of paths that return arrays although the spec says object) */
+    const cJSON *examples;        /* the x-examples array, or NULL */
+    size_t index;                 /* position in civis_spec_operation_at() order */
 } civis_operation;
 
 /* ---- loading ---------------------------------------------------------- */
@@ -108,15 +108,15 @@ const char *civis_spec_text(const civis_spec *spec, size_t *len);
 
 /* ---- the operation index -------------------------------------------- */
 
-size_t civis_spec_operation_count(const civis_spec *spec); /* every operation, 910 for the full spec */
+size_t
+civis_spec_operation_count(const civis_spec *spec); /* every operation, 910 for the full spec */
 const civis_operation *civis_spec_operation_at(const civis_spec *spec, size_t i);
 
 /* Method names: one entry per (resource, name), aliases included, sorted by
  * resource then name. */
 size_t civis_spec_method_count(const civis_spec *spec);
-const civis_operation *civis_spec_method_at(const civis_spec *spec, size_t i,
-                                            const char **resource, const char **name,
-                                            bool *is_alias);
+const civis_operation *civis_spec_method_at(const civis_spec *spec, size_t i, const char **resource,
+                                            const char **name, bool *is_alias);
 
 /*
  * Finds an operation by resource and method name (aliases included).
@@ -169,10 +169,10 @@ typedef enum civis_key_style {
 
 /* A request ready for the wire. Release with civis_placed_clear(). */
 typedef struct civis_placed {
-    char *path;   /* concrete path, leading '/', trailing slash removed, segments encoded */
-    char *query;  /* "a=1&ids%5B%5D=2&ids%5B%5D=3" without '?', "" when none */
-    cJSON *body;  /* JSON object of body properties; an empty object when the
-                     operation takes a body but none was given; NULL when it takes none */
+    char *path;  /* concrete path, leading '/', trailing slash removed, segments encoded */
+    char *query; /* "a=1&ids%5B%5D=2&ids%5B%5D=3" without '?', "" when none */
+    cJSON *body; /* JSON object of body properties; an empty object when the
+                    operation takes a body but none was given; NULL when it takes none */
 } civis_placed;
 
 /*
@@ -181,9 +181,8 @@ typedef struct civis_placed {
  * sends them, arrays as repeated "name[]=v", null values dropped, everything
  * percent-encoded (RFC 3986 unreserved characters kept).
  */
-civis_status civis_args_place(civis_placed *out, const civis_spec *spec,
-                              const civis_operation *op, const cJSON *args,
-                              civis_key_style style, civis_error *err);
+civis_status civis_args_place(civis_placed *out, const civis_spec *spec, const civis_operation *op,
+                              const cJSON *args, civis_key_style style, civis_error *err);
 void civis_placed_clear(civis_placed *placed);
 
 /* ---- routing (the server side) ---------------------------------------- */
@@ -194,10 +193,10 @@ typedef struct civis_route {
     const civis_operation *op; /* the matched operation (deprecated ones included) */
     size_t n_params;
     struct {
-        const char *name;  /* borrowed from the spec */
-        char value[128];   /* percent-decoded segment */
+        const char *name; /* borrowed from the spec */
+        char value[128];  /* percent-decoded segment */
     } params[CIVIS_ROUTE_MAX_PARAMS];
-    char allow[64];        /* on CIVIS_EMETHOD: the allowed verbs, "GET, POST" */
+    char allow[64]; /* on CIVIS_EMETHOD: the allowed verbs, "GET, POST" */
 } civis_route;
 
 /*
@@ -223,8 +222,8 @@ typedef struct civis_problems {
     civis_problem *items; /* owned; free with civis_problems_clear() */
     size_t count;
     size_t cap;
-    size_t unknown;       /* how many of them are unknown names (lenient mode lists
-                             them but does not fail the request) */
+    size_t unknown; /* how many of them are unknown names (lenient mode lists
+                       them but does not fail the request) */
 } civis_problems;
 
 /* One decoded query pair as the server received it. */
@@ -234,13 +233,13 @@ typedef struct civis_kv {
 } civis_kv;
 
 typedef struct civis_request_check {
-    const civis_route *route;   /* routed operation and path parameters */
-    const civis_kv *query;      /* decoded query pairs, names as sent ("ids[]") */
+    const civis_route *route; /* routed operation and path parameters */
+    const civis_kv *query;    /* decoded query pairs, names as sent ("ids[]") */
     size_t n_query;
-    const char *body;           /* raw body bytes, may be NULL */
+    const char *body; /* raw body bytes, may be NULL */
     size_t body_len;
-    bool lenient;               /* accept unknown names (still reported as problems
-                                   with kind unknown, but civis_request_validate returns OK) */
+    bool lenient; /* accept unknown names (still reported as problems
+                     with kind unknown, but civis_request_validate returns OK) */
 } civis_request_check;
 
 /*
@@ -266,9 +265,9 @@ bool civis_spec_example(const civis_operation *op, int *status, const cJSON **he
                         const char **body_text);
 
 typedef struct civis_synth_options {
-    uint64_t seed;     /* same seed, same bytes */
-    int array_len;     /* elements per synthesized array; 0 means 2 */
-    int max_depth;     /* nesting cut-off (the JobNestedJob cycle); 0 means 6 */
+    uint64_t seed; /* same seed, same bytes */
+    int array_len; /* elements per synthesized array; 0 means 2 */
+    int max_depth; /* nesting cut-off (the JobNestedJob cycle); 0 means 6 */
 } civis_synth_options;
 
 /* A deterministic schema-valid value for a schema (format "time" and
