@@ -39,10 +39,19 @@ typedef struct civis_sim civis_sim;
  * tens of MB however long a load test runs. */
 #define CIVIS_SIM_DEFAULT_MAX_OBJECTS 20000
 
+/* Bytes one API key's state may hold (--state-max-bytes): objects (about
+ * their JSON size each), runs, log lines and uploaded files. Past it,
+ * creations get 507 naming the budget. */
+#define CIVIS_SIM_DEFAULT_MAX_BYTES ((size_t)256 * 1024 * 1024)
+/* What an object or a run costs beyond its JSON text: its node, its index
+ * slots, its seed-synthesized scalars. */
+#define CIVIS_SIM_OBJ_OVERHEAD 256
+
 typedef struct civis_sim_options {
     const char *run_policy; /* --run-policy text; NULL means "instant" */
     size_t mem_limit;       /* --state-mem-limit; 0 means CIVIS_SIM_DEFAULT_MEM_LIMIT */
     size_t max_objects;     /* --state-max-objects; 0 means CIVIS_SIM_DEFAULT_MAX_OBJECTS */
+    size_t max_bytes;       /* --state-max-bytes; 0 means CIVIS_SIM_DEFAULT_MAX_BYTES */
     const char *state_dir;  /* --state-dir; NULL: a fresh temporary directory, removed
                                by civis__sim_free */
     uint64_t seed;          /* --seed, for the synthesized parts of objects */
@@ -156,9 +165,20 @@ typedef struct sim_obj {
     long id;
     int coll;       /* index into civis_sim.colls, -1 for internal files */
     long parent_id; /* nested collections: the id of the enclosing object, else 0 */
-    cJSON *data;    /* the object's fields under their wire names */
-    cJSON *given;   /* the fields the requests gave (wire names), or NULL: behaviour
-                       (csvSettings, previewRows) reads these, never synthesized values */
+    cJSON *data;    /* the object's own fields under their wire names: what the requests
+                       gave (free-form objects as raw JSON text), the system fields and
+                       the synthesized top-level scalars; nested synthesized parts are
+                       synthesized again on each read from the object's seed, so an
+                       object costs about the JSON it was sent */
+    cJSON *given;   /* names (strings) of the fields the requests gave, or NULL:
+                       behaviour (csvSettings, previewRows) reads only those
+                       (civis__sim_given), never synthesized values */
+    /* list keys (sim_order.c), copied from data while the object is indexed */
+    bool indexed;
+    bool archived, hidden;
+    char *name_key;       /* "name", or NULL */
+    char updated_key[40]; /* "updatedAt" */
+    size_t bytes;         /* charged to the space's byte budget */
     /* jobs */
     sim_run **runs; /* oldest first */
     size_t n_runs, cap_runs;
@@ -172,8 +192,21 @@ typedef struct sim_obj {
     sim_file *file; /* File objects (and run result files), else NULL */
 } sim_obj;
 
+/* Orders a list may ask for; created_at follows id (ids and creation
+ * times grow together). */
+typedef enum sim_order { SIM_ORD_ID = 0, SIM_ORD_NAME, SIM_ORD_UPDATED, SIM_ORD_N } sim_order;
+
+/* One collection's objects of a space, sorted in every order (sim_order.c):
+ * a list page walks the order asked for and renders only the page. */
+typedef struct sim_list {
+    sim_obj **by[SIM_ORD_N]; /* each holds the same n objects */
+    size_t n, cap;
+} sim_list;
+
 typedef struct sim_space {
     char *key;        /* the API key this state belongs to */
+    sim_list *lists;  /* by collection (civis_sim.n_colls), or NULL before the first object */
+    size_t bytes;     /* charged so far against --state-max-bytes (civis__sim_charge) */
     size_t index;     /* position in civis_sim.spaces (storage URLs carry it) */
     long next_id;     /* ids are unique across the space: objects and runs */
     long next_log_id; /* log line ids */
@@ -231,7 +264,8 @@ typedef struct sim_coll {
 
 struct civis_sim {
     const civis_spec *spec;
-    size_t max_objects; /* ids (objects and runs) one key may hold; bounds memory */
+    size_t max_objects; /* ids (objects and runs) one key may hold */
+    size_t max_bytes;   /* bytes one key's state may hold (civis__sim_charge) */
     pthread_mutex_t lock;
     sim_policy policy;       /* global run policy (admin may change it) */
     sim_policy start_policy; /* --run-policy, restored by a reset */
@@ -279,6 +313,24 @@ sim_obj *civis__sim_obj_new(sim_space *space, int coll, long parent_id);
 sim_obj *civis__sim_obj_get(const sim_space *space, long id);
 long civis__sim_take_id(sim_space *space);
 void civis__sim_obj_free(sim_obj *obj);
+/* Removes an object from its space (index, slot, byte budget) and frees it. */
+void civis__sim_obj_drop(sim_space *space, sim_obj *obj);
+/* The stored value of a field the requests gave, or NULL (absent, or only
+ * synthesized). */
+const cJSON *civis__sim_given(const sim_obj *obj, const char *name);
+/* Records the top-level names of `fields` as given. False on allocation failure. */
+bool civis__sim_given_add(sim_obj *obj, const cJSON *fields);
+/*
+ * The byte budget of a key (--state-max-bytes), kept in this one place for
+ * objects, runs and files: sets what `*held` (the charge of one object or
+ * blob, updated here; NULL for a new one) costs to `now`. Shrinking always
+ * succeeds; growing past the budget returns false and changes nothing.
+ */
+bool civis__sim_charge(const civis_sim *sim, sim_space *space, size_t *held, size_t now);
+/* What storing an object with these fields, sent as body_len bytes, costs. */
+size_t civis__sim_obj_cost(const cJSON *data, size_t body_len);
+/* 507 naming the budget that is spent: bytes, or objects. */
+void civis__sim_budget_full(civis_mock_reply *reply, const civis_sim *sim, bool bytes);
 long long civis__sim_now_ms(void);
 /* The synthesis seed of an object: its fields not stored stay the same
  * from one read to the next. */
@@ -290,6 +342,9 @@ void civis__sim_iso(char *buf, size_t len, long long ms);
 /* Deep copy of `value` with object keys renamed to the wire names `schema`
  * gives them (snake_case or camelCase in, camelCase out). */
 cJSON *civis__sim_to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *value);
+/* The same for storing: free-form objects below the top level (arguments)
+ * become raw JSON text, one allocation each, printed back byte for byte. */
+cJSON *civis__sim_to_stored(const civis_spec *spec, const cJSON *schema, const cJSON *value);
 /* A synthesized value for `schema` overlaid with `data`'s top-level fields
  * (the ones the schema declares; all of them when it declares none). */
 cJSON *civis__sim_render(const civis_sim *sim, const cJSON *schema, const cJSON *data,
@@ -316,6 +371,17 @@ void civis__sim_reply_list(sim_req *r, cJSON *list);
 /* Renders an object for the request's operation (the response schema,
  * with run and file state added for jobs and files). Owned by the caller. */
 cJSON *civis__sim_render_obj(sim_req *r, sim_obj *obj, const civis_operation *op);
+/* Adds run and file state to a rendered object. False on allocation failure. */
+bool civis__sim_render_overlay(sim_req *r, sim_obj *obj, const cJSON *schema, cJSON *out);
+
+/* sim_order.c: the sorted lists of a space's collections */
+int civis__sim_order_cmp(sim_order order, const sim_obj *a, const sim_obj *b);
+/* Indexes an object (no-op for internal ones and those already in); reads
+ * its list keys from data. False on allocation failure. */
+bool civis__sim_order_add(const civis_sim *sim, sim_space *space, sim_obj *obj);
+/* Takes an object out of its collection's lists (before its data changes). */
+void civis__sim_order_remove(sim_space *space, sim_obj *obj);
+void civis__sim_order_free(const civis_sim *sim, sim_space *space);
 
 /* sim_crud.c: every collection and item role */
 void civis__sim_crud(sim_req *r);

@@ -402,6 +402,7 @@ int civis__sim_install(civis_mock_server *srv)
         .run_policy = srv->config.run_policy,
         .mem_limit = srv->config.state_mem_limit,
         .max_objects = srv->config.state_max_objects,
+        .max_bytes = srv->config.state_max_bytes,
         .state_dir = srv->config.state_dir,
         .seed = srv->config.seed,
     };

@@ -163,11 +163,11 @@ static sim_obj *file_obj(sim_req *r, const cJSON *schema, const cJSON *given)
         obj->data = data;
         ok = civis__sim_set_num(data, "id", (double)obj->id) &&
              civis__sim_set_time(data, "createdAt", now) &&
-             civis__sim_set_time(data, "updatedAt", now) && civis__sim_file_init(r, obj);
+             civis__sim_set_time(data, "updatedAt", now) && civis__sim_file_init(r, obj) &&
+             civis__sim_order_add(r->sim, r->space, obj);
     }
     if (!ok) {
-        r->space->objs[obj->id - 1] = NULL;
-        civis__sim_obj_free(obj);
+        civis__sim_obj_drop(r->space, obj);
         return NULL;
     }
     return obj;
@@ -192,8 +192,7 @@ sim_obj *civis__sim_file_from_bytes(sim_req *r, const char *name, const char *co
     f->content_type = strdup(content_type);
     if (f->blob == NULL || f->content_type == NULL ||
         !civis__sim_blob_write(f->blob, bytes, len, r->sim->mem_limit, r->sim->state_dir)) {
-        r->space->objs[obj->id - 1] = NULL;
-        civis__sim_obj_free(obj);
+        civis__sim_obj_drop(r->space, obj);
         return NULL;
     }
     return obj;
@@ -223,8 +222,7 @@ static void multipart_create(sim_req *r)
     obj->file->n_parts = (unsigned)np->valuedouble;
     obj->file->parts = calloc(obj->file->n_parts, sizeof(*obj->file->parts));
     if (obj->file->parts == NULL) {
-        r->space->objs[obj->id - 1] = NULL;
-        civis__sim_obj_free(obj);
+        civis__sim_obj_drop(r->space, obj);
         civis__sim_oom(r->reply);
         return;
     }
@@ -729,9 +727,9 @@ static char *sniff(const sim_blob *b, bool *gz)
     return out;
 }
 
-static char delimiter_of(const cJSON *given, const char *line)
+static char delimiter_of(const sim_obj *job, const char *line)
 {
-    const cJSON *d = cJSON_GetObjectItemCaseSensitive(given, "columnDelimiter");
+    const cJSON *d = civis__sim_given(job, "columnDelimiter");
     if (cJSON_IsString(d)) {
         if (strcmp(d->valuestring, "tab") == 0)
             return '\t';
@@ -795,15 +793,15 @@ static const char *sql_type(const char *v)
 }
 
 /* detectedInfo as the platform reports it for a cleaned CSV. */
-static cJSON *detected_info(const sim_blob *b, const cJSON *given)
+static cJSON *detected_info(const sim_blob *b, const sim_obj *job)
 {
     bool gz = false;
     char *text = sniff(b, &gz);
     if (text == NULL)
         return NULL;
-    const cJSON *ih = cJSON_GetObjectItemCaseSensitive(given, "includeHeader");
+    const cJSON *ih = civis__sim_given(job, "includeHeader");
     bool header = !cJSON_IsFalse(ih);
-    char delim = delimiter_of(given, text);
+    char delim = delimiter_of(job, text);
     const char *second = strchr(text, '\n');
     cJSON *names = split_line(text, delim);
     cJSON *values = second ? split_line(second + 1, delim) : NULL;
@@ -841,12 +839,12 @@ static cJSON *detected_info(const sim_blob *b, const cJSON *given)
 
 bool civis__sim_preprocess_output(sim_req *r, sim_obj *job, sim_run *run)
 {
-    const cJSON *fid = cJSON_GetObjectItemCaseSensitive(job->given, "fileId");
+    const cJSON *fid = civis__sim_given(job, "fileId");
     sim_obj *src = cJSON_IsNumber(fid) ? find_file(r->space, (long)fid->valuedouble, NULL) : NULL;
     if (src == NULL || src->file->blob == NULL)
         return false; /* nothing to clean: the run succeeds without output */
     sim_obj *out = src;
-    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(job->given, "inPlace"))) {
+    if (!cJSON_IsTrue(civis__sim_given(job, "inPlace"))) {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(src->data, "name");
         const sim_coll *fc = r->sim->files_coll >= 0 ? &r->sim->colls[r->sim->files_coll] : NULL;
         cJSON *given = cJSON_CreateObject();
@@ -864,14 +862,13 @@ bool civis__sim_preprocess_output(sim_req *r, sim_obj *job, sim_run *run)
         if (out->file->blob == NULL ||
             !civis__sim_blob_append(out->file->blob, src->file->blob, r->sim->mem_limit,
                                     r->sim->state_dir)) {
-            r->space->objs[out->id - 1] = NULL;
-            civis__sim_obj_free(out);
+            civis__sim_obj_drop(r->space, out);
             return false;
         }
         if (src->file->content_type != NULL)
             out->file->content_type = strdup(src->file->content_type);
     }
-    cJSON *info = detected_info(out->file->blob, job->given);
+    cJSON *info = detected_info(out->file->blob, job);
     if (info == NULL || !civis__sim_set(out->data, "detectedInfo", info))
         return false;
     cJSON *o = cJSON_CreateObject();

@@ -16,6 +16,7 @@
  * sim_files.c).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,20 +125,31 @@ static const cJSON *find_prop(const cJSON *props, const char *key)
     return NULL;
 }
 
-static cJSON *to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *value, int depth)
+/* A free-form value as the raw JSON text it came in: one allocation instead
+ * of a node per key, and printed back byte for byte. */
+static cJSON *raw_copy(const cJSON *value)
+{
+    char *text = cJSON_PrintUnformatted(value);
+    cJSON *raw = text ? cJSON_CreateRaw(text) : NULL;
+    cJSON_free(text);
+    return raw;
+}
+
+static cJSON *to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *value, int depth,
+                      bool raw)
 {
     if (depth > 32)
-        return cJSON_Duplicate(value, true);
+        return raw ? raw_copy(value) : cJSON_Duplicate(value, true);
     const cJSON *s = civis_spec_deref(spec, schema);
     if (cJSON_IsObject(value)) {
         const cJSON *props = schema_props(spec, s);
         if (props == NULL) /* free-form (arguments, environment variables): keys as sent */
-            return cJSON_Duplicate(value, true);
+            return raw && depth > 0 ? raw_copy(value) : cJSON_Duplicate(value, true);
         cJSON *out = cJSON_CreateObject();
         for (const cJSON *c = value->child; out != NULL && c != NULL; c = c->next) {
             const cJSON *p = find_prop(props, c->string);
             const char *name = p ? p->string : c->string;
-            cJSON *v = to_wire(spec, p, c, depth + 1);
+            cJSON *v = to_wire(spec, p, c, depth + 1, raw);
             if (!civis__sim_set(out, name, v)) {
                 cJSON_Delete(out);
                 out = NULL;
@@ -149,7 +161,7 @@ static cJSON *to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *
         const cJSON *items = s ? cJSON_GetObjectItemCaseSensitive(s, "items") : NULL;
         cJSON *out = cJSON_CreateArray();
         for (const cJSON *c = value->child; out != NULL && c != NULL; c = c->next) {
-            cJSON *v = to_wire(spec, items, c, depth + 1);
+            cJSON *v = to_wire(spec, items, c, depth + 1, raw);
             if (v == NULL || !cJSON_AddItemToArray(out, v)) {
                 cJSON_Delete(v);
                 cJSON_Delete(out);
@@ -163,12 +175,36 @@ static cJSON *to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *
 
 cJSON *civis__sim_to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *value)
 {
-    return value ? to_wire(spec, schema, value, 0) : cJSON_CreateObject();
+    return value ? to_wire(spec, schema, value, 0, false) : cJSON_CreateObject();
+}
+
+cJSON *civis__sim_to_stored(const civis_spec *spec, const cJSON *schema, const cJSON *value)
+{
+    return value ? to_wire(spec, schema, value, 0, true) : cJSON_CreateObject();
+}
+
+/* A read of a stored value that shares its bytes instead of copying them:
+ * the rendered answer is printed and freed while the object is locked, so a
+ * large field is never copied per read. */
+static cJSON *borrow(const cJSON *v)
+{
+    cJSON *b = NULL;
+    if (cJSON_IsString(v))
+        b = cJSON_CreateStringReference(v->valuestring);
+    else if (cJSON_IsRaw(v) && (b = cJSON_CreateStringReference(v->valuestring)) != NULL)
+        b->type = cJSON_Raw | cJSON_IsReference; /* cJSON_Delete leaves valuestring alone */
+    else if (cJSON_IsObject(v))
+        b = cJSON_CreateObjectReference(v->child);
+    else if (cJSON_IsArray(v))
+        b = cJSON_CreateArrayReference(v->child);
+    else
+        b = cJSON_Duplicate(v, false);
+    return b;
 }
 
 /* A stored value in the type the rendering schema declares, where the two
  * disagree in a harmless way (the Job schema's archived is a string). */
-static cJSON *coerce(const civis_spec *spec, const cJSON *prop, const cJSON *v)
+static cJSON *coerce(const civis_spec *spec, const cJSON *prop, const cJSON *v, bool share)
 {
     civis_type t = civis_schema_type(civis_spec_deref(spec, prop));
     if (t == CIVIS_TYPE_STRING && cJSON_IsBool(v))
@@ -176,11 +212,11 @@ static cJSON *coerce(const civis_spec *spec, const cJSON *prop, const cJSON *v)
     if (t == CIVIS_TYPE_BOOLEAN && cJSON_IsString(v) &&
         (strcmp(v->valuestring, "true") == 0 || strcmp(v->valuestring, "false") == 0))
         return cJSON_CreateBool(strcmp(v->valuestring, "true") == 0);
-    return cJSON_Duplicate(v, true);
+    return share ? borrow(v) : cJSON_Duplicate(v, true);
 }
 
-cJSON *civis__sim_render(const civis_sim *sim, const cJSON *schema, const cJSON *data,
-                         uint64_t seed)
+static cJSON *render(const civis_sim *sim, const cJSON *schema, const cJSON *data, uint64_t seed,
+                     bool share)
 {
     const cJSON *s = civis_spec_deref(sim->spec, schema);
     civis_synth_options opts = {.seed = seed};
@@ -196,12 +232,18 @@ cJSON *civis__sim_render(const civis_sim *sim, const cJSON *schema, const cJSON 
         const cJSON *prop = props ? cJSON_GetObjectItemCaseSensitive(props, f->string) : NULL;
         if (props != NULL && prop == NULL)
             continue;
-        if (!civis__sim_set(out, f->string, coerce(sim->spec, prop, f))) {
+        if (!civis__sim_set(out, f->string, coerce(sim->spec, prop, f, share))) {
             cJSON_Delete(out);
             return NULL;
         }
     }
     return out;
+}
+
+cJSON *civis__sim_render(const civis_sim *sim, const cJSON *schema, const cJSON *data,
+                         uint64_t seed)
+{
+    return render(sim, schema, data, seed, false);
 }
 
 bool civis__sim_contains_ci(const char *hay, const char *needle)
@@ -345,6 +387,7 @@ void civis__sim_obj_free(sim_obj *obj)
         return;
     cJSON_Delete(obj->data);
     cJSON_Delete(obj->given);
+    free(obj->name_key);
     for (size_t i = 0; i < obj->n_runs; i++)
         civis__sim_run_free(obj->runs[i]);
     free(obj->runs);
@@ -355,12 +398,88 @@ void civis__sim_obj_free(sim_obj *obj)
     free(obj);
 }
 
-static void space_free(sim_space *sp)
+void civis__sim_obj_drop(sim_space *space, sim_obj *obj)
+{
+    civis__sim_order_remove(space, obj);
+    space->objs[obj->id - 1] = NULL;
+    space->bytes -= obj->bytes < space->bytes ? obj->bytes : space->bytes;
+    civis__sim_obj_free(obj);
+}
+
+const cJSON *civis__sim_given(const sim_obj *obj, const char *name)
+{
+    for (const cJSON *g = obj->given ? obj->given->child : NULL; g != NULL; g = g->next)
+        if (cJSON_IsString(g) && strcmp(g->valuestring, name) == 0)
+            return cJSON_GetObjectItemCaseSensitive(obj->data, name);
+    return NULL;
+}
+
+bool civis__sim_given_add(sim_obj *obj, const cJSON *fields)
+{
+    if (obj->given == NULL && (obj->given = cJSON_CreateArray()) == NULL)
+        return false;
+    for (const cJSON *f = fields ? fields->child : NULL; f != NULL; f = f->next) {
+        bool have = false;
+        for (const cJSON *g = obj->given->child; !have && g != NULL; g = g->next)
+            have = strcmp(g->valuestring, f->string) == 0;
+        cJSON *name = have ? NULL : cJSON_CreateString(f->string);
+        if (!have && (name == NULL || !cJSON_AddItemToArray(obj->given, name))) {
+            cJSON_Delete(name);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- the byte budget ------------------------------------------------------ */
+
+bool civis__sim_charge(const civis_sim *sim, sim_space *space, size_t *held, size_t now)
+{
+    size_t before = held != NULL ? *held : 0;
+    size_t rest = space->bytes - (before < space->bytes ? before : space->bytes);
+    if (now > before && (now > sim->max_bytes || rest > sim->max_bytes - now))
+        return false;
+    space->bytes = rest + now;
+    if (held != NULL)
+        *held = now;
+    return true;
+}
+
+size_t civis__sim_obj_cost(const cJSON *data, size_t body_len)
+{
+    /* The request's bytes plus what storing them costs beyond the text:
+     * the JSON nodes of the top-level fields and the bookkeeping of an
+     * object. Close to the object's JSON size, and cheap to compute. */
+    size_t fields = 0;
+    for (const cJSON *f = data ? data->child : NULL; f != NULL; f = f->next)
+        fields++;
+    return body_len + fields * (sizeof(cJSON) + 16) + sizeof(sim_obj) + 3 * sizeof(void *) +
+           CIVIS_SIM_OBJ_OVERHEAD;
+}
+
+void civis__sim_budget_full(civis_mock_reply *reply, const civis_sim *sim, bool bytes)
+{
+    char why[320];
+    if (bytes)
+        snprintf(why, sizeof(why),
+                 "civis-mock keeps at most %zu bytes of objects, runs and files per API key "
+                 "(--state-max-bytes); POST /__mock/reset clears them",
+                 sim->max_bytes);
+    else
+        snprintf(why, sizeof(why),
+                 "civis-mock keeps at most %zu objects and runs per API key "
+                 "(--state-max-objects); POST /__mock/reset clears them",
+                 sim->max_objects);
+    civis__mock_error(reply, 507, "insufficient_storage", why);
+}
+
+static void space_free(const civis_sim *sim, sim_space *sp)
 {
     if (sp == NULL)
         return;
     for (size_t i = 0; i < sp->n_objs; i++)
         civis__sim_obj_free(sp->objs[i]);
+    civis__sim_order_free(sim, sp);
     free(sp->objs);
     free(sp->key);
     free(sp->csv);
@@ -380,19 +499,24 @@ cJSON *civis__sim_render_obj(sim_req *r, sim_obj *obj, const civis_operation *op
     const cJSON *schema = civis__sim_item_schema(r->sim->spec, op);
     if (schema == NULL && obj->coll >= 0 && r->sim->colls[obj->coll].get != NULL)
         schema = civis__sim_item_schema(r->sim->spec, r->sim->colls[obj->coll].get);
-    cJSON *out = civis__sim_render(r->sim, schema, obj->data, civis__sim_obj_seed(r->sim, obj->id));
+    cJSON *out = render(r->sim, schema, obj->data, civis__sim_obj_seed(r->sim, obj->id), true);
     if (out == NULL)
         return NULL;
+    if (!civis__sim_render_overlay(r, obj, schema, out)) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
+}
+
+bool civis__sim_render_overlay(sim_req *r, sim_obj *obj, const cJSON *schema, cJSON *out)
+{
     bool ok = true;
     if (obj->coll >= 0 && r->sim->colls[obj->coll].job)
         ok = civis__sim_job_overlay(r, obj, schema, out);
     if (ok && obj->file != NULL)
         ok = civis__sim_file_overlay(r, obj, schema, out);
-    if (!ok) {
-        cJSON_Delete(out);
-        return NULL;
-    }
-    return out;
+    return ok;
 }
 
 /* ---- the simulation ---------------------------------------------------- */
@@ -410,6 +534,7 @@ civis_status civis__sim_new(civis_sim **out, const civis_spec *spec, const civis
     sim->mem_limit = opts && opts->mem_limit ? opts->mem_limit : CIVIS_SIM_DEFAULT_MEM_LIMIT;
     sim->max_objects =
         opts && opts->max_objects ? opts->max_objects : CIVIS_SIM_DEFAULT_MAX_OBJECTS;
+    sim->max_bytes = opts && opts->max_bytes ? opts->max_bytes : CIVIS_SIM_DEFAULT_MAX_BYTES;
     sim->rng = (uint64_t)civis__sim_now_ms() ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)sim;
     char why[256];
     const char *policy = opts && opts->run_policy ? opts->run_policy : "instant";
@@ -457,7 +582,7 @@ fail:
 static void clear_state(civis_sim *sim)
 {
     for (size_t i = 0; i < sim->n_spaces; i++)
-        space_free(sim->spaces[i]);
+        space_free(sim, sim->spaces[i]);
     free(sim->spaces);
     sim->spaces = NULL;
     sim->n_spaces = sim->cap_spaces = 0;
@@ -490,6 +615,10 @@ void civis__sim_reset(void *ctx)
     clear_state(sim);
     sim->policy = sim->start_policy;
     pthread_mutex_unlock(&sim->lock);
+    /* Give the freed state back to the system: glibc keeps freed heap
+     * pages otherwise, and a reset between CI suites should leave the
+     * server as small as it started. */
+    malloc_trim(0);
 }
 
 /* "http://host:port" as the client addressed us. */
@@ -504,19 +633,6 @@ static void base_url(char *buf, size_t len, const char *host)
 static bool creates(sim_role_kind kind)
 {
     return kind == SIM_R_CREATE || kind == SIM_R_RUN_CREATE || kind == SIM_R_MULTIPART_CREATE;
-}
-
-/* A key's state is bounded so a long load test cannot grow civis-mock
- * without limit; the answer says what happened and how to go on rather than
- * silently dropping old objects. */
-static void full(civis_mock_reply *reply, size_t max)
-{
-    char why[256];
-    snprintf(why, sizeof(why),
-             "civis-mock keeps at most %zu objects and runs per API key (--state-max-objects); "
-             "POST /__mock/reset clears them",
-             max);
-    civis__mock_error(reply, 507, "insufficient_storage", why);
 }
 
 bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *route,
@@ -546,7 +662,9 @@ bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *rou
     if (r.space == NULL)
         civis__sim_oom(reply);
     else if (creates(role->kind) && r.space->n_objs >= sim->max_objects)
-        full(reply, sim->max_objects);
+        civis__sim_budget_full(reply, sim, false);
+    else if (creates(role->kind) && r.space->bytes >= sim->max_bytes)
+        civis__sim_budget_full(reply, sim, true);
     else if (role->kind == SIM_R_MULTIPART_CREATE || role->kind == SIM_R_MULTIPART_COMPLETE)
         civis__sim_files(&r);
     else if (role->kind >= SIM_R_RUN_CREATE)
