@@ -11,10 +11,17 @@
  * upload and download endpoints (sim_files.c, sim_blob.c) and the admin
  * endpoints under /__mock/sim/ (sim_admin.c).
  *
- * Threading: one mutex (civis_sim.lock) guards every space, object and
- * run. Only the byte streams of uploads and downloads run outside it: an
- * upload fills a private blob and attaches it under the lock at the end; a
- * download copies (memory) or dups (disk) the blob under the lock.
+ * Threading: each space (API key) has its own mutex guarding its objects
+ * and runs, so requests of different keys never wait for each other.
+ * civis_sim.lock guards the table of spaces and the global settings (run
+ * policy, default result set, token seed): a request takes it only to find
+ * its space and lock that (civis__sim_space_lock), so it is held for a
+ * lookup. The admin API and resets take it and then every space's lock
+ * (civis__sim_lock_all). Lock order: sim->lock before a space's; never two
+ * spaces otherwise. Only the byte streams of uploads and downloads run
+ * outside the locks: an upload fills a private blob and attaches it under
+ * its space's lock at the end; a download copies (memory) or dups (disk)
+ * the blob under it.
  */
 #ifndef CIVIS_MOCK_SIM_H
 #define CIVIS_MOCK_SIM_H
@@ -159,6 +166,7 @@ typedef struct sim_file {
     unsigned n_parts;   /* multipart uploads: parts announced, else 0 */
     sim_blob **parts;   /* n_parts slots; NULL until that part arrived */
     bool completing;    /* a complete call is assembling the parts */
+    size_t bytes;       /* uploaded bytes charged to the space's budget */
 } sim_file;
 
 typedef struct sim_obj {
@@ -201,16 +209,19 @@ typedef enum sim_order { SIM_ORD_ID = 0, SIM_ORD_NAME, SIM_ORD_UPDATED, SIM_ORD_
 typedef struct sim_list {
     sim_obj **by[SIM_ORD_N]; /* each holds the same n objects */
     size_t n, cap;
+    size_t flagged[4]; /* objects by archived * 2 + hidden: a page's total without a walk */
 } sim_list;
 
 typedef struct sim_space {
-    char *key;        /* the API key this state belongs to */
-    sim_list *lists;  /* by collection (civis_sim.n_colls), or NULL before the first object */
-    size_t bytes;     /* charged so far against --state-max-bytes (civis__sim_charge) */
-    size_t index;     /* position in civis_sim.spaces (storage URLs carry it) */
-    long next_id;     /* ids are unique across the space: objects and runs */
-    long next_log_id; /* log line ids */
-    sim_obj **objs;   /* objs[id - 1]; NULL for run ids and removed objects */
+    pthread_mutex_t lock; /* guards everything below but key and index */
+    uint64_t rng;         /* storage token generator */
+    char *key;            /* the API key this state belongs to */
+    sim_list *lists;      /* by collection (civis_sim.n_colls), or NULL before the first object */
+    size_t bytes;         /* charged so far against --state-max-bytes (civis__sim_charge) */
+    size_t index;         /* position in civis_sim.spaces (storage URLs carry it) */
+    long next_id;         /* ids are unique across the space: objects and runs */
+    long next_log_id;     /* log line ids */
+    sim_obj **objs;       /* objs[id - 1]; NULL for run ids and removed objects */
     size_t n_objs, cap_objs;
     char *csv; /* default result set of SQL runs and queries (admin) */
     size_t csv_len;
@@ -264,9 +275,10 @@ typedef struct sim_coll {
 
 struct civis_sim {
     const civis_spec *spec;
-    size_t max_objects; /* ids (objects and runs) one key may hold */
-    size_t max_bytes;   /* bytes one key's state may hold (civis__sim_charge) */
-    pthread_mutex_t lock;
+    size_t max_objects;      /* ids (objects and runs) one key may hold */
+    size_t max_bytes;        /* bytes one key's state may hold (civis__sim_charge) */
+    pthread_mutex_t lock;    /* the spaces table and the settings below (see the top) */
+    bool all_locked;         /* civis__sim_lock_all holds every space */
     sim_policy policy;       /* global run policy (admin may change it) */
     sim_policy start_policy; /* --run-policy, restored by a reset */
     size_t mem_limit;
@@ -308,7 +320,16 @@ void civis__sim_index_free(civis_sim *sim);
 bool civis__sim_coll_accepts(const civis_sim *sim, int path_coll, int obj_coll);
 
 /* sim_store.c: spaces, objects, rendering, generic CRUD */
+/* The key's space (created on demand), or NULL. Call with sim->lock held. */
 sim_space *civis__sim_space(civis_sim *sim, const char *key, bool create);
+/* The key's space (or the one at `index`), locked, or NULL; the lookup
+ * takes sim->lock for its duration only. */
+sim_space *civis__sim_space_lock(civis_sim *sim, const char *key, bool create);
+sim_space *civis__sim_space_lock_at(civis_sim *sim, size_t index);
+void civis__sim_space_unlock(sim_space *space); /* NULL is a no-op */
+/* sim->lock and every space's lock: the admin API. */
+void civis__sim_lock_all(civis_sim *sim);
+void civis__sim_unlock_all(civis_sim *sim);
 sim_obj *civis__sim_obj_new(sim_space *space, int coll, long parent_id);
 sim_obj *civis__sim_obj_get(const sim_space *space, long id);
 long civis__sim_take_id(sim_space *space);
@@ -369,8 +390,15 @@ void civis__sim_reply_take(civis_mock_reply *reply, int status, cJSON *json);
  * status, cut into the requested page when the operation is paginated. */
 void civis__sim_reply_list(sim_req *r, cJSON *list);
 /* Renders an object for the request's operation (the response schema,
- * with run and file state added for jobs and files). Owned by the caller. */
+ * with run and file state added for jobs and files). Owned by the caller;
+ * it shares the object's stored strings, so print and free it before the
+ * object changes or goes. */
 cJSON *civis__sim_render_obj(sim_req *r, sim_obj *obj, const civis_operation *op);
+/* The object rendered for `op` without run and file state (*schema: the
+ * schema used, for civis__sim_render_overlay). Shares the object's stored
+ * strings, as civis__sim_render_obj does. */
+cJSON *civis__sim_render_base(sim_req *r, sim_obj *obj, const civis_operation *op,
+                              const cJSON **schema);
 /* Adds run and file state to a rendered object. False on allocation failure. */
 bool civis__sim_render_overlay(sim_req *r, sim_obj *obj, const cJSON *schema, cJSON *out);
 

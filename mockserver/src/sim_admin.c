@@ -357,7 +357,7 @@ void civis__sim_admin(civis_sim *sim, const civis_mock_request *req, const char 
         civis__mock_reply_header(reply, "Allow", *rest == '\0' ? "GET" : "POST");
         return;
     }
-    pthread_mutex_lock(&sim->lock);
+    civis__sim_lock_all(sim);
     if (*rest == '\0') {
         summary(sim, reply);
     } else if (strcmp(rest, "objects") == 0) {
@@ -391,7 +391,7 @@ void civis__sim_admin(civis_sim *sim, const civis_mock_request *req, const char 
                           "Unknown simulation admin endpoint; see GET /__mock/sim, "
                           "/__mock/sim/policy, /__mock/sim/csv, /__mock/sim/jobs/{id}/...");
     }
-    pthread_mutex_unlock(&sim->lock);
+    civis__sim_unlock_all(sim);
 }
 
 int civis__sim_install(civis_mock_server *srv)

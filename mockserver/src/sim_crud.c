@@ -248,33 +248,35 @@ static void create(sim_req *r)
     obj->data = given;
     const cJSON *schema = obj_schema(r, obj, r->op);
     bool ok = civis__sim_given_add(obj, given) && system_fields(r, obj, given, schema);
-    if (ok) {
-        cJSON *base = civis__sim_render(r->sim, schema, NULL, civis__sim_obj_seed(r->sim, obj->id));
-        ok = base != NULL && keep_scalars(obj->data, base);
-        cJSON_Delete(base);
-    }
-    ok = ok && civis__sim_order_add(r->sim, r->space, obj);
+    /* One rendering serves twice: its synthesized scalars are kept, and
+     * it is the reply. */
+    const cJSON *rschema = NULL;
+    cJSON *out = ok ? civis__sim_render_base(r, obj, r->op, &rschema) : NULL;
+    ok = out != NULL && keep_scalars(obj->data, out) && civis__sim_order_add(r->sim, r->space, obj);
     if (ok && r->role->coll == r->sim->files_coll)
         ok = civis__sim_file_init(r, obj);
     /* The reply shows the object as created: a query's run is queued. */
-    if (ok && c->starts_run) {
-        sim_run *run = civis__sim_run_start(r, obj);
-        ok = run != NULL;
-        if (ok) {
-            r->snapshot = true;
-            cJSON *out = civis__sim_render_obj(r, obj, r->op);
-            r->snapshot = false;
-            civis__sim_run_observe(r, obj, run, false);
-            civis__sim_reply_take(r->reply, status_of(r->op), out);
-            return;
-        }
-    }
+    sim_run *run = NULL;
+    if (ok && c->starts_run)
+        ok = (run = civis__sim_run_start(r, obj)) != NULL;
+    r->snapshot = run != NULL;
+    ok = ok && civis__sim_render_overlay(r, obj, rschema, out);
+    r->snapshot = false;
     if (!ok) {
+        cJSON_Delete(out);
         civis__sim_obj_drop(r->space, obj);
         civis__sim_oom(r->reply);
         return;
     }
-    reply_obj(r, obj);
+    if (run != NULL)
+        civis__sim_run_observe(r, obj, run, false);
+    int status = status_of(r->op);
+    if (no_body(status)) {
+        cJSON_Delete(out);
+        r->reply->status = status;
+        return;
+    }
+    civis__sim_reply_take(r->reply, status, out);
 }
 
 /* A fresh rendering's scalars, for PUT. */
@@ -609,9 +611,21 @@ static void list(sim_req *r)
         pg = 1;
     long first = paged ? (pg - 1) * per_page : 0;
     long last = paged ? first + per_page : (long)n; /* answered: [first, last) of the matches */
+    /* One collection, filtered by its flags alone: the total comes from
+     * the collection's counts and the walk stops at the end of the page,
+     * so a page costs the same at any collection size. */
+    bool counted = owned == NULL && n > 0 && q.n_f == 0 && !q.nested;
+    long counted_total = 0;
+    if (counted) {
+        const sim_list *l = &r->space->lists[r->role->coll];
+        for (int a = 0; a < 2; a++)
+            for (int h = 0; h < 2; h++)
+                if (flag_ok(q.archived, a) && flag_ok(q.hidden, h))
+                    counted_total += (long)l->flagged[a * 2 + h];
+    }
     long total = 0;
     cJSON *arr = cJSON_CreateArray();
-    for (size_t i = 0; arr != NULL && i < n; i++) {
+    for (size_t i = 0; arr != NULL && i < n && !(counted && total >= last); i++) {
         sim_obj *o = v[asc ? i : n - 1 - i];
         if (!list_keeps(&q, o))
             continue;
@@ -626,6 +640,8 @@ static void list(sim_req *r)
         total++;
     }
     free(owned);
+    if (counted)
+        total = counted_total;
     if (arr == NULL) {
         civis__sim_oom(r->reply);
         return;

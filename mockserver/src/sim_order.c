@@ -102,6 +102,7 @@ bool civis__sim_order_add(const civis_sim *sim, sim_space *space, sim_obj *obj)
         v[at] = obj;
     }
     l->n++;
+    l->flagged[obj->archived * 2 + obj->hidden]++;
     obj->indexed = true;
     return true;
 }
@@ -123,6 +124,7 @@ void civis__sim_order_remove(sim_space *space, sim_obj *obj)
             memmove(v + at, v + at + 1, (l->n - at - 1) * sizeof(*v));
     }
     l->n--;
+    l->flagged[obj->archived * 2 + obj->hidden]--;
     obj->indexed = false;
 }
 

@@ -232,7 +232,20 @@ static cJSON *render(const civis_sim *sim, const cJSON *schema, const cJSON *dat
         const cJSON *prop = props ? cJSON_GetObjectItemCaseSensitive(props, f->string) : NULL;
         if (props != NULL && prop == NULL)
             continue;
-        if (!civis__sim_set(out, f->string, coerce(sim->spec, prop, f, share))) {
+        cJSON *v = coerce(sim->spec, prop, f, share);
+        cJSON *old = v ? cJSON_GetObjectItemCaseSensitive(out, f->string) : NULL;
+        bool ok = v != NULL;
+        if (ok && old != NULL) {
+            /* in place: the synthesized value's slot, no second search */
+            v->string = old->string;
+            old->string = NULL;
+            v->type |= old->type & cJSON_StringIsConst;
+            ok = cJSON_ReplaceItemViaPointer(out, old, v);
+        } else if (ok && !cJSON_AddItemToObject(out, f->string, v)) {
+            cJSON_Delete(v);
+            ok = false;
+        }
+        if (!ok) {
             cJSON_Delete(out);
             return NULL;
         }
@@ -333,6 +346,17 @@ sim_space *civis__sim_space(civis_sim *sim, const char *key, bool create)
         free(sp);
         return NULL;
     }
+    if (pthread_mutex_init(&sp->lock, NULL) != 0) {
+        free(sp->key);
+        free(sp);
+        return NULL;
+    }
+    /* The space's own token generator, so that keys never share state. */
+    uint64_t x = sim->rng += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    sp->rng = (x ^ (x >> 27)) | 1;
+    if (sim->all_locked) /* the admin API holds every space, this one too */
+        pthread_mutex_lock(&sp->lock);
     sp->next_id = 1;
     sp->next_log_id = 1;
     sp->index = sim->n_spaces;
@@ -402,7 +426,10 @@ void civis__sim_obj_drop(sim_space *space, sim_obj *obj)
 {
     civis__sim_order_remove(space, obj);
     space->objs[obj->id - 1] = NULL;
-    space->bytes -= obj->bytes < space->bytes ? obj->bytes : space->bytes;
+    civis_sim fake = {.max_bytes = SIZE_MAX}; /* releasing never needs the budget */
+    civis__sim_charge(&fake, space, &obj->bytes, 0);
+    if (obj->file != NULL)
+        civis__sim_charge(&fake, space, &obj->file->bytes, 0);
     civis__sim_obj_free(obj);
 }
 
@@ -483,6 +510,7 @@ static void space_free(const civis_sim *sim, sim_space *sp)
     free(sp->objs);
     free(sp->key);
     free(sp->csv);
+    pthread_mutex_destroy(&sp->lock);
     free(sp);
 }
 
@@ -494,12 +522,20 @@ uint64_t civis__sim_obj_seed(const civis_sim *sim, long id)
     return x ^ (x >> 32);
 }
 
-cJSON *civis__sim_render_obj(sim_req *r, sim_obj *obj, const civis_operation *op)
+cJSON *civis__sim_render_base(sim_req *r, sim_obj *obj, const civis_operation *op,
+                              const cJSON **schema_out)
 {
     const cJSON *schema = civis__sim_item_schema(r->sim->spec, op);
     if (schema == NULL && obj->coll >= 0 && r->sim->colls[obj->coll].get != NULL)
         schema = civis__sim_item_schema(r->sim->spec, r->sim->colls[obj->coll].get);
-    cJSON *out = render(r->sim, schema, obj->data, civis__sim_obj_seed(r->sim, obj->id), true);
+    *schema_out = schema;
+    return render(r->sim, schema, obj->data, civis__sim_obj_seed(r->sim, obj->id), true);
+}
+
+cJSON *civis__sim_render_obj(sim_req *r, sim_obj *obj, const civis_operation *op)
+{
+    const cJSON *schema = NULL;
+    cJSON *out = civis__sim_render_base(r, obj, op, &schema);
     if (out == NULL)
         return NULL;
     if (!civis__sim_render_overlay(r, obj, schema, out)) {
@@ -517,6 +553,50 @@ bool civis__sim_render_overlay(sim_req *r, sim_obj *obj, const cJSON *schema, cJ
     if (ok && obj->file != NULL)
         ok = civis__sim_file_overlay(r, obj, schema, out);
     return ok;
+}
+
+/* ---- locks ----------------------------------------------------------------- */
+
+sim_space *civis__sim_space_lock(civis_sim *sim, const char *key, bool create)
+{
+    pthread_mutex_lock(&sim->lock);
+    sim_space *sp = civis__sim_space(sim, key, create);
+    if (sp != NULL)
+        pthread_mutex_lock(&sp->lock);
+    pthread_mutex_unlock(&sim->lock);
+    return sp;
+}
+
+sim_space *civis__sim_space_lock_at(civis_sim *sim, size_t index)
+{
+    pthread_mutex_lock(&sim->lock);
+    sim_space *sp = index < sim->n_spaces ? sim->spaces[index] : NULL;
+    if (sp != NULL)
+        pthread_mutex_lock(&sp->lock);
+    pthread_mutex_unlock(&sim->lock);
+    return sp;
+}
+
+void civis__sim_space_unlock(sim_space *space)
+{
+    if (space != NULL)
+        pthread_mutex_unlock(&space->lock);
+}
+
+void civis__sim_lock_all(civis_sim *sim)
+{
+    pthread_mutex_lock(&sim->lock);
+    for (size_t i = 0; i < sim->n_spaces; i++)
+        pthread_mutex_lock(&sim->spaces[i]->lock);
+    sim->all_locked = true;
+}
+
+void civis__sim_unlock_all(civis_sim *sim)
+{
+    sim->all_locked = false;
+    for (size_t i = 0; i < sim->n_spaces; i++)
+        pthread_mutex_unlock(&sim->spaces[i]->lock);
+    pthread_mutex_unlock(&sim->lock);
 }
 
 /* ---- the simulation ---------------------------------------------------- */
@@ -611,7 +691,13 @@ void civis__sim_reset(void *ctx)
     civis_sim *sim = ctx;
     if (sim == NULL)
         return;
+    /* Every space locked: requests in flight finish first, and none
+     * starts (a request takes its space's lock under sim->lock). */
     pthread_mutex_lock(&sim->lock);
+    for (size_t i = 0; i < sim->n_spaces; i++) {
+        pthread_mutex_lock(&sim->spaces[i]->lock);
+        pthread_mutex_unlock(&sim->spaces[i]->lock);
+    }
     clear_state(sim);
     sim->policy = sim->start_policy;
     pthread_mutex_unlock(&sim->lock);
@@ -657,8 +743,8 @@ bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *rou
         .oc = outcome,
     };
     base_url(r.base, sizeof(r.base), req->host);
-    pthread_mutex_lock(&sim->lock);
-    r.space = civis__sim_space(sim, api_key, true);
+    /* Only this key's state is locked: keys never wait for each other. */
+    r.space = civis__sim_space_lock(sim, api_key, true);
     if (r.space == NULL)
         civis__sim_oom(reply);
     else if (creates(role->kind) && r.space->n_objs >= sim->max_objects)
@@ -671,7 +757,7 @@ bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *rou
         civis__sim_runs(&r);
     else
         civis__sim_crud(&r);
-    pthread_mutex_unlock(&sim->lock);
+    civis__sim_space_unlock(r.space); /* the space may have been re-found (sim_files.c) */
     outcome->source = "simulation";
     return true;
 }
