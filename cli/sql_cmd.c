@@ -131,13 +131,15 @@ static bool next_row(row *r, char **p, bool *oom)
         char end = *s;
         *w = '\0';
         r->cells[r->n++] = start;
+        /* The terminator was read before the cell was cut at w (which may
+         * be s itself), so it is judged from `end`, not from *s. */
         if (end == ',') {
             s++;
             continue;
         }
         if (end == '\r')
             s++;
-        if (*s == '\n')
+        if (end == '\n' || (end == '\r' && *s == '\n'))
             s++;
         break;
     }
