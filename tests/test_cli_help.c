@@ -287,7 +287,7 @@ static void test_cli_help__one_command_per_operation_and_every_method_callable(v
     /* Every name follows the naming rule; none repeats within its resource. */
     size_t misnamed = 0, repeated = 0;
     for (size_t i = 0; i < n; i++) {
-        char want[256];
+        char want[320];
         official_name(want, sizeof want, all[i].verb, all[i].path);
         if (strcmp(want, all[i].name) != 0) {
             fprintf(stderr, "\n  %s %s %s: named %s, rule gives %s\n", all[i].resource, all[i].verb,
@@ -319,7 +319,7 @@ static void test_cli_help__names_quoted_from_the_official_cli(void)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         civis_clirun r;
         civis_clitest_run(&r, &T, NULL, false, cases[i][0], cases[i][1], "--help", NULL);
-        char want[256];
+        char want[320];
         snprintf(want, sizeof want, "\n%s %s\n", cases[i][2], cases[i][3]);
         if (r.rc != 0 || strstr(r.out, want) == NULL) {
             fprintf(stderr, "\n  civis %s %s --help: exit %d, no '%s'\n", cases[i][0], cases[i][1],
