@@ -18,9 +18,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "civis/answer.h"
+#include "civis/sys/answer.h"
 #include "civis/error.h"
-#include "civis/fixture.h"
+#include "civis/sys/fixture.h"
 #include "civis/spec.h"
 
 #define CIVIS_MOCK_DEFAULT_PORT 8080

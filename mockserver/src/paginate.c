@@ -4,7 +4,7 @@
  * An array answer of a paginated operation is treated as the whole
  * collection: the page the request selects is cut out of it and the
  * X-Pagination-* headers say where it sits. The rules (page sizes, the
- * empty page past the end) are the spec engine's (civis/answer.h), shared
+ * empty page past the end) are the spec engine's (civis/sys/answer.h), shared
  * with the in-process mock.
  */
 #include <stdlib.h>

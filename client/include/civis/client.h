@@ -44,7 +44,6 @@
 
 #include "civis/error.h"
 #include "civis/spec.h"
-#include "civis/transport.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,6 +56,15 @@ extern "C" {
 #define CIVIS_VERSION_NUM 0x000100 /* 0xMMmmpp, for #if comparisons */
 
 typedef struct civis_client civis_client;
+/* The transport table, for implementors: civis/sys/transport.h. */
+typedef struct civis_transport civis_transport;
+
+/* One header line. In a request both strings are borrowed from the client;
+ * in a response they are owned by the response. */
+typedef struct civis_header {
+    const char *name;  /* as sent or received ("X-RateLimit-Remaining") */
+    const char *value; /* surrounding whitespace trimmed */
+} civis_header;
 typedef struct civis_response civis_response; /* civis/response.h */
 
 /* ---- process-wide set-up ------------------------------------------------ */
@@ -176,7 +184,7 @@ typedef struct civis_client_options {
 
     const civis_transport *transport; /* NULL: libcurl. The table is copied */
     void *transport_ctx;              /* given to transport->send; owned by the client from the
-                                         call to civis_client_new on (see civis/transport.h) */
+                                         call to civis_client_new on (see civis/sys/transport.h) */
 } civis_client_options;
 
 /* ---- the client --------------------------------------------------------- */

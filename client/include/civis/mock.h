@@ -60,7 +60,6 @@
 
 #include "civis/client.h"
 #include "civis/error.h"
-#include "civis/fixture.h"
 #include "civis/spec.h"
 
 #ifdef __cplusplus
@@ -68,6 +67,8 @@ extern "C" {
 #endif
 
 typedef struct civis_mock civis_mock;
+/* A set of fixtures; loading and adding them: civis/sys/fixture.h. */
+typedef struct civis_fixture_set civis_fixture_set;
 
 /* ---- creating a mock -------------------------------------------------------- */
 
@@ -107,7 +108,7 @@ void civis_mock_free(civis_mock *mock);
 civis_client *civis_mock_client(const civis_mock *mock);
 
 /* The mock's spec (borrowed) and its fixture set (borrowed: add exchanges
- * with civis_fixtures_add_text and friends). */
+ * with civis_fixtures_add_text and friends, civis/sys/fixture.h). */
 const civis_spec *civis_mock_spec(const civis_mock *mock);
 civis_fixture_set *civis_mock_fixtures(const civis_mock *mock);
 

@@ -1,5 +1,5 @@
 /*
- * civis/answer.h: the default answers of a fake Civis API.
+ * civis/sys/answer.h: the default answers of a fake Civis API.
  *
  * civis-mock and libcivis's in-process mock answer a request that no
  * behaviour, stub or simulation takes from a recorded x-example, else from a
@@ -11,8 +11,8 @@
  * Nothing here touches a reply type: headers are handed to a callback and
  * bodies are cJSON values, so each mock keeps its own reply structure.
  */
-#ifndef CIVIS_ANSWER_H
-#define CIVIS_ANSWER_H
+#ifndef CIVIS_SYS_ANSWER_H
+#define CIVIS_SYS_ANSWER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -121,4 +121,4 @@ bool civis_answer_page_headers(const civis_answer_page *page, civis_answer_heade
 }
 #endif
 
-#endif /* CIVIS_ANSWER_H */
+#endif /* CIVIS_SYS_ANSWER_H */

@@ -1,13 +1,13 @@
 /*
- * civis/fixture.h: recorded or declared exchanges, in the one JSON format
+ * civis/sys/fixture.h: recorded or declared exchanges, in the one JSON format
  * that civis-mock (--fixtures, admin stubs) and the in-process mock client
  * both read. The format is documented in fixtures/README.md.
  *
  * A civis_fixture_set is internally locked: lookups, additions and removals
  * may come from several threads at once. Responses handed out are copies.
  */
-#ifndef CIVIS_FIXTURE_H
-#define CIVIS_FIXTURE_H
+#ifndef CIVIS_SYS_FIXTURE_H
+#define CIVIS_SYS_FIXTURE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -88,4 +88,4 @@ void civis_fixture_response_clear(civis_fixture_response *resp);
 }
 #endif
 
-#endif /* CIVIS_FIXTURE_H */
+#endif /* CIVIS_SYS_FIXTURE_H */
