@@ -22,7 +22,9 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN     := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wwrite-strings -Wformat=2
 OPT      ?= -O2 -g
-CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) -fPIC \
+# -fvisibility=hidden: libcivis.so exports only what the public headers mark
+# CIVIS_EXTERN (civis/export.h); check-exports holds it.
+CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) -fPIC -fvisibility=hidden \
             -MMD -MP -Ispec/include -Iclient/include $(SAN_FLAGS) $(PKG_CFLAGS)
 LDFLAGS  += $(SAN_FLAGS)
 LDLIBS   = $(PKG_LIBS) -lpthread -lm
@@ -176,11 +178,12 @@ $(B)/civis.pc: ci/civis.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
 install: build
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/civis $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/civis/sys $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(LIBCIVIS) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIBCIVIS_SO) $(DESTDIR)$(PREFIX)/lib/libcivis.so.0
 	ln -sf libcivis.so.0 $(DESTDIR)$(PREFIX)/lib/libcivis.so
 	install -m 644 spec/include/civis/*.h client/include/civis/*.h $(DESTDIR)$(PREFIX)/include/civis/
+	install -m 644 spec/include/civis/sys/*.h client/include/civis/sys/*.h $(DESTDIR)$(PREFIX)/include/civis/sys/
 	install -m 644 client/include/civis.h $(DESTDIR)$(PREFIX)/include/
 	@# Written here, not copied from $(B)/civis.pc: that one keeps the PREFIX of the build.
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' ci/civis.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/civis.pc
@@ -189,8 +192,12 @@ install: build
 
 # ---- hygiene ----------------------------------------------------------------
 
-FORMAT_SRC = $(wildcard spec/include/civis/*.h spec/src/*.[ch] spec/tools/*.c client/include/*.h \
-             client/include/civis/*.h client/src/*.[ch] mockserver/src/*.[ch] tests/*.[ch] \
+PUBLIC_HEADERS = $(wildcard spec/include/civis/*.h spec/include/civis/sys/*.h \
+                 client/include/civis/*.h client/include/civis/sys/*.h) client/include/civis.h
+
+FORMAT_SRC = $(wildcard spec/include/civis/*.h spec/include/civis/sys/*.h spec/src/*.[ch] \
+             spec/tools/*.c client/include/*.h client/include/civis/*.h \
+             client/include/civis/sys/*.h client/src/*.[ch] mockserver/src/*.[ch] tests/*.[ch] \
              bench/*.[ch] examples/*.c examples/testing/*.[ch])
 
 format:
@@ -200,13 +207,20 @@ format-check:
 	@clang-format --dry-run --Werror $(FORMAT_SRC) && echo "format-check: clean"
 
 check-headers:
-	@for h in spec/include/civis/*.h client/include/civis/*.h client/include/civis.h; do \
-	  echo "#include \"$${h#*/include/}\"" | $(CC) $(CFLAGS) -x c -fsyntax-only - || exit 1; done; \
+	@for h in $(PUBLIC_HEADERS); do \
+	  printf "#include \"%s\"\ntypedef int civis_check_headers_tu;\n" "$${h#*/include/}" | $(CC) $(CFLAGS) -x c -fsyntax-only - || exit 1; done; \
 	  echo "check-headers: every public header compiles on its own"
 
-check-exports: $(LIBCIVIS)
+# libcivis.so exports only civis_ functions declared in a public header:
+# never a civis__ internal, never a name of another library.
+check-exports: $(LIBCIVIS) $(LIBCIVIS_SO)
 	@bad=$$(nm -g --defined-only $(LIBCIVIS) | awk 'NF==3 {print $$3}' | grep -v '^civis_' | sort -u); \
-	 if [ -n "$$bad" ]; then echo "exported without civis_: $$bad"; exit 1; fi; echo "check-exports: clean"
+	 if [ -n "$$bad" ]; then echo "libcivis.a: global without civis_: $$bad"; exit 1; fi; \
+	 syms=$$(nm -D --defined-only $(LIBCIVIS_SO) | awk 'NF==3 {print $$3}' | sort -u); \
+	 bad=$$(echo "$$syms" | grep -v '^civis_[a-z0-9]' ); \
+	 if [ -n "$$bad" ]; then echo "libcivis.so exports internals:"; echo "$$bad"; exit 1; fi; \
+	 for s in $$syms; do grep -qw "$$s" $(PUBLIC_HEADERS) || { echo "libcivis.so exports $$s, which no public header declares"; exit 1; }; done; \
+	 echo "check-exports: libcivis.so exports $$(echo "$$syms" | wc -l) documented civis_ functions, no civis__"
 
 clean:
 	rm -rf build build-asan build-valgrind

@@ -23,6 +23,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "civis/export.h"
 #include "civis/error.h"
 #include "civis/client.h"
 #include "civis/spec.h"
@@ -100,17 +101,19 @@ struct civis_transport {
 
 /* Appends a header to resp (both copied; the value is trimmed). Returns
  * CIVIS_OK or CIVIS_ENOMEM. */
-civis_status civis_http_response_add_header(civis_http_response *resp, const char *name,
-                                            size_t name_len, const char *value, size_t value_len);
+CIVIS_EXTERN civis_status civis_http_response_add_header(civis_http_response *resp,
+                                                         const char *name, size_t name_len,
+                                                         const char *value, size_t value_len);
 /* Appends bytes to resp's body (copied; the body stays NUL-terminated).
  * Returns CIVIS_OK or CIVIS_ENOMEM. */
-civis_status civis_http_response_append_body(civis_http_response *resp, const char *data,
-                                             size_t len);
+CIVIS_EXTERN civis_status civis_http_response_append_body(civis_http_response *resp,
+                                                          const char *data, size_t len);
 /* The value of the first header named `name` (ASCII case-insensitive),
  * borrowed from resp; NULL when absent. */
-const char *civis_http_response_header(const civis_http_response *resp, const char *name);
+CIVIS_EXTERN const char *civis_http_response_header(const civis_http_response *resp,
+                                                    const char *name);
 /* Frees everything resp owns and zeroes it. NULL allowed. */
-void civis_http_response_clear(civis_http_response *resp);
+CIVIS_EXTERN void civis_http_response_clear(civis_http_response *resp);
 
 #ifdef __cplusplus
 }
