@@ -44,11 +44,13 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 SPEC_OBJ   := $(call obj,$(SPEC_SRC)) $(B)/obj/gen/bundled_spec.o
 CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
 MOCK_OBJ   := $(call obj,$(MOCK_SRC))
+MOCKCORE_OBJ := $(filter-out %/main.o,$(MOCK_OBJ))
 TEST_OBJ   := $(call obj,$(TEST_SRC))
 
 LIBSPEC    := $(B)/libcivis_spec.a
 LIBCIVIS   := $(B)/libcivis.a
 LIBCIVIS_SO := $(B)/libcivis.so
+LIBMOCKCORE := $(B)/libcivis_mockcore.a
 MOCK_BIN   := $(B)/bin/civis-mock
 SPEC_BIN   := $(B)/bin/civis-spec
 EMBED_BIN  := $(B)/bin/civis-embed
@@ -139,9 +141,14 @@ $(LIBCIVIS): $(SPEC_OBJ) $(CLIENT_OBJ)
 $(LIBCIVIS_SO): $(SPEC_OBJ) $(CLIENT_OBJ)
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,libcivis.so.0 -o $@ $^ $(LDLIBS)
 
-$(MOCK_BIN): $(MOCK_OBJ) $(LIBSPEC)
+# The server core: civis-mock without its command line, for programs that
+# embed it (check-exports links it beside libcivis).
+$(LIBMOCKCORE): $(MOCKCORE_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(MOCK_BIN): $(B)/obj/mockserver/src/main.o $(LIBMOCKCORE) $(LIBSPEC)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(MOCK_OBJ) $(LIBSPEC) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(SPEC_BIN): $(B)/obj/spec/tools/civis_spec.o $(LIBSPEC)
 	@mkdir -p $(dir $@)
@@ -197,7 +204,7 @@ PUBLIC_HEADERS = $(wildcard spec/include/civis/*.h spec/include/civis/sys/*.h \
 
 FORMAT_SRC = $(wildcard spec/include/civis/*.h spec/include/civis/sys/*.h spec/src/*.[ch] \
              spec/tools/*.c client/include/*.h client/include/civis/*.h \
-             client/include/civis/sys/*.h client/src/*.[ch] mockserver/src/*.[ch] tests/*.[ch] \
+             client/include/civis/sys/*.h client/src/*.[ch] mockserver/src/*.[ch] tests/*.[ch] tests/link/*.c \
              bench/*.[ch] examples/*.c examples/testing/*.[ch])
 
 format:
@@ -213,7 +220,8 @@ check-headers:
 
 # libcivis.so exports only civis_ functions declared in a public header:
 # never a civis__ internal, never a name of another library.
-check-exports: $(LIBCIVIS) $(LIBCIVIS_SO)
+check-exports: $(LIBCIVIS) $(LIBCIVIS_SO) $(B)/bin/link-both
+	@$(B)/bin/link-both
 	@bad=$$(nm -g --defined-only $(LIBCIVIS) | awk 'NF==3 {print $$3}' | grep -v '^civis_' | sort -u); \
 	 if [ -n "$$bad" ]; then echo "libcivis.a: global without civis_: $$bad"; exit 1; fi; \
 	 syms=$$(nm -D --defined-only $(LIBCIVIS_SO) | awk 'NF==3 {print $$3}' | sort -u); \
@@ -221,6 +229,12 @@ check-exports: $(LIBCIVIS) $(LIBCIVIS_SO)
 	 if [ -n "$$bad" ]; then echo "libcivis.so exports internals:"; echo "$$bad"; exit 1; fi; \
 	 for s in $$syms; do grep -qw "$$s" $(PUBLIC_HEADERS) || { echo "libcivis.so exports $$s, which no public header declares"; exit 1; }; done; \
 	 echo "check-exports: libcivis.so exports $$(echo "$$syms" | wc -l) documented civis_ functions, no civis__"
+
+# Every object of both archives, so any name defined twice fails the link.
+$(B)/bin/link-both: tests/link/both.c $(LIBCIVIS) $(LIBMOCKCORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(LIBCIVIS) $(LIBMOCKCORE) \
+	  -Wl,--no-whole-archive $(LDLIBS)
 
 clean:
 	rm -rf build build-asan build-valgrind

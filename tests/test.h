@@ -28,7 +28,17 @@
         CU_ASSERT_EQUAL_FATAL(st_, CIVIS_OK);                                                      \
     } while (0)
 
-/* The full public spec used by tests, or NULL with a SKIP line printed. */
+/* The full public spec used by tests, or NULL after civis_test_skip(). */
 const char *civis_test_full_spec(const char *who);
+
+/* Marks the running test as skipped, with the reason (printf format): it is
+ * counted and shown as skipped, never as passed. Called from a suite's
+ * setup, it gives the reason to the tests of that suite that then assert
+ * nothing. A test that runs no assertion is shown as skipped anyway. */
+void civis_test_skip(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
 
 #endif
