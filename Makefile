@@ -54,19 +54,22 @@ LIBMOCKCORE := $(B)/libcivis_mockcore.a
 MOCK_BIN   := $(B)/bin/civis-mock
 SPEC_BIN   := $(B)/bin/civis-spec
 EMBED_BIN  := $(B)/bin/civis-embed
+EXTRACT_BIN := $(B)/bin/civis-spec-extract
 TEST_BIN   := $(B)/tests/run_tests
 BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 EXAMPLE_BINS := $(patsubst examples/%.c,$(B)/examples/%,$(EXAMPLE_SRC))
 EXAMPLE_TESTING_BIN := $(if $(EXAMPLE_TESTING_SRC),$(B)/examples/testing/test_example)
 
-FULL_SPEC ?= ../shared/civis_api_spec.json
+# The full public spec, as bundled (spec/civis-api.json, made by civis-spec-extract).
+# Tests and benchmarks read it from the repository, never from beside it.
+FULL_SPEC ?= spec/civis-api.json
 VALGRIND  := valgrind --leak-check=full --show-leak-kinds=all \
              --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=2 \
              --suppressions=ci/valgrind.supp --quiet
-TEST_ENV  := CIVIS_MOCK_BIN=$(abspath $(MOCK_BIN)) CIVIS_TEST_FULL_SPEC=$(FULL_SPEC) \
+TEST_ENV  := CIVIS_MOCK_BIN=$(abspath $(MOCK_BIN)) CIVIS_TEST_FULL_SPEC=$(abspath $(FULL_SPEC)) CIVIS_TEST_DATA=$(abspath tests) \
              CIVIS_SPEC_BIN=$(abspath $(SPEC_BIN)) CIVIS_EXAMPLES_DIR=$(abspath $(B)/examples)
 
-.PHONY: all deps build run test test-run valgrind valgrind-run asan bench bench-run \
+.PHONY: spec-update all deps build run test test-run valgrind valgrind-run asan bench bench-run \
         format format-check clean install check-headers check-exports examples
 
 all: build
@@ -76,7 +79,7 @@ all: build
 deps:
 	@sh ci/deps.sh
 
-build: $(LIBSPEC) $(LIBCIVIS) $(LIBCIVIS_SO) $(MOCK_BIN) $(SPEC_BIN) $(TEST_BIN) \
+build: $(LIBSPEC) $(LIBCIVIS) $(LIBCIVIS_SO) $(MOCK_BIN) $(SPEC_BIN) $(EXTRACT_BIN) $(TEST_BIN) \
        $(EXAMPLE_BINS) $(EXAMPLE_TESTING_BIN) $(B)/civis.pc
 
 run: deps
@@ -122,6 +125,17 @@ $(B)/obj/%.o: %.c
 $(EMBED_BIN): spec/tools/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(OPT) $(WARN) -o $@ $<
+
+$(EXTRACT_BIN): spec/tools/spec_extract.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT) $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+# Regenerates the bundled spec from a Civis spec document: the public one,
+# or a download of GET /endpoints (see the README).
+spec-update: $(EXTRACT_BIN)
+	@test -n "$(SPEC)" || { echo "usage: make spec-update SPEC=FILE"; exit 2; }
+	$(EXTRACT_BIN) $(SPEC) spec/civis-api.json
+	@echo "spec-update: spec/civis-api.json rewritten; rebuild and run make test"
 
 $(B)/gen/bundled_spec.c: spec/civis-api.json $(EMBED_BIN)
 	@mkdir -p $(dir $@)

@@ -9,6 +9,7 @@
 #ifndef CIVIS_TEST_H
 #define CIVIS_TEST_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include <CUnit/CUnit.h>
@@ -28,8 +29,13 @@
         CU_ASSERT_EQUAL_FATAL(st_, CIVIS_OK);                                                      \
     } while (0)
 
-/* The full public spec used by tests, or NULL after civis_test_skip(). */
+/* The full public spec as bundled (spec/civis-api.json). A missing file is
+ * a failed assertion (it is part of the repository), never a skip. */
 const char *civis_test_full_spec(const char *who);
+
+/* The path of a file under tests/ (e.g. "specs/subset.json", the small
+ * hand-written spec some tests pin), written into buf. */
+const char *civis_test_data(char *buf, size_t len, const char *rel);
 
 /* Marks the running test as skipped, with the reason (printf format): it is
  * counted and shown as skipped, never as passed. Called from a suite's

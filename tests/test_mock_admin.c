@@ -12,12 +12,17 @@
 
 /* --stateless: these tests check the spec-driven answer sources (stubs,
  * fixtures, x-examples, synthesis); the simulation has suites of its own. */
-static const char *const stateless[] = {"--stateless", NULL};
+/* The small hand-written spec (tests/specs/subset.json): these tests check
+ * synthesized answers, which the full spec's x-examples would shadow. */
+static char subset[1024];
 
 static civis_mockproc mp;
 
 static int suite_init(void)
 {
+    const char *const stateless[] = {"--stateless", "--spec",
+                                     civis_test_data(subset, sizeof(subset), "specs/subset.json"),
+                                     NULL};
     return civis_mockproc_start(&mp, stateless) == 0 ? 0 : 1;
 }
 

@@ -60,18 +60,31 @@ typedef struct civis_param {
     const cJSON *schema;  /* the property's schema, $ref NOT followed (civis_spec_deref) */
 } civis_param;
 
+/* What a DELETE does to the object it names. */
+typedef enum civis_delete_effect {
+    CIVIS_DELETE_REMOVES = 0, /* the object is gone */
+    CIVIS_DELETE_ARCHIVES,    /* archived=true, still readable ("Archive a ...") */
+    CIVIS_DELETE_HIDES        /* hidden=true ("... Hidden ...") */
+} civis_delete_effect;
+
 /* One operation of the spec (one verb on one path). */
 typedef struct civis_operation {
-    const char *resource;            /* first path segment, '-' -> '_' ("storage_hosts") */
-    const char *method;              /* official method name ("post_containers"); NULL when the
-                                        summary says deprecated and the client gives it no method */
-    const char *alias;               /* deprecated legacy list_* alias ("list_me"), or NULL */
-    const char *verb;                /* "GET", "POST", "PUT", "PATCH" or "DELETE" */
-    const char *path;                /* template as written in the spec ("/files/") */
-    const char *summary;             /* may be "" */
-    const char *deprecation_warning; /* x-deprecation-warning text, or NULL */
-    bool paginated;                  /* GET with both limit and page_num query parameters */
-    const civis_param *params;       /* required ones first, each group in spec order */
+    const char *resource;              /* first path segment, '-' -> '_' ("storage_hosts") */
+    const char *method;                /* official method name ("post_containers"); NULL when the
+                                          summary says deprecated and the client gives it no method */
+    const char *alias;                 /* deprecated legacy list_* alias ("list_me"), or NULL */
+    const char *verb;                  /* "GET", "POST", "PUT", "PATCH" or "DELETE" */
+    const char *path;                  /* template as written in the spec ("/files/") */
+    const char *summary;               /* may be "" (the bundled spec keeps no prose) */
+    const char *deprecation_warning;   /* x-deprecation-warning text (or, for the bundled
+                                          spec's x-civis-deprecation-warning marker, a
+                                          generic one), or NULL */
+    bool deprecated;                   /* the summary says deprecated (x-civis-deprecated) */
+    civis_delete_effect delete_effect; /* DELETE only; from the summary (x-civis-delete) */
+    long page_default;                 /* the limit parameter's default page size, 0 when unknown */
+    long page_max;                     /* its maximum, 0 when unknown */
+    bool paginated;                    /* GET with both limit and page_num query parameters */
+    const civis_param *params;         /* required ones first, each group in spec order */
     size_t n_params;
     const cJSON *body_schema;     /* the body parameter's schema ($ref followed), or NULL */
     bool body_required;           /* the body parameter is marked required */
