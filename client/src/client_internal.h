@@ -195,8 +195,6 @@ const cJSON *civis__json_path(const cJSON *root, const char *path, bool json_val
  * integral number. `where` ("the response") goes into messages. */
 civis_status civis__json_typed(const cJSON **node, const cJSON *root, const char *path,
                                bool json_values, int want, const char *where, civis_error *err);
-/* A key matches a snake_case name: equal, or equal once converted. */
-bool civis__key_matches(const char *key, const char *name);
 
 /* args.c: a cJSON value from a civis_value (consumes CIVIS_VALUE_JSON). */
 cJSON *civis__value_to_json(civis_value v);

@@ -55,18 +55,14 @@ static civis_status check_when(cJSON **out, const civis_operation *op, const cha
                            text);
     }
     for (const cJSON *k = when->child; k != NULL; k = k->next) {
-        char snake[128]; /* matching takes "runId" for "run_id": so does this check */
-        if (civis_operation_param(op, k->string) != NULL ||
-            (civis_camel_to_snake(snake, sizeof(snake), k->string) < sizeof(snake) &&
-             civis_operation_param(op, snake) != NULL))
+        /* matching takes "runId" for "run_id": so does this check */
+        bool known = false;
+        for (size_t i = 0; i < op->n_params && !known; i++)
+            known = civis_key_equal(k->string, op->params[i].name) ||
+                    civis_key_equal(k->string, op->params[i].wire);
+        if (known)
             continue;
-        const char *names[64];
-        size_t n = 0;
-        for (size_t i = 0; i < op->n_params && n < 64; i++)
-            names[n++] = op->params[i].name;
-        const char *near = civis_suggest(k->string, names, n);
-        if (near == NULL && civis_camel_to_snake(snake, sizeof(snake), k->string) < sizeof(snake))
-            near = civis_suggest(snake, names, n); /* far as typed, near once converted */
+        const char *near = civis_operation_suggest(op, k->string, -1);
         char hint[96] = "";
         if (near != NULL)
             snprintf(hint, sizeof(hint), " (did you mean '%s'?)", near);
@@ -178,7 +174,7 @@ civis_status civis_mock_on(civis_mock *mock, const char *operation, const civis_
     if (op == NULL)
         return CIVIS_EINVAL;
     char name[160];
-    civis__mock_op_name(op, name, sizeof(name));
+    civis_operation_name(op, name, sizeof(name));
     if (rule->n_replies == 0 && rule->callback == NULL)
         return civis__fail(err, CIVIS_EINVAL, "rule",
                            "the behaviour for %s has neither replies nor a callback", name);

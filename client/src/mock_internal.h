@@ -135,9 +135,6 @@ civis_status civis__mock_error_body(civis_http_response *resp, long status);
 
 /* ---- mock_journal.c --------------------------------------------------------- */
 
-/* "resource.method" of an operation into buf. */
-const char *civis__mock_op_name(const civis_operation *op, char *buf, size_t len);
-
 /* Records a call about to be answered, or finds the entry of its first
  * attempt (lock held). NULL on allocation failure. */
 mock_entry *civis__mock_journal_begin(civis_mock *mock, const civis_operation *op,

@@ -149,7 +149,7 @@ bool cmock__error_problems(cmock_reply *reply, const civis_operation *op,
     size_t len = 0, cap = 0;
     char name[160];
     bool ok = cat(&desc, &len, &cap, "Invalid request for ") &&
-              cat(&desc, &len, &cap, cmock__op_name(op, name, sizeof(name))) &&
+              cat(&desc, &len, &cap, civis_operation_name(op, name, sizeof(name))) &&
               cat(&desc, &len, &cap, ": ");
     size_t listed = 0;
     for (size_t i = 0; ok && i < problems->count; i++) {
@@ -251,20 +251,4 @@ cJSON *cmock__parse(const char *buf, size_t len, size_t *err_offset)
         return NULL;
     }
     return doc;
-}
-
-const char *cmock__op_name(const civis_operation *op, char *buf, size_t len)
-{
-    if (op == NULL) {
-        snprintf(buf, len, "(none)");
-        return buf;
-    }
-    /* Operations the official client gives no method (deprecated) still
-     * route; they are named by their alias or verb. */
-    const char *m = op->method ? op->method : op->alias;
-    if (m != NULL)
-        snprintf(buf, len, "%s.%s", op->resource, m);
-    else
-        snprintf(buf, len, "%s.%s %s", op->resource, op->verb, op->path);
-    return buf;
 }

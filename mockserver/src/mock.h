@@ -140,8 +140,6 @@ char *cmock__utf8_clean(const char *s, size_t len, size_t *out_len);
  * allowed, embedded NULs or garbage not). NULL when it is not JSON, with the
  * byte offset of the problem in *err_offset (may be NULL). Owned by the caller. */
 cJSON *cmock__parse(const char *buf, size_t len, size_t *err_offset);
-/* "resource.method" of an operation into buf. */
-const char *cmock__op_name(const civis_operation *op, char *buf, size_t len);
 
 /* ---- journal (journal.c) ----------------------------------------------- */
 

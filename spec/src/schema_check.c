@@ -294,9 +294,9 @@ static bool snake(char *buf, size_t len, const char *s)
     return civis_camel_to_snake(buf, len, s) < len;
 }
 
-/* The index of the property a key names, by exact name first, then by equal
- * snake_case forms ("remote_host_id", "remoteHostId", "provideApiKey" all
- * name provideAPIKey); -1 when none does. */
+/* The index of the property a key names, by exact name first, then by the
+ * one key rule (civis_key_equal: "remote_host_id", "remoteHostId",
+ * "provideApiKey" all name provideAPIKey); -1 when none does. */
 static int find_prop(const cJSON *props, const char *key, const cJSON **prop)
 {
     int i = 0;
@@ -305,12 +305,9 @@ static int find_prop(const cJSON *props, const char *key, const cJSON **prop)
             *prop = p;
             return i;
         }
-    char want[128], have[128];
-    if (!snake(want, sizeof(want), key))
-        return -1;
     i = 0;
     for (const cJSON *p = props->child; p != NULL; p = p->next, i++)
-        if (p->string != NULL && snake(have, sizeof(have), p->string) && strcmp(have, want) == 0) {
+        if (civis_key_equal(p->string, key)) {
             *prop = p;
             return i;
         }
@@ -366,16 +363,9 @@ static bool in_required(const cJSON *required, const char *wire)
 /* Whether some key of obj names the property `wire`. */
 static bool obj_names(const cJSON *obj, const char *wire)
 {
-    char want[128], have[128];
-    bool can_snake = snake(want, sizeof(want), wire);
-    for (const cJSON *k = obj->child; k != NULL; k = k->next) {
-        if (k->string == NULL)
-            continue;
-        if (strcmp(k->string, wire) == 0)
+    for (const cJSON *k = obj->child; k != NULL; k = k->next)
+        if (civis_key_equal(k->string, wire))
             return true;
-        if (can_snake && snake(have, sizeof(have), k->string) && strcmp(have, want) == 0)
-            return true;
-    }
     return false;
 }
 
