@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "civis.h"
+#include "civis/sys/answer.h"
 #include "civis/sys/transport.h"
 
 /* Exported by libcivis_spec (spec/src/error.c): records the first error. */
@@ -146,9 +147,6 @@ double civis__now(void); /* monotonic seconds */
 /* errors.c: the official client's error message for a non-2xx reply. */
 civis_status civis__http_error(civis_error *err, const char *method, const char *path_url,
                                const civis_http_response *resp);
-/* The standard reason phrase of a status, "" when unknown. */
-const char *civis__reason_phrase(long status);
-
 /* ---- responses ------------------------------------------------------------------ */
 
 struct civis_response {
