@@ -57,7 +57,7 @@ static civis_status check_type(const civis_param *p, const cJSON *v, const char 
                                civis_error *err)
 {
     if (cJSON_IsNull(v)) {
-        if (!p->required && p->in != CIVIS_IN_PATH)
+        if (p->in != CIVIS_IN_PATH && civis__null_allowed(p->required, p->name))
             return CIVIS_OK;
         return civis__fail(err, CIVIS_EINVAL, p->name, "argument '%s' of %s must be %s, got null",
                            p->name, label, civis__type_name(p->type));

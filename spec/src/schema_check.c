@@ -391,6 +391,24 @@ static void check_missing(civis_check *c, const cJSON *obj, const cJSON *s)
     }
 }
 
+/* The API fills a credential left null with the caller's default one, and
+ * the official client relies on it: it sends credential_id: null when the
+ * user has no default database credential (CIVIS_API_NOTES section 4). */
+static bool defaulted_by_api(const char *name)
+{
+    char snake[128];
+    size_t n = civis_camel_to_snake(snake, sizeof(snake), name);
+    if (n >= sizeof(snake))
+        return false;
+    return strcmp(snake, "credential") == 0 ||
+           (n >= 13 && strcmp(snake + n - 13, "credential_id") == 0);
+}
+
+bool civis__null_allowed(bool required, const char *name)
+{
+    return !required || (name != NULL && defaulted_by_api(name));
+}
+
 static void check_object(civis_check *c, const cJSON *obj, const cJSON *s, int depth, bool top)
 {
     const cJSON *props = cJSON_GetObjectItemCaseSensitive(s, "properties");
@@ -414,6 +432,9 @@ static void check_object(civis_check *c, const cJSON *obj, const cJSON *s, int d
     }
     if (obj->child != NULL && too_deep(c, depth + 1))
         return;
+    /* Required lists are enforced at the top of the body, as the API does;
+     * a nested object's "required" is documentation (the API fills those
+     * fields), so below the top there is nothing required to be null. */
     const cJSON *required = top ? cJSON_GetObjectItemCaseSensitive(s, "required") : NULL;
     int n = cJSON_GetArraySize(props);
     /* The first key seen for each property, to catch one given twice. */
@@ -443,7 +464,8 @@ static void check_object(civis_check *c, const cJSON *obj, const cJSON *s, int d
                                 seen[idx]->string, key);
         } else {
             seen[idx] = k;
-            bool null_ok = !(required != NULL && in_required(required, prop->string));
+            bool null_ok = civis__null_allowed(
+                required != NULL && in_required(required, prop->string), prop->string);
             check_value(c, k, prop, depth + 1, null_ok);
         }
         pop(c, old);
@@ -483,7 +505,8 @@ static void check_value(civis_check *c, const cJSON *v, const cJSON *schema, int
         size_t i = 0;
         for (const cJSON *it = v->child; it != NULL && !c->oom; it = it->next, i++) {
             size_t old = push_index(c, i);
-            check_value(c, it, items, depth + 1, false);
+            /* an item is never required: null is accepted ([null, null]) */
+            check_value(c, it, items, depth + 1, true);
             pop(c, old);
         }
         break;
