@@ -15,7 +15,7 @@ PREFIX   ?= /usr/local
 CC       ?= cc
 VERSION  := 0.1.0
 
-PKGS     := libcjson libcurl libmicrohttpd cunit zlib
+PKGS     := libcjson libcurl libmicrohttpd cunit zlib sqlite3
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -25,7 +25,7 @@ OPT      ?= -O2 -g
 CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) -fPIC \
             -MMD -MP -Ispec/include -Iclient/include $(SAN_FLAGS) $(PKG_CFLAGS)
 LDFLAGS  += $(SAN_FLAGS)
-LDLIBS   = $(PKG_LIBS) -lpthread -lm
+LDLIBS   = $(PKG_LIBS) -lcsv -lpthread -lm
 
 SAN_FLAGS ?=
 
