@@ -37,4 +37,14 @@ const char *civis_test_full_spec(const char *who);
  * hand-written spec some tests pin), written into buf. */
 const char *civis_test_data(char *buf, size_t len, const char *rel);
 
+/* Marks the running test as skipped, with the reason (printf format): it is
+ * counted and shown as skipped, never as passed. Called from a suite's
+ * setup, it gives the reason to the tests of that suite that then assert
+ * nothing. A test that runs no assertion is shown as skipped anyway. */
+void civis_test_skip(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
 #endif

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "civis/fixture.h"
+#include "civis/sys/fixture.h"
 #include "civis/spec.h"
 #include "test.h"
 

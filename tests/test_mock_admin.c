@@ -243,7 +243,7 @@ static size_t discard(char *data, size_t size, size_t nmemb, void *ud)
 static void test_admin__journal_keeps_the_newest_10000(void)
 {
     if (getenv("CIVIS_UNDER_VALGRIND") != NULL) {
-        printf("\n  SKIP journal cap under valgrind (10,000 requests)\n");
+        civis_test_skip("journal cap under valgrind (10,000 requests)");
         return;
     }
     reset();

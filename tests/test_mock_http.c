@@ -434,7 +434,7 @@ static const char *run_state(const civis_mockproc *m)
 static void test_answer__example_fixtures_directory(void)
 {
     if (access("fixtures/examples", R_OK) != 0) {
-        printf("\n  SKIP fixtures/examples not found (run from the repository root)\n");
+        civis_test_skip("fixtures/examples not found (run from the repository root)");
         return;
     }
     civis_mockproc fx;

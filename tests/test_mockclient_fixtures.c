@@ -14,6 +14,7 @@
 #include "mockproc.h"
 #include "civis.h"
 #include "civis/mock.h"
+#include "civis/sys/fixture.h"
 
 static const char fixture_text[] =
     "[\n"

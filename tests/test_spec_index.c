@@ -873,7 +873,7 @@ static void test_cli__lists_methods_with_markers(void)
     char *out = NULL;
     int rc = run_cli(&out, "users");
     if (rc < 0) {
-        printf("\n  SKIP cli: civis-spec not built (CIVIS_SPEC_BIN)\n");
+        civis_test_skip("cli: civis-spec not built (CIVIS_SPEC_BIN)");
         return;
     }
     /* The bundled spec by default. */

@@ -135,12 +135,12 @@ static unsigned cpu_count(void)
 }
 
 /* Fills cfg from argv. Returns -1 to go on, or an exit status. */
-static int parse_args(civis_mock_config *cfg, int argc, char **argv)
+static int parse_args(cmock_config *cfg, int argc, char **argv)
 {
     cfg->host = "127.0.0.1";
-    cfg->port = CIVIS_MOCK_DEFAULT_PORT;
+    cfg->port = CMOCK_DEFAULT_PORT;
     cfg->threads = cpu_count();
-    cfg->max_body = CIVIS_MOCK_DEFAULT_MAX_BODY;
+    cfg->max_body = CMOCK_DEFAULT_MAX_BODY;
     const char *env_spec = getenv("CIVIS_API_SPEC");
     if (env_spec != NULL && *env_spec != '\0')
         cfg->spec_path = env_spec;
@@ -249,7 +249,7 @@ static int parse_args(civis_mock_config *cfg, int argc, char **argv)
     return -1;
 }
 
-static int load(civis_mock_server *srv)
+static int load(cmock_server *srv)
 {
     civis_error err = CIVIS_ERROR_INIT;
     civis_status st = srv->config.spec_path
@@ -261,8 +261,8 @@ static int load(civis_mock_server *srv)
         return 2;
     }
     if (civis_fixtures_new(&srv->stubs, srv->spec, &err) != CIVIS_OK ||
-        civis__mock_journal_new(&srv->journal, &err) != CIVIS_OK ||
-        civis__mock_faults_new(&srv->faults, srv->config.seed, &err) != CIVIS_OK) {
+        cmock__journal_new(&srv->journal, &err) != CIVIS_OK ||
+        cmock__faults_new(&srv->faults, srv->config.seed, &err) != CIVIS_OK) {
         fprintf(stderr, "civis-mock: %s\n", err.message);
         return 1;
     }
@@ -321,14 +321,14 @@ static int write_port_file(const char *path, int port)
     return rc;
 }
 
-static void release(civis_mock_server *srv)
+static void release(cmock_server *srv)
 {
-    civis__mock_server_stop(srv);
+    cmock__server_stop(srv);
     civis__sim_uninstall(srv);
     civis_fixtures_free(srv->stubs);
     civis_fixtures_free(srv->fixtures);
-    civis__mock_journal_free(srv->journal);
-    civis__mock_faults_free(srv->faults);
+    cmock__journal_free(srv->journal);
+    cmock__faults_free(srv->faults);
     civis_spec_free(srv->spec);
     if (srv->log_owned)
         fclose(srv->log);
@@ -340,11 +340,11 @@ static void release(civis_mock_server *srv)
 
 int main(int argc, char **argv)
 {
-    civis_mock_server srv;
+    cmock_server srv;
     memset(&srv, 0, sizeof(srv));
     pthread_mutex_init(&srv.log_lock, NULL);
     pthread_mutex_init(&srv.inflight_lock, NULL);
-    srv.sim.handle = civis__mock_sim_unhandled;
+    srv.sim.handle = cmock__sim_unhandled;
 
     /* SIGINT/SIGTERM are blocked from the start: MHD's threads inherit the
      * mask, so the signal is taken only by sigwait() below, and one that
@@ -365,7 +365,7 @@ int main(int argc, char **argv)
     }
 
     civis_error err = CIVIS_ERROR_INIT;
-    if (civis__mock_server_start(&srv, &err) != CIVIS_OK) {
+    if (cmock__server_start(&srv, &err) != CIVIS_OK) {
         fprintf(stderr, "civis-mock: %s\n", err.message);
         release(&srv);
         return 1;
@@ -382,7 +382,7 @@ int main(int argc, char **argv)
     int sig = 0;
     while (sigwait(&stop, &sig) != 0)
         ;
-    civis__mock_log(&srv, "civis-mock: signal %d, stopping\n", sig);
+    cmock__log(&srv, "civis-mock: signal %d, stopping\n", sig);
     release(&srv);
     return 0;
 }

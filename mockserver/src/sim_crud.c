@@ -113,12 +113,12 @@ static cJSON *request_fields(sim_req *r)
     cJSON *vs = cJSON_GetObjectItemCaseSensitive(wire, "valueStr");
     if (cJSON_IsString(vs)) {
         size_t off = 0;
-        cJSON *parsed = civis__mock_parse(vs->valuestring, strlen(vs->valuestring), &off);
+        cJSON *parsed = cmock__parse(vs->valuestring, strlen(vs->valuestring), &off);
         if (parsed == NULL) {
             char desc[160];
             snprintf(desc, sizeof(desc),
                      "valueStr must be a serialized JSON value (error near byte %zu).", off);
-            civis__mock_error(r->reply, 400, "invalid", desc);
+            cmock__error(r->reply, 400, "invalid", desc);
             cJSON_Delete(wire);
             return NULL;
         }
@@ -325,7 +325,7 @@ static void archive(sim_req *r, sim_obj *obj)
 {
     const cJSON *status = r->body ? cJSON_GetObjectItemCaseSensitive(r->body, "status") : NULL;
     if (!cJSON_IsBool(status)) {
-        civis__mock_error(r->reply, 400, "invalid", "The body needs 'status', true or false.");
+        cmock__error(r->reply, 400, "invalid", "The body needs 'status', true or false.");
         return;
     }
     if (!civis__sim_set(obj->data, "archived", cJSON_CreateBool(cJSON_IsTrue(status))) ||

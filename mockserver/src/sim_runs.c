@@ -459,9 +459,9 @@ static void finish(sim_req *r, sim_obj *job, sim_run *run, sim_state state, cons
         run->started_ms = at;
     run->finished_ms = at;
     char why[512];
-    if (state == SIM_SUCCEEDED && civis__sql_owns_job(r, job)) {
+    if (state == SIM_SUCCEEDED && cmock__sql_owns_job(r, job)) {
         /* The SQL engine does the run's work now; its error fails the run. */
-        if (!civis__sql_run(r, job, run, why, sizeof(why))) {
+        if (!cmock__sql_run(r, job, run, why, sizeof(why))) {
             state = SIM_FAILED;
             error = why;
         }
@@ -838,10 +838,10 @@ static void logs(sim_req *r, sim_run *run)
     bool ok = true;
     if (run->n_logs > 0) {
         snprintf(num, sizeof(num), "%ld", run->logs[run->n_logs - 1].id);
-        ok = civis__mock_reply_header(r->reply, "Civis-Max-Id", num);
+        ok = cmock__reply_header(r->reply, "Civis-Max-Id", num);
     }
-    ok = ok && civis__mock_reply_header(r->reply, "Civis-Cache-Control",
-                                        finished(run) ? "store" : "no-store");
+    ok = ok &&
+         cmock__reply_header(r->reply, "Civis-Cache-Control", finished(run) ? "store" : "no-store");
     if (!ok) {
         cJSON_Delete(arr);
         civis__sim_oom(r->reply);
@@ -910,7 +910,7 @@ static void create_run(sim_req *r, sim_obj *job)
             char desc[160];
             snprintf(desc, sizeof(desc), "Job %ld already has a run in progress (run %ld, %s).",
                      job->id, old->id, state_name(old->state));
-            civis__mock_error(r->reply, 409, "already_running", desc);
+            cmock__error(r->reply, 409, "already_running", desc);
             return;
         }
     }
@@ -973,7 +973,7 @@ static void add_output(sim_req *r, sim_run *run)
     char why[160];
     size_t before = (size_t)cJSON_GetArraySize(run->outputs);
     if (!civis__sim_outputs_add(run->outputs, r->body, r->sim, why, sizeof(why))) {
-        civis__mock_error(r->reply, 400, "invalid", why);
+        cmock__error(r->reply, 400, "invalid", why);
         return;
     }
     int status = status_of(r->op);

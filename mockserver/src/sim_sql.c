@@ -51,14 +51,14 @@ static void fn_bool(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_null(ctx);
         return;
     }
-    int b = civis__sql_parse_bool((const char *)sqlite3_value_text(argv[0]));
+    int b = cmock__sql_parse_bool((const char *)sqlite3_value_text(argv[0]));
     if (b < 0)
         sqlite3_result_error(ctx, "invalid input syntax for type boolean", -1);
     else
         sqlite3_result_int(ctx, b);
 }
 
-int civis__sql_parse_bool(const char *s)
+int cmock__sql_parse_bool(const char *s)
 {
     static const char *const yes[] = {"t", "true", "y", "yes", "1", "on"};
     static const char *const no[] = {"f", "false", "n", "no", "0", "off"};
@@ -71,7 +71,7 @@ int civis__sql_parse_bool(const char *s)
     return -1;
 }
 
-void civis__sql_close(sim_sqldb *db)
+void cmock__sql_close(sim_sqldb *db)
 {
     if (db == NULL)
         return;
@@ -95,7 +95,7 @@ void civis__sql_close(sim_sqldb *db)
     free(db);
 }
 
-sim_sqldb *civis__sql_db(sim_req *r, char *error, size_t errlen)
+sim_sqldb *cmock__sql_db(sim_req *r, char *error, size_t errlen)
 {
     if (r->space->sqldb != NULL)
         return r->space->sqldb;
@@ -129,7 +129,7 @@ sim_sqldb *civis__sql_db(sim_req *r, char *error, size_t errlen)
     if (rc != SQLITE_OK) {
         snprintf(error, errlen, "cannot open the database: %s",
                  db->db ? sqlite3_errmsg(db->db) : sqlite3_errstr(rc));
-        civis__sql_close(db);
+        cmock__sql_close(db);
         return NULL;
     }
     r->space->sqldb = db;
@@ -147,7 +147,7 @@ static bool valid_schema_name(const char *s)
     return n < 64;
 }
 
-bool civis__sql_has_schema(sim_sqldb *db, const char *schema)
+bool cmock__sql_has_schema(sim_sqldb *db, const char *schema)
 {
     if (strcasecmp(schema, "public") == 0 || strcasecmp(schema, "main") == 0)
         return true;
@@ -160,9 +160,9 @@ bool civis__sql_has_schema(sim_sqldb *db, const char *schema)
     return found;
 }
 
-bool civis__sql_attach(sim_sqldb *db, const char *schema, char *error, size_t errlen)
+bool cmock__sql_attach(sim_sqldb *db, const char *schema, char *error, size_t errlen)
 {
-    if (civis__sql_has_schema(db, schema))
+    if (cmock__sql_has_schema(db, schema))
         return true;
     if (!valid_schema_name(schema)) {
         snprintf(error, errlen,
@@ -206,7 +206,7 @@ bool civis__sql_attach(sim_sqldb *db, const char *schema, char *error, size_t er
 
 /* ---- result sets as CSV ---------------------------------------------------- */
 
-bool civis__sql_out_init(sql_out *o, const sql_csv_opts *opts, size_t limit, const char *dir)
+bool cmock__sql_out_init(sql_out *o, const sql_csv_opts *opts, size_t limit, const char *dir)
 {
     memset(o, 0, sizeof(*o));
     o->opts = *opts;
@@ -260,7 +260,7 @@ static void out_bytes(sql_out *o, const char *s, size_t n)
     }
 }
 
-void civis__sql_out_field(sql_out *o, size_t col, const char *s, size_t n, bool null)
+void cmock__sql_out_field(sql_out *o, size_t col, const char *s, size_t n, bool null)
 {
     char d = o->opts.delimiter;
     if (col > 0)
@@ -286,12 +286,12 @@ void civis__sql_out_field(sql_out *o, size_t col, const char *s, size_t n, bool 
     out_bytes(o, "\"", 1);
 }
 
-void civis__sql_out_eol(sql_out *o)
+void cmock__sql_out_eol(sql_out *o)
 {
     out_bytes(o, "\n", 1);
 }
 
-sim_blob *civis__sql_out_finish(sql_out *o)
+sim_blob *cmock__sql_out_finish(sql_out *o)
 {
     out_flush(o, true);
     if (o->z_open)
@@ -384,12 +384,12 @@ static int result_set(sqlite3_stmt *st, sql_out *o, long preview, cJSON **cols, 
     for (int i = 0; ok && i < ncol; i++) {
         column_name(name, sizeof(name), sqlite3_column_name(st, i));
         if (o != NULL && o->opts.header)
-            civis__sql_out_field(o, (size_t)i, name, strlen(name), false);
+            cmock__sql_out_field(o, (size_t)i, name, strlen(name), false);
         if (cols != NULL)
             ok = cJSON_AddItemToArray(*cols, cJSON_CreateString(name));
     }
     if (o != NULL && o->opts.header)
-        civis__sql_out_eol(o);
+        cmock__sql_out_eol(o);
     long n = 0;
     int rc;
     while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -401,7 +401,7 @@ static int result_set(sqlite3_stmt *st, sql_out *o, long preview, cJSON **cols, 
             size_t len = 0;
             bool has = cell(st, i, num, sizeof(num), &s, &len);
             if (o != NULL)
-                civis__sql_out_field(o, (size_t)i, s, len, !has);
+                cmock__sql_out_field(o, (size_t)i, s, len, !has);
             if (row != NULL) {
                 cJSON *v = has ? cJSON_CreateString(s) : cJSON_CreateNull();
                 ok = v != NULL && cJSON_AddItemToArray(row, v);
@@ -410,7 +410,7 @@ static int result_set(sqlite3_stmt *st, sql_out *o, long preview, cJSON **cols, 
             }
         }
         if (o != NULL) {
-            civis__sql_out_eol(o);
+            cmock__sql_out_eol(o);
             ok = ok && o->ok;
         }
         if (row != NULL && (!ok || !cJSON_AddItemToArray(*rows, row))) {
@@ -530,20 +530,20 @@ static char *substitute(const sim_obj *job, const char *sql, char *error, size_t
 /* Runs every statement of `sql` in order. The last one with columns is
  * the result: into *blob (when blob is not NULL) per `opts`, and into
  * *cols and *rows up to `preview` rows (when cols is not NULL). */
-bool civis__sql_exec(sim_req *r, const char *sql, const sql_csv_opts *opts, sim_blob **blob,
+bool cmock__sql_exec(sim_req *r, const char *sql, const sql_csv_opts *opts, sim_blob **blob,
                      long preview, cJSON **cols, cJSON **rows, char *error, size_t errlen)
 {
-    sim_sqldb *db = civis__sql_db(r, error, errlen);
+    sim_sqldb *db = cmock__sql_db(r, error, errlen);
     if (db == NULL)
         return false;
     char schemas[CIVIS_SQL_MAX_SCHEMAS][64];
     size_t n_schemas = 0;
     char *text =
-        civis__sql_translate(sql, error, errlen, schemas, CIVIS_SQL_MAX_SCHEMAS, &n_schemas);
+        cmock__sql_translate(sql, error, errlen, schemas, CIVIS_SQL_MAX_SCHEMAS, &n_schemas);
     if (text == NULL)
         return false;
     for (size_t i = 0; i < n_schemas; i++)
-        if (!civis__sql_attach(db, schemas[i], error, errlen)) {
+        if (!cmock__sql_attach(db, schemas[i], error, errlen)) {
             free(text);
             return false;
         }
@@ -559,7 +559,7 @@ bool civis__sql_exec(sim_req *r, const char *sql, const sql_csv_opts *opts, sim_
             if (strncmp(msg, "unknown database ", 17) == 0 && retries++ < CIVIS_SQL_MAX_SCHEMAS) {
                 char name[64];
                 snprintf(name, sizeof(name), "%s", msg + 17);
-                ok = civis__sql_attach(db, name, error, errlen);
+                ok = cmock__sql_attach(db, name, error, errlen);
                 continue;
             }
             snprintf(error, errlen, "%s", msg);
@@ -572,13 +572,13 @@ bool civis__sql_exec(sim_req *r, const char *sql, const sql_csv_opts *opts, sim_
         if (sqlite3_column_count(st) > 0) {
             sql_out o;
             bool want_file = blob != NULL;
-            if (want_file && !civis__sql_out_init(&o, opts, r->sim->mem_limit, r->sim->state_dir))
+            if (want_file && !cmock__sql_out_init(&o, opts, r->sim->mem_limit, r->sim->state_dir))
                 rc = SQLITE_NOMEM;
             cJSON *c = NULL, *w = NULL;
             if (rc == SQLITE_OK)
                 rc = result_set(st, want_file ? &o : NULL, preview, cols ? &c : NULL,
                                 cols ? &w : NULL);
-            sim_blob *b = want_file ? civis__sql_out_finish(&o) : NULL;
+            sim_blob *b = want_file ? cmock__sql_out_finish(&o) : NULL;
             if (rc == SQLITE_DONE && (!want_file || b != NULL)) {
                 if (want_file) {
                     civis__sim_blob_free(*blob);
@@ -619,7 +619,7 @@ static const char *coll_key(const sim_req *r, const sim_obj *job)
     return job->coll >= 0 ? r->sim->colls[job->coll].key : "";
 }
 
-bool civis__sql_owns_job(const sim_req *r, const sim_obj *job)
+bool cmock__sql_owns_job(const sim_req *r, const sim_obj *job)
 {
     if (job->coll < 0)
         return false;
@@ -655,7 +655,7 @@ static bool sql_script_run(sim_req *r, sim_obj *job, sim_run *run, char *error, 
         preview = MAX_PREVIEW_ROWS;
     sim_blob *blob = NULL;
     cJSON *cols = NULL, *rows = NULL;
-    bool ok = civis__sql_exec(r, text, &opts, query ? NULL : &blob, preview, query ? &cols : NULL,
+    bool ok = cmock__sql_exec(r, text, &opts, query ? NULL : &blob, preview, query ? &cols : NULL,
                               query ? &rows : NULL, error, errlen);
     free(text);
     if (ok && query) {
@@ -702,14 +702,14 @@ static bool sql_script_run(sim_req *r, sim_obj *job, sim_run *run, char *error, 
     return added;
 }
 
-bool civis__sql_run(sim_req *r, sim_obj *job, sim_run *run, char *error, size_t errlen)
+bool cmock__sql_run(sim_req *r, sim_obj *job, sim_run *run, char *error, size_t errlen)
 {
-    if (!civis__sql_owns_job(r, job))
+    if (!cmock__sql_owns_job(r, job))
         return true;
     const sim_coll *c = &r->sim->colls[job->coll];
     if (c->sql || c->starts_run)
         return sql_script_run(r, job, run, error, errlen);
     if (strcmp(coll_key(r, job), "/imports/files/csv") == 0)
-        return civis__sql_import_run(r, job, run, error, errlen);
+        return cmock__sql_import_run(r, job, run, error, errlen);
     return true;
 }

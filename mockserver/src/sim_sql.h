@@ -23,23 +23,23 @@
 typedef struct sim_sqldb sim_sqldb;
 
 /* Closes a key's database and removes its files (reset, exit). */
-void civis__sql_close(sim_sqldb *db);
+void cmock__sql_close(sim_sqldb *db);
 
 /* Answers the database, table and credential operations the SQL engine
  * owns (databases.*, tables.list/get, credentials.list/get of the default
  * credential). False when `op` is not one of them. Runs under the lock. */
-bool civis__sql_handle(sim_req *r);
-/* Whether civis__sql_handle answers `op` (checked before taking the lock). */
-bool civis__sql_owns(const civis_operation *op, const civis_mock_request *req);
+bool cmock__sql_handle(sim_req *r);
+/* Whether cmock__sql_handle answers `op` (checked before taking the lock). */
+bool cmock__sql_owns(const civis_operation *op, const cmock_request *req);
 
 /* Runs a finished run's work for the jobs the engine owns: SQL scripts and
  * queries (the SQL, with its result as the run's output file or preview),
  * CSV imports (files into a table) and Dbsync imports (a table copy).
  * Returns false with a message in `error` (naming the object or construct)
  * when the run must fail; true for jobs it does not own too. */
-bool civis__sql_run(sim_req *r, sim_obj *job, sim_run *run, char *error, size_t errlen);
+bool cmock__sql_run(sim_req *r, sim_obj *job, sim_run *run, char *error, size_t errlen);
 /* Whether the engine owns `job`'s runs (a declared result set wins). */
-bool civis__sql_owns_job(const sim_req *r, const sim_obj *job);
+bool cmock__sql_owns_job(const sim_req *r, const sim_obj *job);
 
 /* ---- inside the engine ------------------------------------------------- */
 
@@ -47,7 +47,7 @@ bool civis__sql_owns_job(const sim_req *r, const sim_obj *job);
  * malloc'd string, or NULL with the reason in `error` (an untranslatable
  * construct is named) or "out of memory". `schemas` gets the names of
  * CREATE SCHEMA statements (at most max_schemas, each < 64 bytes). */
-char *civis__sql_translate(const char *sql, char *error, size_t errlen, char (*schemas)[64],
+char *cmock__sql_translate(const char *sql, char *error, size_t errlen, char (*schemas)[64],
                            size_t max_schemas, size_t *n_schemas);
 
 #endif /* CIVIS_MOCK_SIM_SQL_H */

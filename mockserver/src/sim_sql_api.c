@@ -35,13 +35,13 @@ static const char *const owned_gets[] = {
     "/tables/{id}/columns",
 };
 
-static bool wants_database_credentials(const civis_mock_request *req)
+static bool wants_database_credentials(const cmock_request *req)
 {
     const char *type = civis__sim_query(req, "type");
     return type != NULL && civis__sim_contains_ci(type, "Database");
 }
 
-bool civis__sql_owns(const civis_operation *op, const civis_mock_request *req)
+bool cmock__sql_owns(const civis_operation *op, const cmock_request *req)
 {
     for (size_t i = 0; i < sizeof(owned_gets) / sizeof(owned_gets[0]); i++)
         if (op_is(op, "GET", owned_gets[i]))
@@ -291,14 +291,14 @@ static const char *sqlite_schema(sim_sqldb *db, const char *schema)
 {
     if (strcasecmp(schema, "public") == 0)
         return "main";
-    return civis__sql_has_schema(db, schema) ? schema : NULL;
+    return cmock__sql_has_schema(db, schema) ? schema : NULL;
 }
 
 static void one_table(sim_req *r, sim_sqldb *db, const char *schema, const char *name,
                       bool columns_only)
 {
     const char *ss = sqlite_schema(db, schema);
-    if (ss == NULL || !civis__sql_table_exists(db, schema, name)) {
+    if (ss == NULL || !cmock__sql_table_exists(db, schema, name)) {
         civis__sim_not_found(r->reply);
         return;
     }
@@ -316,9 +316,9 @@ static void one_table(sim_req *r, sim_sqldb *db, const char *schema, const char 
     civis__sim_reply_take(r->reply, (int)civis_answer_status(r->op), t);
 }
 
-bool civis__sql_handle(sim_req *r)
+bool cmock__sql_handle(sim_req *r)
 {
-    if (!civis__sql_owns(r->op, r->req))
+    if (!cmock__sql_owns(r->op, r->req))
         return false;
     char error[256];
     bool ok = true;
@@ -361,9 +361,9 @@ bool civis__sql_handle(sim_req *r)
             civis__sim_reply_take(r->reply, (int)civis_answer_status(r->op), d);
         return true;
     }
-    sim_sqldb *db = civis__sql_db(r, error, sizeof(error));
+    sim_sqldb *db = cmock__sql_db(r, error, sizeof(error));
     if (db == NULL) {
-        civis__mock_error(r->reply, 500, "internal", error);
+        cmock__error(r->reply, 500, "internal", error);
         return true;
     }
     if (route_is(r, "GET", "/databases/{id}/schemas")) {

@@ -310,7 +310,7 @@ static int kinds_of(const char *s)
     int k = 0;
     long long iv;
     double dv;
-    if (civis__sql_parse_bool(s) >= 0 && !isdigit((unsigned char)s[0]))
+    if (cmock__sql_parse_bool(s) >= 0 && !isdigit((unsigned char)s[0]))
         k |= K_BOOL;
     if (parse_int(s, &iv)) {
         k |= K_BIGINT | K_FLOAT;
@@ -440,7 +440,7 @@ static const char *delimiter_name(char d)
     return d == '\t' ? "tab" : (d == '|' ? "pipe" : "comma");
 }
 
-cJSON *civis__sql_detect(const sim_blob *b, const cJSON *given, char *error, size_t errlen)
+cJSON *cmock__sql_detect(const sim_blob *b, const cJSON *given, char *error, size_t errlen)
 {
     const cJSON *gd = cJSON_GetObjectItemCaseSensitive(given, "columnDelimiter");
     char delim = given_delimiter(gd);
@@ -612,7 +612,7 @@ static bool load_row(void *ctx, const char *arena, const row_field *f, size_t n,
                 sqlite3_bind_double(l->ins, pos, dv);
             break;
         case C_BOOL:
-            bv = civis__sql_parse_bool(v);
+            bv = cmock__sql_parse_bool(v);
             good = bv >= 0;
             if (good)
                 sqlite3_bind_int(l->ins, pos, bv);
@@ -667,7 +667,7 @@ static bool exec_sql(sqlite3 *db, const char *sql, char *error, size_t errlen)
     return false;
 }
 
-bool civis__sql_table_exists(sim_sqldb *db, const char *schema, const char *table)
+bool cmock__sql_table_exists(sim_sqldb *db, const char *schema, const char *table)
 {
     char q[200], sql[400];
     quote_ident(q, sizeof(q), strcasecmp(schema, "public") == 0 ? "main" : schema);
@@ -677,7 +677,7 @@ bool civis__sql_table_exists(sim_sqldb *db, const char *schema, const char *tabl
              q);
     sqlite3_stmt *st = NULL;
     bool found = false;
-    if (civis__sql_has_schema(db, schema) &&
+    if (cmock__sql_has_schema(db, schema) &&
         sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, table, -1, SQLITE_TRANSIENT);
         found = sqlite3_step(st) == SQLITE_ROW;
@@ -701,7 +701,7 @@ static bool columns_for(sim_req *r, const cJSON *tc, const sim_blob *first, cons
             snprintf(error, errlen, "no file to detect the table's columns from");
             return false;
         }
-        detected = civis__sql_detect(first, given, error, errlen);
+        detected = cmock__sql_detect(first, given, error, errlen);
         if (detected == NULL)
             return false;
         tc = cJSON_GetObjectItemCaseSensitive(detected, "tableColumns");
@@ -741,7 +741,7 @@ static bool columns_for(sim_req *r, const cJSON *tc, const sim_blob *first, cons
     return true;
 }
 
-bool civis__sql_import_run(sim_req *r, sim_obj *job, sim_run *run, char *error, size_t errlen)
+bool cmock__sql_import_run(sim_req *r, sim_obj *job, sim_run *run, char *error, size_t errlen)
 {
     (void)run;
     const cJSON *g = job->given;
@@ -785,8 +785,8 @@ bool civis__sql_import_run(sim_req *r, sim_obj *job, sim_run *run, char *error, 
             fids[k] = f->id;
         }
     }
-    sim_sqldb *db = ok ? civis__sql_db(r, error, errlen) : NULL;
-    ok = ok && db != NULL && civis__sql_attach(db, schema->valuestring, error, errlen);
+    sim_sqldb *db = ok ? cmock__sql_db(r, error, errlen) : NULL;
+    ok = ok && db != NULL && cmock__sql_attach(db, schema->valuestring, error, errlen);
     const cJSON *etr = field(g, "existingTableRows");
     const char *mode = cJSON_IsString(etr) ? etr->valuestring : "fail";
     if (ok && strcmp(mode, "fail") != 0 && strcmp(mode, "truncate") != 0 &&
@@ -800,7 +800,7 @@ bool civis__sql_import_run(sim_req *r, sim_obj *job, sim_run *run, char *error, 
                 strcasecmp(schema->valuestring, "public") == 0 ? "main" : schema->valuestring);
     quote_ident(qt, sizeof(qt), table->valuestring);
     snprintf(full, sizeof(full), "%s.%s", qs, qt);
-    bool exists = ok && civis__sql_table_exists(db, schema->valuestring, table->valuestring);
+    bool exists = ok && cmock__sql_table_exists(db, schema->valuestring, table->valuestring);
     if (ok && exists && strcmp(mode, "fail") == 0) {
         snprintf(error, errlen, "Table %s.%s already exists (existing_table_rows is fail)",
                  schema->valuestring, table->valuestring);

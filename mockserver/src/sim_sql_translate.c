@@ -351,7 +351,7 @@ static char *render(const toks *t)
     return out;
 }
 
-char *civis__sql_translate(const char *sql, char *error, size_t errlen, char (*schemas)[64],
+char *cmock__sql_translate(const char *sql, char *error, size_t errlen, char (*schemas)[64],
                            size_t max_schemas, size_t *n_schemas)
 {
     toks t = {0};

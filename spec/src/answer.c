@@ -1,6 +1,6 @@
 /*
  * answer.c: the default answers civis-mock and the in-process mock share
- * (see civis/answer.h): recorded headers, synthesized bodies, pages and
+ * (see civis/sys/answer.h): recorded headers, synthesized bodies, pages and
  * error words.
  */
 #include <ctype.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "civis/answer.h"
+#include "civis/sys/answer.h"
 #include "urlenc.h"
 
 /* ---- headers ------------------------------------------------------------- */
