@@ -63,6 +63,8 @@ typedef struct cmock_config {
     size_t state_max_objects; /* --state-max-objects ids per API key; 0: default */
     size_t state_mem_limit;   /* --state-mem-limit bytes of a file kept in RAM; 0: default */
     bool stateless;           /* --stateless: no simulation */
+    const char **databases;   /* --database names, borrowed from argv */
+    size_t n_databases;
 } cmock_config;
 
 /* ---- requests and replies --------------------------------------------- */

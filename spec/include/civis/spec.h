@@ -160,9 +160,11 @@ CIVIS_EXTERN const civis_param *civis_operation_param(const civis_operation *op,
 /* The official client's camel_to_snake ("provideAPIKey" -> "provide_api_key").
  * Writes at most outlen bytes including the NUL; returns the length needed. */
 CIVIS_EXTERN size_t civis_camel_to_snake(char *out, size_t outlen, const char *in);
-/* Levenshtein distance, capped: returns cap+1 when larger. */
+/* Edit distance counting a swap of neighbours as one edit (optimal string
+ * alignment), capped: returns cap+1 when larger. */
 CIVIS_EXTERN size_t civis_edit_distance(const char *a, const char *b, size_t cap);
-/* The candidate nearest to `name` within a small edit distance, or NULL. */
+/* The candidate nearest to `name` when it is close (a quarter of its length
+ * in edits, at least 1, at most 3), or NULL. */
 CIVIS_EXTERN const char *civis_suggest(const char *name, const char *const *candidates, size_t n);
 
 /* Whether two JSON keys name the same thing: equal, or equal once both are
