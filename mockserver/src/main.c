@@ -39,8 +39,11 @@ static const char usage[] =
     "                       recorded in the journal)\n"
     "  --run-policy P       how simulated runs progress: instant (default), polls:N,\n"
     "                       ms:T or fail:MESSAGE\n"
-    "  --state-dir DIR      where large simulated files spill to disk (default: a\n"
-    "                       temporary directory removed at exit)\n"
+    "  --state-dir DIR      where large simulated files spill to disk and the SQL\n"
+    "                       databases live (default: a temporary directory removed at\n"
+    "                       exit, and databases in memory)\n"
+    "  --database NAME      offer a database NAME besides the default 'civis-mock';\n"
+    "                       repeatable\n"
     "  --state-mem-limit B  bytes of one simulated file kept in memory (default 8M)\n"
     "  --state-max-objects N  objects and runs one API key may create (default 20000);\n"
     "                       further creations get 507 until a reset\n"
@@ -67,7 +70,8 @@ static const char *const flag_names[] = {"--spec",
                                          "--state-dir",
                                          "--state-mem-limit",
                                          "--state-max-objects",
-                                         "--stateless"};
+                                         "--stateless",
+                                         "--database"};
 #define N_FLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
 
 static int usage_error(const char *fmt, ...)
@@ -131,17 +135,18 @@ static unsigned cpu_count(void)
 }
 
 /* Fills cfg from argv. Returns -1 to go on, or an exit status. */
-static int parse_args(civis_mock_config *cfg, int argc, char **argv)
+static int parse_args(cmock_config *cfg, int argc, char **argv)
 {
     cfg->host = "127.0.0.1";
-    cfg->port = CIVIS_MOCK_DEFAULT_PORT;
+    cfg->port = CMOCK_DEFAULT_PORT;
     cfg->threads = cpu_count();
-    cfg->max_body = CIVIS_MOCK_DEFAULT_MAX_BODY;
+    cfg->max_body = CMOCK_DEFAULT_MAX_BODY;
     const char *env_spec = getenv("CIVIS_API_SPEC");
     if (env_spec != NULL && *env_spec != '\0')
         cfg->spec_path = env_spec;
     cfg->fixtures = calloc((size_t)argc, sizeof(char *));
-    if (cfg->fixtures == NULL) {
+    cfg->databases = calloc((size_t)argc, sizeof(char *));
+    if (cfg->fixtures == NULL || cfg->databases == NULL) {
         fputs("civis-mock: out of memory\n", stderr);
         return 1;
     }
@@ -222,6 +227,10 @@ static int parse_args(civis_mock_config *cfg, int argc, char **argv)
             if (!civis__sim_policy_check(value, why, sizeof(why)))
                 return usage_error("option '--run-policy' %s, got '%s'", why, value);
             cfg->run_policy = value;
+        } else if (strcmp(name, "--database") == 0) {
+            if (*value == '\0' || strlen(value) > 200)
+                return usage_error("option '--database' needs a name of 1 to 200 bytes");
+            cfg->databases[cfg->n_databases++] = value;
         } else if (strcmp(name, "--state-dir") == 0) {
             cfg->state_dir = value;
         } else if (strcmp(name, "--state-mem-limit") == 0) {
@@ -240,7 +249,7 @@ static int parse_args(civis_mock_config *cfg, int argc, char **argv)
     return -1;
 }
 
-static int load(civis_mock_server *srv)
+static int load(cmock_server *srv)
 {
     civis_error err = CIVIS_ERROR_INIT;
     civis_status st = srv->config.spec_path
@@ -252,8 +261,8 @@ static int load(civis_mock_server *srv)
         return 2;
     }
     if (civis_fixtures_new(&srv->stubs, srv->spec, &err) != CIVIS_OK ||
-        civis__mock_journal_new(&srv->journal, &err) != CIVIS_OK ||
-        civis__mock_faults_new(&srv->faults, srv->config.seed, &err) != CIVIS_OK) {
+        cmock__journal_new(&srv->journal, &err) != CIVIS_OK ||
+        cmock__faults_new(&srv->faults, srv->config.seed, &err) != CIVIS_OK) {
         fprintf(stderr, "civis-mock: %s\n", err.message);
         return 1;
     }
@@ -312,29 +321,30 @@ static int write_port_file(const char *path, int port)
     return rc;
 }
 
-static void release(civis_mock_server *srv)
+static void release(cmock_server *srv)
 {
-    civis__mock_server_stop(srv);
+    cmock__server_stop(srv);
     civis__sim_uninstall(srv);
     civis_fixtures_free(srv->stubs);
     civis_fixtures_free(srv->fixtures);
-    civis__mock_journal_free(srv->journal);
-    civis__mock_faults_free(srv->faults);
+    cmock__journal_free(srv->journal);
+    cmock__faults_free(srv->faults);
     civis_spec_free(srv->spec);
     if (srv->log_owned)
         fclose(srv->log);
     free(srv->config.fixtures);
+    free(srv->config.databases);
     pthread_mutex_destroy(&srv->log_lock);
     pthread_mutex_destroy(&srv->inflight_lock);
 }
 
 int main(int argc, char **argv)
 {
-    civis_mock_server srv;
+    cmock_server srv;
     memset(&srv, 0, sizeof(srv));
     pthread_mutex_init(&srv.log_lock, NULL);
     pthread_mutex_init(&srv.inflight_lock, NULL);
-    srv.sim.handle = civis__mock_sim_unhandled;
+    srv.sim.handle = NULL; /* until the simulation installs itself: no hook */
 
     /* SIGINT/SIGTERM are blocked from the start: MHD's threads inherit the
      * mask, so the signal is taken only by sigwait() below, and one that
@@ -355,7 +365,7 @@ int main(int argc, char **argv)
     }
 
     civis_error err = CIVIS_ERROR_INIT;
-    if (civis__mock_server_start(&srv, &err) != CIVIS_OK) {
+    if (cmock__server_start(&srv, &err) != CIVIS_OK) {
         fprintf(stderr, "civis-mock: %s\n", err.message);
         release(&srv);
         return 1;
@@ -372,7 +382,7 @@ int main(int argc, char **argv)
     int sig = 0;
     while (sigwait(&stop, &sig) != 0)
         ;
-    civis__mock_log(&srv, "civis-mock: signal %d, stopping\n", sig);
+    cmock__log(&srv, "civis-mock: signal %d, stopping\n", sig);
     release(&srv);
     return 0;
 }

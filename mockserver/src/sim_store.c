@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "sim.h"
+#include "sim_sql.h"
 
 /* ---- time ---------------------------------------------------------------- */
 
@@ -110,18 +111,7 @@ bool civis__sim_schema_has(const civis_spec *spec, const cJSON *schema, const ch
  * snake_case form the key is. */
 static const cJSON *find_prop(const cJSON *props, const char *key)
 {
-    const cJSON *exact = cJSON_GetObjectItemCaseSensitive(props, key);
-    if (exact != NULL)
-        return exact;
-    char snake[160];
-    for (const cJSON *p = props->child; p != NULL; p = p->next) {
-        if (p->string == NULL)
-            continue;
-        size_t need = civis_camel_to_snake(snake, sizeof(snake), p->string);
-        if (need < sizeof(snake) && strcmp(snake, key) == 0)
-            return p;
-    }
-    return NULL;
+    return civis_json_key(props, key);
 }
 
 static cJSON *to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *value, int depth)
@@ -226,7 +216,7 @@ long civis__sim_param_id(const civis_route *route, size_t i)
     return (end != v && *end == '\0' && errno == 0 && id >= 0) ? id : -1;
 }
 
-const char *civis__sim_query(const civis_mock_request *req, const char *name)
+const char *civis__sim_query(const cmock_request *req, const char *name)
 {
     for (size_t i = 0; i < req->n_query; i++)
         if (strcmp(req->query_kv[i].key, name) == 0)
@@ -234,23 +224,23 @@ const char *civis__sim_query(const civis_mock_request *req, const char *name)
     return NULL;
 }
 
-void civis__sim_not_found(civis_mock_reply *reply)
+void civis__sim_not_found(cmock_reply *reply)
 {
-    civis__mock_error(reply, 404, "not_found", "The requested resource could not be found.");
+    cmock__error(reply, 404, "not_found", "The requested resource could not be found.");
 }
 
-void civis__sim_oom(civis_mock_reply *reply)
+void civis__sim_oom(cmock_reply *reply)
 {
-    civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+    cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
 }
 
-void civis__sim_reply_take(civis_mock_reply *reply, int status, cJSON *json)
+void civis__sim_reply_take(cmock_reply *reply, int status, cJSON *json)
 {
     if (json == NULL) {
         civis__sim_oom(reply);
         return;
     }
-    civis__mock_reply_json(reply, status, json);
+    cmock__reply_json(reply, status, json);
     cJSON_Delete(json);
 }
 
@@ -262,7 +252,7 @@ void civis__sim_reply_list(sim_req *r, cJSON *list)
     }
     r->reply->status = (int)civis_answer_status(r->op);
     if (r->op->paginated) {
-        if (!civis__mock_paginate(r->reply, r->op, r->req, list, true))
+        if (!cmock__paginate(r->reply, r->op, r->req, list, true))
             civis__sim_oom(r->reply);
         return;
     }
@@ -364,6 +354,7 @@ static void space_free(sim_space *sp)
     free(sp->objs);
     free(sp->key);
     free(sp->csv);
+    cmock__sql_close(sp->sqldb);
     free(sp);
 }
 
@@ -407,6 +398,8 @@ civis_status civis__sim_new(civis_sim **out, const civis_spec *spec, const civis
     pthread_mutex_init(&sim->lock, NULL);
     sim->spec = spec;
     sim->seed = opts ? opts->seed : 0;
+    sim->databases = opts ? opts->databases : NULL;
+    sim->n_databases = opts ? opts->n_databases : 0;
     sim->mem_limit = opts && opts->mem_limit ? opts->mem_limit : CIVIS_SIM_DEFAULT_MEM_LIMIT;
     sim->max_objects =
         opts && opts->max_objects ? opts->max_objects : CIVIS_SIM_DEFAULT_MAX_OBJECTS;
@@ -509,26 +502,27 @@ static bool creates(sim_role_kind kind)
 /* A key's state is bounded so a long load test cannot grow civis-mock
  * without limit; the answer says what happened and how to go on rather than
  * silently dropping old objects. */
-static void full(civis_mock_reply *reply, size_t max)
+static void full(cmock_reply *reply, size_t max)
 {
     char why[256];
     snprintf(why, sizeof(why),
              "civis-mock keeps at most %zu objects and runs per API key (--state-max-objects); "
              "POST /__mock/reset clears them",
              max);
-    civis__mock_error(reply, 507, "insufficient_storage", why);
+    cmock__error(reply, 507, "insufficient_storage", why);
 }
 
 bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *route,
-                       const civis_mock_request *req, const cJSON *body, const char *api_key,
-                       civis_mock_reply *reply, civis_mock_outcome *outcome)
+                       const cmock_request *req, const cJSON *body, const char *api_key,
+                       cmock_reply *reply, cmock_outcome *outcome)
 {
     civis_sim *sim = ctx;
     (void)spec; /* the simulation keeps its own pointer to the same spec */
     if (sim == NULL || route->op == NULL || api_key == NULL)
         return false;
     const sim_role *role = &sim->roles[route->op->index];
-    if (role->kind == SIM_R_NONE)
+    bool sql = cmock__sql_owns(route->op, req);
+    if (role->kind == SIM_R_NONE && !sql)
         return false;
     sim_req r = {
         .sim = sim,
@@ -545,6 +539,8 @@ bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *rou
     r.space = civis__sim_space(sim, api_key, true);
     if (r.space == NULL)
         civis__sim_oom(reply);
+    else if (sql)
+        (void)cmock__sql_handle(&r);
     else if (creates(role->kind) && r.space->n_objs >= sim->max_objects)
         full(reply, sim->max_objects);
     else if (role->kind == SIM_R_MULTIPART_CREATE || role->kind == SIM_R_MULTIPART_COMPLETE)
