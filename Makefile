@@ -18,6 +18,8 @@ VERSION  := 0.1.0
 PKGS     := libcjson libcurl libmicrohttpd cunit zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# civis-mock alone hashes recorded files (SHA-256, record_files.c).
+MOCK_LIBS  = $(shell pkg-config --libs nettle 2>/dev/null)
 
 WARN     := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wwrite-strings -Wformat=2
@@ -139,7 +141,7 @@ $(LIBCIVIS_SO): $(SPEC_OBJ) $(CLIENT_OBJ)
 
 $(MOCK_BIN): $(MOCK_OBJ) $(LIBSPEC)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(MOCK_OBJ) $(LIBSPEC) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(MOCK_OBJ) $(LIBSPEC) $(MOCK_LIBS) $(LDLIBS)
 
 $(SPEC_BIN): $(B)/obj/spec/tools/civis_spec.o $(LIBSPEC)
 	@mkdir -p $(dir $@)

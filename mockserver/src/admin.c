@@ -194,6 +194,7 @@ void civis__mock_reset(civis_mock_server *srv)
         civis_fixtures_rewind(srv->fixtures);
     civis__mock_journal_clear(srv->journal);
     civis__mock_faults_clear(srv->faults);
+    civis__record_rewind(srv->record);
     if (srv->sim.reset != NULL)
         srv->sim.reset(srv->sim.ctx);
 }

@@ -186,6 +186,9 @@ void civis__mock_journal_add(civis_mock_journal *journal, const civis_mock_reque
 
 static bool is_unmatched(const entry *e)
 {
+    /* A request a cassette had no recording for is unmatched too. */
+    if (strcmp(e->source, "cassette") == 0)
+        return e->status == CIVIS_RECORD_UNMATCHED_STATUS;
     return e->status >= 400 && e->status < 500 &&
            (strcmp(e->source, "route") == 0 || strcmp(e->source, "validation") == 0);
 }

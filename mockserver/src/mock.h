@@ -22,6 +22,7 @@
 #include "civis/error.h"
 #include "civis/fixture.h"
 #include "civis/spec.h"
+#include "record.h"
 
 #define CIVIS_MOCK_DEFAULT_PORT 8080
 #define CIVIS_MOCK_DEFAULT_MAX_BODY (10u * 1024u * 1024u)
@@ -57,11 +58,12 @@ typedef struct civis_mock_config {
     size_t max_body;       /* --max-body bytes */
     bool lenient;          /* --lenient: unknown names are journaled, not rejected */
     /* the simulation (sim.h) */
-    const char *run_policy;   /* --run-policy, NULL for "instant" */
-    const char *state_dir;    /* --state-dir, NULL for a temporary one */
-    size_t state_max_objects; /* --state-max-objects ids per API key; 0: default */
-    size_t state_mem_limit;   /* --state-mem-limit bytes of a file kept in RAM; 0: default */
-    bool stateless;           /* --stateless: no simulation */
+    const char *run_policy;     /* --run-policy, NULL for "instant" */
+    const char *state_dir;      /* --state-dir, NULL for a temporary one */
+    size_t state_max_objects;   /* --state-max-objects ids per API key; 0: default */
+    size_t state_mem_limit;     /* --state-mem-limit bytes of a file kept in RAM; 0: default */
+    bool stateless;             /* --stateless: no simulation */
+    civis_record_config record; /* --record-from, --cassette, ... (record.h) */
 } civis_mock_config;
 
 /* ---- requests and replies --------------------------------------------- */
@@ -231,8 +233,9 @@ typedef struct civis_mock_server {
     civis_mock_journal *journal;
     civis_mock_faults *faults;
     civis_mock_simulation sim;
-    FILE *log;      /* --log, or NULL */
-    bool log_owned; /* fclose at exit */
+    civis_record *record; /* --cassette: record and replay; NULL when off */
+    FILE *log;            /* --log, or NULL */
+    bool log_owned;       /* fclose at exit */
     pthread_mutex_t log_lock;
     struct MHD_Daemon *daemon;
     pthread_mutex_t inflight_lock;

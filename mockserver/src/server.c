@@ -201,6 +201,8 @@ static enum MHD_Result finish(civis_mock_server *srv, struct MHD_Connection *con
         too_large(srv, &reply, &oc);
     } else if (strcmp(req->path, "/__mock") == 0 || strncmp(req->path, "/__mock/", 8) == 0) {
         civis__mock_admin(srv, req, &reply, &oc);
+    } else if (civis__record_answer(srv->record, req, &reply, &oc)) {
+        /* answered from the cassette or by the upstream (record.c) */
     } else {
         civis__mock_pipeline(srv, req, &reply, &oc);
     }

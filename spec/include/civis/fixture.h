@@ -84,6 +84,13 @@ bool civis_fixtures_match(civis_fixture_set *set, const civis_fixture_request *r
                           civis_fixture_response *out);
 void civis_fixture_response_clear(civis_fixture_response *resp);
 
+/*
+ * A fixture document as people read and diff it: two-space indentation,
+ * keys in the order `doc` holds them, a final newline. Owned by the caller
+ * (free()); NULL on allocation failure or when doc is NULL.
+ */
+char *civis_fixture_print(const cJSON *doc);
+
 #ifdef __cplusplus
 }
 #endif
