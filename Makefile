@@ -24,7 +24,9 @@ MOCK_LIBS  = $(shell pkg-config --libs nettle 2>/dev/null)
 WARN     := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wwrite-strings -Wformat=2
 OPT      ?= -O2 -g
-CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) -fPIC \
+# -fvisibility=hidden: libcivis.so exports only what the public headers mark
+# CIVIS_EXTERN (civis/export.h); check-exports holds it.
+CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) -fPIC -fvisibility=hidden \
             -MMD -MP -Ispec/include -Iclient/include $(SAN_FLAGS) $(PKG_CFLAGS)
 LDFLAGS  += $(SAN_FLAGS)
 LDLIBS   = $(PKG_LIBS) -lpthread -lm
@@ -44,27 +46,32 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 SPEC_OBJ   := $(call obj,$(SPEC_SRC)) $(B)/obj/gen/bundled_spec.o
 CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
 MOCK_OBJ   := $(call obj,$(MOCK_SRC))
+MOCKCORE_OBJ := $(filter-out %/main.o,$(MOCK_OBJ))
 TEST_OBJ   := $(call obj,$(TEST_SRC))
 
 LIBSPEC    := $(B)/libcivis_spec.a
 LIBCIVIS   := $(B)/libcivis.a
 LIBCIVIS_SO := $(B)/libcivis.so
+LIBMOCKCORE := $(B)/libcivis_mockcore.a
 MOCK_BIN   := $(B)/bin/civis-mock
 SPEC_BIN   := $(B)/bin/civis-spec
 EMBED_BIN  := $(B)/bin/civis-embed
+EXTRACT_BIN := $(B)/bin/civis-spec-extract
 TEST_BIN   := $(B)/tests/run_tests
 BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 EXAMPLE_BINS := $(patsubst examples/%.c,$(B)/examples/%,$(EXAMPLE_SRC))
 EXAMPLE_TESTING_BIN := $(if $(EXAMPLE_TESTING_SRC),$(B)/examples/testing/test_example)
 
-FULL_SPEC ?= ../shared/civis_api_spec.json
+# The full public spec, as bundled (spec/civis-api.json, made by civis-spec-extract).
+# Tests and benchmarks read it from the repository, never from beside it.
+FULL_SPEC ?= spec/civis-api.json
 VALGRIND  := valgrind --leak-check=full --show-leak-kinds=all \
              --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=2 \
              --suppressions=ci/valgrind.supp --quiet
-TEST_ENV  := CIVIS_MOCK_BIN=$(abspath $(MOCK_BIN)) CIVIS_TEST_FULL_SPEC=$(FULL_SPEC) \
+TEST_ENV  := CIVIS_MOCK_BIN=$(abspath $(MOCK_BIN)) CIVIS_TEST_FULL_SPEC=$(abspath $(FULL_SPEC)) CIVIS_TEST_DATA=$(abspath tests) \
              CIVIS_SPEC_BIN=$(abspath $(SPEC_BIN)) CIVIS_EXAMPLES_DIR=$(abspath $(B)/examples)
 
-.PHONY: all deps build run test test-run valgrind valgrind-run asan bench bench-run \
+.PHONY: spec-update all deps build run test test-run valgrind valgrind-run asan bench bench-run \
         format format-check clean install check-headers check-exports examples
 
 all: build
@@ -74,7 +81,7 @@ all: build
 deps:
 	@sh ci/deps.sh
 
-build: $(LIBSPEC) $(LIBCIVIS) $(LIBCIVIS_SO) $(MOCK_BIN) $(SPEC_BIN) $(TEST_BIN) \
+build: $(LIBSPEC) $(LIBCIVIS) $(LIBCIVIS_SO) $(MOCK_BIN) $(SPEC_BIN) $(EXTRACT_BIN) $(TEST_BIN) \
        $(EXAMPLE_BINS) $(EXAMPLE_TESTING_BIN) $(B)/civis.pc
 
 run: deps
@@ -121,6 +128,17 @@ $(EMBED_BIN): spec/tools/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(OPT) $(WARN) -o $@ $<
 
+$(EXTRACT_BIN): spec/tools/spec_extract.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT) $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+# Regenerates the bundled spec from a Civis spec document: the public one,
+# or a download of GET /endpoints (see the README).
+spec-update: $(EXTRACT_BIN)
+	@test -n "$(SPEC)" || { echo "usage: make spec-update SPEC=FILE"; exit 2; }
+	$(EXTRACT_BIN) $(SPEC) spec/civis-api.json
+	@echo "spec-update: spec/civis-api.json rewritten; rebuild and run make test"
+
 $(B)/gen/bundled_spec.c: spec/civis-api.json $(EMBED_BIN)
 	@mkdir -p $(dir $@)
 	$(EMBED_BIN) spec/civis-api.json civis__bundled_spec > $@
@@ -139,9 +157,14 @@ $(LIBCIVIS): $(SPEC_OBJ) $(CLIENT_OBJ)
 $(LIBCIVIS_SO): $(SPEC_OBJ) $(CLIENT_OBJ)
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,libcivis.so.0 -o $@ $^ $(LDLIBS)
 
-$(MOCK_BIN): $(MOCK_OBJ) $(LIBSPEC)
+# The server core: civis-mock without its command line, for programs that
+# embed it (check-exports links it beside libcivis).
+$(LIBMOCKCORE): $(MOCKCORE_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(MOCK_BIN): $(B)/obj/mockserver/src/main.o $(LIBMOCKCORE) $(LIBSPEC)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(MOCK_OBJ) $(LIBSPEC) $(MOCK_LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MOCK_LIBS) $(LDLIBS)
 
 $(SPEC_BIN): $(B)/obj/spec/tools/civis_spec.o $(LIBSPEC)
 	@mkdir -p $(dir $@)
@@ -178,11 +201,12 @@ $(B)/civis.pc: ci/civis.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
 install: build
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/civis $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/civis/sys $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(LIBCIVIS) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIBCIVIS_SO) $(DESTDIR)$(PREFIX)/lib/libcivis.so.0
 	ln -sf libcivis.so.0 $(DESTDIR)$(PREFIX)/lib/libcivis.so
 	install -m 644 spec/include/civis/*.h client/include/civis/*.h $(DESTDIR)$(PREFIX)/include/civis/
+	install -m 644 spec/include/civis/sys/*.h client/include/civis/sys/*.h $(DESTDIR)$(PREFIX)/include/civis/sys/
 	install -m 644 client/include/civis.h $(DESTDIR)$(PREFIX)/include/
 	@# Written here, not copied from $(B)/civis.pc: that one keeps the PREFIX of the build.
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' ci/civis.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/civis.pc
@@ -191,8 +215,12 @@ install: build
 
 # ---- hygiene ----------------------------------------------------------------
 
-FORMAT_SRC = $(wildcard spec/include/civis/*.h spec/src/*.[ch] spec/tools/*.c client/include/*.h \
-             client/include/civis/*.h client/src/*.[ch] mockserver/src/*.[ch] tests/*.[ch] \
+PUBLIC_HEADERS = $(wildcard spec/include/civis/*.h spec/include/civis/sys/*.h \
+                 client/include/civis/*.h client/include/civis/sys/*.h) client/include/civis.h
+
+FORMAT_SRC = $(wildcard spec/include/civis/*.h spec/include/civis/sys/*.h spec/src/*.[ch] \
+             spec/tools/*.c client/include/*.h client/include/civis/*.h \
+             client/include/civis/sys/*.h client/src/*.[ch] mockserver/src/*.[ch] tests/*.[ch] tests/link/*.c \
              bench/*.[ch] examples/*.c examples/testing/*.[ch])
 
 format:
@@ -202,13 +230,27 @@ format-check:
 	@clang-format --dry-run --Werror $(FORMAT_SRC) && echo "format-check: clean"
 
 check-headers:
-	@for h in spec/include/civis/*.h client/include/civis/*.h client/include/civis.h; do \
-	  echo "#include \"$${h#*/include/}\"" | $(CC) $(CFLAGS) -x c -fsyntax-only - || exit 1; done; \
+	@for h in $(PUBLIC_HEADERS); do \
+	  printf "#include \"%s\"\ntypedef int civis_check_headers_tu;\n" "$${h#*/include/}" | $(CC) $(CFLAGS) -x c -fsyntax-only - || exit 1; done; \
 	  echo "check-headers: every public header compiles on its own"
 
-check-exports: $(LIBCIVIS)
+# libcivis.so exports only civis_ functions declared in a public header:
+# never a civis__ internal, never a name of another library.
+check-exports: $(LIBCIVIS) $(LIBCIVIS_SO) $(B)/bin/link-both
+	@$(B)/bin/link-both
 	@bad=$$(nm -g --defined-only $(LIBCIVIS) | awk 'NF==3 {print $$3}' | grep -v '^civis_' | sort -u); \
-	 if [ -n "$$bad" ]; then echo "exported without civis_: $$bad"; exit 1; fi; echo "check-exports: clean"
+	 if [ -n "$$bad" ]; then echo "libcivis.a: global without civis_: $$bad"; exit 1; fi; \
+	 syms=$$(nm -D --defined-only $(LIBCIVIS_SO) | awk 'NF==3 {print $$3}' | sort -u); \
+	 bad=$$(echo "$$syms" | grep -v '^civis_[a-z0-9]' ); \
+	 if [ -n "$$bad" ]; then echo "libcivis.so exports internals:"; echo "$$bad"; exit 1; fi; \
+	 for s in $$syms; do grep -qw "$$s" $(PUBLIC_HEADERS) || { echo "libcivis.so exports $$s, which no public header declares"; exit 1; }; done; \
+	 echo "check-exports: libcivis.so exports $$(echo "$$syms" | wc -l) documented civis_ functions, no civis__"
+
+# Every object of both archives, so any name defined twice fails the link.
+$(B)/bin/link-both: tests/link/both.c $(LIBCIVIS) $(LIBMOCKCORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(LIBCIVIS) $(LIBMOCKCORE) \
+	  -Wl,--no-whole-archive $(MOCK_LIBS) $(LDLIBS)
 
 clean:
 	rm -rf build build-asan build-valgrind

@@ -324,7 +324,7 @@ static void test_call__connections_are_kept_alive(void)
 {
     CU_ASSERT_FATAL(mock_up);
     if (sockets_to_port(mp.port) < 0) {
-        printf("\n  SKIP: no /proc/net/tcp\n");
+        civis_test_skip("no /proc/net/tcp");
         return;
     }
     civis_client *c = mock_client(&mp, "alive", NULL);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "civis.h"
+#include "civis/sys/transport.h"
 
 /* Exported by libcivis_spec (spec/src/error.c): records the first error. */
 civis_status civis__fail(civis_error *err, civis_status code, const char *param, const char *fmt,

@@ -9,7 +9,7 @@
  * a synthesized object that a path names carries that path's id. So one
  * fixture file gives the same answer here and over HTTP, and a pager over
  * any list operation ends. Those rules are the spec engine's
- * (civis/answer.h), the same code civis-mock runs; this file only writes
+ * (civis/sys/answer.h), the same code civis-mock runs; this file only writes
  * them into a civis_http_response.
  */
 #include <ctype.h>
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "civis/answer.h"
+#include "civis/sys/answer.h"
 #include "mock_internal.h"
 
 /* ---- headers ------------------------------------------------------------------ */

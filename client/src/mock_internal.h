@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "civis/mock.h"
+#include "civis/sys/fixture.h"
 #include "client_internal.h"
 
 /* ---- behaviours ----------------------------------------------------------- */

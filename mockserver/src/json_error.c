@@ -11,7 +11,7 @@
 static const char oom_body[] =
     "{\"error\":\"internal\",\"errorDescription\":\"civis-mock ran out of memory\",\"code\":500}";
 
-void civis__mock_reply_clear(civis_mock_reply *reply)
+void cmock__reply_clear(cmock_reply *reply)
 {
     if (reply == NULL)
         return;
@@ -24,7 +24,7 @@ void civis__mock_reply_clear(civis_mock_reply *reply)
     memset(reply, 0, sizeof(*reply));
 }
 
-void civis__mock_outcome_clear(civis_mock_outcome *outcome)
+void cmock__outcome_clear(cmock_outcome *outcome)
 {
     if (outcome == NULL)
         return;
@@ -34,9 +34,9 @@ void civis__mock_outcome_clear(civis_mock_outcome *outcome)
     memset(outcome, 0, sizeof(*outcome));
 }
 
-bool civis__mock_reply_header(civis_mock_reply *reply, const char *name, const char *value)
+bool cmock__reply_header(cmock_reply *reply, const char *name, const char *value)
 {
-    civis_mock_header *nh = realloc(reply->headers, (reply->n_headers + 1) * sizeof(*nh));
+    cmock_header *nh = realloc(reply->headers, (reply->n_headers + 1) * sizeof(*nh));
     if (nh == NULL)
         return false;
     reply->headers = nh;
@@ -53,28 +53,28 @@ bool civis__mock_reply_header(civis_mock_reply *reply, const char *name, const c
     return true;
 }
 
-bool civis__mock_reply_add(void *reply, const char *name, const char *value)
+bool cmock__reply_add(void *reply, const char *name, const char *value)
 {
-    return civis__mock_reply_header(reply, name, value);
+    return cmock__reply_header(reply, name, value);
 }
 
-void civis__mock_reply_body_take(civis_mock_reply *reply, char *body, size_t len)
+void cmock__reply_body_take(cmock_reply *reply, char *body, size_t len)
 {
     free(reply->body);
     reply->body = body;
     reply->body_len = len;
 }
 
-static void reply_oom(civis_mock_reply *reply)
+static void reply_oom(cmock_reply *reply)
 {
     /* The fixed text goes out through the same owned-body path; if even that
      * copy fails the server sends an empty 500. */
     reply->status = 500;
     char *copy = strdup(oom_body);
-    civis__mock_reply_body_take(reply, copy, copy ? strlen(copy) : 0);
+    cmock__reply_body_take(reply, copy, copy ? strlen(copy) : 0);
 }
 
-bool civis__mock_reply_json(civis_mock_reply *reply, int status, const cJSON *json)
+bool cmock__reply_json(cmock_reply *reply, int status, const cJSON *json)
 {
     char *text = cJSON_PrintUnformatted(json);
     if (text == NULL) {
@@ -84,26 +84,25 @@ bool civis__mock_reply_json(civis_mock_reply *reply, int status, const cJSON *js
     /* Request bytes end up in our JSON (paths, names, bodies); cJSON copies
      * them unchecked, so the printed text is made valid UTF-8 here. */
     size_t len = 0;
-    char *clean = civis__mock_utf8_clean(text, strlen(text), &len);
+    char *clean = cmock__utf8_clean(text, strlen(text), &len);
     cJSON_free(text);
     if (clean == NULL) {
         reply_oom(reply);
         return false;
     }
     reply->status = status;
-    civis__mock_reply_body_take(reply, clean, len);
+    cmock__reply_body_take(reply, clean, len);
     return true;
 }
 
-bool civis__mock_error(civis_mock_reply *reply, int status, const char *kind,
-                       const char *description)
+bool cmock__error(cmock_reply *reply, int status, const char *kind, const char *description)
 {
     cJSON *o = cJSON_CreateObject();
     bool ok = o != NULL && cJSON_AddStringToObject(o, "error", kind) != NULL &&
               cJSON_AddStringToObject(o, "errorDescription", description) != NULL &&
               cJSON_AddNumberToObject(o, "code", status) != NULL;
     if (ok)
-        ok = civis__mock_reply_json(reply, status, o);
+        ok = cmock__reply_json(reply, status, o);
     else
         reply_oom(reply);
     cJSON_Delete(o);
@@ -143,14 +142,14 @@ static bool cat_problem(char **buf, size_t *len, size_t *cap, const civis_proble
     return ok;
 }
 
-bool civis__mock_error_problems(civis_mock_reply *reply, const civis_operation *op,
-                                const civis_problems *problems, char **description_out)
+bool cmock__error_problems(cmock_reply *reply, const civis_operation *op,
+                           const civis_problems *problems, char **description_out)
 {
     char *desc = NULL;
     size_t len = 0, cap = 0;
     char name[160];
     bool ok = cat(&desc, &len, &cap, "Invalid request for ") &&
-              cat(&desc, &len, &cap, civis__mock_op_name(op, name, sizeof(name))) &&
+              cat(&desc, &len, &cap, cmock__op_name(op, name, sizeof(name))) &&
               cat(&desc, &len, &cap, ": ");
     size_t listed = 0;
     for (size_t i = 0; ok && i < problems->count; i++) {
@@ -183,7 +182,7 @@ bool civis__mock_error_problems(civis_mock_reply *reply, const civis_operation *
                   : cJSON_AddStringToObject(e, "suggestion", p->suggestion) != NULL);
     }
     if (ok)
-        ok = civis__mock_reply_json(reply, 400, o);
+        ok = cmock__reply_json(reply, 400, o);
     else
         reply_oom(reply);
     cJSON_Delete(o);
@@ -194,7 +193,7 @@ bool civis__mock_error_problems(civis_mock_reply *reply, const civis_operation *
     return ok;
 }
 
-char *civis__mock_utf8_clean(const char *s, size_t len, size_t *out_len)
+char *cmock__utf8_clean(const char *s, size_t len, size_t *out_len)
 {
     /* Worst case every byte becomes the 3-byte U+FFFD. */
     if (len > (SIZE_MAX - 1) / 3)
@@ -225,7 +224,7 @@ char *civis__mock_utf8_clean(const char *s, size_t len, size_t *out_len)
     return shrunk != NULL ? shrunk : out;
 }
 
-cJSON *civis__mock_parse(const char *buf, size_t len, size_t *err_offset)
+cJSON *cmock__parse(const char *buf, size_t len, size_t *err_offset)
 {
     if (err_offset != NULL)
         *err_offset = 0;
@@ -254,7 +253,7 @@ cJSON *civis__mock_parse(const char *buf, size_t len, size_t *err_offset)
     return doc;
 }
 
-const char *civis__mock_op_name(const civis_operation *op, char *buf, size_t len)
+const char *cmock__op_name(const civis_operation *op, char *buf, size_t len)
 {
     if (op == NULL) {
         snprintf(buf, len, "(none)");

@@ -141,12 +141,12 @@ static unsigned cpu_count(void)
 }
 
 /* Fills cfg from argv. Returns -1 to go on, or an exit status. */
-static int parse_args(civis_mock_config *cfg, int argc, char **argv)
+static int parse_args(cmock_config *cfg, int argc, char **argv)
 {
     cfg->host = "127.0.0.1";
-    cfg->port = CIVIS_MOCK_DEFAULT_PORT;
+    cfg->port = CMOCK_DEFAULT_PORT;
     cfg->threads = cpu_count();
-    cfg->max_body = CIVIS_MOCK_DEFAULT_MAX_BODY;
+    cfg->max_body = CMOCK_DEFAULT_MAX_BODY;
     const char *env_spec = getenv("CIVIS_API_SPEC");
     if (env_spec != NULL && *env_spec != '\0')
         cfg->spec_path = env_spec;
@@ -170,7 +170,7 @@ static int parse_args(civis_mock_config *cfg, int argc, char **argv)
         for (size_t k = 0; k < N_FLAGS; k++)
             known = known || strcmp(name, flag_names[k]) == 0;
         bool rec_value = false;
-        if (!known && civis__record_is_flag(name, &rec_value)) {
+        if (!known && cmock__record_is_flag(name, &rec_value)) {
             if (!rec_value && value != NULL)
                 return usage_error("option '%s' takes no value", name);
             if (rec_value && value == NULL) {
@@ -179,7 +179,7 @@ static int parse_args(civis_mock_config *cfg, int argc, char **argv)
                 value = argv[++i];
             }
             char why[256];
-            if (!civis__record_flag(&cfg->record, argc, name, value, why, sizeof(why)))
+            if (!cmock__record_flag(&cfg->record, argc, name, value, why, sizeof(why)))
                 return usage_error("option %s", why);
             continue;
         }
@@ -190,8 +190,8 @@ static int parse_args(civis_mock_config *cfg, int argc, char **argv)
             size_t n_all = 0;
             for (size_t k = 0; k < N_FLAGS; k++)
                 all[n_all++] = flag_names[k];
-            for (size_t k = 0; k < civis__record_n_flags && n_all < N_FLAGS + 8; k++)
-                all[n_all++] = civis__record_flags[k];
+            for (size_t k = 0; k < cmock__record_n_flags && n_all < N_FLAGS + 8; k++)
+                all[n_all++] = cmock__record_flags[k];
             const char *s = civis_suggest(name, all, n_all);
             if (s != NULL)
                 return usage_error("unknown option '%s' (did you mean '%s'?)", name, s);
@@ -268,12 +268,12 @@ static int parse_args(civis_mock_config *cfg, int argc, char **argv)
         }
     }
     char why[256];
-    if (!civis__record_check(&cfg->record, why, sizeof(why)))
+    if (!cmock__record_check(&cfg->record, why, sizeof(why)))
         return usage_error("option %s", why);
     return -1;
 }
 
-static int load(civis_mock_server *srv)
+static int load(cmock_server *srv)
 {
     civis_error err = CIVIS_ERROR_INIT;
     civis_status st = srv->config.spec_path
@@ -285,8 +285,8 @@ static int load(civis_mock_server *srv)
         return 2;
     }
     if (civis_fixtures_new(&srv->stubs, srv->spec, &err) != CIVIS_OK ||
-        civis__mock_journal_new(&srv->journal, &err) != CIVIS_OK ||
-        civis__mock_faults_new(&srv->faults, srv->config.seed, &err) != CIVIS_OK) {
+        cmock__journal_new(&srv->journal, &err) != CIVIS_OK ||
+        cmock__faults_new(&srv->faults, srv->config.seed, &err) != CIVIS_OK) {
         fprintf(stderr, "civis-mock: %s\n", err.message);
         return 1;
     }
@@ -317,7 +317,7 @@ static int load(civis_mock_server *srv)
             srv->log_owned = true;
         }
     }
-    if (civis__record_new(&srv->record, &srv->config.record, srv->spec, &err) != CIVIS_OK) {
+    if (cmock__record_new(&srv->record, &srv->config.record, srv->spec, &err) != CIVIS_OK) {
         fprintf(stderr, "civis-mock: %s\n", err.message);
         return 2;
     }
@@ -349,16 +349,16 @@ static int write_port_file(const char *path, int port)
     return rc;
 }
 
-static void release(civis_mock_server *srv)
+static void release(cmock_server *srv)
 {
-    civis__mock_server_stop(srv);
+    cmock__server_stop(srv);
     civis__sim_uninstall(srv);
-    civis__record_free(srv->record);
-    civis__record_config_free(&srv->config.record);
+    cmock__record_free(srv->record);
+    cmock__record_config_free(&srv->config.record);
     civis_fixtures_free(srv->stubs);
     civis_fixtures_free(srv->fixtures);
-    civis__mock_journal_free(srv->journal);
-    civis__mock_faults_free(srv->faults);
+    cmock__journal_free(srv->journal);
+    cmock__faults_free(srv->faults);
     civis_spec_free(srv->spec);
     if (srv->log_owned)
         fclose(srv->log);
@@ -369,11 +369,11 @@ static void release(civis_mock_server *srv)
 
 int main(int argc, char **argv)
 {
-    civis_mock_server srv;
+    cmock_server srv;
     memset(&srv, 0, sizeof(srv));
     pthread_mutex_init(&srv.log_lock, NULL);
     pthread_mutex_init(&srv.inflight_lock, NULL);
-    srv.sim.handle = civis__mock_sim_unhandled;
+    srv.sim.handle = cmock__sim_unhandled;
 
     /* SIGINT/SIGTERM are blocked from the start: MHD's threads inherit the
      * mask, so the signal is taken only by sigwait() below, and one that
@@ -394,7 +394,7 @@ int main(int argc, char **argv)
     }
 
     civis_error err = CIVIS_ERROR_INIT;
-    if (civis__mock_server_start(&srv, &err) != CIVIS_OK) {
+    if (cmock__server_start(&srv, &err) != CIVIS_OK) {
         fprintf(stderr, "civis-mock: %s\n", err.message);
         release(&srv);
         return 1;
@@ -411,10 +411,10 @@ int main(int argc, char **argv)
     int sig = 0;
     while (sigwait(&stop, &sig) != 0)
         ;
-    civis__mock_log(&srv, "civis-mock: signal %d, stopping\n", sig);
-    civis__mock_server_stop(&srv);
-    bool gaps = civis__record_unmatched_report(srv.record, stderr);
-    rc = gaps && srv.config.record.fail_on_unmatched ? CIVIS_RECORD_EXIT_UNMATCHED : 0;
+    cmock__log(&srv, "civis-mock: signal %d, stopping\n", sig);
+    cmock__server_stop(&srv);
+    bool gaps = cmock__record_unmatched_report(srv.record, stderr);
+    rc = gaps && srv.config.record.fail_on_unmatched ? CMOCK_RECORD_EXIT_UNMATCHED : 0;
     release(&srv);
     return rc;
 }

@@ -79,7 +79,7 @@ static const civis_operation *nearest_op(const civis_spec *spec, const char *ver
     return best_cost <= allowed ? best : NULL;
 }
 
-static void set_reason(civis_mock_outcome *oc, const char *text)
+static void set_reason(cmock_outcome *oc, const char *text)
 {
     free(oc->reason);
     oc->reason = strdup(text);
@@ -93,15 +93,15 @@ static void set_reason(civis_mock_outcome *oc, const char *text)
  * without limit/page_num is paged too (stubs and fixtures without their own
  * X-Pagination headers) or served as recorded (examples).
  */
-static bool set_body(civis_mock_reply *reply, const civis_operation *op,
-                     const civis_mock_request *req, const char *text, size_t len, bool always)
+static bool set_body(cmock_reply *reply, const civis_operation *op, const cmock_request *req,
+                     const char *text, size_t len, bool always)
 {
     if (text == NULL || civis_answer_no_body(reply->status))
         return true;
     if (op->paginated) {
-        cJSON *doc = civis__mock_parse(text, len, NULL);
+        cJSON *doc = cmock__parse(text, len, NULL);
         if (cJSON_IsArray(doc))
-            return civis__mock_paginate(reply, op, req, doc, always);
+            return cmock__paginate(reply, op, req, doc, always);
         cJSON_Delete(doc);
     }
     char *copy = malloc(len + 1);
@@ -109,23 +109,22 @@ static bool set_body(civis_mock_reply *reply, const civis_operation *op,
         return false;
     memcpy(copy, text, len);
     copy[len] = '\0';
-    civis__mock_reply_body_take(reply, copy, len);
+    cmock__reply_body_take(reply, copy, len);
     return true;
 }
 
-static bool from_fixture(civis_mock_reply *reply, const civis_operation *op,
-                         const civis_mock_request *req, civis_fixture_response *fr)
+static bool from_fixture(cmock_reply *reply, const civis_operation *op, const cmock_request *req,
+                         civis_fixture_response *fr)
 {
     reply->status = fr->status;
     bool ok =
-        civis_answer_copy_headers(fr->headers, civis__mock_reply_add, reply) &&
+        civis_answer_copy_headers(fr->headers, cmock__reply_add, reply) &&
         set_body(reply, op, req, fr->body, fr->body_len, !civis_answer_has_pagination(fr->headers));
     civis_fixture_response_clear(fr);
     return ok;
 }
 
-static bool from_example(civis_mock_reply *reply, const civis_operation *op,
-                         const civis_mock_request *req)
+static bool from_example(cmock_reply *reply, const civis_operation *op, const cmock_request *req)
 {
     int status = 0;
     const cJSON *headers = NULL;
@@ -133,14 +132,14 @@ static bool from_example(civis_mock_reply *reply, const civis_operation *op,
     if (!civis_spec_example(op, &status, &headers, &text))
         return false;
     reply->status = status;
-    if (!civis_answer_copy_headers(headers, civis__mock_reply_add, reply) ||
+    if (!civis_answer_copy_headers(headers, cmock__reply_add, reply) ||
         !set_body(reply, op, req, text, text ? strlen(text) : 0, false))
-        civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+        cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
     return true;
 }
 
-static void from_synthesis(civis_mock_server *srv, civis_mock_reply *reply,
-                           const civis_route *route, const civis_mock_request *req)
+static void from_synthesis(cmock_server *srv, cmock_reply *reply, const civis_route *route,
+                           const cmock_request *req)
 {
     const civis_operation *op = route->op;
     reply->status = (int)civis_answer_status(op);
@@ -148,20 +147,20 @@ static void from_synthesis(civis_mock_server *srv, civis_mock_reply *reply,
         return;
     cJSON *body = civis_answer_synthesize(srv->spec, op, route, srv->config.seed);
     if (body == NULL) {
-        civis__mock_error(reply, 500, "internal", "civis-mock could not synthesize a response");
+        cmock__error(reply, 500, "internal", "civis-mock could not synthesize a response");
         return;
     }
     if (op->paginated && cJSON_IsArray(body)) {
-        if (!civis__mock_paginate(reply, op, req, body, true))
-            civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+        if (!cmock__paginate(reply, op, req, body, true))
+            cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
         return;
     }
-    civis__mock_reply_json(reply, reply->status, body);
+    cmock__reply_json(reply, reply->status, body);
     cJSON_Delete(body);
 }
 
-static void answer(civis_mock_server *srv, const civis_route *route, const civis_mock_request *req,
-                   const cJSON *body, civis_mock_reply *reply, civis_mock_outcome *oc)
+static void answer(cmock_server *srv, const civis_route *route, const cmock_request *req,
+                   const cJSON *body, cmock_reply *reply, cmock_outcome *oc)
 {
     const civis_operation *op = route->op;
     civis_fixture_request freq = {
@@ -178,13 +177,13 @@ static void answer(civis_mock_server *srv, const civis_route *route, const civis
     if (civis_fixtures_match(srv->stubs, &freq, &fr)) {
         oc->source = "stub";
         if (!from_fixture(reply, op, req, &fr))
-            civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+            cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
         return;
     }
     if (srv->fixtures != NULL && civis_fixtures_match(srv->fixtures, &freq, &fr)) {
         oc->source = "fixture";
         if (!from_fixture(reply, op, req, &fr))
-            civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+            cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
         return;
     }
     /* The simulation slot: the stateful simulation answers here once it
@@ -203,10 +202,9 @@ static void answer(civis_mock_server *srv, const civis_route *route, const civis
     from_synthesis(srv, reply, route, req);
 }
 
-bool civis__mock_sim_unhandled(void *ctx, const civis_spec *spec, const civis_route *route,
-                               const civis_mock_request *req, const cJSON *body,
-                               const char *api_key, civis_mock_reply *reply,
-                               civis_mock_outcome *outcome)
+bool cmock__sim_unhandled(void *ctx, const civis_spec *spec, const civis_route *route,
+                          const cmock_request *req, const cJSON *body, const char *api_key,
+                          cmock_reply *reply, cmock_outcome *outcome)
 {
     (void)ctx; /* no simulation state yet */
     (void)spec;
@@ -221,29 +219,29 @@ bool civis__mock_sim_unhandled(void *ctx, const civis_spec *spec, const civis_ro
 
 /* ---- the steps before the answer --------------------------------------- */
 
-static bool is_endpoints(const civis_mock_request *req)
+static bool is_endpoints(const cmock_request *req)
 {
     return strcmp(req->method, "GET") == 0 &&
            (strcmp(req->path, "/endpoints") == 0 || strcmp(req->path, "/endpoints/") == 0);
 }
 
-static void serve_spec(civis_mock_server *srv, civis_mock_reply *reply)
+static void serve_spec(cmock_server *srv, cmock_reply *reply)
 {
     size_t len = 0;
     const char *text = civis_spec_text(srv->spec, &len);
     char *copy = malloc(len + 1);
     if (copy == NULL) {
-        civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+        cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
         return;
     }
     memcpy(copy, text, len);
     copy[len] = '\0';
     reply->status = 200;
-    civis__mock_reply_body_take(reply, copy, len);
+    cmock__reply_body_take(reply, copy, len);
 }
 
-static bool route_request(civis_mock_server *srv, const civis_mock_request *req, civis_route *route,
-                          civis_mock_reply *reply, civis_mock_outcome *oc)
+static bool route_request(cmock_server *srv, const cmock_request *req, civis_route *route,
+                          cmock_reply *reply, cmock_outcome *oc)
 {
     civis_error err = CIVIS_ERROR_INIT;
     civis_status st = civis_spec_route(route, srv->spec, req->method, req->path, &err);
@@ -256,8 +254,8 @@ static bool route_request(civis_mock_server *srv, const civis_mock_request *req,
         char desc[512];
         snprintf(desc, sizeof(desc), "Method %s is not allowed on %.300s; allowed: %s.",
                  req->method, req->path, route->allow);
-        civis__mock_error(reply, 405, "method_not_allowed", desc);
-        civis__mock_reply_header(reply, "Allow", route->allow);
+        cmock__error(reply, 405, "method_not_allowed", desc);
+        cmock__reply_header(reply, "Allow", route->allow);
         set_reason(oc, desc);
         return false;
     }
@@ -267,7 +265,7 @@ static bool route_request(civis_mock_server *srv, const civis_mock_request *req,
     else
         snprintf(reason, sizeof(reason), "No operation matches %s %.300s", req->method, req->path);
     set_reason(oc, reason);
-    civis__mock_error(reply, 404, "not_found", "The requested resource could not be found.");
+    cmock__error(reply, 404, "not_found", "The requested resource could not be found.");
     return false;
 }
 
@@ -289,16 +287,16 @@ static cJSON *unknown_names(const civis_problems *problems)
     return arr;
 }
 
-void civis__mock_pipeline(civis_mock_server *srv, const civis_mock_request *req,
-                          civis_mock_reply *reply, civis_mock_outcome *oc)
+void cmock__pipeline(cmock_server *srv, const cmock_request *req, cmock_reply *reply,
+                     cmock_outcome *oc)
 {
     char why[256];
-    oc->api_key = civis__mock_auth_key(req->authorization, why, sizeof(why));
+    oc->api_key = cmock__auth_key(req->authorization, why, sizeof(why));
     if (oc->api_key == NULL) {
         oc->source = "auth";
         set_reason(oc, why);
-        civis__mock_error(reply, 401, "unauthorized", why);
-        civis__mock_reply_header(reply, "WWW-Authenticate", "Basic realm=\"Civis\"");
+        cmock__error(reply, 401, "unauthorized", why);
+        cmock__reply_header(reply, "WWW-Authenticate", "Basic realm=\"Civis\"");
         return;
     }
     if (is_endpoints(req)) {
@@ -310,7 +308,7 @@ void civis__mock_pipeline(civis_mock_server *srv, const civis_mock_request *req,
     if (!route_request(srv, req, &route, reply, oc))
         return;
     oc->op = route.op;
-    if (civis__mock_faults_apply(srv->faults, route.op, oc->api_key, reply)) {
+    if (cmock__faults_apply(srv->faults, route.op, oc->api_key, reply)) {
         oc->source = "fault";
         return;
     }
@@ -330,11 +328,11 @@ void civis__mock_pipeline(civis_mock_server *srv, const civis_mock_request *req,
     if (st == CIVIS_EINVAL) {
         oc->source = "validation";
         char *desc = NULL;
-        civis__mock_error_problems(reply, route.op, &problems, &desc);
+        cmock__error_problems(reply, route.op, &problems, &desc);
         oc->reason = desc;
     } else if (st != CIVIS_OK) {
         oc->source = "validation";
-        civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+        cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
     } else {
         if (problems.count > 0)
             oc->unknown = unknown_names(&problems);

@@ -21,15 +21,15 @@
 
 #define UNMATCHED_KEPT 1000 /* refused requests listed at exit */
 
-struct civis_record {
-    civis_record_mode mode;
+struct cmock_record {
+    cmock_record_mode mode;
     bool records; /* this session forwards unmatched requests (all, new, once on empty) */
     bool replays; /* this session answers from the cassette (none, new, once on non-empty) */
-    const civis_record_config *cfg;
+    const cmock_record_config *cfg;
     char *upstream; /* --record-from without its trailing slash */
-    civis_cassette cassette;
-    civis_record_files *files;
-    civis_forwarder *fw;
+    cmock_cassette cassette;
+    cmock_record_files *files;
+    cmock_forwarder *fw;
     pthread_mutex_t mu;
     char **unmatched; /* refused requests, for the report at exit */
     size_t n_unmatched;
@@ -38,34 +38,34 @@ struct civis_record {
 
 /* ---- flags --------------------------------------------------------------------- */
 
-const char *const civis__record_flags[] = {"--record-from",  "--cassette",
+const char *const cmock__record_flags[] = {"--record-from",  "--cassette",
                                            "--record-mode",  "--redact",
                                            "--match-ignore", "--fail-on-unmatched"};
-const size_t civis__record_n_flags = sizeof(civis__record_flags) / sizeof(civis__record_flags[0]);
+const size_t cmock__record_n_flags = sizeof(cmock__record_flags) / sizeof(cmock__record_flags[0]);
 
-bool civis__record_is_flag(const char *name, bool *takes_value)
+bool cmock__record_is_flag(const char *name, bool *takes_value)
 {
-    for (size_t i = 0; i < civis__record_n_flags; i++)
-        if (strcmp(name, civis__record_flags[i]) == 0) {
+    for (size_t i = 0; i < cmock__record_n_flags; i++)
+        if (strcmp(name, cmock__record_flags[i]) == 0) {
             *takes_value = strcmp(name, "--fail-on-unmatched") != 0;
             return true;
         }
     return false;
 }
 
-static civis_record_mode parse_mode(const char *s)
+static cmock_record_mode parse_mode(const char *s)
 {
     if (s == NULL)
-        return CIVIS_RECORD_OFF;
+        return CMOCK_RECORD_OFF;
     if (strcmp(s, "all") == 0)
-        return CIVIS_RECORD_ALL;
+        return CMOCK_RECORD_ALL;
     if (strcmp(s, "none") == 0)
-        return CIVIS_RECORD_NONE;
+        return CMOCK_RECORD_NONE;
     if (strcmp(s, "once") == 0)
-        return CIVIS_RECORD_ONCE;
+        return CMOCK_RECORD_ONCE;
     if (strcmp(s, "new") == 0)
-        return CIVIS_RECORD_NEW;
-    return CIVIS_RECORD_OFF;
+        return CMOCK_RECORD_NEW;
+    return CMOCK_RECORD_OFF;
 }
 
 static bool push_name(const char ***list, size_t *n, int argc, const char *value)
@@ -79,7 +79,7 @@ static bool push_name(const char ***list, size_t *n, int argc, const char *value
     return true;
 }
 
-bool civis__record_flag(civis_record_config *cfg, int argc, const char *name, const char *value,
+bool cmock__record_flag(cmock_record_config *cfg, int argc, const char *name, const char *value,
                         char *why, size_t whylen)
 {
     if (strcmp(name, "--fail-on-unmatched") == 0) {
@@ -100,7 +100,7 @@ bool civis__record_flag(civis_record_config *cfg, int argc, const char *name, co
         }
         cfg->cassette = value;
     } else if (strcmp(name, "--record-mode") == 0) {
-        if (parse_mode(value) == CIVIS_RECORD_OFF) {
+        if (parse_mode(value) == CMOCK_RECORD_OFF) {
             snprintf(why, whylen, "'--record-mode' must be all, none, once or new, got '%s'",
                      value);
             return false;
@@ -122,9 +122,9 @@ bool civis__record_flag(civis_record_config *cfg, int argc, const char *name, co
     return true;
 }
 
-bool civis__record_check(const civis_record_config *cfg, char *why, size_t whylen)
+bool cmock__record_check(const cmock_record_config *cfg, char *why, size_t whylen)
 {
-    civis_record_mode mode = parse_mode(cfg->mode);
+    cmock_record_mode mode = parse_mode(cfg->mode);
     if (cfg->cassette == NULL) {
         const char *needs = cfg->from                ? "--record-from"
                             : cfg->mode              ? "--record-mode"
@@ -138,7 +138,7 @@ bool civis__record_check(const civis_record_config *cfg, char *why, size_t whyle
         }
         return true;
     }
-    if (cfg->from == NULL && mode != CIVIS_RECORD_OFF && mode != CIVIS_RECORD_NONE) {
+    if (cfg->from == NULL && mode != CMOCK_RECORD_OFF && mode != CMOCK_RECORD_NONE) {
         snprintf(why, whylen, "'--record-mode %s' records, so it needs '--record-from URL'",
                  cfg->mode);
         return false;
@@ -146,7 +146,7 @@ bool civis__record_check(const civis_record_config *cfg, char *why, size_t whyle
     return true;
 }
 
-void civis__record_config_free(civis_record_config *cfg)
+void cmock__record_config_free(cmock_record_config *cfg)
 {
     free(cfg->redact);
     free(cfg->ignore);
@@ -155,13 +155,13 @@ void civis__record_config_free(civis_record_config *cfg)
 
 /* ---- lifecycle --------------------------------------------------------------------- */
 
-civis_status civis__record_new(civis_record **out, const civis_record_config *cfg,
+civis_status cmock__record_new(cmock_record **out, const cmock_record_config *cfg,
                                const civis_spec *spec, civis_error *err)
 {
     *out = NULL;
     if (cfg->cassette == NULL)
         return CIVIS_OK;
-    civis_record *rec = calloc(1, sizeof(*rec));
+    cmock_record *rec = calloc(1, sizeof(*rec));
     if (rec == NULL || pthread_mutex_init(&rec->mu, NULL) != 0) {
         free(rec);
         return civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory opening the cassette");
@@ -172,8 +172,8 @@ civis_status civis__record_new(civis_record **out, const civis_record_config *cf
     rec->cassette.next_number = 1;
     /* Recording defaults to VCR's "once"; without --record-from, replay. */
     rec->mode = parse_mode(cfg->mode);
-    if (rec->mode == CIVIS_RECORD_OFF)
-        rec->mode = cfg->from ? CIVIS_RECORD_ONCE : CIVIS_RECORD_NONE;
+    if (rec->mode == CMOCK_RECORD_OFF)
+        rec->mode = cfg->from ? CMOCK_RECORD_ONCE : CMOCK_RECORD_NONE;
     civis_status st = civis_fixtures_new(&rec->cassette.check, spec, err);
     if (st == CIVIS_OK && cfg->from != NULL) {
         rec->upstream = strdup(cfg->from);
@@ -195,38 +195,38 @@ civis_status civis__record_new(civis_record **out, const civis_record_config *cf
             st = civis__fail(err, CIVIS_EIO, "cassette", "cannot create --cassette %s: %s",
                              cfg->cassette, strerror(errno));
     }
-    civis_redactor red;
-    civis__record_redactor_init(&red, cfg, NULL);
-    if (st == CIVIS_OK && rec->mode == CIVIS_RECORD_ALL)
-        civis__cassette_wipe(&rec->cassette);
+    cmock_redactor red;
+    cmock__record_redactor_init(&red, cfg, NULL);
+    if (st == CIVIS_OK && rec->mode == CMOCK_RECORD_ALL)
+        cmock__cassette_wipe(&rec->cassette);
     else if (st == CIVIS_OK)
-        st = civis__cassette_load(&rec->cassette, &red, err);
+        st = cmock__cassette_load(&rec->cassette, &red, err);
     if (st == CIVIS_OK) {
-        rec->records = rec->mode == CIVIS_RECORD_ALL || rec->mode == CIVIS_RECORD_NEW ||
-                       (rec->mode == CIVIS_RECORD_ONCE && rec->cassette.n == 0);
-        rec->replays = !rec->records || rec->mode == CIVIS_RECORD_NEW;
-        if (rec->mode == CIVIS_RECORD_ONCE && rec->records)
+        rec->records = rec->mode == CMOCK_RECORD_ALL || rec->mode == CMOCK_RECORD_NEW ||
+                       (rec->mode == CMOCK_RECORD_ONCE && rec->cassette.n == 0);
+        rec->replays = !rec->records || rec->mode == CMOCK_RECORD_NEW;
+        if (rec->mode == CMOCK_RECORD_ONCE && rec->records)
             rec->replays = true; /* repeats within the recording session replay nothing new */
-        st = civis__record_files_new(&rec->files, cfg->cassette, rec->records, err);
+        st = cmock__record_files_new(&rec->files, cfg->cassette, rec->records, err);
     }
     if (st == CIVIS_OK && rec->records)
-        st = civis__record_forwarder_new(&rec->fw, err);
+        st = cmock__record_forwarder_new(&rec->fw, err);
     if (st != CIVIS_OK) {
-        civis__record_free(rec);
+        cmock__record_free(rec);
         return st;
     }
     *out = rec;
     return CIVIS_OK;
 }
 
-void civis__record_free(civis_record *rec)
+void cmock__record_free(cmock_record *rec)
 {
     if (rec == NULL)
         return;
-    civis__cassette_clear(&rec->cassette);
+    cmock__cassette_clear(&rec->cassette);
     civis_fixtures_free(rec->cassette.check);
-    civis__record_files_free(rec->files);
-    civis__record_forwarder_free(rec->fw);
+    cmock__record_files_free(rec->files);
+    cmock__record_forwarder_free(rec->fw);
     for (size_t i = 0; i < rec->n_unmatched; i++)
         free(rec->unmatched[i]);
     free(rec->unmatched);
@@ -235,16 +235,16 @@ void civis__record_free(civis_record *rec)
     free(rec);
 }
 
-void civis__record_rewind(civis_record *rec)
+void cmock__record_rewind(cmock_record *rec)
 {
     if (rec == NULL)
         return;
     pthread_mutex_lock(&rec->mu);
-    civis__cassette_rewind(&rec->cassette);
+    cmock__cassette_rewind(&rec->cassette);
     pthread_mutex_unlock(&rec->mu);
 }
 
-bool civis__record_unmatched_report(civis_record *rec, FILE *out)
+bool cmock__record_unmatched_report(cmock_record *rec, FILE *out)
 {
     if (rec == NULL)
         return false;
@@ -262,7 +262,7 @@ bool civis__record_unmatched_report(civis_record *rec, FILE *out)
 
 /* ---- answering ------------------------------------------------------------------- */
 
-static void note_unmatched(civis_record *rec, const char *what)
+static void note_unmatched(cmock_record *rec, const char *what)
 {
     pthread_mutex_lock(&rec->mu);
     rec->refused++;
@@ -289,16 +289,16 @@ static void origin_of(char *buf, size_t len, const char *host)
 
 /* The refusal: a status the API never sends, and a body that says what
  * happened and what was recorded nearest. The caller holds rec->mu. */
-static void refuse(civis_record *rec, const char *key, civis_mock_reply *reply,
-                   civis_mock_outcome *oc, char *what, size_t whatlen)
+static void refuse(cmock_record *rec, const char *key, cmock_reply *reply, cmock_outcome *oc,
+                   char *what, size_t whatlen)
 {
-    const civis_cass_ex *near = civis__cassette_nearest(&rec->cassette, key);
+    const cmock_cass_ex *near = cmock__cassette_nearest(&rec->cassette, key);
     char desc[1400];
     snprintf(desc, sizeof(desc),
              "civis-mock cassette: no recording for %.500s; nearest recorded: %.500s (%.200s)", key,
              near ? near->key : "none, the cassette is empty", near ? near->file : "-");
-    civis__mock_error(reply, CIVIS_RECORD_UNMATCHED_STATUS, "civis_mock_unrecorded", desc);
-    civis__mock_reply_header(reply, "X-Civis-Mock-Unrecorded", "true");
+    cmock__error(reply, CMOCK_RECORD_UNMATCHED_STATUS, "civis_mock_unrecorded", desc);
+    cmock__reply_header(reply, "X-Civis-Mock-Unrecorded", "true");
     oc->source = "cassette";
     free(oc->reason);
     oc->reason = strdup(desc);
@@ -306,30 +306,30 @@ static void refuse(civis_record *rec, const char *key, civis_mock_reply *reply,
 }
 
 /* Serves a recorded response (borrowed) as the reply. */
-static bool serve(const cJSON *resp, const char *origin, civis_mock_reply *reply)
+static bool serve(const cJSON *resp, const char *origin, cmock_reply *reply)
 {
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(resp, "status");
     reply->status = cJSON_IsNumber(st) ? st->valueint : 200;
     if (!civis_answer_copy_headers(cJSON_GetObjectItemCaseSensitive(resp, "headers"),
-                                   civis__mock_reply_add, reply))
+                                   cmock__reply_add, reply))
         return false;
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(resp, "body");
     if (b == NULL || cJSON_IsNull(b))
         return true;
     cJSON *copy = cJSON_Duplicate(b, true);
-    bool ok = copy != NULL && civis__record_files_localize(copy, origin);
+    bool ok = copy != NULL && cmock__record_files_localize(copy, origin);
     char *text = ok ? cJSON_PrintUnformatted(copy) : NULL;
     cJSON_Delete(copy);
     if (text == NULL)
         return false;
-    civis__mock_reply_body_take(reply, text, strlen(text));
+    cmock__reply_body_take(reply, text, strlen(text));
     return true;
 }
 
 /* What goes to disk for an upstream answer; the reply gets the client's
  * version. Returns the response object (owned), NULL on allocation failure. */
-static cJSON *take_answer(civis_record *rec, const civis_redactor *red, civis_forward_result *res,
-                          const char *origin, civis_mock_reply *reply)
+static cJSON *take_answer(cmock_record *rec, const cmock_redactor *red, cmock_forward_result *res,
+                          const char *origin, cmock_reply *reply)
 {
     cJSON *resp = cJSON_CreateObject();
     if (resp == NULL || cJSON_AddNumberToObject(resp, "status", (double)res->status) == NULL) {
@@ -338,14 +338,14 @@ static cJSON *take_answer(civis_record *rec, const civis_redactor *red, civis_fo
     }
     reply->status = (int)res->status;
     for (cJSON *h = res->headers ? res->headers->child : NULL; h != NULL; h = h->next)
-        if (cJSON_IsString(h) && !civis__mock_reply_header(reply, h->string, h->valuestring)) {
+        if (cJSON_IsString(h) && !cmock__reply_header(reply, h->string, h->valuestring)) {
             cJSON_Delete(resp);
             return NULL;
         }
     if (res->headers != NULL && res->headers->child != NULL) {
         cJSON *hd = cJSON_Duplicate(res->headers, true);
-        civis__record_sort_keys(hd);
-        if (hd == NULL || !civis__record_redact_json(red, hd, false) ||
+        cmock__record_sort_keys(hd);
+        if (hd == NULL || !cmock__record_redact_json(red, hd, false) ||
             !cJSON_AddItemToObject(resp, "headers", hd)) {
             cJSON_Delete(hd);
             cJSON_Delete(resp);
@@ -354,18 +354,18 @@ static cJSON *take_answer(civis_record *rec, const civis_redactor *red, civis_fo
     }
     if (res->body_len == 0)
         return resp;
-    cJSON *client = civis__mock_parse(res->body, res->body_len, NULL);
+    cJSON *client = cmock__parse(res->body, res->body_len, NULL);
     cJSON *disk = NULL;
     bool ok = true;
     if (client == NULL) {
         /* Not JSON: kept as a string, passed on as it came. */
-        char *clean = civis__mock_utf8_clean(res->body, res->body_len, NULL);
-        char *text = clean ? civis__record_redact_text(red, clean) : NULL;
+        char *clean = cmock__utf8_clean(res->body, res->body_len, NULL);
+        char *text = clean ? cmock__record_redact_text(red, clean) : NULL;
         disk = text ? cJSON_CreateString(text) : NULL;
         free(clean);
         free(text);
         ok = disk != NULL;
-        civis__mock_reply_body_take(reply, res->body, res->body_len);
+        cmock__reply_body_take(reply, res->body, res->body_len);
         res->body = NULL;
     } else {
         disk = cJSON_Duplicate(client, true);
@@ -373,17 +373,17 @@ static cJSON *take_answer(civis_record *rec, const civis_redactor *red, civis_fo
         /* Only an answer that names a URL can need rewriting: the rest go
          * out byte for byte, which keeps the proxy cheap. */
         if (ok && strstr(res->body, "http") != NULL) {
-            ok = civis__record_files_rewrite(rec->files, red, client, disk, origin);
+            ok = cmock__record_files_rewrite(rec->files, red, client, disk, origin);
             char *text = ok ? cJSON_PrintUnformatted(client) : NULL;
             ok = text != NULL;
             if (ok)
-                civis__mock_reply_body_take(reply, text, strlen(text));
+                cmock__reply_body_take(reply, text, strlen(text));
         } else if (ok) {
-            civis__mock_reply_body_take(reply, res->body, res->body_len);
+            cmock__reply_body_take(reply, res->body, res->body_len);
             res->body = NULL;
         }
-        ok = ok && civis__record_redact_json(red, disk, false);
-        civis__record_sort_keys(disk);
+        ok = ok && cmock__record_redact_json(red, disk, false);
+        cmock__record_sort_keys(disk);
     }
     cJSON_Delete(client);
     if (!ok || !cJSON_AddItemToObject(resp, "body", disk)) {
@@ -394,26 +394,25 @@ static cJSON *take_answer(civis_record *rec, const civis_redactor *red, civis_fo
     return resp;
 }
 
-static void upstream_failed(civis_mock_reply *reply, civis_mock_outcome *oc, const char *url,
-                            const char *why)
+static void upstream_failed(cmock_reply *reply, cmock_outcome *oc, const char *url, const char *why)
 {
     char desc[900];
     snprintf(desc, sizeof(desc), "civis-mock recorder: the upstream did not answer %.400s: %.300s",
              url, why);
-    civis__mock_error(reply, 502, "civis_mock_upstream", desc);
+    cmock__error(reply, 502, "civis_mock_upstream", desc);
     oc->source = "upstream";
     free(oc->reason);
     oc->reason = strdup(desc);
 }
 
-bool civis__record_answer(civis_record *rec, const civis_mock_request *req, civis_mock_reply *reply,
-                          civis_mock_outcome *oc)
+bool cmock__record_answer(cmock_record *rec, const cmock_request *req, cmock_reply *reply,
+                          cmock_outcome *oc)
 {
     if (rec == NULL)
         return false;
-    if (strncmp(req->path, CIVIS_RECORD_FILES_PREFIX, strlen(CIVIS_RECORD_FILES_PREFIX)) == 0) {
+    if (strncmp(req->path, CMOCK_RECORD_FILES_PREFIX, strlen(CMOCK_RECORD_FILES_PREFIX)) == 0) {
         oc->source = "cassette";
-        if (!civis__record_files_serve(rec->files, rec->fw, req, reply)) {
+        if (!cmock__record_files_serve(rec->files, rec->fw, req, reply)) {
             char what[600];
             snprintf(what, sizeof(what), "%.16s %.500s", req->method, req->path);
             note_unmatched(rec, what);
@@ -423,35 +422,35 @@ bool civis__record_answer(civis_record *rec, const civis_mock_request *req, civi
         return true;
     }
     char why[256];
-    char *key = civis__mock_auth_key(req->authorization, why, sizeof(why));
+    char *key = cmock__auth_key(req->authorization, why, sizeof(why));
     if (key == NULL)
         return false; /* the pipeline's auth answers 401, as the API would */
     oc->api_key = key;
-    civis_redactor red;
-    civis__record_redactor_init(&red, rec->cfg, key);
+    cmock_redactor red;
+    cmock__record_redactor_init(&red, rec->cfg, key);
     char origin[300];
     origin_of(origin, sizeof(origin), req->host);
 
-    cJSON *query = civis__cassette_query(&red, req->query_kv, req->n_query);
-    cJSON *body = civis__cassette_body(&red, req->body, req->body_len);
-    char *mkey = query ? civis__cassette_key(req->method, req->path, query, body) : NULL;
+    cJSON *query = cmock__cassette_query(&red, req->query_kv, req->n_query);
+    cJSON *body = cmock__cassette_body(&red, req->body, req->body_len);
+    char *mkey = query ? cmock__cassette_key(req->method, req->path, query, body) : NULL;
     if (mkey == NULL) {
         cJSON_Delete(query);
         cJSON_Delete(body);
         oc->source = "internal";
-        civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+        cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
         return true;
     }
 
     if (rec->replays) {
         pthread_mutex_lock(&rec->mu);
-        civis_cass_ex *ex = civis__cassette_find(&rec->cassette, mkey);
+        cmock_cass_ex *ex = cmock__cassette_find(&rec->cassette, mkey);
         /* "all" and "once" while recording never replay: each answer is new. */
-        bool use = ex != NULL && (rec->mode == CIVIS_RECORD_NEW || !rec->records);
+        bool use = ex != NULL && (rec->mode == CMOCK_RECORD_NEW || !rec->records);
         if (use) {
-            if (!serve(civis__cassette_next(ex), origin, reply)) {
-                civis__mock_reply_clear(reply);
-                civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+            if (!serve(cmock__cassette_next(ex), origin, reply)) {
+                cmock__reply_clear(reply);
+                cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
             }
             oc->source = "cassette";
         } else if (!rec->records) {
@@ -473,13 +472,13 @@ bool civis__record_answer(civis_record *rec, const civis_mock_request *req, civi
     /* Forward and record. */
     size_t ulen = strlen(rec->upstream) + strlen(req->path) + strlen(req->query) + 2;
     char *url = malloc(ulen);
-    civis_forward_result res;
+    cmock_forward_result res;
     memset(&res, 0, sizeof(res));
     bool ok = url != NULL;
     if (ok)
         snprintf(url, ulen, "%s%s%s%s", rec->upstream, req->path, req->query[0] ? "?" : "",
                  req->query);
-    if (ok && !civis__record_forward(rec->fw, url, req->method, req->authorization,
+    if (ok && !cmock__record_forward(rec->fw, url, req->method, req->authorization,
                                      req->body_len > 0 ? "application/json" : NULL, req->body,
                                      req->body_len, false, &res)) {
         upstream_failed(reply, oc, rec->upstream, res.error);
@@ -492,7 +491,7 @@ bool civis__record_answer(civis_record *rec, const civis_mock_request *req, civi
         civis_status st = CIVIS_ENOMEM;
         if (resp != NULL) {
             pthread_mutex_lock(&rec->mu);
-            st = civis__cassette_record(&rec->cassette, mkey, req->method, req->path, query, body,
+            st = cmock__cassette_record(&rec->cassette, mkey, req->method, req->path, query, body,
                                         resp, &err);
             pthread_mutex_unlock(&rec->mu);
         } else {
@@ -507,9 +506,9 @@ bool civis__record_answer(civis_record *rec, const civis_mock_request *req, civi
     } else {
         cJSON_Delete(query);
         cJSON_Delete(body);
-        civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+        cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
     }
-    civis__record_forward_result_clear(&res);
+    cmock__record_forward_result_clear(&res);
     free(url);
     free(mkey);
     return true;

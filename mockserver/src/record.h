@@ -3,7 +3,7 @@
  * mockserver/src includes this.
  *
  * The recorder sits in front of the answering pipeline: server.c hands it
- * every non-admin request first (civis__record_answer). It either answers
+ * every non-admin request first (cmock__record_answer). It either answers
  * from the cassette, forwards to the upstream and records the exchange, or
  * refuses a request it has no recording for; it returns false only when
  * recording is off or the request carries no usable API key (the pipeline's
@@ -11,12 +11,12 @@
  *
  * A cassette is a directory of fixtures (fixtures/README.md): one file per
  * distinct request, a "responses" sequence for repeated ones, secrets
- * replaced by CIVIS_RECORD_REDACTED. Exchanges the fixture format cannot
+ * replaced by CMOCK_RECORD_REDACTED. Exchanges the fixture format cannot
  * express against the spec (a path with no route, an unknown query name) go
  * to outside-spec/; file bytes go to files/, named by their SHA-256.
  */
-#ifndef CIVIS_MOCK_RECORD_H
-#define CIVIS_MOCK_RECORD_H
+#ifndef CMOCK_RECORD_H
+#define CMOCK_RECORD_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,25 +27,25 @@
 #include "civis/error.h"
 #include "civis/spec.h"
 
-#define CIVIS_RECORD_REDACTED "[REDACTED]"
+#define CMOCK_RECORD_REDACTED "[REDACTED]"
 /* Storage URLs in a cassette use this origin; replay puts its own in. */
-#define CIVIS_RECORD_ORIGIN "http://civis-mock.invalid"
-#define CIVIS_RECORD_FILES_PREFIX "/__record/files/"
+#define CMOCK_RECORD_ORIGIN "http://civis-mock.invalid"
+#define CMOCK_RECORD_FILES_PREFIX "/__record/files/"
 /* Status of a refused unrecorded request: one the API never sends. */
-#define CIVIS_RECORD_UNMATCHED_STATUS 599
+#define CMOCK_RECORD_UNMATCHED_STATUS 599
 /* civis-mock's exit status when --fail-on-unmatched and a request was refused. */
-#define CIVIS_RECORD_EXIT_UNMATCHED 4
+#define CMOCK_RECORD_EXIT_UNMATCHED 4
 
-typedef enum civis_record_mode {
-    CIVIS_RECORD_OFF = 0, /* no --cassette */
-    CIVIS_RECORD_ALL,     /* forward and record everything (the cassette starts empty) */
-    CIVIS_RECORD_NONE,    /* replay only */
-    CIVIS_RECORD_ONCE,    /* all when the cassette is empty, else none */
-    CIVIS_RECORD_NEW      /* replay what is recorded, forward and record the rest */
-} civis_record_mode;
+typedef enum cmock_record_mode {
+    CMOCK_RECORD_OFF = 0, /* no --cassette */
+    CMOCK_RECORD_ALL,     /* forward and record everything (the cassette starts empty) */
+    CMOCK_RECORD_NONE,    /* replay only */
+    CMOCK_RECORD_ONCE,    /* all when the cassette is empty, else none */
+    CMOCK_RECORD_NEW      /* replay what is recorded, forward and record the rest */
+} cmock_record_mode;
 
-/* The command line's part (main.c fills it through civis__record_flag). */
-typedef struct civis_record_config {
+/* The command line's part (main.c fills it through cmock__record_flag). */
+typedef struct cmock_record_config {
     const char *from;     /* --record-from URL, or NULL */
     const char *cassette; /* --cassette DIR, or NULL */
     const char *mode;     /* --record-mode, or NULL for the default */
@@ -54,116 +54,115 @@ typedef struct civis_record_config {
     const char **ignore; /* --match-ignore names */
     size_t n_ignore;
     bool fail_on_unmatched;
-} civis_record_config;
+} cmock_record_config;
 
-typedef struct civis_record civis_record;
-struct civis_mock_request;
-struct civis_mock_reply;
-struct civis_mock_outcome;
+typedef struct cmock_record cmock_record;
+struct cmock_request;
+struct cmock_reply;
+struct cmock_outcome;
 
 /* Whether `name` is one of the recorder's flags; *takes_value says whether
  * it needs a value. */
-bool civis__record_is_flag(const char *name, bool *takes_value);
+bool cmock__record_is_flag(const char *name, bool *takes_value);
 /* The recorder's flag names, for did-you-mean. */
-extern const char *const civis__record_flags[];
-extern const size_t civis__record_n_flags;
+extern const char *const cmock__record_flags[];
+extern const size_t cmock__record_n_flags;
 /* Stores one flag. `argc` sizes the repeatable lists on first use. Returns
  * false with a message in why (for "option ... <why>") on a bad value or
  * out of memory. */
-bool civis__record_flag(civis_record_config *cfg, int argc, const char *name, const char *value,
+bool cmock__record_flag(cmock_record_config *cfg, int argc, const char *name, const char *value,
                         char *why, size_t whylen);
 /* Checks the flags together (a mode that records needs --record-from, ...). */
-bool civis__record_check(const civis_record_config *cfg, char *why, size_t whylen);
-void civis__record_config_free(civis_record_config *cfg);
+bool cmock__record_check(const cmock_record_config *cfg, char *why, size_t whylen);
+void cmock__record_config_free(cmock_record_config *cfg);
 
 /* Opens the cassette (creating the directory when recording) and loads what
  * is recorded. *out is NULL when no --cassette was given. */
-civis_status civis__record_new(civis_record **out, const civis_record_config *cfg,
+civis_status cmock__record_new(cmock_record **out, const cmock_record_config *cfg,
                                const civis_spec *spec, civis_error *err);
-void civis__record_free(civis_record *rec);
+void cmock__record_free(cmock_record *rec);
 
 /* The hook into the request path: true when the recorder answered. */
-bool civis__record_answer(civis_record *rec, const struct civis_mock_request *req,
-                          struct civis_mock_reply *reply, struct civis_mock_outcome *outcome);
+bool cmock__record_answer(cmock_record *rec, const struct cmock_request *req,
+                          struct cmock_reply *reply, struct cmock_outcome *outcome);
 /* Starts every replayed sequence again (POST /__mock/reset). */
-void civis__record_rewind(civis_record *rec);
+void cmock__record_rewind(cmock_record *rec);
 /* Whether a request was refused for want of a recording; the refused ones
  * are printed to `out` (may be NULL). */
-bool civis__record_unmatched_report(civis_record *rec, FILE *out);
+bool cmock__record_unmatched_report(cmock_record *rec, FILE *out);
 
 /* ---- shared between the record*.c files ------------------------------------ */
 
 /* record_redact.c */
-typedef struct civis_redactor {
+typedef struct cmock_redactor {
     const char *key;    /* the caller's API key */
     char basic[512];    /* its Basic-auth base64 form ("" when too long) */
     const char **names; /* --redact names */
     size_t n_names;
     const char **ignore; /* --match-ignore names */
     size_t n_ignore;
-} civis_redactor;
+} cmock_redactor;
 
-void civis__record_redactor_init(civis_redactor *r, const civis_record_config *cfg,
+void cmock__record_redactor_init(cmock_redactor *r, const cmock_record_config *cfg,
                                  const char *key);
 /* Whether a field or query name holds a secret (built-in list or --redact). */
-bool civis__record_secret_name(const civis_redactor *r, const char *name);
+bool cmock__record_secret_name(const cmock_redactor *r, const char *name);
 /* Whether matching leaves the name out (a secret or --match-ignore). */
-bool civis__record_ignored_name(const civis_redactor *r, const char *name);
+bool cmock__record_ignored_name(const cmock_redactor *r, const char *name);
 /* A copy of s with the key, its Basic form and URL credentials replaced;
  * NULL on allocation failure. */
-char *civis__record_redact_text(const civis_redactor *r, const char *s);
+char *cmock__record_redact_text(const cmock_redactor *r, const char *s);
 /* Redacts a JSON value in place: secret fields' values, and the key and URL
  * credentials inside strings. `drop` removes secret and ignored fields
  * instead (request patterns). Returns false on allocation failure. */
-bool civis__record_redact_json(const civis_redactor *r, cJSON *v, bool drop);
+bool cmock__record_redact_json(const cmock_redactor *r, cJSON *v, bool drop);
 /* Sorts every object's keys, recursively, so a recording diffs cleanly. */
-void civis__record_sort_keys(cJSON *v);
+void cmock__record_sort_keys(cJSON *v);
 
 /* record_files.c: presigned URLs and the bytes behind them. */
-typedef struct civis_record_files civis_record_files;
-civis_status civis__record_files_new(civis_record_files **out, const char *dir, bool forward,
+typedef struct cmock_record_files cmock_record_files;
+civis_status cmock__record_files_new(cmock_record_files **out, const char *dir, bool forward,
                                      civis_error *err);
-void civis__record_files_free(civis_record_files *files);
+void cmock__record_files_free(cmock_record_files *files);
 /* Rewrites the presigned URLs of an upstream answer: `client` gets the
  * address of this server (origin "http://HOST"), `disk` (a deep copy of
- * client, written to the cassette) CIVIS_RECORD_ORIGIN, and its upload form
+ * client, written to the cassette) CMOCK_RECORD_ORIGIN, and its upload form
  * values are redacted. Remembers where each token leads. */
-bool civis__record_files_rewrite(civis_record_files *files, const civis_redactor *red,
+bool cmock__record_files_rewrite(cmock_record_files *files, const cmock_redactor *red,
                                  cJSON *client, cJSON *disk, const char *origin);
-/* Replaces CIVIS_RECORD_ORIGIN with `origin` in every string of v. */
-bool civis__record_files_localize(cJSON *v, const char *origin);
-struct civis_forwarder;
-/* Answers a request under CIVIS_RECORD_FILES_PREFIX: forwards it when its
+/* Replaces CMOCK_RECORD_ORIGIN with `origin` in every string of v. */
+bool cmock__record_files_localize(cJSON *v, const char *origin);
+struct cmock_forwarder;
+/* Answers a request under CMOCK_RECORD_FILES_PREFIX: forwards it when its
  * token was handed out while recording, else replays files/. Returns false
  * when it refused the request for want of a recording. */
-bool civis__record_files_serve(civis_record_files *files, struct civis_forwarder *fw,
-                               const struct civis_mock_request *req,
-                               struct civis_mock_reply *reply);
+bool cmock__record_files_serve(cmock_record_files *files, struct cmock_forwarder *fw,
+                               const struct cmock_request *req, struct cmock_reply *reply);
 
 /* record_forward.c: libcurl towards the upstream, handles kept alive. */
-typedef struct civis_forwarder civis_forwarder;
-typedef struct civis_forward_result {
+typedef struct cmock_forwarder cmock_forwarder;
+typedef struct cmock_forward_result {
     long status; /* 0 when no answer came */
     char *body;  /* owned, NUL-terminated (never NULL after success) */
     size_t body_len;
     cJSON *headers; /* owned object name -> value of the kept headers */
     char error[256];
-} civis_forward_result;
+} cmock_forward_result;
 
-civis_status civis__record_forwarder_new(civis_forwarder **out, civis_error *err);
-void civis__record_forwarder_free(civis_forwarder *fw);
+civis_status cmock__record_forwarder_new(cmock_forwarder **out, civis_error *err);
+void cmock__record_forwarder_free(cmock_forwarder *fw);
 /* Sends one request to `url`; the request's Authorization, Content-Type and
  * Accept go along. `all_headers` keeps every response header the storage
  * answer needs (ETag, Content-Type) besides the API's. Returns false with
  * res->error set when no answer came. */
-bool civis__record_forward(civis_forwarder *fw, const char *url, const char *method,
+bool cmock__record_forward(cmock_forwarder *fw, const char *url, const char *method,
                            const char *authorization, const char *content_type, const char *body,
-                           size_t body_len, bool storage, civis_forward_result *res);
-void civis__record_forward_result_clear(civis_forward_result *res);
+                           size_t body_len, bool storage, cmock_forward_result *res);
+void cmock__record_forward_result_clear(cmock_forward_result *res);
 
 /* record_files.c: "sha256 hex" of bytes into out[65]. */
-void civis__record_sha256(const void *data, size_t len, char out[65]);
+void cmock__record_sha256(const void *data, size_t len, char out[65]);
 /* Writes `len` bytes to dir/name through a temporary file and a rename. */
-bool civis__record_write_file(const char *dir, const char *name, const char *data, size_t len);
+bool cmock__record_write_file(const char *dir, const char *name, const char *data, size_t len);
 
-#endif /* CIVIS_MOCK_RECORD_H */
+#endif /* CMOCK_RECORD_H */

@@ -38,15 +38,15 @@ static void query_name(char *buf, size_t len, const char *name)
         buf[n - 2] = '\0';
 }
 
-cJSON *civis__cassette_query(const civis_redactor *red, const civis_kv *kv, size_t n)
+cJSON *cmock__cassette_query(const cmock_redactor *red, const civis_kv *kv, size_t n)
 {
     cJSON *q = cJSON_CreateObject();
     for (size_t i = 0; q != NULL && i < n; i++) {
         char name[256];
         query_name(name, sizeof(name), kv[i].key);
-        if (civis__record_ignored_name(red, name))
+        if (cmock__record_ignored_name(red, name))
             continue;
-        char *value = civis__record_redact_text(red, kv[i].value ? kv[i].value : "");
+        char *value = cmock__record_redact_text(red, kv[i].value ? kv[i].value : "");
         cJSON *v = value ? cJSON_CreateString(value) : NULL;
         free(value);
         cJSON *have = cJSON_GetObjectItemCaseSensitive(q, name);
@@ -70,18 +70,18 @@ cJSON *civis__cassette_query(const civis_redactor *red, const civis_kv *kv, size
             q = NULL;
         }
     }
-    civis__record_sort_keys(q);
+    cmock__record_sort_keys(q);
     return q;
 }
 
-cJSON *civis__cassette_body(const civis_redactor *red, const char *body, size_t len)
+cJSON *cmock__cassette_body(const cmock_redactor *red, const char *body, size_t len)
 {
     if (body == NULL || len == 0)
         return NULL;
-    cJSON *b = civis__mock_parse(body, len, NULL);
+    cJSON *b = cmock__parse(body, len, NULL);
     if (b == NULL) {
-        char *clean = civis__mock_utf8_clean(body, len, NULL);
-        char *text = clean ? civis__record_redact_text(red, clean) : NULL;
+        char *clean = cmock__utf8_clean(body, len, NULL);
+        char *text = clean ? cmock__record_redact_text(red, clean) : NULL;
         b = text ? cJSON_CreateString(text) : NULL;
         free(clean);
         free(text);
@@ -91,11 +91,11 @@ cJSON *civis__cassette_body(const civis_redactor *red, const char *body, size_t 
         cJSON_Delete(b); /* no body and {} are one request, as for fixtures */
         return NULL;
     }
-    if (!civis__record_redact_json(red, b, true)) {
+    if (!cmock__record_redact_json(red, b, true)) {
         cJSON_Delete(b);
         return NULL;
     }
-    civis__record_sort_keys(b);
+    cmock__record_sort_keys(b);
     return b;
 }
 
@@ -108,7 +108,7 @@ static void path_trim(char *buf, size_t len, const char *path)
 }
 
 /* "GET /users?a=1&b=x&b=y {json}". Owned by the caller; NULL on OOM. */
-char *civis__cassette_key(const char *method, const char *path, const cJSON *query,
+char *cmock__cassette_key(const char *method, const char *path, const cJSON *query,
                           const cJSON *body)
 {
     char p[2048];
@@ -151,7 +151,7 @@ char *civis__cassette_key(const char *method, const char *path, const cJSON *que
 
 /* ---- the set ----------------------------------------------------------------- */
 
-void civis__cassette_clear(civis_cassette *c)
+void cmock__cassette_clear(cmock_cassette *c)
 {
     for (size_t i = 0; i < c->n; i++) {
         free(c->items[i].file);
@@ -163,22 +163,22 @@ void civis__cassette_clear(civis_cassette *c)
     c->n = c->cap = 0;
 }
 
-static civis_cass_ex *push(civis_cassette *c)
+static cmock_cass_ex *push(cmock_cassette *c)
 {
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 32;
-        civis_cass_ex *items = realloc(c->items, cap * sizeof(*items));
+        cmock_cass_ex *items = realloc(c->items, cap * sizeof(*items));
         if (items == NULL)
             return NULL;
         c->items = items;
         c->cap = cap;
     }
-    civis_cass_ex *ex = &c->items[c->n];
+    cmock_cass_ex *ex = &c->items[c->n];
     memset(ex, 0, sizeof(*ex));
     return ex;
 }
 
-civis_cass_ex *civis__cassette_find(civis_cassette *c, const char *key)
+cmock_cass_ex *cmock__cassette_find(cmock_cassette *c, const char *key)
 {
     for (size_t i = 0; i < c->n; i++)
         if (strcmp(c->items[i].key, key) == 0)
@@ -186,9 +186,9 @@ civis_cass_ex *civis__cassette_find(civis_cassette *c, const char *key)
     return NULL;
 }
 
-const civis_cass_ex *civis__cassette_nearest(const civis_cassette *c, const char *key)
+const cmock_cass_ex *cmock__cassette_nearest(const cmock_cassette *c, const char *key)
 {
-    const civis_cass_ex *best = NULL;
+    const cmock_cass_ex *best = NULL;
     size_t best_n = 0;
     for (size_t i = 0; i < c->n; i++) {
         const char *a = c->items[i].key;
@@ -211,7 +211,7 @@ static const cJSON *responses(const cJSON *doc, const cJSON **single)
     return cJSON_GetObjectItemCaseSensitive(doc, "responses");
 }
 
-const cJSON *civis__cassette_next(civis_cass_ex *ex)
+const cJSON *cmock__cassette_next(cmock_cass_ex *ex)
 {
     const cJSON *single = NULL;
     const cJSON *seq = responses(ex->doc, &single);
@@ -226,7 +226,7 @@ const cJSON *civis__cassette_next(civis_cass_ex *ex)
     return r;
 }
 
-void civis__cassette_rewind(civis_cassette *c)
+void cmock__cassette_rewind(cmock_cassette *c)
 {
     for (size_t i = 0; i < c->n; i++)
         c->items[i].next = 0;
@@ -318,7 +318,7 @@ static char *read_text(const char *path, size_t *len)
 }
 
 /* The key of a loaded exchange; NULL (with why) when it is not one. */
-static char *doc_key(const civis_redactor *red, const cJSON *doc, char *why, size_t whylen)
+static char *doc_key(const cmock_redactor *red, const cJSON *doc, char *why, size_t whylen)
 {
     const cJSON *req = cJSON_GetObjectItemCaseSensitive(doc, "request");
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(req, "method");
@@ -336,7 +336,7 @@ static char *doc_key(const civis_redactor *red, const cJSON *doc, char *why, siz
     cJSON *q = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(req, "query"), true);
     for (cJSON *e = q ? q->child : NULL, *next = NULL; e != NULL; e = next) {
         next = e->next;
-        if (e->string != NULL && civis__record_ignored_name(red, e->string))
+        if (e->string != NULL && cmock__record_ignored_name(red, e->string))
             cJSON_Delete(cJSON_DetachItemViaPointer(q, e));
     }
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(req, "body");
@@ -347,10 +347,10 @@ static char *doc_key(const civis_redactor *red, const cJSON *doc, char *why, siz
         if (*s >= 'a' && *s <= 'z')
             *s = (char)(*s - 'a' + 'A');
     /* The same normalisation a live request gets. */
-    (void)civis__record_redact_json(red, body, true);
-    civis__record_sort_keys(q);
-    civis__record_sort_keys(body);
-    char *key = civis__cassette_key(verb, p->valuestring, q, body);
+    (void)cmock__record_redact_json(red, body, true);
+    cmock__record_sort_keys(q);
+    cmock__record_sort_keys(body);
+    char *key = cmock__cassette_key(verb, p->valuestring, q, body);
     cJSON_Delete(q);
     cJSON_Delete(body);
     if (key == NULL)
@@ -368,7 +368,7 @@ static int file_number(const char *name)
     return n;
 }
 
-static civis_status load_dir(civis_cassette *c, const civis_redactor *red, const char *sub,
+static civis_status load_dir(cmock_cassette *c, const cmock_redactor *red, const char *sub,
                              civis_error *err)
 {
     char dir[4096];
@@ -384,12 +384,12 @@ static civis_status load_dir(civis_cassette *c, const civis_redactor *red, const
         snprintf(rel, sizeof(rel), "%s%s%s", sub ? sub : "", sub ? "/" : "", names[i]);
         size_t len = 0;
         char *text = read_text(path, &len);
-        cJSON *doc = text ? civis__mock_parse(text, len, NULL) : NULL;
+        cJSON *doc = text ? cmock__parse(text, len, NULL) : NULL;
         free(text);
         char *key = doc ? doc_key(red, doc, why, sizeof(why)) : NULL;
         if (doc == NULL)
             snprintf(why, sizeof(why), "not readable JSON");
-        civis_cass_ex *ex = key ? push(c) : NULL;
+        cmock_cass_ex *ex = key ? push(c) : NULL;
         char *file = ex ? strdup(rel) : NULL;
         if (file == NULL) {
             st = civis__fail(err, CIVIS_EINVAL, "cassette", "cassette %s: %s", path,
@@ -410,7 +410,7 @@ static civis_status load_dir(civis_cassette *c, const civis_redactor *red, const
     return st;
 }
 
-civis_status civis__cassette_load(civis_cassette *c, const civis_redactor *red, civis_error *err)
+civis_status cmock__cassette_load(cmock_cassette *c, const cmock_redactor *red, civis_error *err)
 {
     civis_status st = load_dir(c, red, NULL, err);
     if (st == CIVIS_OK)
@@ -419,7 +419,7 @@ civis_status civis__cassette_load(civis_cassette *c, const civis_redactor *red, 
 }
 
 /* Removes the exchange files of an earlier recording (record mode "all"). */
-void civis__cassette_wipe(const civis_cassette *c)
+void cmock__cassette_wipe(const cmock_cassette *c)
 {
     const char *subs[] = {NULL, OUTSIDE_DIR};
     for (size_t s = 0; s < 2; s++) {
@@ -471,7 +471,7 @@ static void slug(char *out, size_t len, const char *path, const cJSON *query)
         snprintf(out, len, "root");
 }
 
-static bool write_ex(const civis_cassette *c, const civis_cass_ex *ex)
+static bool write_ex(const cmock_cassette *c, const cmock_cass_ex *ex)
 {
     char *text = civis_fixture_print(ex->doc);
     if (text == NULL)
@@ -483,14 +483,14 @@ static bool write_ex(const civis_cassette *c, const civis_cass_ex *ex)
         snprintf(dir, sizeof(dir), "%s/%.*s", c->dir, (int)(slash - ex->file), ex->file);
     else
         snprintf(dir, sizeof(dir), "%s", c->dir);
-    bool ok = civis__record_write_file(dir, name, text, strlen(text));
+    bool ok = cmock__record_write_file(dir, name, text, strlen(text));
     free(text);
     return ok;
 }
 
 /* Whether the fixture loader takes the document on this spec: only then
  * does it go where --fixtures and the in-process mock read. */
-static bool loadable(civis_cassette *c, const cJSON *doc)
+static bool loadable(cmock_cassette *c, const cJSON *doc)
 {
     if (c->check == NULL)
         return false;
@@ -500,11 +500,11 @@ static bool loadable(civis_cassette *c, const cJSON *doc)
     return ok;
 }
 
-civis_status civis__cassette_record(civis_cassette *c, const char *key, const char *method,
+civis_status cmock__cassette_record(cmock_cassette *c, const char *key, const char *method,
                                     const char *path, cJSON *query, cJSON *body, cJSON *response,
                                     civis_error *err)
 {
-    civis_cass_ex *ex = civis__cassette_find(c, key);
+    cmock_cass_ex *ex = cmock__cassette_find(c, key);
     if (ex != NULL) {
         const cJSON *single = NULL;
         cJSON *seq = (cJSON *)(uintptr_t)responses(ex->doc, &single);
@@ -539,7 +539,7 @@ civis_status civis__cassette_record(civis_cassette *c, const char *key, const ch
     civis_error rerr = CIVIS_ERROR_INIT;
     char opname[192] = "";
     if (civis_spec_route(&route, c->spec, method, path, &rerr) == CIVIS_OK && route.op != NULL)
-        civis__mock_op_name(route.op, opname, sizeof(opname));
+        cmock__op_name(route.op, opname, sizeof(opname));
     char title[2400];
     char *k = strchr(key, ' ');
     snprintf(title, sizeof(title), "%s%s%s %.2048s", opname, opname[0] ? ": " : "", method,
@@ -564,7 +564,7 @@ civis_status civis__cassette_record(civis_cassette *c, const char *key, const ch
         ok = cJSON_AddItemToObject(doc, "response", response);
         response = ok ? NULL : response;
     }
-    civis_cass_ex *slot = ok ? push(c) : NULL;
+    cmock_cass_ex *slot = ok ? push(c) : NULL;
     if (slot == NULL) {
         cJSON_Delete(doc);
         goto oom;

@@ -8,7 +8,7 @@
  * only: it carries credentials) and its bytes are stored as
  * files/SHA256 beside the cassette, with files/TOKEN.METHOD.json saying
  * what answered (status, headers, which bytes). The cassette itself holds
- * CIVIS_RECORD_ORIGIN/__record/files/TOKEN, which replay turns into its own
+ * CMOCK_RECORD_ORIGIN/__record/files/TOKEN, which replay turns into its own
  * address, and serves from files/ with no upstream.
  *
  * TOKEN is the first 16 hex digits of the SHA-256 of the URL with its
@@ -36,7 +36,7 @@ typedef struct token_url {
     char *url; /* the real presigned URL (owned) */
 } token_url;
 
-struct civis_record_files {
+struct cmock_record_files {
     char *dir; /* cassette/files */
     bool forward;
     pthread_mutex_t mu;
@@ -44,7 +44,7 @@ struct civis_record_files {
     size_t n, cap;
 };
 
-void civis__record_sha256(const void *data, size_t len, char out[65])
+void cmock__record_sha256(const void *data, size_t len, char out[65])
 {
     struct sha256_ctx ctx;
     uint8_t digest[SHA256_DIGEST_SIZE];
@@ -55,7 +55,7 @@ void civis__record_sha256(const void *data, size_t len, char out[65])
         snprintf(out + 2 * i, 3, "%02x", digest[i]);
 }
 
-bool civis__record_write_file(const char *dir, const char *name, const char *data, size_t len)
+bool cmock__record_write_file(const char *dir, const char *name, const char *data, size_t len)
 {
     size_t n = strlen(dir) + strlen(name) + 48;
     char *path = malloc(n), *tmp = malloc(n);
@@ -112,11 +112,11 @@ static char *read_all(const char *path, size_t *len)
     return data;
 }
 
-civis_status civis__record_files_new(civis_record_files **out, const char *dir, bool forward,
+civis_status cmock__record_files_new(cmock_record_files **out, const char *dir, bool forward,
                                      civis_error *err)
 {
     *out = NULL;
-    civis_record_files *files = calloc(1, sizeof(*files));
+    cmock_record_files *files = calloc(1, sizeof(*files));
     if (files == NULL)
         return civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory opening the cassette");
     size_t n = strlen(dir) + 8;
@@ -131,14 +131,14 @@ civis_status civis__record_files_new(civis_record_files **out, const char *dir, 
     if (forward && mkdir(files->dir, 0777) != 0 && errno != EEXIST) {
         civis_status st = civis__fail(err, CIVIS_EIO, "cassette", "cannot create %s: %s",
                                       files->dir, strerror(errno));
-        civis__record_files_free(files);
+        cmock__record_files_free(files);
         return st;
     }
     *out = files;
     return CIVIS_OK;
 }
 
-void civis__record_files_free(civis_record_files *files)
+void cmock__record_files_free(cmock_record_files *files)
 {
     if (files == NULL)
         return;
@@ -159,7 +159,7 @@ static bool is_url(const cJSON *v)
             strncmp(v->valuestring, "https://", 8) == 0);
 }
 
-static bool remember(civis_record_files *files, const char *token, const char *url)
+static bool remember(cmock_record_files *files, const char *token, const char *url)
 {
     bool ok = true;
     pthread_mutex_lock(&files->mu);
@@ -207,22 +207,22 @@ static bool set_string(cJSON *v, const char *s)
 
 /* One presigned URL: client and disk copies point here, the real URL is
  * remembered under its token. */
-static bool rewrite_url(civis_record_files *files, const civis_redactor *red, cJSON *client,
+static bool rewrite_url(cmock_record_files *files, const cmock_redactor *red, cJSON *client,
                         cJSON *disk, const char *origin)
 {
-    char *clean = civis__record_redact_text(red, client->valuestring);
+    char *clean = cmock__record_redact_text(red, client->valuestring);
     if (clean == NULL)
         return false;
     char hash[65], url[512];
-    civis__record_sha256(clean, strlen(clean), hash);
+    cmock__record_sha256(clean, strlen(clean), hash);
     free(clean);
     hash[TOKEN_LEN] = '\0';
     if (!remember(files, hash, client->valuestring))
         return false;
-    snprintf(url, sizeof(url), "%s%s%s", CIVIS_RECORD_ORIGIN, CIVIS_RECORD_FILES_PREFIX, hash);
+    snprintf(url, sizeof(url), "%s%s%s", CMOCK_RECORD_ORIGIN, CMOCK_RECORD_FILES_PREFIX, hash);
     if (!set_string(disk, url))
         return false;
-    snprintf(url, sizeof(url), "%s%s%s", origin, CIVIS_RECORD_FILES_PREFIX, hash);
+    snprintf(url, sizeof(url), "%s%s%s", origin, CMOCK_RECORD_FILES_PREFIX, hash);
     return set_string(client, url);
 }
 
@@ -244,7 +244,7 @@ static bool redact_form(cJSON *fields)
     for (cJSON *c = fields->child; c != NULL; c = c->next) {
         if (c->string == NULL || plain_form_field(c->string) || !cJSON_IsString(c))
             continue;
-        if (!set_string(c, CIVIS_RECORD_REDACTED))
+        if (!set_string(c, CMOCK_RECORD_REDACTED))
             return false;
     }
     return true;
@@ -258,7 +258,7 @@ static bool url_key(const char *k)
 }
 
 /* Walks client and disk (a deep copy of client) side by side. */
-static bool walk(civis_record_files *files, const civis_redactor *red, cJSON *c, cJSON *d,
+static bool walk(cmock_record_files *files, const cmock_redactor *red, cJSON *c, cJSON *d,
                  const char *origin, bool in_output)
 {
     bool obj = cJSON_IsObject(c);
@@ -292,21 +292,21 @@ static bool walk(civis_record_files *files, const civis_redactor *red, cJSON *c,
     return true;
 }
 
-bool civis__record_files_rewrite(civis_record_files *files, const civis_redactor *red,
+bool cmock__record_files_rewrite(cmock_record_files *files, const cmock_redactor *red,
                                  cJSON *client, cJSON *disk, const char *origin)
 {
     return walk(files, red, client, disk, origin, false);
 }
 
-bool civis__record_files_localize(cJSON *v, const char *origin)
+bool cmock__record_files_localize(cJSON *v, const char *origin)
 {
     if (v == NULL)
         return true;
     if (cJSON_IsString(v) && v->valuestring != NULL) {
-        size_t n = strlen(CIVIS_RECORD_ORIGIN);
-        if (strncmp(v->valuestring, CIVIS_RECORD_ORIGIN, n) != 0 ||
-            strncmp(v->valuestring + n, CIVIS_RECORD_FILES_PREFIX,
-                    strlen(CIVIS_RECORD_FILES_PREFIX)) != 0)
+        size_t n = strlen(CMOCK_RECORD_ORIGIN);
+        if (strncmp(v->valuestring, CMOCK_RECORD_ORIGIN, n) != 0 ||
+            strncmp(v->valuestring + n, CMOCK_RECORD_FILES_PREFIX,
+                    strlen(CMOCK_RECORD_FILES_PREFIX)) != 0)
             return true;
         size_t len = strlen(origin) + strlen(v->valuestring + n) + 1;
         char *s = malloc(len);
@@ -318,7 +318,7 @@ bool civis__record_files_localize(cJSON *v, const char *origin)
         return true;
     }
     for (cJSON *c = v->child; c != NULL; c = c->next)
-        if (!civis__record_files_localize(c, origin))
+        if (!cmock__record_files_localize(c, origin))
             return false;
     return true;
 }
@@ -386,17 +386,17 @@ static bool valid_token(const char *t)
     return true;
 }
 
-static void refuse(civis_mock_reply *reply, const civis_mock_request *req, const char *why)
+static void refuse(cmock_reply *reply, const cmock_request *req, const char *why)
 {
     char desc[512];
     snprintf(desc, sizeof(desc), "civis-mock cassette: %s for %.16s %.200s", why, req->method,
              req->path);
-    civis__mock_error(reply, CIVIS_RECORD_UNMATCHED_STATUS, "civis_mock_unrecorded", desc);
+    cmock__error(reply, CMOCK_RECORD_UNMATCHED_STATUS, "civis_mock_unrecorded", desc);
 }
 
 /* Stores what the upstream answered to a storage request. */
-static void store(civis_record_files *files, const char *token, const char *verb,
-                  const civis_mock_request *req, const civis_forward_result *res)
+static void store(cmock_record_files *files, const char *token, const char *verb,
+                  const cmock_request *req, const cmock_forward_result *res)
 {
     const char *bytes = NULL;
     size_t n = 0;
@@ -411,8 +411,8 @@ static void store(civis_record_files *files, const char *token, const char *verb
     }
     char hash[65] = "";
     if (bytes != NULL) {
-        civis__record_sha256(bytes, n, hash);
-        if (!civis__record_write_file(files->dir, hash, bytes, n))
+        cmock__record_sha256(bytes, n, hash);
+        if (!cmock__record_write_file(files->dir, hash, bytes, n))
             hash[0] = '\0';
     }
     cJSON *meta = cJSON_CreateObject();
@@ -430,26 +430,26 @@ static void store(civis_record_files *files, const char *token, const char *verb
     char name[64];
     snprintf(name, sizeof(name), "%s.%s.json", token, verb);
     if (text != NULL)
-        (void)civis__record_write_file(files->dir, name, text, strlen(text));
+        (void)cmock__record_write_file(files->dir, name, text, strlen(text));
     free(text);
     cJSON_Delete(meta);
 }
 
-static void send_forwarded(civis_mock_reply *reply, civis_forward_result *res)
+static void send_forwarded(cmock_reply *reply, cmock_forward_result *res)
 {
     reply->status = (int)res->status;
     if (res->body_len > 0 || res->status != 204) {
-        civis__mock_reply_body_take(reply, res->body, res->body_len);
+        cmock__reply_body_take(reply, res->body, res->body_len);
         res->body = NULL;
     }
     for (cJSON *h = res->headers ? res->headers->child : NULL; h != NULL; h = h->next)
         if (cJSON_IsString(h))
-            (void)civis__mock_reply_header(reply, h->string, h->valuestring);
+            (void)cmock__reply_header(reply, h->string, h->valuestring);
 }
 
 /* Serves a recorded storage answer; false when there is none. */
-static bool replay(civis_record_files *files, const char *token, const char *verb,
-                   const civis_mock_request *req, civis_mock_reply *reply)
+static bool replay(cmock_record_files *files, const char *token, const char *verb,
+                   const cmock_request *req, cmock_reply *reply)
 {
     const char *lookup = strcmp(verb, "head") == 0 ? "get" : verb;
     size_t n = strlen(files->dir) + 64;
@@ -467,19 +467,19 @@ static bool replay(civis_record_files *files, const char *token, const char *ver
     if (ok) {
         reply->status = st->valueint;
         civis_answer_copy_headers(cJSON_GetObjectItemCaseSensitive(meta, "headers"),
-                                  civis__mock_reply_add, reply);
+                                  cmock__reply_add, reply);
     }
     if (ok && strcmp(lookup, "get") == 0 && cJSON_IsString(hash)) {
         snprintf(path, n, "%s/%s", files->dir, hash->valuestring);
         char *bytes = strchr(hash->valuestring, '/') ? NULL : read_all(path, &len);
         if (bytes == NULL) {
-            civis__mock_reply_clear(reply);
+            cmock__reply_clear(reply);
             refuse(reply, req, "the recorded bytes are missing from files/");
         } else if (strcmp(verb, "head") == 0) {
             free(bytes);
-            civis__mock_reply_body_take(reply, NULL, 0);
+            cmock__reply_body_take(reply, NULL, 0);
         } else {
-            civis__mock_reply_body_take(reply, bytes, len);
+            cmock__reply_body_take(reply, bytes, len);
         }
     }
     cJSON_Delete(meta);
@@ -487,10 +487,10 @@ static bool replay(civis_record_files *files, const char *token, const char *ver
     return ok;
 }
 
-bool civis__record_files_serve(civis_record_files *files, civis_forwarder *fw,
-                               const civis_mock_request *req, civis_mock_reply *reply)
+bool cmock__record_files_serve(cmock_record_files *files, cmock_forwarder *fw,
+                               const cmock_request *req, cmock_reply *reply)
 {
-    const char *token = req->path + strlen(CIVIS_RECORD_FILES_PREFIX);
+    const char *token = req->path + strlen(CMOCK_RECORD_FILES_PREFIX);
     char verb[8];
     snprintf(verb, sizeof(verb), "%s", req->method);
     lower(verb);
@@ -518,20 +518,20 @@ bool civis__record_files_serve(civis_record_files *files, civis_forwarder *fw,
                 ct = ctype;
             }
         }
-        civis_forward_result res;
-        bool ok = civis__record_forward(fw, url, req->method, NULL, ct, req->body, req->body_len,
+        cmock_forward_result res;
+        bool ok = cmock__record_forward(fw, url, req->method, NULL, ct, req->body, req->body_len,
                                         true, &res);
         free(url);
         if (!ok) {
             char desc[400];
             snprintf(desc, sizeof(desc),
                      "civis-mock recorder: the storage upstream did not answer: %s", res.error);
-            civis__mock_error(reply, 502, "civis_mock_upstream", desc);
+            cmock__error(reply, 502, "civis_mock_upstream", desc);
         } else {
             store(files, token, verb, req, &res);
             send_forwarded(reply, &res);
         }
-        civis__record_forward_result_clear(&res);
+        cmock__record_forward_result_clear(&res);
         return true;
     }
     if (replay(files, token, verb, req, reply))

@@ -20,18 +20,18 @@
 #define FORWARD_TIMEOUT_S 300L
 #define MAX_ANSWER (1024L * 1024L * 1024L) /* 1 GiB: a download buffered whole */
 
-struct civis_forwarder {
+struct cmock_forwarder {
     pthread_mutex_t mu;
     CURL *free_list[POOL_MAX]; /* idle handles, their connections open */
     size_t n_free;
 };
 
-civis_status civis__record_forwarder_new(civis_forwarder **out, civis_error *err)
+civis_status cmock__record_forwarder_new(cmock_forwarder **out, civis_error *err)
 {
     *out = NULL;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return civis__fail(err, CIVIS_ETRANSPORT, "record-from", "cannot initialise libcurl");
-    civis_forwarder *fw = calloc(1, sizeof(*fw));
+    cmock_forwarder *fw = calloc(1, sizeof(*fw));
     if (fw == NULL || pthread_mutex_init(&fw->mu, NULL) != 0) {
         free(fw);
         curl_global_cleanup();
@@ -41,7 +41,7 @@ civis_status civis__record_forwarder_new(civis_forwarder **out, civis_error *err
     return CIVIS_OK;
 }
 
-void civis__record_forwarder_free(civis_forwarder *fw)
+void cmock__record_forwarder_free(cmock_forwarder *fw)
 {
     if (fw == NULL)
         return;
@@ -52,7 +52,7 @@ void civis__record_forwarder_free(civis_forwarder *fw)
     curl_global_cleanup();
 }
 
-static CURL *take(civis_forwarder *fw)
+static CURL *take(cmock_forwarder *fw)
 {
     CURL *h = NULL;
     pthread_mutex_lock(&fw->mu);
@@ -66,7 +66,7 @@ static CURL *take(civis_forwarder *fw)
     return h;
 }
 
-static void give_back(civis_forwarder *fw, CURL *h)
+static void give_back(cmock_forwarder *fw, CURL *h)
 {
     pthread_mutex_lock(&fw->mu);
     if (fw->n_free < POOL_MAX) {
@@ -79,7 +79,7 @@ static void give_back(civis_forwarder *fw, CURL *h)
 }
 
 typedef struct sink {
-    civis_forward_result *res;
+    cmock_forward_result *res;
     size_t cap;
     bool storage;
     bool oom;
@@ -88,7 +88,7 @@ typedef struct sink {
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
     sink *s = arg;
-    civis_forward_result *res = s->res;
+    cmock_forward_result *res = s->res;
     size_t len = size * n;
     if (res->body_len + len + 1 > s->cap) {
         size_t cap = s->cap ? s->cap : 4096;
@@ -185,9 +185,9 @@ static struct curl_slist *add_header(struct curl_slist *list, const char *name, 
     return next;
 }
 
-bool civis__record_forward(civis_forwarder *fw, const char *url, const char *method,
+bool cmock__record_forward(cmock_forwarder *fw, const char *url, const char *method,
                            const char *authorization, const char *content_type, const char *body,
-                           size_t body_len, bool storage, civis_forward_result *res)
+                           size_t body_len, bool storage, cmock_forward_result *res)
 {
     memset(res, 0, sizeof(*res));
     CURL *h = take(fw);
@@ -255,7 +255,7 @@ bool civis__record_forward(civis_forwarder *fw, const char *url, const char *met
     return true;
 }
 
-void civis__record_forward_result_clear(civis_forward_result *res)
+void cmock__record_forward_result_clear(cmock_forward_result *res)
 {
     if (res == NULL)
         return;

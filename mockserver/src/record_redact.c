@@ -3,7 +3,7 @@
  * its HTTP Basic form) wherever it appears in a string, presigned-URL
  * credentials in query strings, and the values of secret fields (the
  * built-in list below and --redact NAME) are replaced by
- * CIVIS_RECORD_REDACTED. Request patterns drop those fields instead, and
+ * CMOCK_RECORD_REDACTED. Request patterns drop those fields instead, and
  * the --match-ignore ones too, so that matching ignores them.
  *
  * Names compare without case, '_' or '-' (x-amz-signature, X_Amz_Signature,
@@ -49,7 +49,7 @@ static void b64(const unsigned char *in, size_t n, char *out, size_t outlen)
     out[o] = '\0';
 }
 
-void civis__record_redactor_init(civis_redactor *r, const civis_record_config *cfg, const char *key)
+void cmock__record_redactor_init(cmock_redactor *r, const cmock_record_config *cfg, const char *key)
 {
     memset(r, 0, sizeof(*r));
     r->key = key != NULL && strlen(key) >= MIN_KEY_LEN ? key : NULL;
@@ -94,20 +94,20 @@ static bool listed(const char *name, size_t n, const char *const *list, size_t c
     return false;
 }
 
-static bool secret_n(const civis_redactor *r, const char *name, size_t n)
+static bool secret_n(const cmock_redactor *r, const char *name, size_t n)
 {
     return listed(name, n, builtin_secrets, sizeof(builtin_secrets) / sizeof(builtin_secrets[0])) ||
            listed(name, n, r->names, r->n_names);
 }
 
-bool civis__record_secret_name(const civis_redactor *r, const char *name)
+bool cmock__record_secret_name(const cmock_redactor *r, const char *name)
 {
     return secret_n(r, name, strlen(name));
 }
 
-bool civis__record_ignored_name(const civis_redactor *r, const char *name)
+bool cmock__record_ignored_name(const cmock_redactor *r, const char *name)
 {
-    return civis__record_secret_name(r, name) || listed(name, strlen(name), r->ignore, r->n_ignore);
+    return cmock__record_secret_name(r, name) || listed(name, strlen(name), r->ignore, r->n_ignore);
 }
 
 /* A growing output string. */
@@ -143,19 +143,19 @@ static bool name_char(char c)
     return isalnum((unsigned char)c) || c == '-' || c == '_' || c == '.' || c == '%';
 }
 
-char *civis__record_redact_text(const civis_redactor *r, const char *s)
+char *cmock__record_redact_text(const cmock_redactor *r, const char *s)
 {
     buf b = {0};
     size_t klen = r->key ? strlen(r->key) : 0, blen = strlen(r->basic);
     bool in_query = false;
     for (size_t i = 0; s[i] != '\0';) {
         if (klen > 0 && strncmp(s + i, r->key, klen) == 0) {
-            put(&b, CIVIS_RECORD_REDACTED, strlen(CIVIS_RECORD_REDACTED));
+            put(&b, CMOCK_RECORD_REDACTED, strlen(CMOCK_RECORD_REDACTED));
             i += klen;
             continue;
         }
         if (blen > 0 && strncmp(s + i, r->basic, blen) == 0) {
-            put(&b, CIVIS_RECORD_REDACTED, strlen(CIVIS_RECORD_REDACTED));
+            put(&b, CMOCK_RECORD_REDACTED, strlen(CMOCK_RECORD_REDACTED));
             i += blen;
             continue;
         }
@@ -175,7 +175,7 @@ char *civis__record_redact_text(const civis_redactor *r, const char *s)
         if (s[j] != '=' || j == i || !secret_n(r, s + i, j - i))
             continue;
         put(&b, s + i, j - i + 1);
-        put(&b, CIVIS_RECORD_REDACTED, strlen(CIVIS_RECORD_REDACTED));
+        put(&b, CMOCK_RECORD_REDACTED, strlen(CMOCK_RECORD_REDACTED));
         i = j + 1;
         while (s[i] != '\0' && s[i] != '&' && s[i] != '#' && s[i] != ' ' && s[i] != '"')
             i++;
@@ -189,9 +189,9 @@ char *civis__record_redact_text(const civis_redactor *r, const char *s)
     return b.s;
 }
 
-static bool redact_string(const civis_redactor *r, cJSON *v)
+static bool redact_string(const cmock_redactor *r, cJSON *v)
 {
-    char *red = civis__record_redact_text(r, v->valuestring);
+    char *red = cmock__record_redact_text(r, v->valuestring);
     if (red == NULL)
         return false;
     if (strcmp(red, v->valuestring) != 0) {
@@ -203,7 +203,7 @@ static bool redact_string(const civis_redactor *r, cJSON *v)
     return true;
 }
 
-bool civis__record_redact_json(const civis_redactor *r, cJSON *v, bool drop)
+bool cmock__record_redact_json(const cmock_redactor *r, cJSON *v, bool drop)
 {
     if (v == NULL)
         return true;
@@ -214,13 +214,13 @@ bool civis__record_redact_json(const civis_redactor *r, cJSON *v, bool drop)
     for (cJSON *c = v->child, *next = NULL; c != NULL; c = next) {
         next = c->next;
         if (cJSON_IsObject(v) && c->string != NULL) {
-            bool secret = civis__record_secret_name(r, c->string);
-            if (drop && (secret || civis__record_ignored_name(r, c->string))) {
+            bool secret = cmock__record_secret_name(r, c->string);
+            if (drop && (secret || cmock__record_ignored_name(r, c->string))) {
                 cJSON_Delete(cJSON_DetachItemViaPointer(v, c));
                 continue;
             }
             if (secret && !cJSON_IsNull(c)) {
-                cJSON *p = cJSON_CreateString(CIVIS_RECORD_REDACTED);
+                cJSON *p = cJSON_CreateString(CMOCK_RECORD_REDACTED);
                 char *name = p ? strdup(c->string) : NULL;
                 if (name == NULL) {
                     cJSON_Delete(p);
@@ -234,7 +234,7 @@ bool civis__record_redact_json(const civis_redactor *r, cJSON *v, bool drop)
                 continue;
             }
         }
-        if (!civis__record_redact_json(r, c, drop))
+        if (!cmock__record_redact_json(r, c, drop))
             return false;
     }
     return true;
@@ -246,13 +246,13 @@ static int by_name(const void *a, const void *b)
     return strcmp(x->string ? x->string : "", y->string ? y->string : "");
 }
 
-void civis__record_sort_keys(cJSON *v)
+void cmock__record_sort_keys(cJSON *v)
 {
     if (v == NULL || (!cJSON_IsObject(v) && !cJSON_IsArray(v)))
         return;
     size_t n = 0;
     for (cJSON *c = v->child; c != NULL; c = c->next) {
-        civis__record_sort_keys(c);
+        cmock__record_sort_keys(c);
         n++;
     }
     if (!cJSON_IsObject(v) || n < 2)

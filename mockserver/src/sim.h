@@ -16,8 +16,8 @@
  * upload fills a private blob and attaches it under the lock at the end; a
  * download copies (memory) or dups (disk) the blob under the lock.
  */
-#ifndef CIVIS_MOCK_SIM_H
-#define CIVIS_MOCK_SIM_H
+#ifndef CMOCK_SIM_H
+#define CMOCK_SIM_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -60,14 +60,14 @@ void civis__sim_free(civis_sim *sim);
  * (unless --stateless). Prints its own error. Returns -1 to go on, or an
  * exit status (2 for a bad flag value, 1 otherwise), as main.c's steps do.
  */
-int civis__sim_install(civis_mock_server *srv);
+int civis__sim_install(cmock_server *srv);
 /* Frees what civis__sim_install installed (after the server stopped). */
-void civis__sim_uninstall(civis_mock_server *srv);
+void civis__sim_uninstall(cmock_server *srv);
 
-/* The civis_mock_simulation callbacks; ctx is the civis_sim. */
+/* The cmock_simulation callbacks; ctx is the civis_sim. */
 bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *route,
-                       const civis_mock_request *req, const cJSON *body, const char *api_key,
-                       civis_mock_reply *reply, civis_mock_outcome *outcome);
+                       const cmock_request *req, const cJSON *body, const char *api_key,
+                       cmock_reply *reply, cmock_outcome *outcome);
 void civis__sim_reset(void *ctx);
 
 /* Checks a --run-policy text; false with the reason in `why`. */
@@ -75,8 +75,8 @@ bool civis__sim_policy_check(const char *text, char *why, size_t whylen);
 
 /* Answers /__mock/sim/... (`path` is the part after "/__mock"). `sim` may
  * be NULL (--stateless): then every such path is a 404. */
-void civis__sim_admin(civis_sim *sim, const civis_mock_request *req, const char *path,
-                      civis_mock_reply *reply, civis_mock_outcome *outcome);
+void civis__sim_admin(civis_sim *sim, const cmock_request *req, const char *path,
+                      cmock_reply *reply, cmock_outcome *outcome);
 
 /* The presigned-style storage endpoints under /__storage/ (no auth). They
  * are MHD access handlers of their own because their bodies stream: an
@@ -84,8 +84,8 @@ void civis__sim_admin(civis_sim *sim, const civis_mock_request *req, const char 
  * state, released by civis__sim_storage_done from NOTIFY_COMPLETED. */
 #define CIVIS_SIM_STORAGE_PREFIX "/__storage/"
 bool civis__sim_is_storage(const char *path);
-enum MHD_Result civis__sim_storage(civis_mock_server *srv, struct MHD_Connection *con,
-                                   const char *path, const char *method, const char *upload_data,
+enum MHD_Result civis__sim_storage(cmock_server *srv, struct MHD_Connection *con, const char *path,
+                                   const char *method, const char *upload_data,
                                    size_t *upload_data_size, void **cls);
 void civis__sim_storage_done(void *cls);
 
@@ -258,10 +258,10 @@ typedef struct sim_req {
     const civis_route *route;
     const civis_operation *op;
     const sim_role *role;
-    const civis_mock_request *req;
+    const cmock_request *req;
     const cJSON *body; /* validated JSON body, or NULL */
-    civis_mock_reply *reply;
-    civis_mock_outcome *oc;
+    cmock_reply *reply;
+    cmock_outcome *oc;
     char base[160]; /* "http://host:port" the client used */
     bool snapshot;  /* render runs as they are, without counting a read */
 } sim_req;
@@ -305,11 +305,11 @@ bool civis__sim_set_time(cJSON *obj, const char *name, long long ms);
 /* The integer path parameter at position i (0-based, path order); -1 when absent. */
 long civis__sim_param_id(const civis_route *route, size_t i);
 /* The query value of `name`, or NULL. */
-const char *civis__sim_query(const civis_mock_request *req, const char *name);
-void civis__sim_not_found(civis_mock_reply *reply);
-void civis__sim_oom(civis_mock_reply *reply);
+const char *civis__sim_query(const cmock_request *req, const char *name);
+void civis__sim_not_found(cmock_reply *reply);
+void civis__sim_oom(cmock_reply *reply);
 /* Sends `json` (taken) as the body with `status`; NULL means out of memory. */
-void civis__sim_reply_take(civis_mock_reply *reply, int status, cJSON *json);
+void civis__sim_reply_take(cmock_reply *reply, int status, cJSON *json);
 /* Sends a list (taken; NULL means out of memory) with the operation's
  * status, cut into the requested page when the operation is paginated. */
 void civis__sim_reply_list(sim_req *r, cJSON *list);
@@ -366,4 +366,4 @@ bool civis__sim_blob_write(sim_blob *blob, const char *data, size_t len, size_t 
 /* Appends all of src to dst. */
 bool civis__sim_blob_append(sim_blob *dst, const sim_blob *src, size_t limit, const char *dir);
 
-#endif /* CIVIS_MOCK_SIM_H */
+#endif /* CMOCK_SIM_H */

@@ -16,9 +16,10 @@
  *   GET    collection/{id}   the object, or 404 in the API's error shape
  *   PATCH  collection/{id}   merges the given top-level fields
  *   PUT    collection/{id}   replaces the fields (id, createdAt kept)
- *   DELETE collection/{id}   the operation's summary decides: "Archive ..."
+ *   DELETE collection/{id}   the operation's delete_effect decides (its summary,
+ *                            or the bundled spec's x-civis-delete marker): archive
  *                            sets archived=true (the object stays readable),
- *                            "... Hidden ..." sets hidden=true, anything
+ *                            hide sets hidden=true, anything
  *                            else removes it (later reads are 404)
  *   PUT    .../{id}/archive  {"status": bool} sets archived
  *
@@ -112,12 +113,12 @@ static cJSON *request_fields(sim_req *r)
     cJSON *vs = cJSON_GetObjectItemCaseSensitive(wire, "valueStr");
     if (cJSON_IsString(vs)) {
         size_t off = 0;
-        cJSON *parsed = civis__mock_parse(vs->valuestring, strlen(vs->valuestring), &off);
+        cJSON *parsed = cmock__parse(vs->valuestring, strlen(vs->valuestring), &off);
         if (parsed == NULL) {
             char desc[160];
             snprintf(desc, sizeof(desc),
                      "valueStr must be a serialized JSON value (error near byte %zu).", off);
-            civis__mock_error(r->reply, 400, "invalid", desc);
+            cmock__error(r->reply, 400, "invalid", desc);
             cJSON_Delete(wire);
             return NULL;
         }
@@ -291,21 +292,17 @@ static void update(sim_req *r, sim_obj *obj, bool replace)
     reply_obj(r, obj);
 }
 
-static bool summary_says(const civis_operation *op, const char *word)
-{
-    return op->summary != NULL && civis__sim_contains_ci(op->summary, word);
-}
-
 static void delete_obj(sim_req *r, sim_obj *obj)
 {
     const civis_spec *spec = r->sim->spec;
     const cJSON *schema =
         obj->coll >= 0 ? civis__sim_item_schema(spec, r->sim->colls[obj->coll].get) : NULL;
     const char *flag = NULL;
-    if (summary_says(r->op, "archive") && (civis__sim_schema_has(spec, schema, "archived") ||
-                                           cJSON_HasObjectItem(obj->data, "archived")))
+    if (r->op->delete_effect == CIVIS_DELETE_ARCHIVES &&
+        (civis__sim_schema_has(spec, schema, "archived") ||
+         cJSON_HasObjectItem(obj->data, "archived")))
         flag = "archived";
-    else if (summary_says(r->op, "hidden"))
+    else if (r->op->delete_effect == CIVIS_DELETE_HIDES)
         flag = "hidden";
     if (flag != NULL) {
         if (!civis__sim_set(obj->data, flag, cJSON_CreateTrue()) ||
@@ -328,7 +325,7 @@ static void archive(sim_req *r, sim_obj *obj)
 {
     const cJSON *status = r->body ? cJSON_GetObjectItemCaseSensitive(r->body, "status") : NULL;
     if (!cJSON_IsBool(status)) {
-        civis__mock_error(r->reply, 400, "invalid", "The body needs 'status', true or false.");
+        cmock__error(r->reply, 400, "invalid", "The body needs 'status', true or false.");
         return;
     }
     if (!civis__sim_set(obj->data, "archived", cJSON_CreateBool(cJSON_IsTrue(status))) ||

@@ -210,7 +210,7 @@ static void multipart_create(sim_req *r)
         np->valuedouble != (double)(long)np->valuedouble) {
         char desc[128];
         snprintf(desc, sizeof(desc), "numParts must be an integer from 1 to %d.", MAX_PARTS);
-        civis__mock_error(r->reply, 400, "invalid", desc);
+        cmock__error(r->reply, 400, "invalid", desc);
         return;
     }
     cJSON *given = civis__sim_to_wire(r->sim->spec, r->op->body_schema, r->body);
@@ -257,7 +257,7 @@ static void multipart_complete(sim_req *r)
     }
     sim_file *f = obj->file;
     if (f->completing) {
-        civis__mock_error(r->reply, 409, "conflict", "The upload is already being completed.");
+        cmock__error(r->reply, 409, "conflict", "The upload is already being completed.");
         return;
     }
     if (f->parts == NULL) { /* completed before: nothing left to do */
@@ -270,7 +270,7 @@ static void multipart_complete(sim_req *r)
             snprintf(desc, sizeof(desc),
                      "Part %u of %u was never uploaded; the file was not assembled.", i + 1,
                      f->n_parts);
-            civis__mock_error(r->reply, 400, "invalid", desc);
+            cmock__error(r->reply, 400, "invalid", desc);
             return;
         }
     }
@@ -307,8 +307,8 @@ static void multipart_complete(sim_req *r)
     } else if (obj != NULL) {
         obj->file->parts = parts; /* a retry can complete it */
         parts = NULL;
-        civis__mock_error(r->reply, 500, "internal",
-                          "civis-mock could not assemble the parts (out of memory or disk).");
+        cmock__error(r->reply, 500, "internal",
+                     "civis-mock could not assemble the parts (out of memory or disk).");
     } else {
         civis__sim_not_found(r->reply);
     }
@@ -331,7 +331,7 @@ void civis__sim_files(sim_req *r)
 typedef enum storage_kind { ST_BAD = 0, ST_UPLOAD, ST_PART, ST_DOWNLOAD } storage_kind;
 
 typedef struct storage_req {
-    civis_mock_server *srv;
+    cmock_server *srv;
     civis_sim *sim;
     storage_kind kind;
     char *method;
@@ -638,17 +638,17 @@ static enum MHD_Result respond(storage_req *s, struct MHD_Connection *con)
     enum MHD_Result rc = MHD_queue_response(con, (unsigned)status, resp);
     MHD_destroy_response(resp);
 
-    civis_mock_request jr = {.method = s->method, .path = s->path, .query = (char *)""};
-    civis_mock_outcome oc = {.source = "storage"};
+    cmock_request jr = {.method = s->method, .path = s->path, .query = (char *)""};
+    cmock_outcome oc = {.source = "storage"};
     if (s->fail_status != 0)
         oc.reason = s->fail_msg;
-    civis__mock_journal_add(s->srv->journal, &jr, &oc, status);
-    civis__mock_log(s->srv, "%s %s %d storage\n", s->method, s->path, status);
+    cmock__journal_add(s->srv->journal, &jr, &oc, status);
+    cmock__log(s->srv, "%s %s %d storage\n", s->method, s->path, status);
     return rc;
 }
 
-enum MHD_Result civis__sim_storage(civis_mock_server *srv, struct MHD_Connection *con,
-                                   const char *path, const char *method, const char *upload_data,
+enum MHD_Result civis__sim_storage(cmock_server *srv, struct MHD_Connection *con, const char *path,
+                                   const char *method, const char *upload_data,
                                    size_t *upload_data_size, void **cls)
 {
     storage_req *s = *cls;

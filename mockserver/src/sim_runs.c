@@ -797,10 +797,10 @@ static void logs(sim_req *r, sim_run *run)
     bool ok = true;
     if (run->n_logs > 0) {
         snprintf(num, sizeof(num), "%ld", run->logs[run->n_logs - 1].id);
-        ok = civis__mock_reply_header(r->reply, "Civis-Max-Id", num);
+        ok = cmock__reply_header(r->reply, "Civis-Max-Id", num);
     }
-    ok = ok && civis__mock_reply_header(r->reply, "Civis-Cache-Control",
-                                        finished(run) ? "store" : "no-store");
+    ok = ok &&
+         cmock__reply_header(r->reply, "Civis-Cache-Control", finished(run) ? "store" : "no-store");
     if (!ok) {
         cJSON_Delete(arr);
         civis__sim_oom(r->reply);
@@ -869,7 +869,7 @@ static void create_run(sim_req *r, sim_obj *job)
             char desc[160];
             snprintf(desc, sizeof(desc), "Job %ld already has a run in progress (run %ld, %s).",
                      job->id, old->id, state_name(old->state));
-            civis__mock_error(r->reply, 409, "already_running", desc);
+            cmock__error(r->reply, 409, "already_running", desc);
             return;
         }
     }
@@ -932,7 +932,7 @@ static void add_output(sim_req *r, sim_run *run)
     char why[160];
     size_t before = (size_t)cJSON_GetArraySize(run->outputs);
     if (!civis__sim_outputs_add(run->outputs, r->body, r->sim, why, sizeof(why))) {
-        civis__mock_error(r->reply, 400, "invalid", why);
+        cmock__error(r->reply, 400, "invalid", why);
         return;
     }
     int status = status_of(r->op);

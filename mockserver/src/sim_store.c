@@ -226,7 +226,7 @@ long civis__sim_param_id(const civis_route *route, size_t i)
     return (end != v && *end == '\0' && errno == 0 && id >= 0) ? id : -1;
 }
 
-const char *civis__sim_query(const civis_mock_request *req, const char *name)
+const char *civis__sim_query(const cmock_request *req, const char *name)
 {
     for (size_t i = 0; i < req->n_query; i++)
         if (strcmp(req->query_kv[i].key, name) == 0)
@@ -234,23 +234,23 @@ const char *civis__sim_query(const civis_mock_request *req, const char *name)
     return NULL;
 }
 
-void civis__sim_not_found(civis_mock_reply *reply)
+void civis__sim_not_found(cmock_reply *reply)
 {
-    civis__mock_error(reply, 404, "not_found", "The requested resource could not be found.");
+    cmock__error(reply, 404, "not_found", "The requested resource could not be found.");
 }
 
-void civis__sim_oom(civis_mock_reply *reply)
+void civis__sim_oom(cmock_reply *reply)
 {
-    civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+    cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
 }
 
-void civis__sim_reply_take(civis_mock_reply *reply, int status, cJSON *json)
+void civis__sim_reply_take(cmock_reply *reply, int status, cJSON *json)
 {
     if (json == NULL) {
         civis__sim_oom(reply);
         return;
     }
-    civis__mock_reply_json(reply, status, json);
+    cmock__reply_json(reply, status, json);
     cJSON_Delete(json);
 }
 
@@ -262,7 +262,7 @@ void civis__sim_reply_list(sim_req *r, cJSON *list)
     }
     r->reply->status = (int)civis_answer_status(r->op);
     if (r->op->paginated) {
-        if (!civis__mock_paginate(r->reply, r->op, r->req, list, true))
+        if (!cmock__paginate(r->reply, r->op, r->req, list, true))
             civis__sim_oom(r->reply);
         return;
     }
@@ -509,19 +509,19 @@ static bool creates(sim_role_kind kind)
 /* A key's state is bounded so a long load test cannot grow civis-mock
  * without limit; the answer says what happened and how to go on rather than
  * silently dropping old objects. */
-static void full(civis_mock_reply *reply, size_t max)
+static void full(cmock_reply *reply, size_t max)
 {
     char why[256];
     snprintf(why, sizeof(why),
              "civis-mock keeps at most %zu objects and runs per API key (--state-max-objects); "
              "POST /__mock/reset clears them",
              max);
-    civis__mock_error(reply, 507, "insufficient_storage", why);
+    cmock__error(reply, 507, "insufficient_storage", why);
 }
 
 bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *route,
-                       const civis_mock_request *req, const cJSON *body, const char *api_key,
-                       civis_mock_reply *reply, civis_mock_outcome *outcome)
+                       const cmock_request *req, const cJSON *body, const char *api_key,
+                       cmock_reply *reply, cmock_outcome *outcome)
 {
     civis_sim *sim = ctx;
     (void)spec; /* the simulation keeps its own pointer to the same spec */

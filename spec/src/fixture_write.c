@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "civis/fixture.h"
+#include "civis/sys/fixture.h"
 
 typedef struct out {
     char *s;

@@ -138,11 +138,10 @@ static bool span_starts_with(span sp, const char *prefix)
     return sp.len >= n && memcmp(sp.s, prefix, n) == 0;
 }
 
-/* "deprecated" anywhere in the summary, any case, as `in summary.lower()`. */
-static bool says_deprecated(const char *summary)
+/* `word` (lower case) anywhere in text, any case, as `word in text.lower()`. */
+static bool contains_ci(const char *text, const char *word)
 {
-    static const char word[] = "deprecated";
-    for (const char *p = summary; *p; p++) {
+    for (const char *p = text; *p; p++) {
         size_t i = 0;
         while (word[i] && tolower((unsigned char)p[i]) == word[i])
             i++;
@@ -507,7 +506,7 @@ static civis_status name_operation(builder *b, civis_operation *op, const cJSON 
     for (size_t i = 0; i < N_OF(excluded_prefixes); i++)
         if (span_starts_with(sp, excluded_prefixes[i]))
             return CIVIS_OK;
-    if (says_deprecated(op->summary))
+    if (op->deprecated)
         return CIVIS_OK;
 
     /* The final segment decides between get and list for GETs. */
@@ -546,6 +545,77 @@ static civis_status name_operation(builder *b, civis_operation *op, const cJSON 
     return CIVIS_OK;
 }
 
+static bool marked(const cJSON *node, const char *marker)
+{
+    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(node, marker));
+}
+
+/* What behaviour reads from an operation's prose, or from the markers that
+ * civis-spec-extract leaves in its place (spec/tools/spec_extract.c). */
+static void read_markers(civis_operation *op, const cJSON *node)
+{
+    op->deprecated = contains_ci(op->summary, "deprecated") || marked(node, "x-civis-deprecated");
+    op->deprecation_warning =
+        str_or(cJSON_GetObjectItemCaseSensitive(node, "x-deprecation-warning"), NULL);
+    if (op->deprecation_warning != NULL && op->deprecation_warning[0] == '\0')
+        op->deprecation_warning = NULL; /* the client warns only on non-empty text */
+    if (op->deprecation_warning == NULL && marked(node, "x-civis-deprecation-warning"))
+        op->deprecation_warning = "the API marks this endpoint deprecated; it may be removed";
+    const char *del = str_or(cJSON_GetObjectItemCaseSensitive(node, "x-civis-delete"), "");
+    if (strcmp(op->verb, "DELETE") != 0)
+        op->delete_effect = CIVIS_DELETE_REMOVES;
+    else if (strcmp(del, "archive") == 0 || contains_ci(op->summary, "archive"))
+        op->delete_effect = CIVIS_DELETE_ARCHIVES;
+    else if (strcmp(del, "hide") == 0 || contains_ci(op->summary, "hidden"))
+        op->delete_effect = CIVIS_DELETE_HIDES;
+    else
+        op->delete_effect = CIVIS_DELETE_REMOVES;
+}
+
+/* The number after `marker` in text ("Defaults to 20", "Defaults to its
+ * maximum of 50", "Maximum allowed is 1000"); 0 when absent. */
+static long number_after(const char *text, const char *marker)
+{
+    const char *p = strstr(text, marker);
+    if (p == NULL)
+        return 0;
+    p += strlen(marker);
+    if (strncmp(p, "its maximum of ", 15) == 0)
+        p += 15;
+    if (!isdigit((unsigned char)*p))
+        return 0;
+    long v = strtol(p, NULL, 10);
+    return v > 0 && v < 1000000 ? v : 0;
+}
+
+static long positive_keyword(const cJSON *schema, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(schema, key);
+    return cJSON_IsNumber(v) && v->valuedouble >= 1 && v->valuedouble < 1e6 ? (long)v->valuedouble
+                                                                            : 0;
+}
+
+/* The limit parameter's page-size rules: the "default"/"maximum" keywords
+ * (the bundled spec has them), else the words of its description, which is
+ * where the public spec states them. */
+static void read_page_rules(civis_operation *op)
+{
+    const civis_param *p = civis_operation_param(op, "limit");
+    if (p == NULL || p->schema == NULL)
+        return;
+    op->page_default = positive_keyword(p->schema, "default");
+    op->page_max = positive_keyword(p->schema, "maximum");
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(p->schema, "description");
+    if (!cJSON_IsString(d))
+        return;
+    if (op->page_default == 0)
+        op->page_default = number_after(d->valuestring, "efaults to ");
+    if (op->page_max == 0)
+        op->page_max = number_after(d->valuestring, "aximum allowed is ");
+    if (op->page_max == 0)
+        op->page_max = number_after(d->valuestring, "maximum of ");
+}
+
 static civis_status build_operation(builder *b, civis_operation *op, const char *path,
                                     const char *verb, const cJSON *node, const cJSON *path_params,
                                     size_t index)
@@ -558,10 +628,7 @@ static civis_status build_operation(builder *b, civis_operation *op, const char 
     if (op->resource == NULL)
         return oom(b);
     op->summary = str_or(cJSON_GetObjectItemCaseSensitive(node, "summary"), "");
-    op->deprecation_warning =
-        str_or(cJSON_GetObjectItemCaseSensitive(node, "x-deprecation-warning"), NULL);
-    if (op->deprecation_warning != NULL && op->deprecation_warning[0] == '\0')
-        op->deprecation_warning = NULL; /* the client warns only on non-empty text */
+    read_markers(op, node);
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(node, "x-examples");
     op->examples = cJSON_IsArray(ex) && ex->child != NULL ? ex : NULL;
     build_response(op, cJSON_GetObjectItemCaseSensitive(node, "responses"));
@@ -575,6 +642,7 @@ static civis_status build_operation(builder *b, civis_operation *op, const char 
     civis_status st = build_params(b, op, path_params, params);
     if (st != CIVIS_OK)
         return st;
+    read_page_rules(op);
     return name_operation(b, op, node, sp);
 }
 
