@@ -452,7 +452,7 @@ static bool replay(cmock_record_files *files, const char *token, const char *ver
                    const cmock_request *req, cmock_reply *reply)
 {
     const char *lookup = strcmp(verb, "head") == 0 ? "get" : verb;
-    size_t n = strlen(files->dir) + 64;
+    size_t n = strlen(files->dir) + 96; /* "/" + a token or a SHA-256 + ".method.json" */
     char *path = malloc(n);
     if (path == NULL)
         return false;
