@@ -39,8 +39,11 @@ static const char usage[] =
     "                       recorded in the journal)\n"
     "  --run-policy P       how simulated runs progress: instant (default), polls:N,\n"
     "                       ms:T or fail:MESSAGE\n"
-    "  --state-dir DIR      where large simulated files spill to disk (default: a\n"
-    "                       temporary directory removed at exit)\n"
+    "  --state-dir DIR      where large simulated files spill to disk and the SQL\n"
+    "                       databases live (default: a temporary directory removed at\n"
+    "                       exit, and databases in memory)\n"
+    "  --database NAME      offer a database NAME besides the default 'civis-mock';\n"
+    "                       repeatable\n"
     "  --state-mem-limit B  bytes of one simulated file kept in memory (default 8M)\n"
     "  --state-max-objects N  objects and runs one API key may create (default 20000);\n"
     "                       further creations get 507 until a reset\n"
@@ -77,7 +80,8 @@ static const char *const flag_names[] = {"--spec",
                                          "--state-dir",
                                          "--state-mem-limit",
                                          "--state-max-objects",
-                                         "--stateless"};
+                                         "--stateless",
+                                         "--database"};
 #define N_FLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
 
 static int usage_error(const char *fmt, ...)
@@ -151,7 +155,8 @@ static int parse_args(cmock_config *cfg, int argc, char **argv)
     if (env_spec != NULL && *env_spec != '\0')
         cfg->spec_path = env_spec;
     cfg->fixtures = calloc((size_t)argc, sizeof(char *));
-    if (cfg->fixtures == NULL) {
+    cfg->databases = calloc((size_t)argc, sizeof(char *));
+    if (cfg->fixtures == NULL || cfg->databases == NULL) {
         fputs("civis-mock: out of memory\n", stderr);
         return 1;
     }
@@ -252,6 +257,10 @@ static int parse_args(cmock_config *cfg, int argc, char **argv)
             if (!civis__sim_policy_check(value, why, sizeof(why)))
                 return usage_error("option '--run-policy' %s, got '%s'", why, value);
             cfg->run_policy = value;
+        } else if (strcmp(name, "--database") == 0) {
+            if (*value == '\0' || strlen(value) > 200)
+                return usage_error("option '--database' needs a name of 1 to 200 bytes");
+            cfg->databases[cfg->n_databases++] = value;
         } else if (strcmp(name, "--state-dir") == 0) {
             cfg->state_dir = value;
         } else if (strcmp(name, "--state-mem-limit") == 0) {
@@ -363,6 +372,7 @@ static void release(cmock_server *srv)
     if (srv->log_owned)
         fclose(srv->log);
     free(srv->config.fixtures);
+    free(srv->config.databases);
     pthread_mutex_destroy(&srv->log_lock);
     pthread_mutex_destroy(&srv->inflight_lock);
 }
@@ -373,7 +383,7 @@ int main(int argc, char **argv)
     memset(&srv, 0, sizeof(srv));
     pthread_mutex_init(&srv.log_lock, NULL);
     pthread_mutex_init(&srv.inflight_lock, NULL);
-    srv.sim.handle = cmock__sim_unhandled;
+    srv.sim.handle = NULL; /* until the simulation installs itself: no hook */
 
     /* SIGINT/SIGTERM are blocked from the start: MHD's threads inherit the
      * mask, so the signal is taken only by sigwait() below, and one that

@@ -493,10 +493,9 @@ static bool schema_is_array(const civis_spec *spec, const cJSON *schema)
 }
 
 /* Names one operation: method (NULL when skipped), alias, returns_array. */
-static civis_status name_operation(builder *b, civis_operation *op, const cJSON *node, span sp)
+static civis_status name_operation(builder *b, civis_operation *op, const cJSON *responses, span sp)
 {
-    const cJSON *ok = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(node, "responses"), "200");
+    const cJSON *ok = cJSON_GetObjectItemCaseSensitive(responses, "200");
     bool array_200 = schema_is_array(b->spec, cJSON_GetObjectItemCaseSensitive(ok, "schema"));
     bool is_get = strcmp(op->verb, "GET") == 0;
     bool in_array_list = is_get && span_in(sp, array_paths, N_OF(array_paths));
@@ -545,23 +544,53 @@ static civis_status name_operation(builder *b, civis_operation *op, const cJSON 
     return CIVIS_OK;
 }
 
-static bool marked(const cJSON *node, const char *marker)
+/* The keys of one operation object that the index reads, found in one pass
+ * over its keys (looking each up alone walked the object ten times). */
+typedef struct op_keys {
+    const cJSON *summary, *warning, *examples, *responses, *parameters;
+    bool marked_deprecated, marked_warning;
+    const char *marked_delete;
+} op_keys;
+
+static void scan_operation(op_keys *k, const cJSON *node)
 {
-    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(node, marker));
+    memset(k, 0, sizeof(*k));
+    for (const cJSON *c = node->child; c != NULL; c = c->next) {
+        const char *key = c->string;
+        if (key == NULL)
+            continue;
+        if (key[0] == 'x' && key[1] == '-') {
+            if (strcmp(key, "x-examples") == 0)
+                k->examples = c;
+            else if (strcmp(key, "x-deprecation-warning") == 0)
+                k->warning = c;
+            else if (strcmp(key, "x-civis-deprecated") == 0)
+                k->marked_deprecated = cJSON_IsTrue(c);
+            else if (strcmp(key, "x-civis-deprecation-warning") == 0)
+                k->marked_warning = cJSON_IsTrue(c);
+            else if (strcmp(key, "x-civis-delete") == 0)
+                k->marked_delete = cJSON_IsString(c) ? c->valuestring : NULL;
+        } else if (strcmp(key, "summary") == 0) {
+            k->summary = c;
+        } else if (strcmp(key, "responses") == 0) {
+            k->responses = c;
+        } else if (strcmp(key, "parameters") == 0) {
+            k->parameters = c;
+        }
+    }
 }
 
 /* What behaviour reads from an operation's prose, or from the markers that
  * civis-spec-extract leaves in its place (spec/tools/spec_extract.c). */
-static void read_markers(civis_operation *op, const cJSON *node)
+static void read_markers(civis_operation *op, const op_keys *k)
 {
-    op->deprecated = contains_ci(op->summary, "deprecated") || marked(node, "x-civis-deprecated");
-    op->deprecation_warning =
-        str_or(cJSON_GetObjectItemCaseSensitive(node, "x-deprecation-warning"), NULL);
+    op->deprecated = k->marked_deprecated || contains_ci(op->summary, "deprecated");
+    op->deprecation_warning = str_or(k->warning, NULL);
     if (op->deprecation_warning != NULL && op->deprecation_warning[0] == '\0')
         op->deprecation_warning = NULL; /* the client warns only on non-empty text */
-    if (op->deprecation_warning == NULL && marked(node, "x-civis-deprecation-warning"))
+    if (op->deprecation_warning == NULL && k->marked_warning)
         op->deprecation_warning = "the API marks this endpoint deprecated; it may be removed";
-    const char *del = str_or(cJSON_GetObjectItemCaseSensitive(node, "x-civis-delete"), "");
+    const char *del = k->marked_delete != NULL ? k->marked_delete : "";
     if (strcmp(op->verb, "DELETE") != 0)
         op->delete_effect = CIVIS_DELETE_REMOVES;
     else if (strcmp(del, "archive") == 0 || contains_ci(op->summary, "archive"))
@@ -627,12 +656,13 @@ static civis_status build_operation(builder *b, civis_operation *op, const char 
     op->resource = resource_of(b, sp);
     if (op->resource == NULL)
         return oom(b);
-    op->summary = str_or(cJSON_GetObjectItemCaseSensitive(node, "summary"), "");
-    read_markers(op, node);
-    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(node, "x-examples");
-    op->examples = cJSON_IsArray(ex) && ex->child != NULL ? ex : NULL;
-    build_response(op, cJSON_GetObjectItemCaseSensitive(node, "responses"));
-    const cJSON *params = cJSON_GetObjectItemCaseSensitive(node, "parameters");
+    op_keys k;
+    scan_operation(&k, node);
+    op->summary = str_or(k.summary, "");
+    read_markers(op, &k);
+    op->examples = cJSON_IsArray(k.examples) && k.examples->child != NULL ? k.examples : NULL;
+    build_response(op, k.responses);
+    const cJSON *params = k.parameters;
     if (params != NULL && !cJSON_IsArray(params))
         return civis__fail(b->err, CIVIS_ESPEC, NULL, "$.paths.%s.%s.parameters: expected an array",
                            path, b->verb_key);
@@ -643,7 +673,7 @@ static civis_status build_operation(builder *b, civis_operation *op, const char 
     if (st != CIVIS_OK)
         return st;
     read_page_rules(op);
-    return name_operation(b, op, node, sp);
+    return name_operation(b, op, k.responses, sp);
 }
 
 static const char *verb_of(const char *key)

@@ -5,6 +5,7 @@
  * (route.c). Any step that fails frees everything built so far.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,9 +14,11 @@
 
 #include "spec_internal.h"
 
-/* Generated at build time from spec/civis-api.json (spec/tools/embed.c). */
+/* Generated at build time from spec/civis-api.json (spec/tools/embed.c):
+ * the bytes, and the same document as a static cJSON tree. */
 extern const unsigned char civis__bundled_spec[];
 extern const size_t civis__bundled_spec_len;
+extern cJSON *const civis__bundled_spec_doc;
 
 const char *civis_spec_bundled_text(size_t *len)
 {
@@ -186,7 +189,7 @@ static civis_status finish_load(civis_spec **out, civis_spec *spec, civis_error 
 {
     civis_status st;
     if ((st = check_shape(spec, err)) != CIVIS_OK ||
-        (st = civis__refs_build(spec, err)) != CIVIS_OK ||
+        (st = civis__refs_build(spec, !spec->is_bundled, err)) != CIVIS_OK ||
         (st = civis__index_build(spec, err)) != CIVIS_OK ||
         (st = civis__route_build(spec, err)) != CIVIS_OK) {
         civis_spec_free(spec);
@@ -325,11 +328,21 @@ civis_status civis_spec_load_file(civis_spec **out, const char *path, civis_erro
     return load_text(out, spec, path, err);
 }
 
-civis_status civis_spec_load_bundled(civis_spec **out, civis_error *err)
+/*
+ * The bundled spec is built once per process and shared: every
+ * civis_spec_load_bundled() returns the same immutable index, and
+ * civis_spec_free() leaves it alone, so a test suite that makes a mock per
+ * test pays for the index once. Its document is the static tree embed.c
+ * wrote (nothing parsed, nothing to free), and its $refs were checked when
+ * the file was generated and are checked again by the test suite, which
+ * loads spec/civis-api.json as a file; only the index and the router are
+ * built here. A failed build (out of memory) is retried by the next call.
+ */
+static pthread_mutex_t bundled_lock = PTHREAD_MUTEX_INITIALIZER;
+static civis_spec *bundled;
+
+static civis_status build_bundled(civis_spec **out, civis_error *err)
 {
-    if (out == NULL)
-        return civis__fail(err, CIVIS_EINVAL, "out", "invalid argument 'out': must not be NULL");
-    *out = NULL;
     civis_spec *spec = spec_new();
     if (spec == NULL)
         return civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory loading the bundled spec");
@@ -337,8 +350,43 @@ civis_status civis_spec_load_bundled(civis_spec **out, civis_error *err)
     spec->text = (char *)civis__bundled_spec;
     spec->text_len = civis__bundled_spec_len;
     spec->owns_text = false;
-    return load_text(out, spec, "bundled spec", err);
+    spec->doc = civis__bundled_spec_doc;
+    spec->is_bundled = true;
+    bool was_clear = err != NULL && err->code == CIVIS_OK;
+    civis_status st = finish_load(out, spec, err);
+    if (st != CIVIS_OK)
+        prefix_origin(err, was_clear, "bundled spec");
+    return st;
 }
+
+civis_status civis_spec_load_bundled(civis_spec **out, civis_error *err)
+{
+    if (out == NULL)
+        return civis__fail(err, CIVIS_EINVAL, "out", "invalid argument 'out': must not be NULL");
+    *out = NULL;
+    civis_status st = CIVIS_OK;
+    pthread_mutex_lock(&bundled_lock);
+    if (bundled == NULL)
+        st = build_bundled(&bundled, err);
+    *out = bundled;
+    pthread_mutex_unlock(&bundled_lock);
+    return st;
+}
+
+/* The shared index lives until the program (or, for libcivis.so, the
+ * library) goes away; freeing it then keeps leak checkers quiet. */
+#if defined(__GNUC__)
+__attribute__((destructor)) static void free_bundled(void)
+{
+    civis_spec *spec = bundled;
+    bundled = NULL;
+    if (spec != NULL) {
+        spec->is_bundled = false;
+        spec->doc = NULL; /* static: not ours to delete */
+        civis_spec_free(spec);
+    }
+}
+#endif
 
 civis_status civis_spec_load_default(civis_spec **out, civis_error *err)
 {
@@ -350,8 +398,8 @@ civis_status civis_spec_load_default(civis_spec **out, civis_error *err)
 
 void civis_spec_free(civis_spec *spec)
 {
-    if (spec == NULL)
-        return;
+    if (spec == NULL || spec->is_bundled)
+        return; /* the shared bundled index (see civis_spec_load_bundled) */
     /* Big blocks first, the document's many small nodes last: freeing a
      * big block while lots of small ones sit freed makes glibc consolidate
      * them all on the spot, which made free cost as much as a parse. */

@@ -389,10 +389,10 @@ static civis_status check_alias_chain(civis_spec *spec, const cJSON *def, civis_
                        chain);
 }
 
-civis_status civis__refs_build(civis_spec *spec, civis_error *err)
+civis_status civis__refs_build(civis_spec *spec, bool check_refs, civis_error *err)
 {
     civis_status st = build_def_table(spec, err);
-    if (st != CIVIS_OK)
+    if (st != CIVIS_OK || !check_refs)
         return st;
     walker *w = malloc(sizeof(*w)); /* ~9 KB of node pointers: keep it off the stack */
     if (w == NULL)

@@ -33,6 +33,8 @@ struct civis_spec {
     struct civis_route_node *routes; /* segment trie, built by civis__route_build */
     civis_arena arena;               /* strings and descriptor arrays */
     bool owns_text;                  /* text is ours to free (false: the bundled bytes) */
+    bool is_bundled;                 /* the process's shared bundled index: its doc is
+                                        static data and civis_spec_free leaves it */
     const cJSON **def_slots;         /* open-addressing table of definitions by name
                                         (arena; NULL slot = empty); see refs.c */
     size_t def_mask;                 /* slot count - 1 (a power of two minus one) */
@@ -40,7 +42,9 @@ struct civis_spec {
 };
 
 /* Load steps, in order (load.c calls them; each names the failing place). */
-civis_status civis__refs_build(civis_spec *spec, civis_error *err);  /* refs.c */
+/* refs.c: the definitions table, and with check_refs every $ref checked
+ * (the bundled spec skips the check: its refs were checked when generated). */
+civis_status civis__refs_build(civis_spec *spec, bool check_refs, civis_error *err);
 civis_status civis__index_build(civis_spec *spec, civis_error *err); /* index.c */
 /* The definition named by a local "#/definitions/NAME" ref, or NULL. */
 const cJSON *civis__refs_target(const civis_spec *spec, const char *ref);
