@@ -17,6 +17,12 @@
 
 #include "mock.h"
 #include "record.h"
+
+/* cmock__reply_header as a civis_answer_header_fn. */
+static bool add_header(void *reply, const char *name, const char *value)
+{
+    return cmock__reply_header(reply, name, value);
+}
 #include "record_cassette.h"
 
 #define UNMATCHED_KEPT 1000 /* refused requests listed at exit */
@@ -310,8 +316,8 @@ static bool serve(const cJSON *resp, const char *origin, cmock_reply *reply)
 {
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(resp, "status");
     reply->status = cJSON_IsNumber(st) ? st->valueint : 200;
-    if (!civis_answer_copy_headers(cJSON_GetObjectItemCaseSensitive(resp, "headers"),
-                                   cmock__reply_add, reply))
+    if (!civis_answer_copy_headers(cJSON_GetObjectItemCaseSensitive(resp, "headers"), add_header,
+                                   reply))
         return false;
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(resp, "body");
     if (b == NULL || cJSON_IsNull(b))

@@ -26,6 +26,7 @@
 
 #include "civis/error.h"
 #include "civis/spec.h"
+#include "civis/sys/fake.h"
 
 #define CMOCK_RECORD_REDACTED "[REDACTED]"
 /* Storage URLs in a cassette use this origin; replay puts its own in. */
@@ -58,7 +59,6 @@ typedef struct cmock_record_config {
 
 typedef struct cmock_record cmock_record;
 struct cmock_request;
-struct cmock_reply;
 struct cmock_outcome;
 
 /* Whether `name` is one of the recorder's flags; *takes_value says whether
@@ -84,7 +84,7 @@ void cmock__record_free(cmock_record *rec);
 
 /* The hook into the request path: true when the recorder answered. */
 bool cmock__record_answer(cmock_record *rec, const struct cmock_request *req,
-                          struct cmock_reply *reply, struct cmock_outcome *outcome);
+                          civis_fake_reply *reply, struct cmock_outcome *outcome);
 /* Starts every replayed sequence again (POST /__mock/reset). */
 void cmock__record_rewind(cmock_record *rec);
 /* Whether a request was refused for want of a recording; the refused ones
@@ -137,7 +137,7 @@ struct cmock_forwarder;
  * token was handed out while recording, else replays files/. Returns false
  * when it refused the request for want of a recording. */
 bool cmock__record_files_serve(cmock_record_files *files, struct cmock_forwarder *fw,
-                               const struct cmock_request *req, struct cmock_reply *reply);
+                               const struct cmock_request *req, civis_fake_reply *reply);
 
 /* record_forward.c: libcurl towards the upstream, handles kept alive. */
 typedef struct cmock_forwarder cmock_forwarder;

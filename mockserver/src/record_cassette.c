@@ -539,7 +539,7 @@ civis_status cmock__cassette_record(cmock_cassette *c, const char *key, const ch
     civis_error rerr = CIVIS_ERROR_INIT;
     char opname[192] = "";
     if (civis_spec_route(&route, c->spec, method, path, &rerr) == CIVIS_OK && route.op != NULL)
-        cmock__op_name(route.op, opname, sizeof(opname));
+        civis_operation_name(route.op, opname, sizeof(opname));
     char title[2400];
     char *k = strchr(key, ' ');
     snprintf(title, sizeof(title), "%s%s%s %.2048s", opname, opname[0] ? ": " : "", method,

@@ -29,6 +29,12 @@
 #include "mock.h"
 #include "record.h"
 
+/* cmock__reply_header as a civis_answer_header_fn. */
+static bool add_header(void *reply, const char *name, const char *value)
+{
+    return cmock__reply_header(reply, name, value);
+}
+
 #define TOKEN_LEN 16
 
 typedef struct token_url {
@@ -466,8 +472,8 @@ static bool replay(cmock_record_files *files, const char *token, const char *ver
     bool ok = cJSON_IsNumber(st);
     if (ok) {
         reply->status = st->valueint;
-        civis_answer_copy_headers(cJSON_GetObjectItemCaseSensitive(meta, "headers"),
-                                  cmock__reply_add, reply);
+        civis_answer_copy_headers(cJSON_GetObjectItemCaseSensitive(meta, "headers"), add_header,
+                                  reply);
     }
     if (ok && strcmp(lookup, "get") == 0 && cJSON_IsString(hash)) {
         snprintf(path, n, "%s/%s", files->dir, hash->valuestring);
