@@ -27,6 +27,7 @@
 #include "civis/error.h"
 #include "civis/sys/fixture.h"
 #include "civis/spec.h"
+#include "record.h"
 
 #define CMOCK_DEFAULT_PORT 8080
 #define CMOCK_DEFAULT_MAX_BODY (10u * 1024u * 1024u)
@@ -65,6 +66,7 @@ typedef struct cmock_config {
     bool stateless;           /* --stateless: no simulation */
     const char **databases;   /* --database names, borrowed from argv */
     size_t n_databases;
+    cmock_record_config record; /* --record-from, --cassette, ... (record.h) */
 } cmock_config;
 
 /* ---- requests and replies --------------------------------------------- */
@@ -226,8 +228,9 @@ typedef struct cmock_server {
     cmock_journal *journal;
     cmock_faults *faults;
     cmock_simulation sim;
-    FILE *log;      /* --log, or NULL */
-    bool log_owned; /* fclose at exit */
+    cmock_record *record; /* --cassette: record and replay; NULL when off */
+    FILE *log;            /* --log, or NULL */
+    bool log_owned;       /* fclose at exit */
     pthread_mutex_t log_lock;
     struct MHD_Daemon *daemon;
     pthread_mutex_t inflight_lock;
