@@ -80,6 +80,7 @@ typedef struct cmock_request {
     const char *authorization; /* the Authorization header, borrowed from MHD, or NULL */
     const char *mock_key;      /* X-Civis-Mock-Key, borrowed from MHD, or NULL */
     const char *host;          /* the Host header, borrowed from MHD, or NULL */
+    const char *if_none_match; /* If-None-Match, borrowed from MHD, or NULL */
     char *body;                /* body bytes, NUL-terminated, or NULL */
     size_t body_len;
 } cmock_request;
@@ -117,6 +118,8 @@ void cmock__reply_clear(cmock_reply *reply);
 void cmock__outcome_clear(cmock_outcome *outcome);
 /* Adds a header (both strings copied); false on allocation failure. */
 bool cmock__reply_header(cmock_reply *reply, const char *name, const char *value);
+/* The ETag civis-mock sends with GET /endpoints for this spec (pipeline.c). */
+void cmock__spec_etag(char *out, size_t len, const civis_spec *spec);
 /* cmock__reply_header as a civis_answer_header_fn (ctx is the reply). */
 bool cmock__reply_add(void *reply, const char *name, const char *value);
 /* Takes ownership of a malloc'd body. */
@@ -227,6 +230,7 @@ bool cmock__sim_unhandled(void *ctx, const civis_spec *spec, const civis_route *
 typedef struct cmock_server {
     cmock_config config;
     civis_spec *spec;            /* owned, read-only once serving */
+    char spec_etag[24];          /* GET /endpoints validator: "\"<64-bit hash of the bytes>\"" */
     civis_fixture_set *fixtures; /* --fixtures, loaded at start-up */
     civis_fixture_set *stubs;    /* POST /__mock/stubs */
     cmock_journal *journal;
