@@ -40,12 +40,14 @@ typedef struct civis_sim civis_sim;
 #define CIVIS_SIM_DEFAULT_MAX_OBJECTS 20000
 
 typedef struct civis_sim_options {
-    const char *run_policy; /* --run-policy text; NULL means "instant" */
-    size_t mem_limit;       /* --state-mem-limit; 0 means CIVIS_SIM_DEFAULT_MEM_LIMIT */
-    size_t max_objects;     /* --state-max-objects; 0 means CIVIS_SIM_DEFAULT_MAX_OBJECTS */
-    const char *state_dir;  /* --state-dir; NULL: a fresh temporary directory, removed
-                               by civis__sim_free */
-    uint64_t seed;          /* --seed, for the synthesized parts of objects */
+    const char *run_policy;       /* --run-policy text; NULL means "instant" */
+    size_t mem_limit;             /* --state-mem-limit; 0 means CIVIS_SIM_DEFAULT_MEM_LIMIT */
+    size_t max_objects;           /* --state-max-objects; 0 means CIVIS_SIM_DEFAULT_MAX_OBJECTS */
+    const char *state_dir;        /* --state-dir; NULL: a fresh temporary directory, removed
+                                     by civis__sim_free */
+    uint64_t seed;                /* --seed, for the synthesized parts of objects */
+    const char *const *databases; /* --database names offered besides the default (borrowed) */
+    size_t n_databases;
 } civis_sim_options;
 
 /* Builds the simulation for `spec` (borrowed; must outlive the simulation).
@@ -140,6 +142,7 @@ typedef struct sim_run {
     sim_log *logs;  /* oldest first */
     size_t n_logs, cap_logs;
     long output_file_id; /* SQL runs: the File holding the result, or 0 */
+    cJSON *preview;      /* queries run by the SQL engine: {resultColumns, resultRows}, or NULL */
 } sim_run;
 
 /* Storage state of a File object. */
@@ -181,6 +184,7 @@ typedef struct sim_space {
     size_t n_objs, cap_objs;
     char *csv; /* default result set of SQL runs and queries (admin) */
     size_t csv_len;
+    struct sim_sqldb *sqldb; /* the key's SQL database (sim_sql.c), NULL until used */
 } sim_space;
 
 /* What an operation means to the simulation (sim_index.c). */
@@ -249,6 +253,8 @@ struct civis_sim {
     size_t n_spaces, cap_spaces;
     char *csv; /* default result set for every key (admin), or NULL */
     size_t csv_len;
+    const char *const *databases; /* --database names (borrowed), besides the default */
+    size_t n_databases;
 };
 
 /* One API request being answered by the simulation. */

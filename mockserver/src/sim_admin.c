@@ -403,6 +403,8 @@ int civis__sim_install(cmock_server *srv)
         .max_objects = srv->config.state_max_objects,
         .state_dir = srv->config.state_dir,
         .seed = srv->config.seed,
+        .databases = srv->config.databases,
+        .n_databases = srv->config.n_databases,
     };
     civis_sim *sim = NULL;
     civis_error err = CIVIS_ERROR_INIT;

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "sim.h"
+#include "sim_sql.h"
 
 /* ---- time ---------------------------------------------------------------- */
 
@@ -110,18 +111,7 @@ bool civis__sim_schema_has(const civis_spec *spec, const cJSON *schema, const ch
  * snake_case form the key is. */
 static const cJSON *find_prop(const cJSON *props, const char *key)
 {
-    const cJSON *exact = cJSON_GetObjectItemCaseSensitive(props, key);
-    if (exact != NULL)
-        return exact;
-    char snake[160];
-    for (const cJSON *p = props->child; p != NULL; p = p->next) {
-        if (p->string == NULL)
-            continue;
-        size_t need = civis_camel_to_snake(snake, sizeof(snake), p->string);
-        if (need < sizeof(snake) && strcmp(snake, key) == 0)
-            return p;
-    }
-    return NULL;
+    return civis_json_key(props, key);
 }
 
 static cJSON *to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *value, int depth)
@@ -364,6 +354,7 @@ static void space_free(sim_space *sp)
     free(sp->objs);
     free(sp->key);
     free(sp->csv);
+    cmock__sql_close(sp->sqldb);
     free(sp);
 }
 
@@ -407,6 +398,8 @@ civis_status civis__sim_new(civis_sim **out, const civis_spec *spec, const civis
     pthread_mutex_init(&sim->lock, NULL);
     sim->spec = spec;
     sim->seed = opts ? opts->seed : 0;
+    sim->databases = opts ? opts->databases : NULL;
+    sim->n_databases = opts ? opts->n_databases : 0;
     sim->mem_limit = opts && opts->mem_limit ? opts->mem_limit : CIVIS_SIM_DEFAULT_MEM_LIMIT;
     sim->max_objects =
         opts && opts->max_objects ? opts->max_objects : CIVIS_SIM_DEFAULT_MAX_OBJECTS;
@@ -528,7 +521,8 @@ bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *rou
     if (sim == NULL || route->op == NULL || api_key == NULL)
         return false;
     const sim_role *role = &sim->roles[route->op->index];
-    if (role->kind == SIM_R_NONE)
+    bool sql = cmock__sql_owns(route->op, req);
+    if (role->kind == SIM_R_NONE && !sql)
         return false;
     sim_req r = {
         .sim = sim,
@@ -545,6 +539,8 @@ bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *rou
     r.space = civis__sim_space(sim, api_key, true);
     if (r.space == NULL)
         civis__sim_oom(reply);
+    else if (sql)
+        (void)cmock__sql_handle(&r);
     else if (creates(role->kind) && r.space->n_objs >= sim->max_objects)
         full(reply, sim->max_objects);
     else if (role->kind == SIM_R_MULTIPART_CREATE || role->kind == SIM_R_MULTIPART_COMPLETE)
