@@ -119,6 +119,13 @@ const char *civis__cli_type_name(civis_type type);
  * when writing failed. */
 bool civis__cli_print(FILE *out, const cJSON *json, cli_format fmt);
 
+/* ---- complete.c ----------------------------------------------------------- */
+
+/* `civis completion bash`: prints the completion script. */
+int civis__cli_completion(int argc, char **argv);
+/* `civis __complete WORDS...`: the candidates for the word after WORDS, one a line. */
+int civis__cli_complete(const cli_table *t, int argc, char **argv);
+
 /* ---- workflows ------------------------------------------------------------ */
 
 int civis__cli_files_upload(civis_client *client, int argc, char **argv, cli_format fmt);
