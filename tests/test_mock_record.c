@@ -641,8 +641,15 @@ static void test_redact_and_match_ignore(void)
                                         "{\"name\": \"gen-81731\", \"sql\": \"select 2\", "
                                         "\"remote_host_id\": 1, \"credential_id\": 2}"),
                     201);
+    /* the key where a careless caller puts it: a body, a query, a path */
+    CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &mp, "POST", "/scripts/sql", KEY,
+                                        "{\"name\": \"k\", \"sql\": \"select '" KEY "'\", "
+                                        "\"remote_host_id\": 1, \"credential_id\": 2}"),
+                    201);
+    CU_ASSERT_EQUAL(get(&mp, "/users/me?note=" KEY, NULL), 400);
+    CU_ASSERT_EQUAL(get(&mp, "/scripts/sql/" KEY, NULL), 400);
     CU_ASSERT_EQUAL(civis_mockproc_stop(&mp), 0);
-    const char *needles[] = {email, NULL};
+    const char *needles[] = {email, KEY, NULL};
     CU_ASSERT_EQUAL(grep_cassette(cas, needles, true), 0);
     const char *placeholder[] = {"\"email\": \"[REDACTED]\"", NULL};
     CU_ASSERT_EQUAL(grep_cassette(cas, placeholder, false), 1);
@@ -660,6 +667,12 @@ static void test_redact_and_match_ignore(void)
                                         "{\"name\": \"gen-99999\", \"sql\": \"select 3\", "
                                         "\"remote_host_id\": 1, \"credential_id\": 2}"),
                     599); /* a different query is another request */
+    CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &mp, "POST", "/scripts/sql", KEY,
+                                        "{\"name\": \"k\", \"sql\": \"select '" KEY "'\", "
+                                        "\"remote_host_id\": 1, \"credential_id\": 2}"),
+                    201);
+    CU_ASSERT_EQUAL(get(&mp, "/users/me?note=" KEY, NULL), 400);
+    CU_ASSERT_EQUAL(get(&mp, "/scripts/sql/" KEY, NULL), 400);
     CU_ASSERT_EQUAL(civis_mockproc_stop(&mp), 4);
     rm_rf(cas);
 }

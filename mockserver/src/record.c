@@ -474,8 +474,11 @@ bool cmock__record_answer(cmock_record *rec, const cmock_request *req, cmock_rep
 
     cJSON *query = cmock__cassette_query(&red, req->query_kv, req->n_query);
     cJSON *body = cmock__cassette_body(&red, req->body, req->body_len);
-    char *mkey = query ? cmock__cassette_key(req->method, req->path, query, body) : NULL;
+    /* The path too: a key in it must not reach a file name. */
+    char *rpath = cmock__record_redact_text(&red, req->path);
+    char *mkey = query && rpath ? cmock__cassette_key(req->method, rpath, query, body) : NULL;
     if (mkey == NULL) {
+        free(rpath);
         cJSON_Delete(query);
         cJSON_Delete(body);
         oc->source = "internal";
@@ -506,6 +509,7 @@ bool cmock__record_answer(cmock_record *rec, const cmock_request *req, cmock_rep
             cJSON_Delete(query);
             cJSON_Delete(body);
             free(mkey);
+            free(rpath);
             return true;
         }
     }
@@ -541,8 +545,8 @@ bool cmock__record_answer(cmock_record *rec, const cmock_request *req, cmock_rep
         civis_status st = CIVIS_ENOMEM;
         if (resp != NULL) {
             pthread_mutex_lock(&rec->mu);
-            st = cmock__cassette_record(&rec->cassette, mkey, req->method, req->path, query, body,
-                                        resp, &err);
+            st = cmock__cassette_record(&rec->cassette, mkey, req->method, rpath, query, body, resp,
+                                        &err);
             if (st == CIVIS_OK) {
                 cmock__cassette_keep_raw(&rec->cassette, mkey, raw_status, raw, res.body_len,
                                          raw_headers);
@@ -568,5 +572,6 @@ bool cmock__record_answer(cmock_record *rec, const cmock_request *req, cmock_rep
     cmock__record_forward_result_clear(&res);
     free(url);
     free(mkey);
+    free(rpath);
     return true;
 }
