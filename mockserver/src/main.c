@@ -299,6 +299,7 @@ static int load(cmock_server *srv)
                 srv->config.spec_path ? srv->config.spec_path : "(bundled)", err.message);
         return 2;
     }
+    cmock__spec_etag(srv->spec_etag, sizeof(srv->spec_etag), srv->spec);
     if (civis_fixtures_new(&srv->stubs, srv->spec, &err) != CIVIS_OK ||
         cmock__journal_new(&srv->journal, &err) != CIVIS_OK ||
         cmock__faults_new(&srv->faults, srv->config.seed, &err) != CIVIS_OK) {

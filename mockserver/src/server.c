@@ -193,6 +193,7 @@ static enum MHD_Result finish(cmock_server *srv, struct MHD_Connection *con, con
     req->authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");
     req->mock_key = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-Civis-Mock-Key");
     req->host = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Host");
+    req->if_none_match = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "If-None-Match");
 
     if (!parse_query(req)) {
         oc.source = "internal";

@@ -33,6 +33,7 @@ struct civis_spec {
     struct civis_route_node *routes; /* segment trie, built by civis__route_build */
     civis_arena arena;               /* strings and descriptor arrays */
     bool owns_text;                  /* text is ours to free (false: the bundled bytes) */
+    char origin[256];                /* "spec file 'x.json' (910 operations)", for messages */
     bool is_bundled;                 /* the process's shared bundled index: its doc is
                                         static data and civis_spec_free leaves it */
     const cJSON **def_slots;         /* open-addressing table of definitions by name
@@ -46,6 +47,8 @@ struct civis_spec {
  * (the bundled spec skips the check: its refs were checked when generated). */
 civis_status civis__refs_build(civis_spec *spec, bool check_refs, civis_error *err);
 civis_status civis__index_build(civis_spec *spec, civis_error *err); /* index.c */
+/* The type a schema's "type" value names (ANY for none or an unknown one). */
+civis_type civis__type_of(const cJSON *type_value);
 /* The definition named by a local "#/definitions/NAME" ref, or NULL. */
 const cJSON *civis__refs_target(const civis_spec *spec, const char *ref);
 
