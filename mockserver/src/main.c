@@ -150,6 +150,7 @@ static int parse_args(cmock_config *cfg, int argc, char **argv)
     cfg->host = "127.0.0.1";
     cfg->port = CMOCK_DEFAULT_PORT;
     cfg->threads = cpu_count();
+    bool threads_given = false;
     cfg->max_body = CMOCK_DEFAULT_MAX_BODY;
     const char *env_spec = getenv("CIVIS_API_SPEC");
     if (env_spec != NULL && *env_spec != '\0')
@@ -244,6 +245,7 @@ static int parse_args(cmock_config *cfg, int argc, char **argv)
             if (!parse_u64(value, &n, 256) || n == 0)
                 return usage_error("option '--threads' must be 1..256, got '%s'", value);
             cfg->threads = (unsigned)n;
+            threads_given = true;
         } else if (strcmp(name, "--log") == 0) {
             cfg->log_path = value;
         } else if (strcmp(name, "--max-body") == 0) {
@@ -279,6 +281,10 @@ static int parse_args(cmock_config *cfg, int argc, char **argv)
     char why[256];
     if (!cmock__record_check(&cfg->record, why, sizeof(why)))
         return usage_error("option %s", why);
+    /* A recorder's threads wait on the upstream: more of them keep the
+     * CPUs busy. */
+    if (cfg->record.from != NULL && !threads_given)
+        cfg->threads = cmock__record_threads(cfg->threads);
     return -1;
 }
 
