@@ -36,6 +36,11 @@ long civis_simtest_admin(cJSON **out, const civis_mockproc *mp, const char *meth
  * in *body, its length in *len. Returns the status (0: no reply). */
 long civis_simtest_get_url(char **body, size_t *len, const char *url);
 
+/* Creates a File of `key` named `name` and uploads `len` bytes of `data`
+ * through its presigned form; returns its id, -1 on any failure. */
+long civis_simtest_upload(const civis_mockproc *m, const char *key, const char *name,
+                          const char *data, size_t len);
+
 /* Deterministic bytes: fills buf with the stream of `seed` from `offset`. */
 void civis_simtest_bytes(uint64_t seed, uint64_t offset, unsigned char *buf, size_t len);
 

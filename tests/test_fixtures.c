@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "civis/fixture.h"
+#include "civis/sys/fixture.h"
 #include "civis/spec.h"
 #include "test.h"
 
@@ -154,10 +154,11 @@ static void test_fixtures__unknown_keys_are_errors_with_suggestions(void)
 
 static void test_fixtures__request_errors_name_the_field(void)
 {
-    expect_error("[{\"operation\":\"users.get_me\",\"response\":{}},"
-                 "{\"request\":{\"method\":\"GET\",\"path\":\"/scripts/nope\"},\"response\":{}}]",
-                 CIVIS_EINVAL, "[1].request.path",
-                 "x.json: [1].request.path: no operation matches GET /scripts/nope");
+    expect_error(
+        "[{\"operation\":\"users.get_me\",\"response\":{}},"
+        "{\"request\":{\"method\":\"GET\",\"path\":\"/no_such_resource/nope\"},\"response\":{}}]",
+        CIVIS_EINVAL, "[1].request.path",
+        "x.json: [1].request.path: no operation matches GET /no_such_resource/nope");
     /* a path that exists with other verbs is no operation for this one */
     expect_error("{\"request\":{\"method\":\"DELETE\",\"path\":\"/users/me\"},\"response\":{}}",
                  CIVIS_EINVAL, "[0].request.path",

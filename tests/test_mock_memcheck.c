@@ -16,12 +16,12 @@
 static void test_memcheck__server_is_clean_under_valgrind(void)
 {
     if (access("/usr/bin/valgrind", X_OK) != 0 && access("/usr/local/bin/valgrind", X_OK) != 0) {
-        printf("\n  SKIP memcheck: valgrind is not installed\n");
+        civis_test_skip("memcheck: valgrind is not installed");
         return;
     }
     /* A sanitizer build cannot run under valgrind (make asan sets this). */
     if (getenv("CIVIS_SANITIZED") != NULL) {
-        printf("\n  SKIP memcheck: civis-mock is built with sanitizers\n");
+        civis_test_skip("memcheck: civis-mock is built with sanitizers");
         return;
     }
     civis_mockproc mp;

@@ -168,13 +168,15 @@ static void test_robust__invalid_utf8(void)
     CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &mp, "POST", "/scripts/containers", "utf8",
                                         "{\"name\":\"\xff\xfe\xc3\",\"dockerComman\xe9\":1}"),
                     400);
-    CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &mp, "GET", "/users/\xff\xfe", "utf8", NULL), 404);
+    /* /users/{id} with an id that is neither an integer nor UTF-8 */
+    CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &mp, "GET", "/users/\xff\xfe", "utf8", NULL), 400);
+    CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &mp, "GET", "/no_such/\xff\xfe", "utf8", NULL), 404);
     civis_http_reply r;
     civis_mockproc_call(&r, &mp, "GET", "/__mock/journal?api_key=utf8", NULL, NULL);
     CU_ASSERT_EQUAL(r.status, 200);
     CU_ASSERT(valid_utf8((const unsigned char *)r.body, r.body_len));
     cJSON *j = civis_http_reply_json(&r);
-    CU_ASSERT_EQUAL(cJSON_GetArraySize(j), 2);
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(j), 3);
     cJSON_Delete(j);
     civis_http_reply_clear(&r);
     assert_healthy();

@@ -235,15 +235,6 @@ static bool echoes(const walk *w, const civis_operation *get, const cJSON *sent,
     return true;
 }
 
-static bool summary_has(const civis_operation *op, const char *word)
-{
-    size_t n = strlen(word);
-    for (const char *p = op->summary; p != NULL && *p != '\0'; p++)
-        if (strncasecmp(p, word, n) == 0)
-            return true;
-    return false;
-}
-
 static bool flag_true(const cJSON *o, const char *name)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
@@ -330,9 +321,10 @@ static bool cycle(walk *w, const char *key)
         long st = civis_mockproc_json(&after, w->mp, "GET", item, w->key, NULL);
         if (get == NULL)
             ; /* nothing to read it back with */
-        else if (summary_has(del, "archive") && cJSON_HasObjectItem(got, "archived"))
+        else if (del->delete_effect == CIVIS_DELETE_ARCHIVES &&
+                 cJSON_HasObjectItem(got, "archived"))
             ok = ok && st == 200 && flag_true(after, "archived");
-        else if (summary_has(del, "hidden"))
+        else if (del->delete_effect == CIVIS_DELETE_HIDES)
             ok = ok && st == 200 && flag_true(after, "hidden");
         else
             ok = ok && st == 404;
@@ -544,20 +536,27 @@ static void test_crud__state_is_partitioned_by_api_key(void)
 static void test_crud__nested_objects_belong_to_their_parent(void)
 {
     reset(&mp);
+    /* The enclosing notebooks exist first: an unknown parent is a 404. */
+    long nb = civis_simtest_post(NULL, NULL, &mp, "k", "/notebooks", "{\"name\": \"nb\"}");
+    long other = civis_simtest_post(NULL, NULL, &mp, "k", "/notebooks", "{\"name\": \"nb2\"}");
+    CU_ASSERT_FATAL(nb > 0 && other > 0);
+    char p[96];
+    CU_ASSERT_EQUAL(
+        civis_mockproc_json(NULL, &mp, "POST", "/notebooks/999999/deployments", "k", "{}"), 404);
     cJSON *d = NULL;
-    civis_simtest_post(&d, NULL, &mp, "k", "/notebooks/3/deployments", "{}");
+    snprintf(p, sizeof(p), "/notebooks/%ld/deployments", nb);
+    civis_simtest_post(&d, NULL, &mp, "k", p, "{}");
     long id = (long)num(d, "deploymentId"); /* the schema names its id so */
     CU_ASSERT_FATAL(id > 0);
     CU_ASSERT_PTR_NULL(cJSON_GetObjectItemCaseSensitive(d, "id"));
-    CU_ASSERT_EQUAL(num(d, "notebookId"), 3);
+    CU_ASSERT_EQUAL(num(d, "notebookId"), nb);
     cJSON_Delete(d);
-    char p[96];
-    snprintf(p, sizeof(p), "/notebooks/3/deployments/%ld", id);
+    snprintf(p, sizeof(p), "/notebooks/%ld/deployments/%ld", nb, id);
     CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &mp, "GET", p, "k", NULL), 200);
-    snprintf(p, sizeof(p), "/notebooks/4/deployments/%ld", id);
+    snprintf(p, sizeof(p), "/notebooks/%ld/deployments/%ld", other, id);
     CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &mp, "GET", p, "k", NULL), 404);
     /* "Delete a Notebook deployment": removed, then 404. */
-    snprintf(p, sizeof(p), "/notebooks/3/deployments/%ld", id);
+    snprintf(p, sizeof(p), "/notebooks/%ld/deployments/%ld", nb, id);
     CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &mp, "DELETE", p, "k", NULL), 204);
     CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &mp, "GET", p, "k", NULL), 404);
 }

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "civis/answer.h"
+#include "civis/sys/answer.h"
 #include "test.h"
 
 static civis_spec *bundled;

@@ -86,10 +86,27 @@ static void test_edit_distance__levenshtein(void)
     CU_ASSERT_EQUAL(civis_edit_distance("", "abc", 5), 3);
     CU_ASSERT_EQUAL(civis_edit_distance("abc", "abc", 0), 0);
     CU_ASSERT_EQUAL(civis_edit_distance("get_sql_run", "get_sql_runs", 3), 1);
-    /* A transposition costs two edits in plain Levenshtein. */
-    CU_ASSERT_EQUAL(civis_edit_distance("scirpts", "scripts", 5), 2);
+    /* A swap of neighbours is one edit (it would be two in plain Levenshtein). */
+    CU_ASSERT_EQUAL(civis_edit_distance("scirpts", "scripts", 5), 1);
+    CU_ASSERT_EQUAL(civis_edit_distance("memroy", "memory", 5), 1);
+    CU_ASSERT_EQUAL(civis_edit_distance("ab", "ba", 5), 1);
+    CU_ASSERT_EQUAL(civis_edit_distance("exports", "imports", 5), 2);
     CU_ASSERT_EQUAL(civis_edit_distance("docker_comand", "docker_command", 5), 1);
     CU_ASSERT_EQUAL(civis_edit_distance(NULL, "ab", 5), 2);
+}
+
+/* Suggestions only when close: a quarter of the name's length in edits. */
+static void test_suggest__only_close_candidates(void)
+{
+    const char *const resources[] = {"imports", "scripts", "users"};
+    CU_ASSERT_PTR_NULL(civis_suggest("exports", resources, 3)); /* a real name of its own */
+    CU_ASSERT_STRING_EQUAL(civis_suggest("scirpts", resources, 3), "scripts");
+    CU_ASSERT_STRING_EQUAL(civis_suggest("user", resources, 3), "users");
+    CU_ASSERT_PTR_NULL(civis_suggest("uzerz", resources, 3)); /* two edits in five */
+    const char *const args[] = {"docker_command", "docker_image_name", "run_id"};
+    CU_ASSERT_STRING_EQUAL(civis_suggest("docker_comand", args, 3), "docker_command");
+    CU_ASSERT_STRING_EQUAL(civis_suggest("run_idd", args, 3), "run_id");
+    CU_ASSERT_PTR_NULL(civis_suggest("rn_idd", args, 3));
 }
 
 static void test_edit_distance__caps_at_cap_plus_one(void)
@@ -130,17 +147,17 @@ static void test_suggest__nearest_within_bound(void)
     const char *const resources[] = {"scripts", "reports", "files", "jobs"};
     CU_ASSERT_STRING_EQUAL(civis_suggest("scirpts", resources, 4), "scripts");
     CU_ASSERT_STRING_EQUAL(civis_suggest("job", resources, 4), "jobs");
-    /* Short names get a bound of 2, not "anything goes". */
+    /* Short names get a bound of 1, not "anything goes". */
     CU_ASSERT_PTR_NULL(civis_suggest("xyz", resources, 4));
 }
 
 static void test_suggest__bound_grows_with_length(void)
 {
     const char *const c[] = {"organization_sso_disable_capable"};
-    /* 32 characters: bound 10; 4 edits still suggest. */
+    /* 30 characters: the largest bound, 3 edits; 3 edits still suggest. */
     CU_ASSERT_STRING_EQUAL(civis_suggest("organisation_sso_disabl_capabl", c, 1), c[0]);
     const char *const d[] = {"abcdef"};
-    CU_ASSERT_PTR_NULL(civis_suggest("abxyzf", d, 1)); /* 3 edits on 6 chars: bound 2 */
+    CU_ASSERT_PTR_NULL(civis_suggest("abxyzf", d, 1)); /* 3 edits on 6 chars: bound 1 */
 }
 
 static void test_suggest__ties_go_to_the_first_in_sort_order(void)
@@ -161,6 +178,7 @@ static CU_TestInfo tests[] = {
     {"edit_distance__caps_at_cap_plus_one", test_edit_distance__caps_at_cap_plus_one},
     {"edit_distance__long_strings", test_edit_distance__long_strings},
     {"suggest__nearest_within_bound", test_suggest__nearest_within_bound},
+    {"suggest__only_close_candidates", test_suggest__only_close_candidates},
     {"suggest__bound_grows_with_length", test_suggest__bound_grows_with_length},
     {"suggest__ties_go_to_the_first_in_sort_order",
      test_suggest__ties_go_to_the_first_in_sort_order},

@@ -30,7 +30,7 @@
 #define STOP_GRACE_MS 5000
 
 typedef struct conn_state {
-    civis_mock_request req;
+    cmock_request req;
     bool started;     /* the access handler has seen this request */
     bool too_large;   /* the body passed --max-body */
     bool answered;    /* a reply was queued before the body ended (early 413) */
@@ -43,7 +43,7 @@ typedef struct conn_state {
 /* Splits the raw query into decoded pairs, form-style (%XX, '+' is a
  * space), as Rails (and so the real API) reads what the official client
  * sends. */
-static bool parse_query(civis_mock_request *req)
+static bool parse_query(cmock_request *req)
 {
     return civis_answer_query_parse(&req->query_kv, &req->n_query, req->query) == CIVIS_OK;
 }
@@ -91,7 +91,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    civis_mock_server *srv = cls;
+    cmock_server *srv = cls;
     (void)con; /* required by the MHD callback signature */
     (void)toe;
     conn_state *s = *req_cls;
@@ -109,7 +109,7 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    civis_mock_server *srv = cls;
+    cmock_server *srv = cls;
     if (srv->log == NULL)
         return;
     pthread_mutex_lock(&srv->log_lock);
@@ -119,7 +119,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     pthread_mutex_unlock(&srv->log_lock);
 }
 
-void civis__mock_log(civis_mock_server *srv, const char *fmt, ...)
+void cmock__log(cmock_server *srv, const char *fmt, ...)
 {
     if (srv->log == NULL)
         return;
@@ -132,7 +132,7 @@ void civis__mock_log(civis_mock_server *srv, const char *fmt, ...)
     va_end(ap);
 }
 
-static bool has_header(const civis_mock_reply *reply, const char *name)
+static bool has_header(const cmock_reply *reply, const char *name)
 {
     for (size_t i = 0; i < reply->n_headers; i++)
         if (strcasecmp(reply->headers[i].name, name) == 0)
@@ -140,7 +140,7 @@ static bool has_header(const civis_mock_reply *reply, const char *name)
     return false;
 }
 
-static enum MHD_Result send_reply(struct MHD_Connection *con, const civis_mock_reply *reply)
+static enum MHD_Result send_reply(struct MHD_Connection *con, const cmock_reply *reply)
 {
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(reply->body_len, reply->body, MHD_RESPMEM_MUST_COPY);
@@ -171,7 +171,7 @@ static double elapsed_ms(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static void too_large(civis_mock_server *srv, civis_mock_reply *reply, civis_mock_outcome *oc)
+static void too_large(cmock_server *srv, cmock_reply *reply, cmock_outcome *oc)
 {
     char desc[192];
     snprintf(desc, sizeof(desc),
@@ -179,49 +179,52 @@ static void too_large(civis_mock_server *srv, civis_mock_reply *reply, civis_moc
              srv->config.max_body);
     oc->source = "too_large";
     oc->reason = strdup(desc);
-    civis__mock_error(reply, 413, "payload_too_large", desc);
+    cmock__error(reply, 413, "payload_too_large", desc);
 }
 
 /* Builds the reply for a complete request, journals it and sends it. */
-static enum MHD_Result finish(civis_mock_server *srv, struct MHD_Connection *con, conn_state *s)
+static enum MHD_Result finish(cmock_server *srv, struct MHD_Connection *con, conn_state *s)
 {
-    civis_mock_request *req = &s->req;
-    civis_mock_reply reply;
-    civis_mock_outcome oc;
+    cmock_request *req = &s->req;
+    cmock_reply reply;
+    cmock_outcome oc;
     memset(&reply, 0, sizeof(reply));
     memset(&oc, 0, sizeof(oc));
     req->authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");
     req->mock_key = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-Civis-Mock-Key");
     req->host = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Host");
+    req->if_none_match = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "If-None-Match");
 
     if (!parse_query(req)) {
         oc.source = "internal";
-        civis__mock_error(&reply, 500, "internal", "civis-mock ran out of memory");
+        cmock__error(&reply, 500, "internal", "civis-mock ran out of memory");
     } else if (s->too_large) {
         too_large(srv, &reply, &oc);
     } else if (strcmp(req->path, "/__mock") == 0 || strncmp(req->path, "/__mock/", 8) == 0) {
-        civis__mock_admin(srv, req, &reply, &oc);
+        cmock__admin(srv, req, &reply, &oc);
+    } else if (cmock__record_answer(srv->record, req, &reply, &oc)) {
+        /* answered from the cassette or by the upstream (record.c) */
     } else {
-        civis__mock_pipeline(srv, req, &reply, &oc);
+        cmock__pipeline(srv, req, &reply, &oc);
     }
 
     if (!oc.skip_journal)
-        civis__mock_journal_add(srv->journal, req, &oc, reply.drop ? 0 : reply.status);
+        cmock__journal_add(srv->journal, req, &oc, reply.drop ? 0 : reply.status);
     if (reply.delay_ms > 0)
         sleep_ms(reply.delay_ms);
-    civis__mock_log(srv, "%s %s%s%s %d %s %.2fms\n", req->method, req->path,
-                    req->query[0] ? "?" : "", req->query, reply.drop ? 0 : reply.status,
-                    oc.source ? oc.source : "-", elapsed_ms(&s->t0));
+    cmock__log(srv, "%s %s%s%s %d %s %.2fms\n", req->method, req->path, req->query[0] ? "?" : "",
+               req->query, reply.drop ? 0 : reply.status, oc.source ? oc.source : "-",
+               elapsed_ms(&s->t0));
     /* A dropped connection: MHD_NO makes MHD close it without a reply. */
     enum MHD_Result r = reply.drop ? MHD_NO : send_reply(con, &reply);
-    civis__mock_reply_clear(&reply);
-    civis__mock_outcome_clear(&oc);
+    cmock__reply_clear(&reply);
+    cmock__outcome_clear(&oc);
     return r;
 }
 
 /* Content-Length over the limit with "Expect: 100-continue": the client
  * waits for our go-ahead, so the 413 can go out before any body is sent. */
-static bool early_too_large(civis_mock_server *srv, struct MHD_Connection *con)
+static bool early_too_large(cmock_server *srv, struct MHD_Connection *con)
 {
     const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Length");
     const char *ex = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Expect");
@@ -233,7 +236,7 @@ static bool early_too_large(civis_mock_server *srv, struct MHD_Connection *con)
     return end != cl && errno == 0 && n > srv->config.max_body;
 }
 
-static bool body_append(civis_mock_server *srv, conn_state *s, const char *data, size_t n)
+static bool body_append(cmock_server *srv, conn_state *s, const char *data, size_t n)
 {
     s->body_seen += n;
     if (s->too_large)
@@ -267,7 +270,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
 {
-    civis_mock_server *srv = cls;
+    cmock_server *srv = cls;
     (void)version; /* required by the MHD handler signature */
     conn_state *s = *req_cls;
     if (s == NULL) {
@@ -331,7 +334,7 @@ static civis_status resolve(struct sockaddr_storage *ss, socklen_t *sslen, bool 
     return CIVIS_OK;
 }
 
-civis_status civis__mock_server_start(civis_mock_server *srv, civis_error *err)
+civis_status cmock__server_start(cmock_server *srv, civis_error *err)
 {
     struct sockaddr_storage ss;
     socklen_t sslen = 0;
@@ -364,15 +367,13 @@ civis_status civis__mock_server_start(civis_mock_server *srv, civis_error *err)
     return CIVIS_OK;
 }
 
-void civis__mock_server_stop(civis_mock_server *srv)
+void cmock__server_stop(cmock_server *srv)
 {
     if (srv->daemon == NULL)
         return;
     /* Stop accepting, then give requests already being answered (a fault's
      * delay included) a bounded time to finish before MHD closes the rest. */
     MHD_socket ls = MHD_quiesce_daemon(srv->daemon);
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
     for (int waited = 0; waited < STOP_GRACE_MS; waited += 5) {
         pthread_mutex_lock(&srv->inflight_lock);
         unsigned n = srv->inflight;
@@ -383,4 +384,10 @@ void civis__mock_server_stop(civis_mock_server *srv)
     }
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
+    /* Closed only now: a worker thread may still be taking the quiesced
+     * socket out of its epoll set, and closing it under it made MHD abort
+     * ("Failed to remove listen FD from epoll set"). MHD leaves a quiesced
+     * socket to us. */
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
 }

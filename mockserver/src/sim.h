@@ -23,8 +23,8 @@
  * its space's lock at the end; a download copies (memory) or dups (disk)
  * the blob under it.
  */
-#ifndef CIVIS_MOCK_SIM_H
-#define CIVIS_MOCK_SIM_H
+#ifndef CMOCK_SIM_H
+#define CMOCK_SIM_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -55,13 +55,15 @@ typedef struct civis_sim civis_sim;
 #define CIVIS_SIM_OBJ_OVERHEAD 256
 
 typedef struct civis_sim_options {
-    const char *run_policy; /* --run-policy text; NULL means "instant" */
-    size_t mem_limit;       /* --state-mem-limit; 0 means CIVIS_SIM_DEFAULT_MEM_LIMIT */
-    size_t max_objects;     /* --state-max-objects; 0 means CIVIS_SIM_DEFAULT_MAX_OBJECTS */
-    size_t max_bytes;       /* --state-max-bytes; 0 means CIVIS_SIM_DEFAULT_MAX_BYTES */
-    const char *state_dir;  /* --state-dir; NULL: a fresh temporary directory, removed
-                               by civis__sim_free */
-    uint64_t seed;          /* --seed, for the synthesized parts of objects */
+    const char *run_policy;       /* --run-policy text; NULL means "instant" */
+    size_t mem_limit;             /* --state-mem-limit; 0 means CIVIS_SIM_DEFAULT_MEM_LIMIT */
+    size_t max_objects;           /* --state-max-objects; 0 means CIVIS_SIM_DEFAULT_MAX_OBJECTS */
+    size_t max_bytes;             /* --state-max-bytes; 0 means CIVIS_SIM_DEFAULT_MAX_BYTES */
+    const char *state_dir;        /* --state-dir; NULL: a fresh temporary directory, removed
+                                     by civis__sim_free */
+    uint64_t seed;                /* --seed, for the synthesized parts of objects */
+    const char *const *databases; /* --database names offered besides the default (borrowed) */
+    size_t n_databases;
 } civis_sim_options;
 
 /* Builds the simulation for `spec` (borrowed; must outlive the simulation).
@@ -76,14 +78,14 @@ void civis__sim_free(civis_sim *sim);
  * (unless --stateless). Prints its own error. Returns -1 to go on, or an
  * exit status (2 for a bad flag value, 1 otherwise), as main.c's steps do.
  */
-int civis__sim_install(civis_mock_server *srv);
+int civis__sim_install(cmock_server *srv);
 /* Frees what civis__sim_install installed (after the server stopped). */
-void civis__sim_uninstall(civis_mock_server *srv);
+void civis__sim_uninstall(cmock_server *srv);
 
-/* The civis_mock_simulation callbacks; ctx is the civis_sim. */
+/* The cmock_simulation callbacks; ctx is the civis_sim. */
 bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *route,
-                       const civis_mock_request *req, const cJSON *body, const char *api_key,
-                       civis_mock_reply *reply, civis_mock_outcome *outcome);
+                       const cmock_request *req, const cJSON *body, const char *api_key,
+                       cmock_reply *reply, cmock_outcome *outcome);
 void civis__sim_reset(void *ctx);
 
 /* Checks a --run-policy text; false with the reason in `why`. */
@@ -91,8 +93,8 @@ bool civis__sim_policy_check(const char *text, char *why, size_t whylen);
 
 /* Answers /__mock/sim/... (`path` is the part after "/__mock"). `sim` may
  * be NULL (--stateless): then every such path is a 404. */
-void civis__sim_admin(civis_sim *sim, const civis_mock_request *req, const char *path,
-                      civis_mock_reply *reply, civis_mock_outcome *outcome);
+void civis__sim_admin(civis_sim *sim, const cmock_request *req, const char *path,
+                      cmock_reply *reply, cmock_outcome *outcome);
 
 /* The presigned-style storage endpoints under /__storage/ (no auth). They
  * are MHD access handlers of their own because their bodies stream: an
@@ -100,8 +102,8 @@ void civis__sim_admin(civis_sim *sim, const civis_mock_request *req, const char 
  * state, released by civis__sim_storage_done from NOTIFY_COMPLETED. */
 #define CIVIS_SIM_STORAGE_PREFIX "/__storage/"
 bool civis__sim_is_storage(const char *path);
-enum MHD_Result civis__sim_storage(civis_mock_server *srv, struct MHD_Connection *con,
-                                   const char *path, const char *method, const char *upload_data,
+enum MHD_Result civis__sim_storage(cmock_server *srv, struct MHD_Connection *con, const char *path,
+                                   const char *method, const char *upload_data,
                                    size_t *upload_data_size, void **cls);
 void civis__sim_storage_done(void *cls);
 
@@ -156,6 +158,7 @@ typedef struct sim_run {
     sim_log *logs;  /* oldest first */
     size_t n_logs, cap_logs;
     long output_file_id; /* SQL runs: the File holding the result, or 0 */
+    cJSON *preview;      /* queries run by the SQL engine: {resultColumns, resultRows}, or NULL */
 } sim_run;
 
 /* Storage state of a File object. */
@@ -178,9 +181,9 @@ typedef struct sim_obj {
                        the synthesized top-level scalars; nested synthesized parts are
                        synthesized again on each read from the object's seed, so an
                        object costs about the JSON it was sent */
-    cJSON *given;   /* names (strings) of the fields the requests gave, or NULL:
-                       behaviour (csvSettings, previewRows) reads only those
-                       (civis__sim_given), never synthesized values */
+    cJSON *given;   /* the fields the requests gave (wire names), or NULL: behaviour
+                       (csvSettings, previewRows) reads these, never synthesized values;
+                       data shares their values (references), so each is stored once */
     /* list keys (sim_order.c), copied from data while the object is indexed */
     bool indexed;
     bool archived, hidden;
@@ -225,6 +228,7 @@ typedef struct sim_space {
     size_t n_objs, cap_objs;
     char *csv; /* default result set of SQL runs and queries (admin) */
     size_t csv_len;
+    struct sim_sqldb *sqldb; /* the key's SQL database (sim_sql.c), NULL until used */
 } sim_space;
 
 /* What an operation means to the simulation (sim_index.c). */
@@ -295,6 +299,8 @@ struct civis_sim {
     size_t n_spaces, cap_spaces;
     char *csv; /* default result set for every key (admin), or NULL */
     size_t csv_len;
+    const char *const *databases; /* --database names (borrowed), besides the default */
+    size_t n_databases;
 };
 
 /* One API request being answered by the simulation. */
@@ -304,10 +310,10 @@ typedef struct sim_req {
     const civis_route *route;
     const civis_operation *op;
     const sim_role *role;
-    const civis_mock_request *req;
+    const cmock_request *req;
     const cJSON *body; /* validated JSON body, or NULL */
-    civis_mock_reply *reply;
-    civis_mock_outcome *oc;
+    cmock_reply *reply;
+    cmock_outcome *oc;
     char base[160]; /* "http://host:port" the client used */
     bool snapshot;  /* render runs as they are, without counting a read */
 } sim_req;
@@ -339,8 +345,10 @@ void civis__sim_obj_drop(sim_space *space, sim_obj *obj);
 /* The stored value of a field the requests gave, or NULL (absent, or only
  * synthesized). */
 const cJSON *civis__sim_given(const sim_obj *obj, const char *name);
-/* Records the top-level names of `fields` as given. False on allocation failure. */
-bool civis__sim_given_add(sim_obj *obj, const cJSON *fields);
+/* Takes the request's fields (wire names; emptied, still the caller's):
+ * they go into obj->given, and obj->data shares their values. False on
+ * allocation failure. */
+bool civis__sim_adopt(sim_obj *obj, cJSON *fields);
 /*
  * The byte budget of a key (--state-max-bytes), kept in this one place for
  * objects, runs and files: sets what `*held` (the charge of one object or
@@ -351,7 +359,7 @@ bool civis__sim_charge(const civis_sim *sim, sim_space *space, size_t *held, siz
 /* What storing an object with these fields, sent as body_len bytes, costs. */
 size_t civis__sim_obj_cost(const cJSON *data, size_t body_len);
 /* 507 naming the budget that is spent: bytes, or objects. */
-void civis__sim_budget_full(civis_mock_reply *reply, const civis_sim *sim, bool bytes);
+void civis__sim_budget_full(cmock_reply *reply, const civis_sim *sim, bool bytes);
 long long civis__sim_now_ms(void);
 /* The synthesis seed of an object: its fields not stored stay the same
  * from one read to the next. */
@@ -381,11 +389,11 @@ bool civis__sim_set_time(cJSON *obj, const char *name, long long ms);
 /* The integer path parameter at position i (0-based, path order); -1 when absent. */
 long civis__sim_param_id(const civis_route *route, size_t i);
 /* The query value of `name`, or NULL. */
-const char *civis__sim_query(const civis_mock_request *req, const char *name);
-void civis__sim_not_found(civis_mock_reply *reply);
-void civis__sim_oom(civis_mock_reply *reply);
+const char *civis__sim_query(const cmock_request *req, const char *name);
+void civis__sim_not_found(cmock_reply *reply);
+void civis__sim_oom(cmock_reply *reply);
 /* Sends `json` (taken) as the body with `status`; NULL means out of memory. */
-void civis__sim_reply_take(civis_mock_reply *reply, int status, cJSON *json);
+void civis__sim_reply_take(cmock_reply *reply, int status, cJSON *json);
 /* Sends a list (taken; NULL means out of memory) with the operation's
  * status, cut into the requested page when the operation is paginated. */
 void civis__sim_reply_list(sim_req *r, cJSON *list);
@@ -460,4 +468,4 @@ bool civis__sim_blob_write(sim_blob *blob, const char *data, size_t len, size_t 
 /* Appends all of src to dst. */
 bool civis__sim_blob_append(sim_blob *dst, const sim_blob *src, size_t limit, const char *dir);
 
-#endif /* CIVIS_MOCK_SIM_H */
+#endif /* CMOCK_SIM_H */

@@ -16,9 +16,10 @@
  *   GET    collection/{id}   the object, or 404 in the API's error shape
  *   PATCH  collection/{id}   merges the given top-level fields
  *   PUT    collection/{id}   replaces the fields (id, createdAt kept)
- *   DELETE collection/{id}   the operation's summary decides: "Archive ..."
+ *   DELETE collection/{id}   the operation's delete_effect decides (its summary,
+ *                            or the bundled spec's x-civis-delete marker): archive
  *                            sets archived=true (the object stays readable),
- *                            "... Hidden ..." sets hidden=true, anything
+ *                            hide sets hidden=true, anything
  *                            else removes it (later reads are 404)
  *   PUT    .../{id}/archive  {"status": bool} sets archived
  *
@@ -112,12 +113,12 @@ static cJSON *request_fields(sim_req *r)
     cJSON *vs = cJSON_GetObjectItemCaseSensitive(wire, "valueStr");
     if (cJSON_IsString(vs)) {
         size_t off = 0;
-        cJSON *parsed = civis__mock_parse(vs->valuestring, strlen(vs->valuestring), &off);
+        cJSON *parsed = cmock__parse(vs->valuestring, strlen(vs->valuestring), &off);
         if (parsed == NULL) {
             char desc[160];
             snprintf(desc, sizeof(desc),
                      "valueStr must be a serialized JSON value (error near byte %zu).", off);
-            civis__mock_error(r->reply, 400, "invalid", desc);
+            cmock__error(r->reply, 400, "invalid", desc);
             cJSON_Delete(wire);
             return NULL;
         }
@@ -130,22 +131,6 @@ static cJSON *request_fields(sim_req *r)
         cJSON_DeleteItemFromObjectCaseSensitive(wire, "valueStr");
     }
     return wire;
-}
-
-/* Moves every field of `src` (emptied, still the caller's) onto `dst`:
- * a large field is stored once, never copied. */
-static bool merge(cJSON *dst, cJSON *src)
-{
-    while (src != NULL && src->child != NULL) {
-        cJSON *f = cJSON_DetachItemViaPointer(src, src->child);
-        char *name = f->string;
-        f->string = NULL;
-        bool ok = civis__sim_set(dst, name, f);
-        cJSON_free(name);
-        if (!ok)
-            return false;
-    }
-    return true;
 }
 
 /* Keeps the top-level scalars a rendering synthesized (name, author, ...)
@@ -244,10 +229,9 @@ static void create(sim_req *r)
     obj->bytes = held;
     /* The object holds what was sent and what the platform sets; the
      * rest of its schema is synthesized from its seed when it is read. */
-    cJSON_Delete(obj->data);
-    obj->data = given;
     const cJSON *schema = obj_schema(r, obj, r->op);
-    bool ok = civis__sim_given_add(obj, given) && system_fields(r, obj, given, schema);
+    bool ok = civis__sim_adopt(obj, given) && system_fields(r, obj, obj->given, schema);
+    cJSON_Delete(given); /* emptied by the adoption */
     /* One rendering serves twice: its synthesized scalars are kept, and
      * it is the reply. */
     const cJSON *rschema = NULL;
@@ -333,7 +317,7 @@ static void update(sim_req *r, sim_obj *obj, bool replace)
         cJSON_Delete(obj->given);
         obj->given = NULL;
     }
-    ok = ok && civis__sim_given_add(obj, given) && merge(obj->data, given) &&
+    ok = ok && civis__sim_adopt(obj, given) &&
          civis__sim_set_time(obj->data, "updatedAt", civis__sim_now_ms());
     cJSON_Delete(given);
     /* Back into the lists even after a failure: the object is still there. */
@@ -345,21 +329,17 @@ static void update(sim_req *r, sim_obj *obj, bool replace)
     reply_obj(r, obj);
 }
 
-static bool summary_says(const civis_operation *op, const char *word)
-{
-    return op->summary != NULL && civis__sim_contains_ci(op->summary, word);
-}
-
 static void delete_obj(sim_req *r, sim_obj *obj)
 {
     const civis_spec *spec = r->sim->spec;
     const cJSON *schema =
         obj->coll >= 0 ? civis__sim_item_schema(spec, r->sim->colls[obj->coll].get) : NULL;
     const char *flag = NULL;
-    if (summary_says(r->op, "archive") && (civis__sim_schema_has(spec, schema, "archived") ||
-                                           cJSON_HasObjectItem(obj->data, "archived")))
+    if (r->op->delete_effect == CIVIS_DELETE_ARCHIVES &&
+        (civis__sim_schema_has(spec, schema, "archived") ||
+         cJSON_HasObjectItem(obj->data, "archived")))
         flag = "archived";
-    else if (summary_says(r->op, "hidden"))
+    else if (r->op->delete_effect == CIVIS_DELETE_HIDES)
         flag = "hidden";
     if (flag != NULL) {
         civis__sim_order_remove(r->space, obj);
@@ -384,7 +364,7 @@ static void archive(sim_req *r, sim_obj *obj)
 {
     const cJSON *status = r->body ? cJSON_GetObjectItemCaseSensitive(r->body, "status") : NULL;
     if (!cJSON_IsBool(status)) {
-        civis__mock_error(r->reply, 400, "invalid", "The body needs 'status', true or false.");
+        cmock__error(r->reply, 400, "invalid", "The body needs 'status', true or false.");
         return;
     }
     civis__sim_order_remove(r->space, obj);
@@ -564,6 +544,11 @@ static bool candidates(sim_req *r, sim_order order, sim_obj *const **v, size_t *
     return true;
 }
 
+static bool add_header(void *reply, const char *name, const char *value)
+{
+    return cmock__reply_header(reply, name, value);
+}
+
 static long query_count(const sim_req *r, const char *name)
 {
     const char *v = civis__sim_query(r->req, name);
@@ -649,7 +634,7 @@ static void list(sim_req *r)
     int status = (int)civis_answer_status(r->op);
     if (paged) {
         civis_answer_page page = {per_page, pg, (total + per_page - 1) / per_page, total};
-        if (!civis_answer_page_headers(&page, civis__mock_reply_add, r->reply)) {
+        if (!civis_answer_page_headers(&page, add_header, r->reply)) {
             cJSON_Delete(arr);
             civis__sim_oom(r->reply);
             return;

@@ -31,6 +31,7 @@
 #include <zlib.h>
 
 #include "sim.h"
+#include "sim_sql_internal.h"
 
 #define MAX_PARTS 10000 /* as S3 */
 #define POST_BUFFER (64 * 1024)
@@ -209,7 +210,7 @@ static void multipart_create(sim_req *r)
         np->valuedouble != (double)(long)np->valuedouble) {
         char desc[128];
         snprintf(desc, sizeof(desc), "numParts must be an integer from 1 to %d.", MAX_PARTS);
-        civis__mock_error(r->reply, 400, "invalid", desc);
+        cmock__error(r->reply, 400, "invalid", desc);
         return;
     }
     cJSON *given = civis__sim_to_wire(r->sim->spec, r->op->body_schema, r->body);
@@ -255,7 +256,7 @@ static void multipart_complete(sim_req *r)
     }
     sim_file *f = obj->file;
     if (f->completing) {
-        civis__mock_error(r->reply, 409, "conflict", "The upload is already being completed.");
+        cmock__error(r->reply, 409, "conflict", "The upload is already being completed.");
         return;
     }
     if (f->parts == NULL) { /* completed before: nothing left to do */
@@ -268,7 +269,7 @@ static void multipart_complete(sim_req *r)
             snprintf(desc, sizeof(desc),
                      "Part %u of %u was never uploaded; the file was not assembled.", i + 1,
                      f->n_parts);
-            civis__mock_error(r->reply, 400, "invalid", desc);
+            cmock__error(r->reply, 400, "invalid", desc);
             return;
         }
     }
@@ -304,8 +305,8 @@ static void multipart_complete(sim_req *r)
     } else if (obj != NULL) {
         obj->file->parts = parts; /* a retry can complete it */
         parts = NULL;
-        civis__mock_error(r->reply, 500, "internal",
-                          "civis-mock could not assemble the parts (out of memory or disk).");
+        cmock__error(r->reply, 500, "internal",
+                     "civis-mock could not assemble the parts (out of memory or disk).");
     } else {
         civis__sim_not_found(r->reply);
     }
@@ -328,7 +329,7 @@ void civis__sim_files(sim_req *r)
 typedef enum storage_kind { ST_BAD = 0, ST_UPLOAD, ST_PART, ST_DOWNLOAD } storage_kind;
 
 typedef struct storage_req {
-    civis_mock_server *srv;
+    cmock_server *srv;
     civis_sim *sim;
     storage_kind kind;
     char *method;
@@ -645,17 +646,17 @@ static enum MHD_Result respond(storage_req *s, struct MHD_Connection *con)
     enum MHD_Result rc = MHD_queue_response(con, (unsigned)status, resp);
     MHD_destroy_response(resp);
 
-    civis_mock_request jr = {.method = s->method, .path = s->path, .query = (char *)""};
-    civis_mock_outcome oc = {.source = "storage"};
+    cmock_request jr = {.method = s->method, .path = s->path, .query = (char *)""};
+    cmock_outcome oc = {.source = "storage"};
     if (s->fail_status != 0)
         oc.reason = s->fail_msg;
-    civis__mock_journal_add(s->srv->journal, &jr, &oc, status);
-    civis__mock_log(s->srv, "%s %s %d storage\n", s->method, s->path, status);
+    cmock__journal_add(s->srv->journal, &jr, &oc, status);
+    cmock__log(s->srv, "%s %s %d storage\n", s->method, s->path, status);
     return rc;
 }
 
-enum MHD_Result civis__sim_storage(civis_mock_server *srv, struct MHD_Connection *con,
-                                   const char *path, const char *method, const char *upload_data,
+enum MHD_Result civis__sim_storage(cmock_server *srv, struct MHD_Connection *con, const char *path,
+                                   const char *method, const char *upload_data,
                                    size_t *upload_data_size, void **cls)
 {
     storage_req *s = *cls;
@@ -698,153 +699,7 @@ void civis__sim_storage_done(void *cls)
 
 /* ---- /files/preprocess/csv --------------------------------------------------- */
 
-#define SNIFF_BYTES (64 * 1024)
-
-/* The first bytes of a file, gunzipped when they are gzip; NUL-terminated. */
-static char *sniff(const sim_blob *b, bool *gz)
-{
-    size_t n = b->size < SNIFF_BYTES ? (size_t)b->size : SNIFF_BYTES;
-    char *raw = malloc(n + 1);
-    if (raw == NULL)
-        return NULL;
-    if (b->fd >= 0) {
-        ssize_t got = pread(b->fd, raw, n, 0);
-        n = got > 0 ? (size_t)got : 0;
-    } else if (n > 0) {
-        memcpy(raw, b->mem, n);
-    }
-    raw[n] = '\0';
-    *gz = n >= 2 && (unsigned char)raw[0] == 0x1f && (unsigned char)raw[1] == 0x8b;
-    if (!*gz)
-        return raw;
-    char *out = malloc(SNIFF_BYTES + 1);
-    z_stream zs;
-    memset(&zs, 0, sizeof(zs));
-    size_t len = 0;
-    if (out != NULL && inflateInit2(&zs, 15 + 32) == Z_OK) {
-        zs.next_in = (Bytef *)raw;
-        zs.avail_in = (uInt)n;
-        zs.next_out = (Bytef *)out;
-        zs.avail_out = SNIFF_BYTES;
-        (void)inflate(&zs, Z_SYNC_FLUSH); /* a truncated stream is fine: we want the start */
-        len = SNIFF_BYTES - zs.avail_out;
-        inflateEnd(&zs);
-    }
-    free(raw);
-    if (out != NULL)
-        out[len] = '\0';
-    return out;
-}
-
-static char delimiter_of(const sim_obj *job, const char *line)
-{
-    const cJSON *d = civis__sim_given(job, "columnDelimiter");
-    if (cJSON_IsString(d)) {
-        if (strcmp(d->valuestring, "tab") == 0)
-            return '\t';
-        if (strcmp(d->valuestring, "pipe") == 0)
-            return '|';
-        if (strcmp(d->valuestring, "comma") == 0)
-            return ',';
-    }
-    size_t tabs = 0, pipes = 0, commas = 0;
-    for (const char *p = line; *p != '\0' && *p != '\n'; p++) {
-        tabs += *p == '\t';
-        pipes += *p == '|';
-        commas += *p == ',';
-    }
-    return tabs > commas && tabs >= pipes ? '\t' : (pipes > commas ? '|' : ',');
-}
-
-/* Splits one CSV line (quotes honoured) into an array of strings. */
-static cJSON *split_line(const char *s, char delim)
-{
-    cJSON *arr = cJSON_CreateArray();
-    char field[512];
-    size_t f = 0;
-    bool quoted = false;
-    for (;; s++) {
-        char c = *s;
-        bool end = c == '\0' || ((c == '\n' || c == '\r') && !quoted);
-        if (quoted && c == '"' && s[1] == '"') {
-            if (f + 1 < sizeof(field))
-                field[f++] = '"';
-            s++;
-        } else if (c == '"') {
-            quoted = !quoted;
-        } else if (end || (c == delim && !quoted)) {
-            field[f] = '\0';
-            cJSON *v = cJSON_CreateString(field);
-            if (arr == NULL || v == NULL || !cJSON_AddItemToArray(arr, v)) {
-                cJSON_Delete(v);
-                cJSON_Delete(arr);
-                return NULL;
-            }
-            f = 0;
-            if (end)
-                return arr;
-        } else if (f + 1 < sizeof(field)) {
-            field[f++] = c;
-        }
-    }
-}
-
-static const char *sql_type(const char *v)
-{
-    char *end = NULL;
-    if (*v == '\0')
-        return "VARCHAR(256)";
-    (void)strtoll(v, &end, 10);
-    if (*end == '\0')
-        return "INT";
-    (void)strtod(v, &end);
-    return *end == '\0' ? "DOUBLE PRECISION" : "VARCHAR(256)";
-}
-
-/* detectedInfo as the platform reports it for a cleaned CSV. */
-static cJSON *detected_info(const sim_blob *b, const sim_obj *job)
-{
-    bool gz = false;
-    char *text = sniff(b, &gz);
-    if (text == NULL)
-        return NULL;
-    const cJSON *ih = civis__sim_given(job, "includeHeader");
-    bool header = !cJSON_IsFalse(ih);
-    char delim = delimiter_of(job, text);
-    const char *second = strchr(text, '\n');
-    cJSON *names = split_line(text, delim);
-    cJSON *values = second ? split_line(second + 1, delim) : NULL;
-    cJSON *info = cJSON_CreateObject();
-    cJSON *cols = info ? cJSON_AddArrayToObject(info, "tableColumns") : NULL;
-    bool ok = names != NULL && cols != NULL &&
-              civis__sim_set(info, "includeHeader", cJSON_CreateBool(header)) &&
-              civis__sim_set_str(info, "columnDelimiter",
-                                 delim == '\t' ? "tab" : (delim == '|' ? "pipe" : "comma")) &&
-              civis__sim_set_str(info, "compression", gz ? "gzip" : "none");
-    int i = 0;
-    for (const cJSON *n = names ? names->child : NULL; ok && n != NULL; n = n->next, i++) {
-        char fallback[32];
-        snprintf(fallback, sizeof(fallback), "column_%d", i + 1);
-        const cJSON *sample = cJSON_GetArrayItem(header ? values : names, i);
-        cJSON *col = cJSON_CreateObject();
-        ok = col != NULL &&
-             civis__sim_set_str(col, "name",
-                                header && n->valuestring[0] ? n->valuestring : fallback) &&
-             civis__sim_set_str(col, "sqlType",
-                                sql_type(cJSON_IsString(sample) ? sample->valuestring : "")) &&
-             cJSON_AddItemToArray(cols, col);
-        if (!ok)
-            cJSON_Delete(col);
-    }
-    cJSON_Delete(names);
-    cJSON_Delete(values);
-    free(text);
-    if (!ok) {
-        cJSON_Delete(info);
-        return NULL;
-    }
-    return info;
-}
+/* detectedInfo comes from the SQL engine's CSV scan (sim_sql_csv.c). */
 
 bool civis__sim_preprocess_output(sim_req *r, sim_obj *job, sim_run *run)
 {
@@ -877,7 +732,8 @@ bool civis__sim_preprocess_output(sim_req *r, sim_obj *job, sim_run *run)
         if (src->file->content_type != NULL)
             out->file->content_type = strdup(src->file->content_type);
     }
-    cJSON *info = detected_info(out->file->blob, job);
+    char why[256];
+    cJSON *info = cmock__sql_detect(out->file->blob, job->given, why, sizeof(why));
     if (info == NULL || !civis__sim_set(out->data, "detectedInfo", info))
         return false;
     cJSON *o = cJSON_CreateObject();

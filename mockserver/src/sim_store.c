@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "sim.h"
+#include "sim_sql.h"
 
 /* ---- time ---------------------------------------------------------------- */
 
@@ -111,18 +112,7 @@ bool civis__sim_schema_has(const civis_spec *spec, const cJSON *schema, const ch
  * snake_case form the key is. */
 static const cJSON *find_prop(const cJSON *props, const char *key)
 {
-    const cJSON *exact = cJSON_GetObjectItemCaseSensitive(props, key);
-    if (exact != NULL)
-        return exact;
-    char snake[160];
-    for (const cJSON *p = props->child; p != NULL; p = p->next) {
-        if (p->string == NULL)
-            continue;
-        size_t need = civis_camel_to_snake(snake, sizeof(snake), p->string);
-        if (need < sizeof(snake) && strcmp(snake, key) == 0)
-            return p;
-    }
-    return NULL;
+    return civis_json_key(props, key);
 }
 
 /* A free-form value as the raw JSON text it came in: one allocation instead
@@ -281,7 +271,7 @@ long civis__sim_param_id(const civis_route *route, size_t i)
     return (end != v && *end == '\0' && errno == 0 && id >= 0) ? id : -1;
 }
 
-const char *civis__sim_query(const civis_mock_request *req, const char *name)
+const char *civis__sim_query(const cmock_request *req, const char *name)
 {
     for (size_t i = 0; i < req->n_query; i++)
         if (strcmp(req->query_kv[i].key, name) == 0)
@@ -289,23 +279,23 @@ const char *civis__sim_query(const civis_mock_request *req, const char *name)
     return NULL;
 }
 
-void civis__sim_not_found(civis_mock_reply *reply)
+void civis__sim_not_found(cmock_reply *reply)
 {
-    civis__mock_error(reply, 404, "not_found", "The requested resource could not be found.");
+    cmock__error(reply, 404, "not_found", "The requested resource could not be found.");
 }
 
-void civis__sim_oom(civis_mock_reply *reply)
+void civis__sim_oom(cmock_reply *reply)
 {
-    civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+    cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
 }
 
-void civis__sim_reply_take(civis_mock_reply *reply, int status, cJSON *json)
+void civis__sim_reply_take(cmock_reply *reply, int status, cJSON *json)
 {
     if (json == NULL) {
         civis__sim_oom(reply);
         return;
     }
-    civis__mock_reply_json(reply, status, json);
+    cmock__reply_json(reply, status, json);
     cJSON_Delete(json);
 }
 
@@ -317,7 +307,7 @@ void civis__sim_reply_list(sim_req *r, cJSON *list)
     }
     r->reply->status = (int)civis_answer_status(r->op);
     if (r->op->paginated) {
-        if (!civis__mock_paginate(r->reply, r->op, r->req, list, true))
+        if (!cmock__paginate(r->reply, r->op, r->req, list, true))
             civis__sim_oom(r->reply);
         return;
     }
@@ -435,23 +425,25 @@ void civis__sim_obj_drop(sim_space *space, sim_obj *obj)
 
 const cJSON *civis__sim_given(const sim_obj *obj, const char *name)
 {
-    for (const cJSON *g = obj->given ? obj->given->child : NULL; g != NULL; g = g->next)
-        if (cJSON_IsString(g) && strcmp(g->valuestring, name) == 0)
-            return cJSON_GetObjectItemCaseSensitive(obj->data, name);
-    return NULL;
+    return obj->given ? cJSON_GetObjectItemCaseSensitive(obj->given, name) : NULL;
 }
 
-bool civis__sim_given_add(sim_obj *obj, const cJSON *fields)
+bool civis__sim_adopt(sim_obj *obj, cJSON *fields)
 {
-    if (obj->given == NULL && (obj->given = cJSON_CreateArray()) == NULL)
+    if (obj->given == NULL && (obj->given = cJSON_CreateObject()) == NULL)
         return false;
-    for (const cJSON *f = fields ? fields->child : NULL; f != NULL; f = f->next) {
-        bool have = false;
-        for (const cJSON *g = obj->given->child; !have && g != NULL; g = g->next)
-            have = strcmp(g->valuestring, f->string) == 0;
-        cJSON *name = have ? NULL : cJSON_CreateString(f->string);
-        if (!have && (name == NULL || !cJSON_AddItemToArray(obj->given, name))) {
-            cJSON_Delete(name);
+    while (fields != NULL && fields->child != NULL) {
+        cJSON *f = cJSON_DetachItemViaPointer(fields, fields->child);
+        /* data's entry first: it may still share the value being replaced */
+        if (!civis__sim_set(obj->data, f->string, borrow(f))) {
+            cJSON_Delete(f);
+            return false;
+        }
+        cJSON *old = cJSON_GetObjectItemCaseSensitive(obj->given, f->string);
+        if (old != NULL) {
+            cJSON_ReplaceItemViaPointer(obj->given, old, f); /* takes f's own name */
+        } else if (!cJSON_AddItemToObject(obj->given, f->string, f)) {
+            cJSON_Delete(f);
             return false;
         }
     }
@@ -484,7 +476,7 @@ size_t civis__sim_obj_cost(const cJSON *data, size_t body_len)
            CIVIS_SIM_OBJ_OVERHEAD;
 }
 
-void civis__sim_budget_full(civis_mock_reply *reply, const civis_sim *sim, bool bytes)
+void civis__sim_budget_full(cmock_reply *reply, const civis_sim *sim, bool bytes)
 {
     char why[320];
     if (bytes)
@@ -497,7 +489,7 @@ void civis__sim_budget_full(civis_mock_reply *reply, const civis_sim *sim, bool 
                  "civis-mock keeps at most %zu objects and runs per API key "
                  "(--state-max-objects); POST /__mock/reset clears them",
                  sim->max_objects);
-    civis__mock_error(reply, 507, "insufficient_storage", why);
+    cmock__error(reply, 507, "insufficient_storage", why);
 }
 
 static void space_free(const civis_sim *sim, sim_space *sp)
@@ -511,6 +503,7 @@ static void space_free(const civis_sim *sim, sim_space *sp)
     free(sp->key);
     free(sp->csv);
     pthread_mutex_destroy(&sp->lock);
+    cmock__sql_close(sp->sqldb);
     free(sp);
 }
 
@@ -611,6 +604,8 @@ civis_status civis__sim_new(civis_sim **out, const civis_spec *spec, const civis
     pthread_mutex_init(&sim->lock, NULL);
     sim->spec = spec;
     sim->seed = opts ? opts->seed : 0;
+    sim->databases = opts ? opts->databases : NULL;
+    sim->n_databases = opts ? opts->n_databases : 0;
     sim->mem_limit = opts && opts->mem_limit ? opts->mem_limit : CIVIS_SIM_DEFAULT_MEM_LIMIT;
     sim->max_objects =
         opts && opts->max_objects ? opts->max_objects : CIVIS_SIM_DEFAULT_MAX_OBJECTS;
@@ -722,15 +717,16 @@ static bool creates(sim_role_kind kind)
 }
 
 bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *route,
-                       const civis_mock_request *req, const cJSON *body, const char *api_key,
-                       civis_mock_reply *reply, civis_mock_outcome *outcome)
+                       const cmock_request *req, const cJSON *body, const char *api_key,
+                       cmock_reply *reply, cmock_outcome *outcome)
 {
     civis_sim *sim = ctx;
     (void)spec; /* the simulation keeps its own pointer to the same spec */
     if (sim == NULL || route->op == NULL || api_key == NULL)
         return false;
     const sim_role *role = &sim->roles[route->op->index];
-    if (role->kind == SIM_R_NONE)
+    bool sql = cmock__sql_owns(route->op, req);
+    if (role->kind == SIM_R_NONE && !sql)
         return false;
     sim_req r = {
         .sim = sim,
@@ -747,6 +743,8 @@ bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *rou
     r.space = civis__sim_space_lock(sim, api_key, true);
     if (r.space == NULL)
         civis__sim_oom(reply);
+    else if (sql)
+        (void)cmock__sql_handle(&r);
     else if (creates(role->kind) && r.space->n_objs >= sim->max_objects)
         civis__sim_budget_full(reply, sim, false);
     else if (creates(role->kind) && r.space->bytes >= sim->max_bytes)

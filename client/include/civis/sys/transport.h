@@ -1,5 +1,5 @@
 /*
- * civis/transport.h: how libcivis talks to a server. A transport is a small
+ * civis/sys/transport.h: how libcivis talks to a server. A transport is a small
  * table of function pointers that sends one HTTP request and fills in one
  * response. libcurl is the default transport; the in-process mock and test
  * doubles are others. Everything above the transport (name resolution,
@@ -15,27 +15,22 @@
  * Threading: one client may call send() from several threads at once with
  * the same ctx, so a transport must be thread-safe (or lock internally).
  */
-#ifndef CIVIS_TRANSPORT_H
-#define CIVIS_TRANSPORT_H
+#ifndef CIVIS_SYS_TRANSPORT_H
+#define CIVIS_SYS_TRANSPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
 
+#include "civis/export.h"
 #include "civis/error.h"
+#include "civis/client.h"
 #include "civis/spec.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* One header line. In a request both strings are borrowed from the client;
- * in a response they are owned by the response. */
-typedef struct civis_header {
-    const char *name;  /* as sent or received ("X-RateLimit-Remaining") */
-    const char *value; /* surrounding whitespace trimmed */
-} civis_header;
 
 /* One request, as the client hands it to a transport. Everything borrowed. */
 typedef struct civis_http_request {
@@ -90,7 +85,7 @@ typedef struct civis_http_response {
  *   civis_client_free(), or by civis_client_new() when it fails: a context
  *   passed to civis_client_new() belongs to the client from then on.
  */
-typedef struct civis_transport {
+struct civis_transport {
     const char *name; /* for messages and logs ("curl", "mock"); static storage */
     civis_status (*send)(void *ctx, const civis_http_request *req, civis_http_response *resp,
                          civis_error *err);
@@ -102,24 +97,26 @@ typedef struct civis_transport {
      * `err` (may be NULL) the rejection; all borrowed for the call. */
     void (*rejected)(void *ctx, const char *resource, const char *method, const cJSON *args,
                      civis_status st, const civis_error *err);
-} civis_transport;
+};
 
 /* Appends a header to resp (both copied; the value is trimmed). Returns
  * CIVIS_OK or CIVIS_ENOMEM. */
-civis_status civis_http_response_add_header(civis_http_response *resp, const char *name,
-                                            size_t name_len, const char *value, size_t value_len);
+CIVIS_EXTERN civis_status civis_http_response_add_header(civis_http_response *resp,
+                                                         const char *name, size_t name_len,
+                                                         const char *value, size_t value_len);
 /* Appends bytes to resp's body (copied; the body stays NUL-terminated).
  * Returns CIVIS_OK or CIVIS_ENOMEM. */
-civis_status civis_http_response_append_body(civis_http_response *resp, const char *data,
-                                             size_t len);
+CIVIS_EXTERN civis_status civis_http_response_append_body(civis_http_response *resp,
+                                                          const char *data, size_t len);
 /* The value of the first header named `name` (ASCII case-insensitive),
  * borrowed from resp; NULL when absent. */
-const char *civis_http_response_header(const civis_http_response *resp, const char *name);
+CIVIS_EXTERN const char *civis_http_response_header(const civis_http_response *resp,
+                                                    const char *name);
 /* Frees everything resp owns and zeroes it. NULL allowed. */
-void civis_http_response_clear(civis_http_response *resp);
+CIVIS_EXTERN void civis_http_response_clear(civis_http_response *resp);
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* CIVIS_TRANSPORT_H */
+#endif /* CIVIS_SYS_TRANSPORT_H */

@@ -1,5 +1,5 @@
 /*
- * civis/answer.h: the default answers of a fake Civis API.
+ * civis/sys/answer.h: the default answers of a fake Civis API.
  *
  * civis-mock and libcivis's in-process mock answer a request that no
  * behaviour, stub or simulation takes from a recorded x-example, else from a
@@ -11,8 +11,8 @@
  * Nothing here touches a reply type: headers are handed to a callback and
  * bodies are cJSON values, so each mock keeps its own reply structure.
  */
-#ifndef CIVIS_ANSWER_H
-#define CIVIS_ANSWER_H
+#ifndef CIVIS_SYS_ANSWER_H
+#define CIVIS_SYS_ANSWER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,6 +20,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "civis/export.h"
 #include "civis/error.h"
 #include "civis/spec.h"
 
@@ -38,23 +39,24 @@ typedef bool (*civis_answer_header_fn)(void *ctx, const char *name, const char *
 
 /* Headers recorded with an example or written in a fixture that describe
  * the original transfer, not the answer (Content-Length, Date, ...). */
-bool civis_answer_transfer_header(const char *name);
+CIVIS_EXTERN bool civis_answer_transfer_header(const char *name);
 /* Whether a header name starts with "X-Pagination-" (any case). */
-bool civis_answer_is_pagination_header(const char *name);
+CIVIS_EXTERN bool civis_answer_is_pagination_header(const char *name);
 /* Whether a recorded headers object (name -> value) holds X-Pagination-*
  * headers: such a recorded page is re-cut only when the request asks. */
-bool civis_answer_has_pagination(const cJSON *headers);
+CIVIS_EXTERN bool civis_answer_has_pagination(const cJSON *headers);
 /* Hands each recorded header except the transfer ones to `add`, numbers as
  * text; values of other types are skipped. NULL headers add nothing.
  * Returns false when `add` did. */
-bool civis_answer_copy_headers(const cJSON *headers, civis_answer_header_fn add, void *ctx);
+CIVIS_EXTERN bool civis_answer_copy_headers(const cJSON *headers, civis_answer_header_fn add,
+                                            void *ctx);
 
 /* ---- statuses and bodies ------------------------------------------------- */
 
 /* The status a successful answer uses: the declared one, else 200. */
-long civis_answer_status(const civis_operation *op);
+CIVIS_EXTERN long civis_answer_status(const civis_operation *op);
 /* Statuses that never carry a body (1xx, 204, 304). */
-bool civis_answer_no_body(long status);
+CIVIS_EXTERN bool civis_answer_no_body(long status);
 
 /*
  * A body for the operation's declared response (op->response_schema must
@@ -66,8 +68,8 @@ bool civis_answer_no_body(long status);
  * operations do not answer the same ids. Owned by the caller; NULL on
  * allocation failure.
  */
-cJSON *civis_answer_synthesize(const civis_spec *spec, const civis_operation *op,
-                               const civis_route *route, uint64_t seed);
+CIVIS_EXTERN cJSON *civis_answer_synthesize(const civis_spec *spec, const civis_operation *op,
+                                            const civis_route *route, uint64_t seed);
 
 /*
  * The real API's error kind for a status ("not_found", "too_many_requests",
@@ -76,7 +78,11 @@ cJSON *civis_answer_synthesize(const civis_spec *spec, const civis_operation *op
  * with it, or NULL where it sends the reason phrase. Static strings. The
  * body shape is {"error": kind, "errorDescription": text, "code": status}.
  */
-const char *civis_answer_error_kind(long status, const char **description);
+CIVIS_EXTERN const char *civis_answer_error_kind(long status, const char **description);
+
+/* The reason phrase of an HTTP status ("Not Found"); "" for one not
+ * listed. Static. */
+CIVIS_EXTERN const char *civis_answer_reason(long status);
 
 /* ---- the query ----------------------------------------------------------- */
 
@@ -86,8 +92,9 @@ const char *civis_answer_error_kind(long status, const char **description);
  * *out (NULL when there are none) and its strings are owned by the caller:
  * release with civis_answer_query_free. CIVIS_OK or CIVIS_ENOMEM.
  */
-civis_status civis_answer_query_parse(civis_kv **out, size_t *n_out, const char *query);
-void civis_answer_query_free(civis_kv *query, size_t n);
+CIVIS_EXTERN civis_status civis_answer_query_parse(civis_kv **out, size_t *n_out,
+                                                   const char *query);
+CIVIS_EXTERN void civis_answer_query_free(civis_kv *query, size_t n);
 
 /* ---- pages ----------------------------------------------------------------- */
 
@@ -100,25 +107,25 @@ typedef struct civis_answer_page {
 
 /* Whether the query names limit or page_num (a recorded page is served as it
  * is unless the request asks for another). */
-bool civis_answer_page_asked(const civis_kv *query, size_t n_query);
+CIVIS_EXTERN bool civis_answer_page_asked(const civis_kv *query, size_t n_query);
 /* The page size a request gets: its limit, else the "Defaults to N" written
  * in the limit's description, else CIVIS_ANSWER_FALLBACK_LIMIT; capped
  * quietly at the "Maximum allowed is N" there, as the API does. */
-long civis_answer_page_size(const civis_operation *op, long limit);
+CIVIS_EXTERN long civis_answer_page_size(const civis_operation *op, long limit);
 /*
  * Cuts the page that limit / page_num of the query select out of a whole
  * collection (taken, freed here) and fills *page. A page past the end is an
  * empty array: the official client walks pages until one comes back empty.
  * Returns the page (owned by the caller), NULL on allocation failure.
  */
-cJSON *civis_answer_paginate(civis_answer_page *page, const civis_operation *op,
-                             const civis_kv *query, size_t n_query, cJSON *collection);
+CIVIS_EXTERN cJSON *civis_answer_paginate(civis_answer_page *page, const civis_operation *op,
+                                          const civis_kv *query, size_t n_query, cJSON *collection);
 /* Hands the four X-Pagination-* headers of a page to `add`. */
-bool civis_answer_page_headers(const civis_answer_page *page, civis_answer_header_fn add,
-                               void *ctx);
+CIVIS_EXTERN bool civis_answer_page_headers(const civis_answer_page *page,
+                                            civis_answer_header_fn add, void *ctx);
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* CIVIS_ANSWER_H */
+#endif /* CIVIS_SYS_ANSWER_H */

@@ -1,19 +1,20 @@
 /*
- * civis/fixture.h: recorded or declared exchanges, in the one JSON format
+ * civis/sys/fixture.h: recorded or declared exchanges, in the one JSON format
  * that civis-mock (--fixtures, admin stubs) and the in-process mock client
  * both read. The format is documented in fixtures/README.md.
  *
  * A civis_fixture_set is internally locked: lookups, additions and removals
  * may come from several threads at once. Responses handed out are copies.
  */
-#ifndef CIVIS_FIXTURE_H
-#define CIVIS_FIXTURE_H
+#ifndef CIVIS_SYS_FIXTURE_H
+#define CIVIS_SYS_FIXTURE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
 
+#include "civis/export.h"
 #include "civis/error.h"
 #include "civis/spec.h"
 
@@ -45,8 +46,9 @@ typedef struct civis_fixture_response {
 } civis_fixture_response;
 
 /* An empty set bound to a spec (borrowed; must outlive the set). */
-civis_status civis_fixtures_new(civis_fixture_set **out, const civis_spec *spec, civis_error *err);
-void civis_fixtures_free(civis_fixture_set *set);
+CIVIS_EXTERN civis_status civis_fixtures_new(civis_fixture_set **out, const civis_spec *spec,
+                                             civis_error *err);
+CIVIS_EXTERN void civis_fixtures_free(civis_fixture_set *set);
 
 /*
  * Adds the exchanges in one fixture document (an exchange object, an array of
@@ -58,21 +60,24 @@ void civis_fixtures_free(civis_fixture_set *set);
  * (may be NULL) limits the added exchanges to requests made with that API
  * key. On success *first_id (may be NULL) is the id of the first exchange added.
  */
-civis_status civis_fixtures_add_json(civis_fixture_set *set, const cJSON *doc, const char *source,
-                                     const char *scope_key, int *first_id, civis_error *err);
-civis_status civis_fixtures_add_text(civis_fixture_set *set, const char *text, size_t len,
-                                     const char *source, const char *scope_key, int *first_id,
-                                     civis_error *err);
+CIVIS_EXTERN civis_status civis_fixtures_add_json(civis_fixture_set *set, const cJSON *doc,
+                                                  const char *source, const char *scope_key,
+                                                  int *first_id, civis_error *err);
+CIVIS_EXTERN civis_status civis_fixtures_add_text(civis_fixture_set *set, const char *text,
+                                                  size_t len, const char *source,
+                                                  const char *scope_key, int *first_id,
+                                                  civis_error *err);
 /* A file, or every *.json file of a directory (sorted by name). */
-civis_status civis_fixtures_load_path(civis_fixture_set *set, const char *path, civis_error *err);
+CIVIS_EXTERN civis_status civis_fixtures_load_path(civis_fixture_set *set, const char *path,
+                                                   civis_error *err);
 
 /* Removes one exchange; CIVIS_ENOTFOUND when no such id. */
-civis_status civis_fixtures_remove(civis_fixture_set *set, int id);
+CIVIS_EXTERN civis_status civis_fixtures_remove(civis_fixture_set *set, int id);
 /* Removes every exchange and restarts sequences. */
-void civis_fixtures_clear(civis_fixture_set *set);
+CIVIS_EXTERN void civis_fixtures_clear(civis_fixture_set *set);
 /* Restarts every response sequence at its first response. */
-void civis_fixtures_rewind(civis_fixture_set *set);
-size_t civis_fixtures_count(const civis_fixture_set *set);
+CIVIS_EXTERN void civis_fixtures_rewind(civis_fixture_set *set);
+CIVIS_EXTERN size_t civis_fixtures_count(const civis_fixture_set *set);
 
 /*
  * Finds the exchange for a request (the most recently added match wins, so a
@@ -80,12 +85,19 @@ size_t civis_fixtures_count(const civis_fixture_set *set);
  * sequence serves its responses in turn and then repeats its last one.
  * Returns false when nothing matches or on allocation failure.
  */
-bool civis_fixtures_match(civis_fixture_set *set, const civis_fixture_request *req,
-                          civis_fixture_response *out);
-void civis_fixture_response_clear(civis_fixture_response *resp);
+CIVIS_EXTERN bool civis_fixtures_match(civis_fixture_set *set, const civis_fixture_request *req,
+                                       civis_fixture_response *out);
+CIVIS_EXTERN void civis_fixture_response_clear(civis_fixture_response *resp);
+
+/*
+ * A fixture document as people read and diff it: two-space indentation,
+ * keys in the order `doc` holds them, a final newline. Owned by the caller
+ * (free()); NULL on allocation failure or when doc is NULL.
+ */
+CIVIS_EXTERN char *civis_fixture_print(const cJSON *doc);
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* CIVIS_FIXTURE_H */
+#endif /* CIVIS_SYS_FIXTURE_H */
