@@ -226,7 +226,11 @@ static cJSON *render(const civis_sim *sim, const cJSON *schema, const cJSON *dat
         cJSON *old = v ? cJSON_GetObjectItemCaseSensitive(out, f->string) : NULL;
         bool ok = v != NULL;
         if (ok && old != NULL) {
-            /* in place: the synthesized value's slot, no second search */
+            /* in place: the synthesized value's slot, no second search
+             * (a duplicated value comes with a copy of its name) */
+            if (v->string != NULL && !(v->type & cJSON_StringIsConst))
+                cJSON_free(v->string);
+            v->type &= ~cJSON_StringIsConst;
             v->string = old->string;
             old->string = NULL;
             v->type |= old->type & cJSON_StringIsConst;
