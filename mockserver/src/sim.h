@@ -177,10 +177,9 @@ typedef struct sim_obj {
     int coll;       /* index into civis_sim.colls, -1 for internal files */
     long parent_id; /* nested collections: the id of the enclosing object, else 0 */
     cJSON *data;    /* the object's own fields under their wire names: what the requests
-                       gave (free-form objects as raw JSON text), the system fields and
-                       the synthesized top-level scalars; nested synthesized parts are
-                       synthesized again on each read from the object's seed, so an
-                       object costs about the JSON it was sent */
+                       gave (shared with given) and the system fields; the rest of its
+                       schema is the operation's synthesized template, shared by every
+                       read (sim_store.c), so an object costs about the JSON it was sent */
     cJSON *given;   /* the fields the requests gave (wire names), or NULL: behaviour
                        (csvSettings, previewRows) reads these, never synthesized values;
                        data shares their values (references), so each is stored once */
@@ -292,7 +291,12 @@ struct civis_sim {
     uint64_t rng; /* token generator state (under lock) */
     sim_coll *colls;
     size_t n_colls;
-    sim_role *roles;            /* by civis_operation.index */
+    sim_role *roles; /* by civis_operation.index */
+    size_t n_ops;    /* operations of the spec: roles[] and tmpl[] */
+    cJSON **tmpl;    /* by operation index: its item schema synthesized once,
+                        the nested parts every read of an object shares (built
+                        on first use under tmpl_lock, read without it) */
+    pthread_mutex_t tmpl_lock;
     int files_coll;             /* the "/files" collection, or -1 */
     const cJSON *output_schema; /* RunOutput item schema, or NULL */
     sim_space **spaces;

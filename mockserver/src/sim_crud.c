@@ -133,25 +133,6 @@ static cJSON *request_fields(sim_req *r)
     return wire;
 }
 
-/* Keeps the top-level scalars a rendering synthesized (name, author, ...)
- * that the object does not hold yet, so that every later read, lists,
- * orders and filters see the same values; the nested parts are synthesized
- * again on each read from the object's seed and never stored. */
-static bool keep_scalars(cJSON *data, const cJSON *rendered)
-{
-    for (const cJSON *f = rendered ? rendered->child : NULL; f != NULL; f = f->next) {
-        if (cJSON_IsObject(f) || cJSON_IsArray(f) || cJSON_IsRaw(f) ||
-            cJSON_GetObjectItemCaseSensitive(data, f->string) != NULL)
-            continue;
-        cJSON *v = cJSON_Duplicate(f, false);
-        if (v == NULL || !cJSON_AddItemToObject(data, f->string, v)) {
-            cJSON_Delete(v);
-            return false;
-        }
-    }
-    return true;
-}
-
 /* "notebook_id" -> "notebookId". */
 static void snake_to_camel(char *out, size_t len, const char *in)
 {
@@ -232,11 +213,9 @@ static void create(sim_req *r)
     const cJSON *schema = obj_schema(r, obj, r->op);
     bool ok = civis__sim_adopt(obj, given) && system_fields(r, obj, obj->given, schema);
     cJSON_Delete(given); /* emptied by the adoption */
-    /* One rendering serves twice: its synthesized scalars are kept, and
-     * it is the reply. */
     const cJSON *rschema = NULL;
     cJSON *out = ok ? civis__sim_render_base(r, obj, r->op, &rschema) : NULL;
-    ok = out != NULL && keep_scalars(obj->data, out) && civis__sim_order_add(r->sim, r->space, obj);
+    ok = out != NULL && civis__sim_order_add(r->sim, r->space, obj);
     if (ok && r->role->coll == r->sim->files_coll)
         ok = civis__sim_file_init(r, obj);
     /* The reply shows the object as created: a query's run is queued. */
@@ -263,20 +242,6 @@ static void create(sim_req *r)
     civis__sim_reply_take(r->reply, status, out);
 }
 
-/* A fresh rendering's scalars, for PUT. */
-static cJSON *fresh_fields(sim_req *r, sim_obj *obj)
-{
-    const cJSON *schema = obj_schema(r, obj, r->op);
-    cJSON *base = civis__sim_render(r->sim, schema, NULL, civis__sim_obj_seed(r->sim, obj->id));
-    cJSON *fresh = base ? cJSON_CreateObject() : NULL;
-    if (fresh != NULL && !keep_scalars(fresh, base)) {
-        cJSON_Delete(fresh);
-        fresh = NULL;
-    }
-    cJSON_Delete(base);
-    return fresh;
-}
-
 static void update(sim_req *r, sim_obj *obj, bool replace)
 {
     cJSON *given = request_fields(r);
@@ -297,7 +262,7 @@ static void update(sim_req *r, sim_obj *obj, bool replace)
         /* PUT: a fresh object from the operation's schema and the request;
          * what the platform owns (id, creation, archive and hidden state,
          * job type) survives. */
-        cJSON *fresh = fresh_fields(r, obj);
+        cJSON *fresh = cJSON_CreateObject();
         const char *idf = obj->coll >= 0 ? r->sim->colls[obj->coll].id_field : "id";
         const char *const keep[] = {idf, "createdAt", "archived", "hidden", "type", NULL};
         for (size_t i = 0; fresh != NULL && keep[i] != NULL; i++) {

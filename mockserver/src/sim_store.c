@@ -519,13 +519,79 @@ uint64_t civis__sim_obj_seed(const civis_sim *sim, long id)
     return x ^ (x >> 32);
 }
 
+/* The synthesized rendering of an operation's item schema, built once. */
+static const cJSON *template_of(civis_sim *sim, const civis_operation *op, const cJSON *schema)
+{
+    if (op == NULL || op->index >= sim->n_ops || sim->tmpl == NULL)
+        return NULL;
+    cJSON *t = __atomic_load_n(&sim->tmpl[op->index], __ATOMIC_ACQUIRE);
+    if (t != NULL)
+        return t;
+    pthread_mutex_lock(&sim->tmpl_lock);
+    t = sim->tmpl[op->index];
+    if (t == NULL) {
+        uint64_t seed = civis__sim_obj_seed(sim, -(long)op->index - 1);
+        civis_synth_options opts = {.seed = seed};
+        t = civis_synthesize(sim->spec, civis_spec_deref(sim->spec, schema), &opts);
+        if (t != NULL && !cJSON_IsObject(t)) {
+            cJSON_Delete(t);
+            t = NULL;
+        }
+        __atomic_store_n(&sim->tmpl[op->index], t, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&sim->tmpl_lock);
+    return t;
+}
+
+/*
+ * An object rendered as the operation's template with the object's stored
+ * fields in place of the template's: the template's nested parts (author,
+ * schedule, ...) are shared, not synthesized and freed per read. Every
+ * value is borrowed, so the rendering costs a node per top-level field.
+ */
+static cJSON *render_shared(const civis_sim *sim, const cJSON *tmpl, const cJSON *schema,
+                            const cJSON *data)
+{
+    const cJSON *props = schema_props(sim->spec, schema);
+    cJSON *out = cJSON_CreateObject();
+    for (const cJSON *t = tmpl->child; out != NULL && t != NULL; t = t->next) {
+        const cJSON *d = data ? cJSON_GetObjectItemCaseSensitive(data, t->string) : NULL;
+        const cJSON *prop = d && props ? cJSON_GetObjectItemCaseSensitive(props, t->string) : NULL;
+        cJSON *v = d ? coerce(sim->spec, prop, d, true) : borrow(t);
+        if (v == NULL || !cJSON_AddItemToObjectCS(out, t->string, v)) {
+            cJSON_Delete(v);
+            cJSON_Delete(out);
+            out = NULL;
+        }
+    }
+    for (const cJSON *d = data ? data->child : NULL; out != NULL && d != NULL; d = d->next) {
+        if (cJSON_GetObjectItemCaseSensitive(tmpl, d->string) != NULL)
+            continue;
+        const cJSON *prop = props ? cJSON_GetObjectItemCaseSensitive(props, d->string) : NULL;
+        if (props != NULL && prop == NULL)
+            continue;
+        cJSON *v = coerce(sim->spec, prop, d, true);
+        if (v == NULL || !cJSON_AddItemToObject(out, d->string, v)) {
+            cJSON_Delete(v);
+            cJSON_Delete(out);
+            out = NULL;
+        }
+    }
+    return out;
+}
+
 cJSON *civis__sim_render_base(sim_req *r, sim_obj *obj, const civis_operation *op,
                               const cJSON **schema_out)
 {
     const cJSON *schema = civis__sim_item_schema(r->sim->spec, op);
-    if (schema == NULL && obj->coll >= 0 && r->sim->colls[obj->coll].get != NULL)
-        schema = civis__sim_item_schema(r->sim->spec, r->sim->colls[obj->coll].get);
+    if (schema == NULL && obj->coll >= 0 && r->sim->colls[obj->coll].get != NULL) {
+        op = r->sim->colls[obj->coll].get;
+        schema = civis__sim_item_schema(r->sim->spec, op);
+    }
     *schema_out = schema;
+    const cJSON *tmpl = schema ? template_of(r->sim, op, schema) : NULL;
+    if (tmpl != NULL)
+        return render_shared(r->sim, tmpl, civis_spec_deref(r->sim->spec, schema), obj->data);
     return render(r->sim, schema, obj->data, civis__sim_obj_seed(r->sim, obj->id), true);
 }
 
@@ -606,7 +672,16 @@ civis_status civis__sim_new(civis_sim **out, const civis_spec *spec, const civis
     if (sim == NULL)
         return civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory creating the simulation");
     pthread_mutex_init(&sim->lock, NULL);
+    pthread_mutex_init(&sim->tmpl_lock, NULL);
     sim->spec = spec;
+    sim->n_ops = civis_spec_operation_count(spec);
+    sim->tmpl = calloc(sim->n_ops ? sim->n_ops : 1, sizeof(*sim->tmpl));
+    if (sim->tmpl == NULL) {
+        pthread_mutex_destroy(&sim->tmpl_lock);
+        pthread_mutex_destroy(&sim->lock);
+        free(sim);
+        return civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory creating the simulation");
+    }
     sim->seed = opts ? opts->seed : 0;
     sim->databases = opts ? opts->databases : NULL;
     sim->n_databases = opts ? opts->n_databases : 0;
@@ -681,6 +756,10 @@ void civis__sim_free(civis_sim *sim)
     if (sim->own_dir && sim->state_dir != NULL)
         rmdir(sim->state_dir);
     free(sim->state_dir);
+    for (size_t i = 0; sim->tmpl != NULL && i < sim->n_ops; i++)
+        cJSON_Delete(sim->tmpl[i]);
+    free(sim->tmpl);
+    pthread_mutex_destroy(&sim->tmpl_lock);
     pthread_mutex_destroy(&sim->lock);
     free(sim);
 }
