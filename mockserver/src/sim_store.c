@@ -537,6 +537,20 @@ static const cJSON *template_of(civis_sim *sim, const civis_operation *op, const
             cJSON_Delete(t);
             t = NULL;
         }
+        /* Nested parts as printed text: a read copies their bytes instead
+         * of printing a tree of nodes again. */
+        for (cJSON *c = t ? t->child : NULL; c != NULL; c = c->next) {
+            if (!cJSON_IsObject(c) && !cJSON_IsArray(c))
+                continue;
+            cJSON *raw = raw_copy(c);
+            if (raw != NULL) {
+                raw->string = c->string;
+                raw->type |= c->type & cJSON_StringIsConst;
+                c->string = NULL;
+                cJSON_ReplaceItemViaPointer(t, c, raw);
+                c = raw;
+            }
+        }
         __atomic_store_n(&sim->tmpl[op->index], t, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&sim->tmpl_lock);
