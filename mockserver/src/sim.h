@@ -51,7 +51,7 @@ typedef struct civis_sim civis_sim;
  * creations get 507 naming the budget. */
 #define CIVIS_SIM_DEFAULT_MAX_BYTES ((size_t)256 * 1024 * 1024)
 /* What an object or a run costs beyond its JSON text: its node, its index
- * slots, its seed-synthesized scalars. */
+ * slots, its list keys. */
 #define CIVIS_SIM_OBJ_OVERHEAD 256
 
 typedef struct civis_sim_options {

@@ -8,8 +8,8 @@
  * Each order is a sorted array of object pointers. An insert or a removal
  * is a binary search and a memmove of pointers: at 100,000 objects that is
  * under a millisecond even in the worst case, far below what rendering one
- * object costs, and reading stays a plain array walk (measured against
- * SQLite in bench/sim_growth; see SIMULATION.md).
+ * object costs, and reading stays a plain array walk. SQLite was measured
+ * for this and is slower where it counts (SIMULATION.md).
  *
  * The keys (name, updatedAt, archived, hidden) are copied out of the
  * object's data when it is indexed, so an object must be taken out

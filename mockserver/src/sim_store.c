@@ -7,13 +7,13 @@
  * script of any type, an import or a preprocess job by the id its own
  * collection gave it.
  *
- * An object keeps its fields under their wire (camelCase) names: the
- * synthesized response of its create operation, overlaid with the fields of
- * the request (snake_case or camelCase in, mapped through the body schema).
- * Every read renders it for the operation being answered: a body
- * synthesized from that operation's response schema, overlaid with the
- * stored fields it declares, plus run or file state (sim_runs.c,
- * sim_files.c).
+ * An object keeps the fields of its requests under their wire (camelCase)
+ * names (snake_case or camelCase in, mapped through the body schema) and
+ * the system fields. Every read renders it for the operation being
+ * answered: that operation's template (its response schema synthesized
+ * once, shared by reference) with the stored fields it declares in place,
+ * plus run or file state (sim_runs.c, sim_files.c). The byte budget of a
+ * key is counted here too (civis__sim_charge).
  */
 #include <errno.h>
 #include <malloc.h>
