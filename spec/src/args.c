@@ -82,6 +82,43 @@ static civis_status check_type(const civis_param *p, const cJSON *v, const char 
     return CIVIS_OK;
 }
 
+/* The checks in the official client's order: names first (TypeError from
+ * binding), then what is missing, then types. res has room for every key. */
+static civis_status check_args(const civis_operation *op, const cJSON *args,
+                               const civis_param **res, const char *label, civis_error *err)
+{
+    size_t i = 0;
+    for (const cJSON *a = args ? args->child : NULL; a != NULL; a = a->next, i++) {
+        const char *key = a->string ? a->string : "";
+        const civis_param *p = res[i] = resolve(op, key);
+        if (p == NULL)
+            return fail_unknown(op, key, label, err);
+        const cJSON *b = args->child;
+        for (size_t j = 0; j < i; j++, b = b->next)
+            if (res[j] == p)
+                return civis__fail(err, CIVIS_EINVAL, p->name,
+                                   "argument '%s' given twice for %s (as '%s' and '%s')", p->name,
+                                   label, b->string, key);
+    }
+    size_t n = i;
+    for (size_t k = 0; k < op->n_params; k++) {
+        const civis_param *p = &op->params[k];
+        bool given = false;
+        for (size_t j = 0; j < n && !given; j++)
+            given = res[j] == p;
+        if (p->required && !given)
+            return civis__fail(err, CIVIS_EINVAL, p->name, "missing required argument '%s' for %s",
+                               p->name, label);
+    }
+    i = 0;
+    for (const cJSON *a = args ? args->child : NULL; a != NULL; a = a->next, i++) {
+        civis_status st = check_type(res[i], a, label, err);
+        if (st != CIVIS_OK)
+            return st;
+    }
+    return CIVIS_OK;
+}
+
 civis_status civis_args_validate(const civis_spec *spec, const civis_operation *op,
                                  const cJSON *args, civis_error *err)
 {
@@ -94,31 +131,16 @@ civis_status civis_args_validate(const civis_spec *spec, const civis_operation *
         return civis__fail(err, CIVIS_EINVAL, "args",
                            "arguments for %s must be a JSON object, got %s", label,
                            civis__json_kind(args));
-    /* Order of the official client: names first (TypeError from binding),
-     * then what is missing, then types. */
-    for (const cJSON *a = args ? args->child : NULL; a != NULL; a = a->next) {
-        const char *key = a->string ? a->string : "";
-        const civis_param *p = resolve(op, key);
-        if (p == NULL)
-            return fail_unknown(op, key, label, err);
-        for (const cJSON *b = args->child; b != a; b = b->next)
-            if (resolve(op, b->string) == p)
-                return civis__fail(err, CIVIS_EINVAL, p->name,
-                                   "argument '%s' given twice for %s (as '%s' and '%s')", p->name,
-                                   label, b->string, key);
-    }
-    for (size_t i = 0; i < op->n_params; i++) {
-        const civis_param *p = &op->params[i];
-        if (p->required && arg_for(op, args, p) == NULL)
-            return civis__fail(err, CIVIS_EINVAL, p->name, "missing required argument '%s' for %s",
-                               p->name, label);
-    }
-    for (const cJSON *a = args ? args->child : NULL; a != NULL; a = a->next) {
-        civis_status st = check_type(resolve(op, a->string), a, label, err);
-        if (st != CIVIS_OK)
-            return st;
-    }
-    return CIVIS_OK;
+    /* Each key is resolved once: the checks below compare parameters. */
+    size_t n = (size_t)(args ? cJSON_GetArraySize(args) : 0);
+    const civis_param *local[32];
+    const civis_param **res = n <= 32 ? local : malloc(n * sizeof(*res));
+    if (res == NULL)
+        return civis__fail(err, CIVIS_ENOMEM, "args", "out of memory");
+    civis_status st = check_args(op, args, res, label, err);
+    if (res != local)
+        free(res);
+    return st;
 }
 
 /* ---- placement -------------------------------------------------------------- */

@@ -24,12 +24,39 @@ static const char *snake_of(char *buf, size_t len, const char *s, char **heap)
     return *heap;
 }
 
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* snake_case only lowercases and inserts underscores, so two keys whose
+ * letters differ once both are lowercased and stripped of '_' can never
+ * have the same snake form: most pairs are told apart at their first
+ * letter, with no conversion. */
+static bool same_letters(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a == '_')
+            a++;
+        while (*b == '_')
+            b++;
+        if (lower(*a) != lower(*b))
+            return false;
+        if (*a == '\0')
+            return true;
+        a++;
+        b++;
+    }
+}
+
 bool civis_key_equal(const char *a, const char *b)
 {
     if (a == NULL || b == NULL)
         return false;
     if (strcmp(a, b) == 0)
         return true;
+    if (!same_letters(a, b))
+        return false;
     char ba[128], bb[128];
     char *ha = NULL, *hb = NULL;
     const char *sa = snake_of(ba, sizeof(ba), a, &ha);

@@ -299,19 +299,24 @@ static bool snake(char *buf, size_t len, const char *s)
  * "provideApiKey" all name provideAPIKey); -1 when none does. */
 static int find_prop(const cJSON *props, const char *key, const cJSON **prop)
 {
-    int i = 0;
-    for (const cJSON *p = props->child; p != NULL; p = p->next, i++)
-        if (p->string != NULL && strcmp(p->string, key) == 0) {
+    /* One pass: an exact name wins wherever it is; else the first equal one. */
+    int i = 0, equal = -1;
+    const cJSON *equal_prop = NULL;
+    for (const cJSON *p = props->child; p != NULL; p = p->next, i++) {
+        if (p->string == NULL)
+            continue;
+        if (strcmp(p->string, key) == 0) {
             *prop = p;
             return i;
         }
-    i = 0;
-    for (const cJSON *p = props->child; p != NULL; p = p->next, i++)
-        if (civis_key_equal(p->string, key)) {
-            *prop = p;
-            return i;
+        if (equal < 0 && civis_key_equal(p->string, key)) {
+            equal = i;
+            equal_prop = p;
         }
-    return -1;
+    }
+    if (equal >= 0)
+        *prop = equal_prop;
+    return equal;
 }
 
 /* The nearest property name in the style the caller used (camelCase when the
