@@ -87,6 +87,7 @@ civis_status civis__send(civis_response **out, civis_client *c, const civis_send
         .connect_timeout_ms = c->connect_timeout_ms,
         .op = s->op,
         .args = s->args,
+        .body_json = s->body_json,
     };
     const double start = civis__now();
     civis_status st;
@@ -194,7 +195,7 @@ civis_status civis_call(civis_response **out, civis_client *client, const char *
     if (st == CIVIS_OK) {
         civis_send s = {op->verb, placed.path, placed.query, body,
                         body_len, op,          args,         starts_with_json_values(placed.path),
-                        false};
+                        false,    placed.body};
         st = civis__send(out, client, &s, false, err);
     }
     civis__free(body);
@@ -268,7 +269,7 @@ civis_status civis_request(civis_response **out, civis_client *client, const cha
     if (st == CIVIS_OK) {
         civis_send s = {
             method, path, qm ? qm + 1 : "", text, len, NULL, NULL, starts_with_json_values(path),
-            false};
+            false,  body};
         st = civis__send(out, client, &s, false, err);
     }
     civis__free(text);

@@ -117,6 +117,7 @@ typedef struct civis_send {
     const cJSON *args;         /* borrowed */
     bool json_values;          /* responses keep `value` as sent (json_values paths) */
     bool raw_body;             /* leave a 2xx body unparsed (the spec download) */
+    const cJSON *body_json;    /* the body as built (body prints it), or NULL */
 } civis_send;
 
 /*

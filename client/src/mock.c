@@ -131,6 +131,7 @@ static civis_status mock_send(void *ctx, const civis_http_request *req, civis_ht
         .body = req->body,
         .body_len = req->body_len,
         .api_key = NULL, /* the mock has no real key: key-scoped exchanges are not ours */
+        .body_json = req->body_json,
     };
     civis_fake_exchange x;
     civis_fake_reply reply;
@@ -141,8 +142,9 @@ static civis_status mock_send(void *ctx, const civis_http_request *req, civis_ht
     bool answer = st == CIVIS_OK;
     /* The journal keeps the parsed body; a request sent without one has none. */
     cJSON *body = NULL;
-    if (req->body != NULL && req->body_len > 0)
-        body = x.body != NULL ? civis_fake_exchange_take_body(&x) : parse_body(req);
+    if (req->body != NULL && req->body_len > 0 &&
+        (body = civis_fake_exchange_take_body(&x)) == NULL)
+        body = req->body_json != NULL ? cJSON_Duplicate(req->body_json, 1) : parse_body(req);
 
     civis__mock_lock(mock);
     call.entry = civis__mock_journal_begin(mock, x.op, req, body);

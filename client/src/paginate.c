@@ -97,7 +97,7 @@ static civis_status fetch(civis_pager *p, civis_error *err)
         return civis__fail(err, CIVIS_ENOMEM, "", "out of memory");
     }
     /* Page requests carry no body, as the official client's do. */
-    civis_send s = {p->op->verb, placed.path, query, NULL, 0, p->op, p->args, false, false};
+    civis_send s = {p->op->verb, placed.path, query, NULL, 0, p->op, p->args, false, false, NULL};
     civis_response *page = NULL;
     st = civis__send(&page, p->client, &s, false, err);
     civis__free(query);

@@ -106,7 +106,7 @@ static void write_cache(civis_client *c, const char *dir, const char *file, cons
 static civis_status download(char **text, size_t *len, civis_client *c, civis_error *err)
 {
     civis_response *resp = NULL;
-    civis_send s = {"GET", "/endpoints", "", NULL, 0, NULL, NULL, false, true};
+    civis_send s = {"GET", "/endpoints", "", NULL, 0, NULL, NULL, false, true, NULL};
     civis_error e = CIVIS_ERROR_INIT;
     civis_status st = civis__send(&resp, c, &s, true, &e);
     if (st != CIVIS_OK) {

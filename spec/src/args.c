@@ -53,18 +53,20 @@ static civis_status fail_unknown(const civis_operation *op, const char *key, con
 }
 
 /* The JSON type check of one argument value: "must be integer, got string". */
-static civis_status check_type(const civis_param *p, const cJSON *v, const char *label,
+static civis_status check_type(const civis_param *p, const cJSON *v, const civis_operation *op,
                                civis_error *err)
 {
+    char label[160];
+#define LABEL civis_operation_name(op, label, sizeof(label))
     if (cJSON_IsNull(v)) {
         if (p->in != CIVIS_IN_PATH && civis__null_allowed(p->required, p->name))
             return CIVIS_OK;
         return civis__fail(err, CIVIS_EINVAL, p->name, "argument '%s' of %s must be %s, got null",
-                           p->name, label, civis__type_name(p->type));
+                           p->name, LABEL, civis__type_name(p->type));
     }
     if (!civis__json_has_type(v, p->type))
         return civis__fail(err, CIVIS_EINVAL, p->name, "argument '%s' of %s must be %s, got %s",
-                           p->name, label, civis__type_name(p->type), civis__json_kind(v));
+                           p->name, LABEL, civis__type_name(p->type), civis__json_kind(v));
     if (p->type == CIVIS_TYPE_ARRAY && p->item_type != CIVIS_TYPE_ANY &&
         p->item_type != CIVIS_TYPE_ARRAY) {
         /* Items are checked one level down only: nested bodies are the
@@ -73,32 +75,36 @@ static civis_status check_type(const civis_param *p, const cJSON *v, const char 
         for (const cJSON *it = v->child; it != NULL; it = it->next, i++)
             if (!civis__json_has_type(it, p->item_type))
                 return civis__fail(err, CIVIS_EINVAL, p->name,
-                                   "argument '%s[%zu]' of %s must be %s, got %s", p->name, i, label,
+                                   "argument '%s[%zu]' of %s must be %s, got %s", p->name, i, LABEL,
                                    civis__type_name(p->item_type), civis__json_kind(it));
     }
     if (p->in == CIVIS_IN_PATH && cJSON_IsString(v) && v->valuestring[0] == '\0')
         return civis__fail(err, CIVIS_EINVAL, p->name, "argument '%s' of %s must not be empty",
-                           p->name, label);
+                           p->name, LABEL);
     return CIVIS_OK;
+#undef LABEL
 }
 
 /* The checks in the official client's order: names first (TypeError from
  * binding), then what is missing, then types. res has room for every key. */
 static civis_status check_args(const civis_operation *op, const cJSON *args,
-                               const civis_param **res, const char *label, civis_error *err)
+                               const civis_param **res, civis_error *err)
 {
+    char label[160];
+    /* The operation's name goes into messages only: written when one fails. */
+#define LABEL civis_operation_name(op, label, sizeof(label))
     size_t i = 0;
     for (const cJSON *a = args ? args->child : NULL; a != NULL; a = a->next, i++) {
         const char *key = a->string ? a->string : "";
         const civis_param *p = res[i] = resolve(op, key);
         if (p == NULL)
-            return fail_unknown(op, key, label, err);
+            return fail_unknown(op, key, LABEL, err);
         const cJSON *b = args->child;
         for (size_t j = 0; j < i; j++, b = b->next)
             if (res[j] == p)
                 return civis__fail(err, CIVIS_EINVAL, p->name,
                                    "argument '%s' given twice for %s (as '%s' and '%s')", p->name,
-                                   label, b->string, key);
+                                   LABEL, b->string, key);
     }
     size_t n = i;
     for (size_t k = 0; k < op->n_params; k++) {
@@ -108,15 +114,16 @@ static civis_status check_args(const civis_operation *op, const cJSON *args,
             given = res[j] == p;
         if (p->required && !given)
             return civis__fail(err, CIVIS_EINVAL, p->name, "missing required argument '%s' for %s",
-                               p->name, label);
+                               p->name, LABEL);
     }
     i = 0;
     for (const cJSON *a = args ? args->child : NULL; a != NULL; a = a->next, i++) {
-        civis_status st = check_type(res[i], a, label, err);
+        civis_status st = check_type(res[i], a, op, err);
         if (st != CIVIS_OK)
             return st;
     }
     return CIVIS_OK;
+#undef LABEL
 }
 
 civis_status civis_args_validate(const civis_spec *spec, const civis_operation *op,
@@ -126,18 +133,17 @@ civis_status civis_args_validate(const civis_spec *spec, const civis_operation *
     if (op == NULL)
         return civis__fail(err, CIVIS_EINVAL, "op", "no operation given");
     char label[160];
-    civis_operation_name(op, label, sizeof(label));
     if (args != NULL && !cJSON_IsObject(args))
         return civis__fail(err, CIVIS_EINVAL, "args",
-                           "arguments for %s must be a JSON object, got %s", label,
-                           civis__json_kind(args));
+                           "arguments for %s must be a JSON object, got %s",
+                           civis_operation_name(op, label, sizeof(label)), civis__json_kind(args));
     /* Each key is resolved once: the checks below compare parameters. */
     size_t n = (size_t)(args ? cJSON_GetArraySize(args) : 0);
     const civis_param *local[32];
     const civis_param **res = n <= 32 ? local : malloc(n * sizeof(*res));
     if (res == NULL)
         return civis__fail(err, CIVIS_ENOMEM, "args", "out of memory");
-    civis_status st = check_args(op, args, res, label, err);
+    civis_status st = check_args(op, args, res, err);
     if (res != local)
         free(res);
     return st;
@@ -188,8 +194,9 @@ static void put_scalar(civis_urlbuf *b, const cJSON *v, civis_urlenc_mode mode)
 }
 
 static civis_status place_path(char **out, const civis_operation *op, const cJSON *args,
-                               const char *label, civis_error *err)
+                               civis_error *err)
 {
+    char label[160]; /* the operation's name, written only into a message */
     civis_urlbuf b = {0};
     const char *t = op->path ? op->path : "/";
     if (*t != '/')
@@ -204,7 +211,7 @@ static civis_status place_path(char **out, const civis_operation *op, const cJSO
         if (close == NULL) {
             civis__urlbuf_free(&b);
             return civis__fail(err, CIVIS_ESPEC, "path", "unclosed '{' in the path of %s: %s",
-                               label, op->path);
+                               civis_operation_name(op, label, sizeof(label)), op->path);
         }
         civis__urlbuf_append(&b, t, (size_t)(open - t));
         char name[64];
@@ -214,7 +221,7 @@ static civis_status place_path(char **out, const civis_operation *op, const cJSO
         if (v == NULL || cJSON_IsNull(v)) {
             civis__urlbuf_free(&b);
             return civis__fail(err, CIVIS_EINVAL, name, "path parameter '%s' of %s has no value",
-                               name, label);
+                               name, civis_operation_name(op, label, sizeof(label)));
         }
         put_scalar(&b, v, CIVIS_URLENC_PATH);
         t = close + 1;
@@ -297,9 +304,7 @@ civis_status civis_args_place(civis_placed *out, const civis_spec *spec, const c
     civis_status st = civis_args_validate(spec, op, args, err);
     if (st != CIVIS_OK)
         return st;
-    char label[160];
-    civis_operation_name(op, label, sizeof(label));
-    if ((st = place_path(&out->path, op, args, label, err)) != CIVIS_OK ||
+    if ((st = place_path(&out->path, op, args, err)) != CIVIS_OK ||
         (st = place_query(&out->query, op, args, err)) != CIVIS_OK ||
         (st = place_body(&out->body, op, args, style, err)) != CIVIS_OK)
         civis_placed_clear(out);

@@ -10,11 +10,22 @@
 
 #include "civis/spec.h"
 
+static bool has_upper(const char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            return true;
+    return false;
+}
+
 /* The snake_case form of s in buf, or on the heap when longer (*heap set,
- * to free). NULL only when out of memory. */
+ * to free); s itself when it has no capital (its own snake form). NULL
+ * only when out of memory. */
 static const char *snake_of(char *buf, size_t len, const char *s, char **heap)
 {
     *heap = NULL;
+    if (!has_upper(s))
+        return s;
     size_t need = civis_camel_to_snake(buf, len, s);
     if (need < len)
         return buf;

@@ -272,13 +272,18 @@ civis_status civis_request_validate(civis_problems *problems, cJSON **body_out,
     check_path(&c, req->route);
     check_query(&c, op, req->query, req->query ? req->n_query : 0);
     cJSON *doc = NULL;
-    if (!parse_body(&c, &doc, req->body, req->body_len))
-        return CIVIS_ENOMEM;
-    bool parsed_ok = doc != NULL || req->body == NULL || blank(req->body, req->body_len);
-    if (parsed_ok && doc == NULL && op->body_schema != NULL && (doc = cJSON_CreateObject()) == NULL)
-        return CIVIS_ENOMEM;
-    if (doc != NULL)
-        check_body(&c, op, doc);
+    if (req->body_doc != NULL) {
+        check_body(&c, op, req->body_doc);
+    } else {
+        if (!parse_body(&c, &doc, req->body, req->body_len))
+            return CIVIS_ENOMEM;
+        bool parsed_ok = doc != NULL || req->body == NULL || blank(req->body, req->body_len);
+        if (parsed_ok && doc == NULL && op->body_schema != NULL &&
+            (doc = cJSON_CreateObject()) == NULL)
+            return CIVIS_ENOMEM;
+        if (doc != NULL)
+            check_body(&c, op, doc);
+    }
     if (c.oom) {
         cJSON_Delete(doc);
         return CIVIS_ENOMEM;

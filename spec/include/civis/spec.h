@@ -288,8 +288,10 @@ typedef struct civis_request_check {
     size_t n_query;
     const char *body; /* raw body bytes, may be NULL */
     size_t body_len;
-    bool lenient; /* accept unknown names (still reported as problems
-                     with kind unknown, but civis_request_validate returns OK) */
+    bool lenient;          /* accept unknown names (still reported as problems
+                              with kind unknown, but civis_request_validate returns OK) */
+    const cJSON *body_doc; /* the body already parsed (borrowed; *body_out is then
+                              NULL), or NULL to parse body[0..body_len) */
 } civis_request_check;
 
 /*
