@@ -136,7 +136,7 @@ const char *civis_operation_suggest(const civis_operation *op, const char *key, 
 
 /* ---- containment -------------------------------------------------------- */
 
-static void show(char *buf, size_t len, const cJSON *v)
+void civis_json_show(char *buf, size_t len, const cJSON *v)
 {
     char *text = v ? cJSON_PrintUnformatted(v) : NULL;
     if (text == NULL) {
@@ -154,8 +154,8 @@ static bool differ(char *why, size_t why_len, const char *at, const cJSON *want,
 {
     if (why != NULL && why_len > 0) {
         char w[96], g[96];
-        show(w, sizeof(w), want);
-        show(g, sizeof(g), got);
+        civis_json_show(w, sizeof(w), want);
+        civis_json_show(g, sizeof(g), got);
         if (got == NULL)
             snprintf(why, why_len, "%s: missing (expected %s)", at[0] ? at : "(root)", w);
         else
@@ -217,4 +217,19 @@ bool civis_json_contains(const cJSON *whole, const cJSON *part, char *why, size_
     if (part == NULL)
         return true;
     return contains_at(whole, part, "", why, why_len);
+}
+
+const char *civis_json_type_name(const cJSON *v)
+{
+    if (cJSON_IsObject(v))
+        return "object";
+    if (cJSON_IsArray(v))
+        return "array";
+    if (cJSON_IsString(v))
+        return "string";
+    if (cJSON_IsNumber(v))
+        return "number";
+    if (cJSON_IsBool(v))
+        return "boolean";
+    return "null";
 }

@@ -195,6 +195,11 @@ CIVIS_EXTERN const char *civis_operation_suggest(const civis_operation *op, cons
  */
 CIVIS_EXTERN bool civis_json_contains(const cJSON *whole, const cJSON *part, char *why,
                                       size_t why_len);
+/* A value printed for a message into buf, cut with "..." when longer;
+ * "nothing" for NULL. */
+CIVIS_EXTERN void civis_json_show(char *buf, size_t len, const cJSON *v);
+/* "object", "array", "string", "number", "boolean" or "null" (static). */
+CIVIS_EXTERN const char *civis_json_type_name(const cJSON *v);
 
 /* ---- call arguments: validation and placement ------------------------ */
 
