@@ -39,26 +39,10 @@ civis_status civis__fx_parse_text(cJSON **out, const char *text, size_t len, con
     if (at == len)
         return civis__fail(err, CIVIS_EPARSE, "fixture", "%s: empty document, expected JSON",
                            source);
-    /* A terminated copy: cJSON then never reads past the caller's bytes. */
-    char *copy = malloc(len + 1);
-    if (copy == NULL)
+    bool oom = false;
+    cJSON *doc = civis__json_parse_exact(text, len, &at, &oom);
+    if (oom)
         return civis__fail(err, CIVIS_ENOMEM, NULL, "%s: out of memory reading fixtures", source);
-    memcpy(copy, text, len);
-    copy[len] = '\0';
-    const char *end = NULL;
-    cJSON *doc = cJSON_ParseWithLengthOpts(copy, len, &end, 0);
-    at = end != NULL && end >= copy ? (size_t)(end - copy) : 0;
-    if (at > len)
-        at = len;
-    if (doc != NULL) {
-        while (at < len && json_space(copy[at]))
-            at++;
-        if (at < len) {
-            cJSON_Delete(doc);
-            doc = NULL;
-        }
-    }
-    free(copy);
     if (doc == NULL) {
         size_t line = 1, col = 1;
         for (size_t i = 0; i < at; i++) {

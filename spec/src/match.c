@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "civis/spec.h"
+#include "spec_internal.h"
 
 static bool has_upper(const char *s)
 {
@@ -232,4 +233,42 @@ const char *civis_json_type_name(const cJSON *v)
     if (cJSON_IsBool(v))
         return "boolean";
     return "null";
+}
+
+static bool json_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+cJSON *civis__json_parse_exact(const char *buf, size_t len, size_t *err_offset, bool *oom)
+{
+    *err_offset = 0;
+    *oom = false;
+    /* A terminated copy: cJSON then never reads past the caller's bytes,
+     * and a NUL inside the body does not end the document early. */
+    char *copy = malloc(len + 1);
+    if (copy == NULL) {
+        *oom = true;
+        return NULL;
+    }
+    memcpy(copy, buf, len);
+    copy[len] = '\0';
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(copy, len, &end, 0);
+    size_t at = end != NULL && end >= copy ? (size_t)(end - copy) : 0;
+    if (at > len)
+        at = len;
+    if (doc != NULL) {
+        /* Whatever follows the value must be whitespace to the last byte. */
+        while (at < len && json_space(copy[at]))
+            at++;
+        if (at < len) {
+            cJSON_Delete(doc);
+            doc = NULL;
+        }
+    }
+    free(copy);
+    if (doc == NULL)
+        *err_offset = at;
+    return doc;
 }

@@ -201,26 +201,11 @@ static bool parse_body(civis_check *c, cJSON **out, const char *body, size_t len
     *out = NULL;
     if (body == NULL || blank(body, len))
         return true;
-    /* cJSON reads within the length, but a terminated copy costs one memcpy
-     * and takes every older cJSON's reads past the end off the table. */
-    char *copy = malloc(len + 1);
-    if (copy == NULL)
+    size_t at = 0;
+    bool oom = false;
+    cJSON *doc = civis__json_parse_exact(body, len, &at, &oom);
+    if (oom)
         return false;
-    memcpy(copy, body, len);
-    copy[len] = '\0';
-    const char *end = NULL;
-    cJSON *doc = cJSON_ParseWithLengthOpts(copy, len, &end, 0);
-    size_t at = end ? (size_t)(end - copy) : 0;
-    if (doc != NULL) {
-        /* Whatever follows the value must be whitespace to the last byte. */
-        while (at < len && blank(copy + at, 1))
-            at++;
-        if (at < len) {
-            cJSON_Delete(doc);
-            doc = NULL;
-        }
-    }
-    free(copy);
     if (doc == NULL) {
         c->location = "body";
         civis__check_set_field(c, "");

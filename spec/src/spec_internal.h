@@ -50,6 +50,12 @@ civis_status civis__index_build(civis_spec *spec, civis_error *err); /* index.c 
 const cJSON *civis__refs_target(const civis_spec *spec, const char *ref);
 
 /* Records the first error into err (NULL allowed) and returns code. */
+/* match.c: parses exactly buf[0..len) as one JSON document (whitespace may
+ * follow it, nothing else). NULL when it is not one, with the byte where it
+ * went wrong in *err_offset, or when out of memory (*oom set). The one rule
+ * for request bodies, fixture files and the fake API's replies. */
+cJSON *civis__json_parse_exact(const char *buf, size_t len, size_t *err_offset, bool *oom);
+
 civis_status civis__fail(civis_error *err, civis_status code, const char *param, const char *fmt,
                          ...)
 #if defined(__GNUC__)
