@@ -18,6 +18,8 @@ VERSION  := 0.1.0
 PKGS     := libcjson libcurl libmicrohttpd cunit zlib sqlite3
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# civis-mock alone hashes recorded files (SHA-256, record_files.c).
+MOCK_LIBS  = $(shell pkg-config --libs nettle 2>/dev/null)
 
 WARN     := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wwrite-strings -Wformat=2
@@ -163,7 +165,7 @@ $(LIBMOCKCORE): $(MOCKCORE_OBJ)
 
 $(MOCK_BIN): $(B)/obj/mockserver/src/main.o $(LIBMOCKCORE) $(LIBSPEC)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MOCK_LIBS) $(LDLIBS)
 
 $(SPEC_BIN): $(B)/obj/spec/tools/civis_spec.o $(LIBSPEC)
 	@mkdir -p $(dir $@)
@@ -249,7 +251,7 @@ check-exports: $(LIBCIVIS) $(LIBCIVIS_SO) $(B)/bin/link-both
 $(B)/bin/link-both: tests/link/both.c $(LIBCIVIS) $(LIBMOCKCORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(LIBCIVIS) $(LIBMOCKCORE) \
-	  -Wl,--no-whole-archive $(LDLIBS)
+	  -Wl,--no-whole-archive $(MOCK_LIBS) $(LDLIBS)
 
 clean:
 	rm -rf build build-asan build-valgrind

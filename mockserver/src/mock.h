@@ -27,6 +27,7 @@
 #include "civis/error.h"
 #include "civis/sys/fixture.h"
 #include "civis/spec.h"
+#include "record.h"
 
 #define CMOCK_DEFAULT_PORT 8080
 #define CMOCK_DEFAULT_MAX_BODY (10u * 1024u * 1024u)
@@ -65,6 +66,7 @@ typedef struct cmock_config {
     bool stateless;           /* --stateless: no simulation */
     const char **databases;   /* --database names, borrowed from argv */
     size_t n_databases;
+    cmock_record_config record; /* --record-from, --cassette, ... (record.h) */
 } cmock_config;
 
 /* ---- requests and replies --------------------------------------------- */
@@ -79,6 +81,7 @@ typedef struct cmock_request {
     const char *authorization; /* the Authorization header, borrowed from MHD, or NULL */
     const char *mock_key;      /* X-Civis-Mock-Key, borrowed from MHD, or NULL */
     const char *host;          /* the Host header, borrowed from MHD, or NULL */
+    const char *if_none_match; /* If-None-Match, borrowed from MHD, or NULL */
     char *body;                /* body bytes, NUL-terminated, or NULL */
     size_t body_len;
 } cmock_request;
@@ -115,6 +118,8 @@ static inline bool cmock__reply_header(cmock_reply *reply, const char *name, con
 {
     return civis_fake_reply_header(reply, name, value);
 }
+/* The ETag civis-mock sends with GET /endpoints for this spec (pipeline.c). */
+void cmock__spec_etag(char *out, size_t len, const civis_spec *spec);
 /* Takes ownership of a malloc'd body. */
 static inline void cmock__reply_body_take(cmock_reply *reply, char *body, size_t len)
 {
@@ -221,13 +226,15 @@ typedef struct cmock_simulation {
 typedef struct cmock_server {
     cmock_config config;
     civis_spec *spec;            /* owned, read-only once serving */
+    char spec_etag[24];          /* GET /endpoints validator: "\"<64-bit hash of the bytes>\"" */
     civis_fixture_set *fixtures; /* --fixtures, loaded at start-up */
     civis_fixture_set *stubs;    /* POST /__mock/stubs */
     cmock_journal *journal;
     cmock_faults *faults;
     cmock_simulation sim;
-    FILE *log;      /* --log, or NULL */
-    bool log_owned; /* fclose at exit */
+    cmock_record *record; /* --cassette: record and replay; NULL when off */
+    FILE *log;            /* --log, or NULL */
+    bool log_owned;       /* fclose at exit */
     pthread_mutex_t log_lock;
     struct MHD_Daemon *daemon;
     pthread_mutex_t inflight_lock;

@@ -193,6 +193,7 @@ static enum MHD_Result finish(cmock_server *srv, struct MHD_Connection *con, con
     req->authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");
     req->mock_key = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-Civis-Mock-Key");
     req->host = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Host");
+    req->if_none_match = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "If-None-Match");
 
     if (!parse_query(req)) {
         oc.source = "internal";
@@ -201,6 +202,8 @@ static enum MHD_Result finish(cmock_server *srv, struct MHD_Connection *con, con
         too_large(srv, &reply, &oc);
     } else if (strcmp(req->path, "/__mock") == 0 || strncmp(req->path, "/__mock/", 8) == 0) {
         cmock__admin(srv, req, &reply, &oc);
+    } else if (cmock__record_answer(srv->record, req, &reply, &oc)) {
+        /* answered from the cassette or by the upstream (record.c) */
     } else {
         cmock__pipeline(srv, req, &reply, &oc);
     }

@@ -863,10 +863,13 @@ civis_status civis_spec_find(const civis_operation **out, const civis_spec *spec
         bsearch(&resource, spec->resources, spec->n_resources, sizeof(*spec->resources), cmp_str);
     if (res == NULL) {
         const char *hint = civis_suggest(resource, spec->resources, spec->n_resources);
+        /* With no close name to offer, say which spec was searched: an old
+         * cache or a partial spec reads differently from a typo. */
         if (hint != NULL)
             return civis__fail(err, CIVIS_EINVAL, "resource",
                                "no resource '%s' (did you mean '%s'?)", resource, hint);
-        return civis__fail(err, CIVIS_EINVAL, "resource", "no resource '%s'", resource);
+        return civis__fail(err, CIVIS_EINVAL, "resource", "no resource '%s' in %s", resource,
+                           spec->origin);
     }
     size_t lo = lower_bound(spec, resource, method);
     if (lo < spec->n_methods && strcmp(spec->methods[lo].resource, resource) == 0 &&
@@ -884,8 +887,8 @@ civis_status civis_spec_find(const civis_operation **out, const civis_spec *spec
         return civis__fail(err, CIVIS_EINVAL, "method",
                            "no method '%s' on resource '%s' (did you mean '%s'?)", method, resource,
                            hint);
-    return civis__fail(err, CIVIS_EINVAL, "method", "no method '%s' on resource '%s'", method,
-                       resource);
+    return civis__fail(err, CIVIS_EINVAL, "method", "no method '%s' on resource '%s' in %s", method,
+                       resource, spec->origin);
 }
 
 civis_status civis_spec_find_dotted(const civis_operation **out, const civis_spec *spec,

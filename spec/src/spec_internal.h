@@ -33,6 +33,7 @@ struct civis_spec {
     struct civis_route_node *routes; /* segment trie, built by civis__route_build */
     civis_arena arena;               /* strings and descriptor arrays */
     bool owns_text;                  /* text is ours to free (false: the bundled bytes) */
+    char origin[256];                /* "spec file 'x.json' (910 operations)", for messages */
     bool is_bundled;                 /* the process's shared bundled index: its doc is
                                         static data and civis_spec_free leaves it */
     const cJSON **def_slots;         /* open-addressing table of definitions by name

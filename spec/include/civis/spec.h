@@ -109,6 +109,10 @@ CIVIS_EXTERN civis_status civis_spec_load_file(civis_spec **out, const char *pat
 CIVIS_EXTERN civis_status civis_spec_load_buffer(civis_spec **out, const char *buf, size_t len,
                                                  civis_error *err);
 /* The spec compiled into the binaries (spec/civis-api.json). */
+/* Same, naming where the bytes came from ("the spec downloaded from
+ * https://api.civisanalytics.com/endpoints"), for civis_spec_origin(). */
+CIVIS_EXTERN civis_status civis_spec_load_buffer_from(civis_spec **out, const char *buf, size_t len,
+                                                      const char *origin, civis_error *err);
 CIVIS_EXTERN civis_status civis_spec_load_bundled(civis_spec **out, civis_error *err);
 /* The spec named by $CIVIS_API_SPEC, else the bundled one. */
 CIVIS_EXTERN civis_status civis_spec_load_default(civis_spec **out, civis_error *err);
@@ -116,6 +120,12 @@ CIVIS_EXTERN void civis_spec_free(civis_spec *spec);
 
 /* The bundled document's bytes (not NUL-terminated; static storage). */
 CIVIS_EXTERN const char *civis_spec_bundled_text(size_t *len);
+
+/* Where the spec came from, with its date (when civis-spec-extract made
+ * it) and operation count: "the bundled spec (2026-12-04, 910 operations)",
+ * "spec file 'x.json' (88 operations)". Unknown names are reported against
+ * it. Borrowed; lives as long as the spec. */
+CIVIS_EXTERN const char *civis_spec_origin(const civis_spec *spec);
 
 /* The loaded document as parsed, and the bytes it was parsed from. */
 CIVIS_EXTERN const cJSON *civis_spec_document(const civis_spec *spec);
