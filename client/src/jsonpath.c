@@ -194,7 +194,8 @@ civis_status civis__json_typed(const cJSON **node, const cJSON *root, const char
 
 #define CHECK_OUT(out)                                                                             \
     if ((out) == NULL)                                                                             \
-    return civis__fail(err, CIVIS_EINVAL, "out", "no output given")
+        return civis__fail(err, CIVIS_EINVAL, "out", "no output given");                           \
+    *(out) = 0 /* the one out-parameter rule: 0 / NULL after a failure */
 
 const cJSON *civis_json_get(const cJSON *root, const char *path)
 {

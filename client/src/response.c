@@ -228,6 +228,7 @@ const cJSON *civis_response_get(const civis_response *resp, const char *path)
     do {                                                                                           \
         if ((out) == NULL)                                                                         \
             return civis__fail(err, CIVIS_EINVAL, "out", "no output given");                       \
+        *(out) = 0; /* the one out-parameter rule: 0 / NULL after a failure */                     \
         if (resp == NULL)                                                                          \
             return civis__fail(err, CIVIS_EINVAL, "resp", "no response given");                    \
         civis_status ready_ = ensure_json(resp, err);                                              \
