@@ -175,8 +175,8 @@ civis_status civis_call(civis_response **out, civis_client *client, const char *
     civis_placed placed = {0};
     civis_status st = civis__client_find(&op, &spec, client, resource, method, err);
     if (st == CIVIS_OK)
-        st = civis_args_place(&placed, spec, op, args,
-                              client->camel_keys ? CIVIS_KEYS_WIRE : CIVIS_KEYS_SNAKE, err);
+        st = civis__args_place(&placed, spec, op, args,
+                               client->camel_keys ? CIVIS_KEYS_WIRE : CIVIS_KEYS_SNAKE, true, err);
     if (st != CIVIS_OK) {
         civis__rejected(client, resource, method, args, st, err);
         return st;

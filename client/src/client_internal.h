@@ -214,6 +214,12 @@ const cJSON *civis__json_path(const cJSON *root, const char *path, bool json_val
 civis_status civis__json_typed(const cJSON **node, const cJSON *root, const char *path,
                                bool json_values, int want, const char *where, civis_error *err);
 
+/* spec/src/args.c: civis_args_place whose body borrows the arguments'
+ * values (no deep copy); `args` must outlive the placed body. */
+civis_status civis__args_place(civis_placed *out, const civis_spec *spec, const civis_operation *op,
+                               const cJSON *args, civis_key_style style, bool borrow,
+                               civis_error *err);
+
 /* args.c: a cJSON value from a civis_value (consumes CIVIS_VALUE_JSON). */
 cJSON *civis__value_to_json(civis_value v);
 /* Builds the object of name / value pairs (the rest of the list after

@@ -268,7 +268,7 @@ static civis_status place_query(char **out, const civis_operation *op, const cJS
 }
 
 static civis_status place_body(cJSON **out, const civis_operation *op, const cJSON *args,
-                               civis_key_style style, civis_error *err)
+                               civis_key_style style, bool borrow, civis_error *err)
 {
     *out = NULL;
     if (op->body_schema == NULL)
@@ -281,9 +281,12 @@ static civis_status place_body(cJSON **out, const civis_operation *op, const cJS
         const civis_param *p = resolve(op, a->string);
         if (p == NULL || p->in != CIVIS_IN_BODY)
             continue;
-        cJSON *copy = cJSON_Duplicate(a, 1);
         const char *key = style == CIVIS_KEYS_SNAKE ? p->name : p->wire;
-        if (copy == NULL || !cJSON_AddItemToObject(body, key, copy)) {
+        /* Borrowed: a reference node under the placed name, no deep copy. */
+        cJSON *copy = borrow ? NULL : cJSON_Duplicate(a, 1);
+        bool added = borrow ? cJSON_AddItemReferenceToObject(body, key, (cJSON *)a)
+                            : copy != NULL && cJSON_AddItemToObject(body, key, copy);
+        if (!added) {
             cJSON_Delete(copy);
             cJSON_Delete(body);
             return civis__fail(err, CIVIS_ENOMEM, p->name, "out of memory");
@@ -296,6 +299,13 @@ static civis_status place_body(cJSON **out, const civis_operation *op, const cJS
 civis_status civis_args_place(civis_placed *out, const civis_spec *spec, const civis_operation *op,
                               const cJSON *args, civis_key_style style, civis_error *err)
 {
+    return civis__args_place(out, spec, op, args, style, false, err);
+}
+
+civis_status civis__args_place(civis_placed *out, const civis_spec *spec, const civis_operation *op,
+                               const cJSON *args, civis_key_style style, bool borrow,
+                               civis_error *err)
+{
     if (out == NULL)
         return civis__fail(err, CIVIS_EINVAL, "out", "no output given");
     out->path = NULL;
@@ -306,7 +316,7 @@ civis_status civis_args_place(civis_placed *out, const civis_spec *spec, const c
         return st;
     if ((st = place_path(&out->path, op, args, err)) != CIVIS_OK ||
         (st = place_query(&out->query, op, args, err)) != CIVIS_OK ||
-        (st = place_body(&out->body, op, args, style, err)) != CIVIS_OK)
+        (st = place_body(&out->body, op, args, style, borrow, err)) != CIVIS_OK)
         civis_placed_clear(out);
     return st;
 }

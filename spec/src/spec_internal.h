@@ -57,6 +57,13 @@ const cJSON *civis__refs_target(const civis_spec *spec, const char *ref);
  * for request bodies, fixture files and the fake API's replies. */
 cJSON *civis__json_parse_exact(const char *buf, size_t len, size_t *err_offset, bool *oom);
 
+/* args.c: civis_args_place; with `borrow` the body's values are references
+ * into `args`, which must then outlive the placed body (libcivis's own
+ * calls, which print the body and drop it before returning). */
+civis_status civis__args_place(civis_placed *out, const civis_spec *spec, const civis_operation *op,
+                               const cJSON *args, civis_key_style style, bool borrow,
+                               civis_error *err);
+
 civis_status civis__fail(civis_error *err, civis_status code, const char *param, const char *fmt,
                          ...)
 #if defined(__GNUC__)
