@@ -301,13 +301,25 @@ static bool in_string_array(const cJSON *arr, const char *s)
 static void describe_type(const civis_spec *spec, civis_param *p, const cJSON *schema)
 {
     const cJSON *s = civis_spec_deref(spec, schema);
-    p->type = civis_schema_type(s);
+    const cJSON *items = NULL;
+    p->type = CIVIS_TYPE_ANY;
     p->item_type = CIVIS_TYPE_ANY;
-    if (p->type == CIVIS_TYPE_ARRAY) {
-        const cJSON *items = cJSON_GetObjectItemCaseSensitive(s, "items");
-        p->item_type = civis_schema_type(civis_spec_deref(spec, items));
+    p->format = NULL;
+    /* One pass over the keys: this runs for every argument of every
+     * operation when a spec loads. */
+    for (const cJSON *c = cJSON_IsObject(s) ? s->child : NULL; c != NULL; c = c->next) {
+        const char *k = c->string;
+        if (k == NULL)
+            continue;
+        if (k[0] == 't' && strcmp(k, "type") == 0)
+            p->type = civis__type_of(c);
+        else if (k[0] == 'i' && strcmp(k, "items") == 0)
+            items = c;
+        else if (k[0] == 'f' && strcmp(k, "format") == 0)
+            p->format = str_or(c, NULL);
     }
-    p->format = s != NULL ? str_or(cJSON_GetObjectItemCaseSensitive(s, "format"), NULL) : NULL;
+    if (p->type == CIVIS_TYPE_ARRAY)
+        p->item_type = civis_schema_type(civis_spec_deref(spec, items));
 }
 
 static civis_status param_fail(builder *b, size_t i, const char *what, const char *detail)
@@ -364,6 +376,31 @@ static const char *snake_name(builder *b, const char *camel)
     return big;
 }
 
+/* The keys of a parameter object that the index reads, in one pass. */
+typedef struct param_keys {
+    const char *name, *in;
+    const cJSON *schema;
+    bool required;
+} param_keys;
+
+static void scan_param(param_keys *k, const cJSON *p)
+{
+    memset(k, 0, sizeof(*k));
+    for (const cJSON *c = p->child; c != NULL; c = c->next) {
+        const char *key = c->string;
+        if (key == NULL)
+            continue;
+        if (strcmp(key, "name") == 0)
+            k->name = str_or(c, NULL);
+        else if (strcmp(key, "in") == 0)
+            k->in = str_or(c, NULL);
+        else if (strcmp(key, "required") == 0)
+            k->required = is_true(c);
+        else if (strcmp(key, "schema") == 0)
+            k->schema = c;
+    }
+}
+
 /*
  * Fills op->params: path/query parameters as written, the body parameter
  * expanded into one argument per property of its (dereferenced) schema;
@@ -379,16 +416,20 @@ static civis_status build_params(builder *b, civis_operation *op, const cJSON *p
     if (st != CIVIS_OK)
         return st;
 
-    /* Validate and count. */
+    /* Validate and count, reading each parameter's keys once. */
     size_t total = 0;
     const cJSON *body = NULL;
     bool has_limit = false, has_page_num = false;
+    param_keys *keys = n_list ? civis__arena_alloc(&b->spec->arena, n_list * sizeof(*keys)) : NULL;
+    if (n_list > 0 && keys == NULL)
+        return oom(b);
     for (size_t i = 0; i < n_list; i++) {
         const cJSON *p = list[i];
         if (!cJSON_IsObject(p))
             return param_fail(b, i, "expected a parameter object", "");
-        const char *name = str_or(cJSON_GetObjectItemCaseSensitive(p, "name"), NULL);
-        const char *in = str_or(cJSON_GetObjectItemCaseSensitive(p, "in"), NULL);
+        scan_param(&keys[i], p);
+        const char *name = keys[i].name;
+        const char *in = keys[i].in;
         if (name == NULL)
             return param_fail(b, i, "parameter has no 'name'", "");
         if (in == NULL)
@@ -397,9 +438,8 @@ static civis_status build_params(builder *b, civis_operation *op, const cJSON *p
             if (body != NULL)
                 return param_fail(b, i, "more than one body parameter", "");
             body = p;
-            op->body_required = is_true(cJSON_GetObjectItemCaseSensitive(p, "required"));
-            op->body_schema =
-                civis_spec_deref(b->spec, cJSON_GetObjectItemCaseSensitive(p, "schema"));
+            op->body_required = keys[i].required;
+            op->body_schema = civis_spec_deref(b->spec, keys[i].schema);
             if (op->body_schema == NULL)
                 return param_fail(b, i, "body parameter has no 'schema'", "");
             const cJSON *props = cJSON_GetObjectItemCaseSensitive(op->body_schema, "properties");
@@ -451,14 +491,12 @@ static civis_status build_params(builder *b, civis_operation *op, const cJSON *p
                 }
                 continue;
             }
-            bool req = is_true(cJSON_GetObjectItemCaseSensitive(p, "required"));
+            bool req = keys[i].required;
             if (req != want)
                 continue;
             civis_param *out = &params[n++];
-            out->name = out->wire = cJSON_GetObjectItemCaseSensitive(p, "name")->valuestring;
-            out->in = strcmp(cJSON_GetObjectItemCaseSensitive(p, "in")->valuestring, "path") == 0
-                          ? CIVIS_IN_PATH
-                          : CIVIS_IN_QUERY;
+            out->name = out->wire = keys[i].name;
+            out->in = strcmp(keys[i].in, "path") == 0 ? CIVIS_IN_PATH : CIVIS_IN_QUERY;
             out->required = req;
             /* A Swagger 2.0 path/query parameter carries its own type, items
              * and format: the parameter object is its schema. */

@@ -118,11 +118,16 @@ civis_type civis_schema_type(const cJSON *schema)
 {
     const cJSON *t =
         cJSON_IsObject(schema) ? cJSON_GetObjectItemCaseSensitive(schema, "type") : NULL;
+    return civis__type_of(t);
+}
+
+civis_type civis__type_of(const cJSON *t)
+{
     if (!cJSON_IsString(t))
         return CIVIS_TYPE_ANY;
-    /* The first letter tells the six names apart; one comparison confirms.
-     * Validation asks this for every value it checks. */
     const char *s = t->valuestring;
+    /* The first letter tells the six names apart; called for every schema
+     * a load or a validation looks at. */
     switch (s[0]) {
     case 's': return strcmp(s, "string") == 0 ? CIVIS_TYPE_STRING : CIVIS_TYPE_ANY;
     case 'i': return strcmp(s, "integer") == 0 ? CIVIS_TYPE_INTEGER : CIVIS_TYPE_ANY;

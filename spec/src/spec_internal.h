@@ -47,6 +47,8 @@ struct civis_spec {
  * (the bundled spec skips the check: its refs were checked when generated). */
 civis_status civis__refs_build(civis_spec *spec, bool check_refs, civis_error *err);
 civis_status civis__index_build(civis_spec *spec, civis_error *err); /* index.c */
+/* The type a schema's "type" value names (ANY for none or an unknown one). */
+civis_type civis__type_of(const cJSON *type_value);
 /* The definition named by a local "#/definitions/NAME" ref, or NULL. */
 const cJSON *civis__refs_target(const civis_spec *spec, const char *ref);
 
