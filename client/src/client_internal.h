@@ -220,6 +220,14 @@ civis_status civis__args_place(civis_placed *out, const civis_spec *spec, const 
                                const cJSON *args, civis_key_style style, bool borrow,
                                civis_error *err);
 
+/* transport.c: the value of the first of n headers named `name` (ASCII
+ * case-insensitive), borrowed; NULL when absent. */
+const char *civis__header_find(const civis_header *headers, size_t n, const char *name);
+
+/* response.c: a header of the response as a non-negative whole number, -1
+ * when absent or not one. */
+long civis__header_number(const civis_response *resp, const char *name);
+
 /* args.c: a cJSON value from a civis_value (consumes CIVIS_VALUE_JSON). */
 cJSON *civis__value_to_json(civis_value v);
 /* Builds the object of name / value pairs (the rest of the list after

@@ -14,15 +14,6 @@
 #include "fixture_internal.h"
 #include "spec_internal.h"
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d != NULL)
-        memcpy(d, s, n);
-    return d;
-}
-
 static bool json_space(char ch)
 {
     return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
@@ -164,7 +155,7 @@ static civis_status load_dir(civis_fixture_set *set, const char *dir, civis_fx_p
             names = nn;
             cap = ncap;
         }
-        if ((names[n] = dup_str(e->d_name)) == NULL)
+        if ((names[n] = strdup(e->d_name)) == NULL)
             st = civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory listing '%s'", dir);
         else
             n++;

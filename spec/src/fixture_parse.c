@@ -104,15 +104,6 @@ void civis__fx_exchange_free(civis_fx_exchange *ex)
     free(ex);
 }
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d != NULL)
-        memcpy(d, s, n);
-    return d;
-}
-
 static const char *const verbs[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
 
 static civis_status parse_method(const fx_ctx *c, const cJSON *m, const char *field, char *out)
@@ -420,7 +411,7 @@ static civis_status parse_request(const fx_ctx *c, const cJSON *j, const char *w
             return bad(c, field, "%s %.100s is %s, not the operation %s", ex->verb,
                        path->valuestring, other, opn);
         }
-        if ((ex->path = dup_str(path->valuestring)) == NULL)
+        if ((ex->path = strdup(path->valuestring)) == NULL)
             return oom(c);
         size_t len = strlen(ex->path);
         if (len > 1 && ex->path[len - 1] == '/')
@@ -443,7 +434,7 @@ static civis_status parse_request(const fx_ctx *c, const cJSON *j, const char *w
             return bad(c, field, "differs from the API key these fixtures are added for");
         scope = key->valuestring;
     }
-    if (scope != NULL && (ex->scope = dup_str(scope)) == NULL)
+    if (scope != NULL && (ex->scope = strdup(scope)) == NULL)
         return oom(c);
     return CIVIS_OK;
 }
