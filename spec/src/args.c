@@ -267,6 +267,22 @@ static civis_status place_query(char **out, const civis_operation *op, const cJS
     return *out ? CIVIS_OK : civis__fail(err, CIVIS_ENOMEM, "query", "out of memory");
 }
 
+/* A node that shares a value's contents instead of copying them: a
+ * reference for objects, arrays and strings (cJSON_Delete leaves what it
+ * points at alone), a one-node copy for the other scalars. cJSON's own
+ * cJSON_AddItemReferenceToObject is not used: in 1.7.15 it leaks its node
+ * when adding fails. */
+static cJSON *borrowed(const cJSON *a)
+{
+    if (cJSON_IsObject(a))
+        return cJSON_CreateObjectReference(a->child);
+    if (cJSON_IsArray(a))
+        return cJSON_CreateArrayReference(a->child);
+    if (cJSON_IsString(a))
+        return cJSON_CreateStringReference(a->valuestring);
+    return cJSON_Duplicate(a, 0);
+}
+
 static civis_status place_body(cJSON **out, const civis_operation *op, const cJSON *args,
                                civis_key_style style, bool borrow, civis_error *err)
 {
@@ -282,11 +298,8 @@ static civis_status place_body(cJSON **out, const civis_operation *op, const cJS
         if (p == NULL || p->in != CIVIS_IN_BODY)
             continue;
         const char *key = style == CIVIS_KEYS_SNAKE ? p->name : p->wire;
-        /* Borrowed: a reference node under the placed name, no deep copy. */
-        cJSON *copy = borrow ? NULL : cJSON_Duplicate(a, 1);
-        bool added = borrow ? cJSON_AddItemReferenceToObject(body, key, (cJSON *)a)
-                            : copy != NULL && cJSON_AddItemToObject(body, key, copy);
-        if (!added) {
+        cJSON *copy = borrow ? borrowed(a) : cJSON_Duplicate(a, 1);
+        if (copy == NULL || !cJSON_AddItemToObject(body, key, copy)) {
             cJSON_Delete(copy);
             cJSON_Delete(body);
             return civis__fail(err, CIVIS_ENOMEM, p->name, "out of memory");
