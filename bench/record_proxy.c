@@ -153,6 +153,24 @@ static int stop(pid_t pid)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* User plus system CPU seconds a process has used so far (/proc/PID/stat). */
+static double proc_cpu_s(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+    if (f != NULL)
+        fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    unsigned long ut = 0, st = 0;
+    if (p == NULL ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return 0;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb; /* required by the nftw callback signature */
@@ -291,12 +309,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "record_proxy: cannot start civis-mock (%s)\n", mock_bin());
         return 1;
     }
-    double direct[ROUNDS], recorded[ROUNDS], replayed[ROUNDS];
+    double direct[ROUNDS], recorded[ROUNDS], replayed[ROUNDS], up_us[ROUNDS], rec_us[ROUNDS];
     long errors = 0;
     for (int r = 0; r < ROUNDS; r++) {
         result a, b, c;
+        double u0 = proc_cpu_s(up);
         run_load(&a, up_port, "GET", "/users/me", NULL, SECONDS);
+        double u1 = proc_cpu_s(up), r1 = proc_cpu_s(rec);
         run_load(&b, rec_port, "GET", "/users/me", NULL, SECONDS);
+        double r2 = proc_cpu_s(rec);
+        up_us[r] = a.requests > 0 ? (u1 - u0) * 1e6 / (double)a.requests : 0;
+        rec_us[r] = b.requests > 0 ? (r2 - r1) * 1e6 / (double)b.requests : 0;
         run_load(&c, rep_port, "GET", "/users/me", NULL, SECONDS);
         direct[r] = a.rps;
         recorded[r] = b.rps;
@@ -314,6 +337,8 @@ int main(int argc, char **argv)
     printf("  through the recorder    %8.0f req/s  ratio %.2f (target >= 0.5)\n", rc,
            d > 0 ? rc / d : 0);
     printf("  replayed from cassette  %8.0f req/s  ratio %.2f\n", rp, d > 0 ? rp / d : 0);
+    printf("  CPU per request: upstream answering %.1f us, recorder forwarding %.1f us\n",
+           bench_median(up_us, ROUNDS), bench_median(rec_us, ROUNDS));
     printf("  errors %ld\n", errors);
     stop(rep);
     stop(rec);
