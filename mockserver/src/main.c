@@ -47,6 +47,8 @@ static const char usage[] =
     "  --state-mem-limit B  bytes of one simulated file kept in memory (default 8M)\n"
     "  --state-max-objects N  objects and runs one API key may create (default 20000);\n"
     "                       further creations get 507 until a reset\n"
+    "  --state-max-bytes B  bytes of objects, runs and files one API key may hold, K/M/G\n"
+    "                       suffixes allowed (default 256M); further creations get 507\n"
     "  --stateless          no simulation of platform state\n"
     "  --cassette DIR       record and replay: a directory of fixtures, one per exchange\n"
     "                       (without --record-from: replay it)\n"
@@ -80,6 +82,7 @@ static const char *const flag_names[] = {"--spec",
                                          "--state-dir",
                                          "--state-mem-limit",
                                          "--state-max-objects",
+                                         "--state-max-bytes",
                                          "--stateless",
                                          "--database"};
 #define N_FLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
@@ -276,6 +279,12 @@ static int parse_args(cmock_config *cfg, int argc, char **argv)
                 return usage_error(
                     "option '--state-max-objects' must be a positive count, got '%s'", value);
             cfg->state_max_objects = (size_t)n;
+        } else if (strcmp(name, "--state-max-bytes") == 0) {
+            if (!parse_size(value, &n))
+                return usage_error("option '--state-max-bytes' must be a positive size in bytes "
+                                   "(K/M/G suffixes allowed), got '%s'",
+                                   value);
+            cfg->state_max_bytes = (size_t)n;
         }
     }
     char why[256];
