@@ -134,9 +134,9 @@ $(EMBED_BIN): spec/tools/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(OPT) $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
 
-$(EXTRACT_BIN): spec/tools/spec_extract.c
+$(EXTRACT_BIN): $(B)/obj/spec/tools/spec_extract.o $(LIBSPEC)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT) $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Regenerates the bundled spec from a Civis spec document: the public one,
 # or a download of GET /endpoints (see the README).

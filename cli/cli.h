@@ -54,12 +54,6 @@ typedef struct cli_custom {
     int (*run)(civis_client *client, int argc, char **argv, cli_format fmt);
 } cli_custom;
 
-/* What the whole run shares. */
-typedef struct cli_ctx {
-    cli_format format;
-    const civis_spec *spec; /* borrowed: the client's, or the one loaded for help */
-} cli_ctx;
-
 /* ---- commands.c ----------------------------------------------------------- */
 
 /* Builds the table over every operation of `spec`. false on allocation failure. */
@@ -92,6 +86,8 @@ cJSON *civis__cli_parse_args(const cli_command *cmd, int argc, char **argv);
  * number, true/false, JSON text or @FILE for objects and arrays. NULL with
  * a message on stderr naming `what` when it does not fit. */
 cJSON *civis__cli_value(const char *what, civis_type type, civis_type item_type, const char *word);
+/* A JSON type as help and messages name it ("integer", "object"). */
+const char *civis__cli_type_name(civis_type type);
 /* The kebab form of a snake_case parameter name into buf. */
 void civis__cli_option_name(char *buf, size_t len, const char *snake);
 /* The positional placeholder of a parameter ("run_id" -> "RUN_ID"). */
@@ -110,14 +106,19 @@ void civis__cli_help_top(FILE *out, const cli_table *t);
 bool civis__cli_help_resource(FILE *out, const cli_table *t, const char *resource);
 void civis__cli_help_command(FILE *out, const cli_command *cmd);
 void civis__cli_help_custom(FILE *out, const cli_custom *c);
-/* The type of a parameter as help shows it ("integer", "array of string"). */
-const char *civis__cli_type_name(civis_type type);
 
 /* ---- output.c ------------------------------------------------------------- */
 
 /* Prints a JSON value to `out` in the format, with a final newline. false
  * when writing failed. */
 bool civis__cli_print(FILE *out, const cJSON *json, cli_format fmt);
+
+/* ---- complete.c ----------------------------------------------------------- */
+
+/* `civis completion bash`: prints the completion script. */
+int civis__cli_completion(int argc, char **argv);
+/* `civis __complete WORDS...`: the candidates for the word after WORDS, one a line. */
+int civis__cli_complete(const cli_table *t, int argc, char **argv);
 
 /* ---- workflows ------------------------------------------------------------ */
 

@@ -26,6 +26,8 @@ void civis__cli_help_top(FILE *out, const cli_table *t)
           "  --version   print the version and exit\n"
           "  --help      this text\n"
           "\n"
+          "Shell completion: eval \"$(civis completion bash)\"\n"
+          "\n"
           "Environment: CIVIS_API_KEY (required), CIVIS_API_ENDPOINT (default\n"
           "https://api.civisanalytics.com/), CIVIS_API_SPEC (a spec file instead of\n"
           "GET /endpoints, which is cached for 24 hours), CIVIS_LOG_LEVEL=debug.\n"

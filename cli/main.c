@@ -165,6 +165,25 @@ done:
     return rc;
 }
 
+/* Completion reads the spec without the network: each TAB press must be instant. */
+static int complete(int argc, char **argv)
+{
+    civis_spec *spec = NULL;
+    civis_error err = CIVIS_ERROR_INIT;
+    if (civis_spec_load_default(&spec, &err) != CIVIS_OK) {
+        civis__cli_error("%s", err.message);
+        return CLI_FAIL;
+    }
+    cli_table table;
+    int rc = CLI_FAIL;
+    if (civis__cli_table_build(&table, spec)) {
+        rc = civis__cli_complete(&table, argc, argv);
+        civis__cli_table_clear(&table);
+    }
+    civis_spec_free(spec);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     cli_format fmt = CLI_JSON;
@@ -175,6 +194,10 @@ int main(int argc, char **argv)
         printf("civis %s (libcivis %s)\n", CIVIS_VERSION, CIVIS_VERSION);
         return CLI_OK;
     }
+    if (argc > 0 && strcmp(argv[0], "completion") == 0)
+        return civis__cli_completion(argc - 1, argv + 1);
+    if (argc > 0 && strcmp(argv[0], "__complete") == 0)
+        return complete(argc - 1, argv + 1);
     const char *key = getenv("CIVIS_API_KEY");
     bool have_key = key != NULL && *key != '\0';
     if (!have_key && !help) {

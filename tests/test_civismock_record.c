@@ -98,15 +98,48 @@ static int grep_one(const char *path, const struct stat *sb, int flag, struct FT
     return 0;
 }
 
-static size_t grep_cassette(const char *dir, const char *const *needles)
+/* How many files of dir hold one of the needles; `secret` prints where. */
+static size_t grep_cassette(const char *dir, const char *const *needles, bool secret)
 {
     grep_needles = needles;
     grep_hits = 0;
     grep_where[0] = '\0';
     nftw(dir, grep_one, 16, FTW_PHYS);
-    if (grep_hits > 0)
-        fprintf(stderr, "\n  found %s\n", grep_where);
+    if (secret && grep_hits > 0)
+        fprintf(stderr, "\n  secret on disk: %s\n", grep_where);
     return grep_hits;
+}
+
+/* Whether dir holds a file named by 64 hex digits with exactly these bytes. */
+static const char *blob_want;
+static size_t blob_len;
+static bool blob_found;
+
+static int blob_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    const char *name = path + ftw->base;
+    if (flag != FTW_F || strlen(name) != 64 || strspn(name, "0123456789abcdef") != 64 ||
+        (size_t)sb->st_size != blob_len)
+        return 0;
+    FILE *f = fopen(path, "rb");
+    char *data = malloc(blob_len + 1);
+    size_t got = f && data ? fread(data, 1, blob_len, f) : 0;
+    if (f != NULL)
+        fclose(f);
+    if (got == blob_len && memcmp(data, blob_want, blob_len) == 0)
+        blob_found = true;
+    free(data);
+    return 0;
+}
+
+static bool has_blob(const char *dir, const char *bytes, size_t len)
+{
+    blob_want = bytes;
+    blob_len = len;
+    blob_found = false;
+    if (bytes != NULL)
+        nftw(dir, blob_one, 16, FTW_PHYS);
+    return blob_found;
 }
 
 /* ---- recorder processes ------------------------------------------------------------ */
@@ -396,41 +429,50 @@ static void test_record_then_replay(void)
     snprintf(b64, sizeof(b64), "%s", strchr(basic, ' ') ? strrchr(basic, ' ') + 1 : basic);
     const char *needles[] = {
         KEY, b64, a.signature, a.credential, "Y2l2aXMtbW9jayBwb2xpY3k=", "/__storage/", NULL};
-    CU_ASSERT_EQUAL(grep_cassette(cas, needles), 0);
+    CU_ASSERT_EQUAL(grep_cassette(cas, needles, true), 0);
 
     /* the bytes sit beside the cassette, named by content */
     char blob[200];
-    struct stat sb;
     snprintf(blob, sizeof(blob), "%s/files", cas);
-    CU_ASSERT_EQUAL(stat(blob, &sb), 0);
+    CU_ASSERT_TRUE(has_blob(blob, a.upload, a.upload_len));
+    CU_ASSERT_TRUE(has_blob(blob, a.export_csv, a.export_len));
 
-    /* offline: the upstream is stopped, and started again for the next tests */
+    /* offline: the upstream is stopped (started again for the next tests), and the same
+     * session replays in each mode that replays a recorded cassette; a request sent on to
+     * the stopped upstream would answer 502 and differ */
     CU_ASSERT_EQUAL(civis_mockproc_stop(&upstream), 0);
     upstream_up = false;
-    civis_mockproc rep;
-    const char *none[] = {"--record-mode", "none", "--fail-on-unmatched", NULL};
-    CU_ASSERT_TRUE_FATAL(start_mock(&rep, cas, none));
-    session b;
-    run_session(&b, &rep);
-    CU_ASSERT_EQUAL(civis_mockproc_stop(&rep), 0); /* nothing unmatched */
-    suite_init();
-
-    CU_ASSERT_EQUAL(cJSON_GetArraySize(b.log), cJSON_GetArraySize(a.log));
-    for (int i = 0; i < cJSON_GetArraySize(a.log); i++) {
-        const cJSON *x = cJSON_GetArrayItem(a.log, i), *y = cJSON_GetArrayItem(b.log, i);
-        if (!cJSON_Compare(x, y, true)) {
-            char *tx = cJSON_PrintUnformatted(x), *ty = cJSON_PrintUnformatted(y);
-            fprintf(stderr, "\n  recorded: %.400s\n  replayed: %.400s\n", tx, ty);
-            free(tx);
-            free(ty);
-            CU_FAIL("a replayed answer differs from the recorded one");
+    const char *modes[] = {"none", "once", "new"};
+    for (size_t m = 0; m < 3; m++) {
+        civis_mockproc rep;
+        const char *replay_args[] = {"--record-mode", modes[m], "--fail-on-unmatched", NULL};
+        bool up = m == 0 ? start_mock(&rep, cas, replay_args)
+                         : start_recorder(&rep, cas, modes[m], replay_args + 2);
+        CU_ASSERT_TRUE(up);
+        if (!up)
+            continue;
+        session b;
+        run_session(&b, &rep);
+        CU_ASSERT_EQUAL(civis_mockproc_stop(&rep), 0); /* nothing unmatched */
+        CU_ASSERT_EQUAL(cJSON_GetArraySize(b.log), cJSON_GetArraySize(a.log));
+        for (int i = 0; i < cJSON_GetArraySize(a.log); i++) {
+            const cJSON *x = cJSON_GetArrayItem(a.log, i), *y = cJSON_GetArrayItem(b.log, i);
+            if (!cJSON_Compare(x, y, true)) {
+                char *tx = cJSON_PrintUnformatted(x), *ty = cJSON_PrintUnformatted(y);
+                fprintf(stderr, "\n  %s: recorded: %.400s\n  replayed: %.400s\n", modes[m], tx, ty);
+                free(tx);
+                free(ty);
+                CU_FAIL("a replayed answer differs from the recorded one");
+            }
         }
+        CU_ASSERT_EQUAL(b.download_len, a.upload_len);
+        CU_ASSERT_TRUE(b.download != NULL && memcmp(b.download, a.upload, a.upload_len) == 0);
+        CU_ASSERT_EQUAL(b.export_len, a.export_len);
+        CU_ASSERT_TRUE(b.export_csv != NULL && a.export_csv != NULL &&
+                       memcmp(b.export_csv, a.export_csv, a.export_len) == 0);
+        session_free(&b);
     }
-    CU_ASSERT_EQUAL(b.download_len, a.upload_len);
-    CU_ASSERT_TRUE(b.download != NULL && memcmp(b.download, a.upload, a.upload_len) == 0);
-    CU_ASSERT_EQUAL(b.export_len, a.export_len);
-    CU_ASSERT_TRUE(b.export_csv != NULL && a.export_csv != NULL &&
-                   memcmp(b.export_csv, a.export_csv, a.export_len) == 0);
+    suite_init();
 
     /* the cassette is fixtures: civis-mock --fixtures loads it unchanged */
     civis_mockproc fx;
@@ -481,7 +523,6 @@ static void test_record_then_replay(void)
     civis_mock_free(m);
 
     session_free(&a);
-    session_free(&b);
     rm_rf(cas);
 }
 
@@ -600,11 +641,18 @@ static void test_redact_and_match_ignore(void)
                                         "{\"name\": \"gen-81731\", \"sql\": \"select 2\", "
                                         "\"remote_host_id\": 1, \"credential_id\": 2}"),
                     201);
+    /* the key where a careless caller puts it: a body, a query, a path */
+    CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &mp, "POST", "/scripts/sql", KEY,
+                                        "{\"name\": \"k\", \"sql\": \"select '" KEY "'\", "
+                                        "\"remote_host_id\": 1, \"credential_id\": 2}"),
+                    201);
+    CU_ASSERT_EQUAL(get(&mp, "/users/me?note=" KEY, NULL), 400);
+    CU_ASSERT_EQUAL(get(&mp, "/scripts/sql/" KEY, NULL), 400);
     CU_ASSERT_EQUAL(civis_mockproc_stop(&mp), 0);
-    const char *needles[] = {email, NULL};
-    CU_ASSERT_EQUAL(grep_cassette(cas, needles), 0);
+    const char *needles[] = {email, KEY, NULL};
+    CU_ASSERT_EQUAL(grep_cassette(cas, needles, true), 0);
     const char *placeholder[] = {"\"email\": \"[REDACTED]\"", NULL};
-    CU_ASSERT_EQUAL(grep_cassette(cas, placeholder), 1);
+    CU_ASSERT_EQUAL(grep_cassette(cas, placeholder, false), 1);
 
     /* replay: a generated name does not stop the match */
     const char *none[] = {
@@ -619,6 +667,12 @@ static void test_redact_and_match_ignore(void)
                                         "{\"name\": \"gen-99999\", \"sql\": \"select 3\", "
                                         "\"remote_host_id\": 1, \"credential_id\": 2}"),
                     599); /* a different query is another request */
+    CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &mp, "POST", "/scripts/sql", KEY,
+                                        "{\"name\": \"k\", \"sql\": \"select '" KEY "'\", "
+                                        "\"remote_host_id\": 1, \"credential_id\": 2}"),
+                    201);
+    CU_ASSERT_EQUAL(get(&mp, "/users/me?note=" KEY, NULL), 400);
+    CU_ASSERT_EQUAL(get(&mp, "/scripts/sql/" KEY, NULL), 400);
     CU_ASSERT_EQUAL(civis_mockproc_stop(&mp), 4);
     rm_rf(cas);
 }

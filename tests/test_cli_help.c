@@ -330,11 +330,52 @@ static void test_cli_help__names_quoted_from_the_official_cli(void)
     }
 }
 
+static void test_cli_help__bash_completion(void)
+{
+    civis_clirun r;
+    civis_clitest_run(&r, &T, NULL, true, "__complete", NULL);
+    CU_ASSERT_EQUAL(r.rc, 0);
+    expect_in(r.out, "\nstorage-hosts\n");
+    expect_in(r.out, "\nsql\n");
+    civis_clirun_clear(&r);
+    civis_clitest_run(&r, &T, NULL, true, "__complete", "jobs", NULL);
+    expect_in(r.out, "\nfollow-log\n");
+    expect_in(r.out, "\nlist-runs-logs\n");
+    civis_clirun_clear(&r);
+    civis_clitest_run(&r, &T, NULL, true, "__complete", "scripts", "post-containers", NULL);
+    expect_in(r.out, "--docker-command\n");
+    CU_ASSERT_PTR_NULL(strstr(r.out, "--required-resources")); /* positional, not an option */
+    civis_clirun_clear(&r);
+
+    /* The script itself, in bash, with civis on the PATH. */
+    const char *bin = getenv("CIVIS_CLI_BIN");
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s", bin && *bin ? bin : "build/bin/civis");
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "env -i PATH='%s':/usr/bin:/bin HOME=/nonexistent bash -c '"
+             "eval \"$(civis completion bash)\"; "
+             "COMP_WORDS=(civis scripts post-containers --docker-i); COMP_CWORD=3; "
+             "_civis_complete; echo \"${COMPREPLY[*]}\"' 2>&1",
+             dir);
+    FILE *p = popen(cmd, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    char line[512] = "";
+    if (fgets(line, sizeof line, p) == NULL)
+        line[0] = '\0';
+    CU_ASSERT_EQUAL(pclose(p), 0);
+    CU_ASSERT_STRING_EQUAL(line, "--docker-image-name --docker-image-tag\n");
+}
+
 static CU_TestInfo tests[] = {
     {"help: top, resource, command", test_cli_help__top_resource_and_command},
     {"one command per operation; every library method callable",
      test_cli_help__one_command_per_operation_and_every_method_callable},
     {"names quoted from the official CLI", test_cli_help__names_quoted_from_the_official_cli},
+    {"bash completion", test_cli_help__bash_completion},
     CU_TEST_INFO_NULL,
 };
 

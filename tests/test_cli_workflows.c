@@ -177,6 +177,24 @@ static void test_cli_workflows__sql_to_csv_file(void)
     free(got);
 }
 
+static void test_cli_workflows__sql_run_that_fails_exits_1_with_its_error(void)
+{
+    sql_setup();
+    CU_ASSERT_EQUAL(
+        civis_clitest_admin(&T, "POST", "/__mock/sim/policy", NULL,
+                            "{\"policy\": \"fail\", \"error\": \"relation t does not exist\"}"),
+        200);
+    civis_clirun r;
+    civis_clitest_run(&r, &T, NULL, false, "sql", "-d", "32", "-c", "select * from t", NULL);
+    CU_ASSERT_EQUAL(r.rc, 1);
+    CU_ASSERT_STRING_EQUAL(r.out, "");
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "relation t does not exist"));
+    civis_clirun_clear(&r);
+    CU_ASSERT_EQUAL(
+        civis_clitest_admin(&T, "POST", "/__mock/sim/policy", NULL, "{\"policy\": \"instant\"}"),
+        200);
+}
+
 /* A container script whose runs take 300 ms and write three lines. */
 static long three_line_job(void)
 {
@@ -265,6 +283,8 @@ static CU_TestInfo tests[] = {
      test_cli_workflows__upload_then_download_is_byte_exact},
     {"sql preview table", test_cli_workflows__sql_preview_table},
     {"sql -o writes the CSV", test_cli_workflows__sql_to_csv_file},
+    {"sql: a failed run exits 1 with its error",
+     test_cli_workflows__sql_run_that_fails_exits_1_with_its_error},
     {"follow-log until the run succeeds", test_cli_workflows__follow_log_until_the_run_succeeds},
     CU_TEST_INFO_NULL,
 };

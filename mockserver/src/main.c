@@ -47,6 +47,8 @@ static const char usage[] =
     "  --state-mem-limit B  bytes of one simulated file kept in memory (default 8M)\n"
     "  --state-max-objects N  objects and runs one API key may create (default 20000);\n"
     "                       further creations get 507 until a reset\n"
+    "  --state-max-bytes B  bytes of objects, runs and files one API key may hold, K/M/G\n"
+    "                       suffixes allowed (default 256M); further creations get 507\n"
     "  --stateless          no simulation of platform state\n"
     "  --cassette DIR       record and replay: a directory of fixtures, one per exchange\n"
     "                       (without --record-from: replay it)\n"
@@ -80,6 +82,7 @@ static const char *const flag_names[] = {"--spec",
                                          "--state-dir",
                                          "--state-mem-limit",
                                          "--state-max-objects",
+                                         "--state-max-bytes",
                                          "--stateless",
                                          "--database"};
 #define N_FLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
@@ -150,6 +153,7 @@ static int parse_args(cmock_config *cfg, int argc, char **argv)
     cfg->host = "127.0.0.1";
     cfg->port = CMOCK_DEFAULT_PORT;
     cfg->threads = cpu_count();
+    bool threads_given = false;
     cfg->max_body = CMOCK_DEFAULT_MAX_BODY;
     const char *env_spec = getenv("CIVIS_API_SPEC");
     if (env_spec != NULL && *env_spec != '\0')
@@ -244,6 +248,7 @@ static int parse_args(cmock_config *cfg, int argc, char **argv)
             if (!parse_u64(value, &n, 256) || n == 0)
                 return usage_error("option '--threads' must be 1..256, got '%s'", value);
             cfg->threads = (unsigned)n;
+            threads_given = true;
         } else if (strcmp(name, "--log") == 0) {
             cfg->log_path = value;
         } else if (strcmp(name, "--max-body") == 0) {
@@ -274,11 +279,21 @@ static int parse_args(cmock_config *cfg, int argc, char **argv)
                 return usage_error(
                     "option '--state-max-objects' must be a positive count, got '%s'", value);
             cfg->state_max_objects = (size_t)n;
+        } else if (strcmp(name, "--state-max-bytes") == 0) {
+            if (!parse_size(value, &n))
+                return usage_error("option '--state-max-bytes' must be a positive size in bytes "
+                                   "(K/M/G suffixes allowed), got '%s'",
+                                   value);
+            cfg->state_max_bytes = (size_t)n;
         }
     }
     char why[256];
     if (!cmock__record_check(&cfg->record, why, sizeof(why)))
         return usage_error("option %s", why);
+    /* A recorder's threads wait on the upstream: more of them keep the
+     * CPUs busy. */
+    if (cfg->record.from != NULL && !threads_given)
+        cfg->threads = cmock__record_threads(cfg->threads);
     return -1;
 }
 
@@ -293,7 +308,9 @@ static int load(cmock_server *srv)
                 srv->config.spec_path ? srv->config.spec_path : "(bundled)", err.message);
         return 2;
     }
-    cmock__spec_etag(srv->spec_etag, sizeof(srv->spec_etag), srv->spec);
+    /* A client that cached the spec revalidates it with this (If-None-Match)
+     * and learns at once when civis-mock was restarted with another spec. */
+    civis_spec_etag(srv->spec_etag, sizeof(srv->spec_etag), srv->spec);
     if (civis_fixtures_new(&srv->stubs, srv->spec, &err) != CIVIS_OK ||
         cmock__journal_new(&srv->journal, &err) != CIVIS_OK ||
         cmock__faults_new(&srv->faults, srv->config.seed, &err) != CIVIS_OK) {

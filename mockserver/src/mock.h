@@ -62,6 +62,7 @@ typedef struct cmock_config {
     const char *run_policy;   /* --run-policy, NULL for "instant" */
     const char *state_dir;    /* --state-dir, NULL for a temporary one */
     size_t state_max_objects; /* --state-max-objects ids per API key; 0: default */
+    size_t state_max_bytes;   /* --state-max-bytes of state per API key; 0: default */
     size_t state_mem_limit;   /* --state-mem-limit bytes of a file kept in RAM; 0: default */
     bool stateless;           /* --stateless: no simulation */
     const char **databases;   /* --database names, borrowed from argv */
@@ -118,8 +119,6 @@ static inline bool cmock__reply_header(cmock_reply *reply, const char *name, con
 {
     return civis_fake_reply_header(reply, name, value);
 }
-/* The ETag civis-mock sends with GET /endpoints for this spec (pipeline.c). */
-void cmock__spec_etag(char *out, size_t len, const civis_spec *spec);
 /* Takes ownership of a malloc'd body. */
 static inline void cmock__reply_body_take(cmock_reply *reply, char *body, size_t len)
 {

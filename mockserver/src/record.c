@@ -152,6 +152,12 @@ bool cmock__record_check(const cmock_record_config *cfg, char *why, size_t whyle
     return true;
 }
 
+unsigned cmock__record_threads(unsigned cpus)
+{
+    unsigned n = cpus * 4;
+    return n < 8 ? 8 : (n > 64 ? 64 : n);
+}
+
 void cmock__record_config_free(cmock_record_config *cfg)
 {
     free(cfg->redact);
@@ -400,6 +406,35 @@ static cJSON *take_answer(cmock_record *rec, const cmock_redactor *red, cmock_fo
     return resp;
 }
 
+/* The upstream answered exactly as it did last time to this request: the
+ * recording already ends with that answer, so the reply is the raw answer
+ * and nothing is parsed or written. An answer naming a URL always takes the
+ * long way (its presigned URLs need rewriting for this client). */
+static bool repeat(cmock_record *rec, const char *mkey, cmock_forward_result *res,
+                   civis_fake_reply *reply)
+{
+    for (size_t i = 0; i + 4 <= res->body_len; i++)
+        if (res->body[i] == 'h' && memcmp(res->body + i, "http", 4) == 0)
+            return false;
+    pthread_mutex_lock(&rec->mu);
+    bool same = cmock__cassette_same_raw(&rec->cassette, mkey, res->status, res->body,
+                                         res->body_len, res->headers);
+    pthread_mutex_unlock(&rec->mu);
+    if (!same)
+        return false;
+    reply->status = (int)res->status;
+    for (cJSON *h = res->headers ? res->headers->child : NULL; h != NULL; h = h->next)
+        if (cJSON_IsString(h) && !cmock__reply_header(reply, h->string, h->valuestring)) {
+            cmock__reply_clear(reply);
+            return false;
+        }
+    if (res->body_len > 0) {
+        cmock__reply_body_take(reply, res->body, res->body_len);
+        res->body = NULL;
+    }
+    return true;
+}
+
 static void upstream_failed(cmock_reply *reply, cmock_outcome *oc, const char *url, const char *why)
 {
     char desc[900];
@@ -439,8 +474,11 @@ bool cmock__record_answer(cmock_record *rec, const cmock_request *req, cmock_rep
 
     cJSON *query = cmock__cassette_query(&red, req->query_kv, req->n_query);
     cJSON *body = cmock__cassette_body(&red, req->body, req->body_len);
-    char *mkey = query ? cmock__cassette_key(req->method, req->path, query, body) : NULL;
+    /* The path too: a key in it must not reach a file name. */
+    char *rpath = cmock__record_redact_text(&red, req->path);
+    char *mkey = query && rpath ? cmock__cassette_key(req->method, rpath, query, body) : NULL;
     if (mkey == NULL) {
+        free(rpath);
         cJSON_Delete(query);
         cJSON_Delete(body);
         oc->source = "internal";
@@ -471,6 +509,7 @@ bool cmock__record_answer(cmock_record *rec, const cmock_request *req, cmock_rep
             cJSON_Delete(query);
             cJSON_Delete(body);
             free(mkey);
+            free(rpath);
             return true;
         }
     }
@@ -490,20 +529,36 @@ bool cmock__record_answer(cmock_record *rec, const cmock_request *req, cmock_rep
         upstream_failed(reply, oc, rec->upstream, res.error);
         cJSON_Delete(query);
         cJSON_Delete(body);
+    } else if (ok && repeat(rec, mkey, &res, reply)) {
+        oc->source = "upstream";
+        cJSON_Delete(query);
+        cJSON_Delete(body);
     } else if (ok) {
         oc->source = "upstream";
+        char *raw = malloc(res.body_len + 1);
+        if (raw != NULL)
+            memcpy(raw, res.body, res.body_len + 1);
+        long raw_status = res.status;
+        cJSON *raw_headers = cJSON_Duplicate(res.headers, true);
         cJSON *resp = take_answer(rec, &red, &res, origin, reply);
         civis_error err = CIVIS_ERROR_INIT;
         civis_status st = CIVIS_ENOMEM;
         if (resp != NULL) {
             pthread_mutex_lock(&rec->mu);
-            st = cmock__cassette_record(&rec->cassette, mkey, req->method, req->path, query, body,
-                                        resp, &err);
+            st = cmock__cassette_record(&rec->cassette, mkey, req->method, rpath, query, body, resp,
+                                        &err);
+            if (st == CIVIS_OK) {
+                cmock__cassette_keep_raw(&rec->cassette, mkey, raw_status, raw, res.body_len,
+                                         raw_headers);
+                raw = NULL;
+            }
             pthread_mutex_unlock(&rec->mu);
         } else {
             cJSON_Delete(query);
             cJSON_Delete(body);
         }
+        free(raw);
+        cJSON_Delete(raw_headers);
         if (st != CIVIS_OK) {
             /* The caller still gets the upstream's answer; the gap is loud. */
             fprintf(stderr, "civis-mock: not recorded: %s %s: %s\n", req->method, req->path,
@@ -517,5 +572,6 @@ bool cmock__record_answer(cmock_record *rec, const cmock_request *req, cmock_rep
     cmock__record_forward_result_clear(&res);
     free(url);
     free(mkey);
+    free(rpath);
     return true;
 }

@@ -157,6 +157,8 @@ void cmock__cassette_clear(cmock_cassette *c)
         free(c->items[i].file);
         free(c->items[i].key);
         cJSON_Delete(c->items[i].doc);
+        free(c->items[i].last_raw);
+        cJSON_Delete(c->items[i].last_headers);
     }
     free(c->items);
     c->items = NULL;
@@ -602,4 +604,30 @@ oom:
     cJSON_Delete(query);
     cJSON_Delete(body);
     return civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory recording an exchange");
+}
+
+bool cmock__cassette_same_raw(cmock_cassette *c, const char *key, long status, const char *body,
+                              size_t len, const cJSON *headers)
+{
+    const cmock_cass_ex *ex = cmock__cassette_find(c, key);
+    return ex != NULL && ex->last_raw != NULL && ex->last_status == status && ex->last_len == len &&
+           memcmp(ex->last_raw, body, len) == 0 && cJSON_Compare(ex->last_headers, headers, true);
+}
+
+void cmock__cassette_keep_raw(cmock_cassette *c, const char *key, long status, char *raw,
+                              size_t len, const cJSON *headers)
+{
+    cmock_cass_ex *ex = cmock__cassette_find(c, key);
+    cJSON *h = headers ? cJSON_Duplicate(headers, true) : NULL;
+    if (ex == NULL || raw == NULL || (headers != NULL && h == NULL)) {
+        free(raw);
+        cJSON_Delete(h);
+        return; /* only an optimisation: the next answer takes the long way */
+    }
+    free(ex->last_raw);
+    cJSON_Delete(ex->last_headers);
+    ex->last_status = status;
+    ex->last_raw = raw;
+    ex->last_len = len;
+    ex->last_headers = h;
 }

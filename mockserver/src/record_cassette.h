@@ -14,6 +14,13 @@ typedef struct cmock_cass_ex {
     char *key;   /* owned match key */
     cJSON *doc;  /* owned exchange document as written */
     size_t next; /* replay position in its responses */
+    /* The upstream's last answer as it came, so that a repeat of it is
+     * recognised without parsing it (recording a polled or hammered
+     * request costs a memcmp, not a JSON round). */
+    long last_status;
+    char *last_raw; /* owned, or NULL */
+    size_t last_len;
+    cJSON *last_headers; /* owned, or NULL */
 } cmock_cass_ex;
 
 typedef struct cmock_cassette {
@@ -49,5 +56,12 @@ void cmock__cassette_rewind(cmock_cassette *c);
 civis_status cmock__cassette_record(cmock_cassette *c, const char *key, const char *method,
                                     const char *path, cJSON *query, cJSON *body, cJSON *response,
                                     civis_error *err);
+
+/* Whether the upstream answered `key` exactly as last time. */
+bool cmock__cassette_same_raw(cmock_cassette *c, const char *key, long status, const char *body,
+                              size_t len, const cJSON *headers);
+/* Remembers the upstream's answer to `key` as it came (takes raw). */
+void cmock__cassette_keep_raw(cmock_cassette *c, const char *key, long status, char *raw,
+                              size_t len, const cJSON *headers);
 
 #endif

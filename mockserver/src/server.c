@@ -374,8 +374,6 @@ void cmock__server_stop(cmock_server *srv)
     /* Stop accepting, then give requests already being answered (a fault's
      * delay included) a bounded time to finish before MHD closes the rest. */
     MHD_socket ls = MHD_quiesce_daemon(srv->daemon);
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
     for (int waited = 0; waited < STOP_GRACE_MS; waited += 5) {
         pthread_mutex_lock(&srv->inflight_lock);
         unsigned n = srv->inflight;
@@ -386,4 +384,10 @@ void cmock__server_stop(cmock_server *srv)
     }
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
+    /* Closed only now: a worker thread may still be taking the quiesced
+     * socket out of its epoll set, and closing it under it made MHD abort
+     * ("Failed to remove listen FD from epoll set"). MHD leaves a quiesced
+     * socket to us. */
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
 }

@@ -138,19 +138,6 @@ static bool span_starts_with(span sp, const char *prefix)
     return sp.len >= n && memcmp(sp.s, prefix, n) == 0;
 }
 
-/* `word` (lower case) anywhere in text, any case, as `word in text.lower()`. */
-static bool contains_ci(const char *text, const char *word)
-{
-    for (const char *p = text; *p; p++) {
-        size_t i = 0;
-        while (word[i] && tolower((unsigned char)p[i]) == word[i])
-            i++;
-        if (word[i] == '\0')
-            return true;
-    }
-    return false;
-}
-
 static bool bracketed(const char *s, size_t len)
 {
     return len >= 2 && s[0] == '{' && s[len - 1] == '}';
@@ -622,7 +609,7 @@ static void scan_operation(op_keys *k, const cJSON *node)
  * civis-spec-extract leaves in its place (spec/tools/spec_extract.c). */
 static void read_markers(civis_operation *op, const op_keys *k)
 {
-    op->deprecated = k->marked_deprecated || contains_ci(op->summary, "deprecated");
+    op->deprecated = k->marked_deprecated || civis__prose_says(op->summary, "deprecated");
     op->deprecation_warning = str_or(k->warning, NULL);
     if (op->deprecation_warning != NULL && op->deprecation_warning[0] == '\0')
         op->deprecation_warning = NULL; /* the client warns only on non-empty text */
@@ -631,28 +618,12 @@ static void read_markers(civis_operation *op, const op_keys *k)
     const char *del = k->marked_delete != NULL ? k->marked_delete : "";
     if (strcmp(op->verb, "DELETE") != 0)
         op->delete_effect = CIVIS_DELETE_REMOVES;
-    else if (strcmp(del, "archive") == 0 || contains_ci(op->summary, "archive"))
+    else if (strcmp(del, "archive") == 0)
         op->delete_effect = CIVIS_DELETE_ARCHIVES;
-    else if (strcmp(del, "hide") == 0 || contains_ci(op->summary, "hidden"))
+    else if (strcmp(del, "hide") == 0)
         op->delete_effect = CIVIS_DELETE_HIDES;
     else
-        op->delete_effect = CIVIS_DELETE_REMOVES;
-}
-
-/* The number after `marker` in text ("Defaults to 20", "Defaults to its
- * maximum of 50", "Maximum allowed is 1000"); 0 when absent. */
-static long number_after(const char *text, const char *marker)
-{
-    const char *p = strstr(text, marker);
-    if (p == NULL)
-        return 0;
-    p += strlen(marker);
-    if (strncmp(p, "its maximum of ", 15) == 0)
-        p += 15;
-    if (!isdigit((unsigned char)*p))
-        return 0;
-    long v = strtol(p, NULL, 10);
-    return v > 0 && v < 1000000 ? v : 0;
+        op->delete_effect = civis__prose_delete_effect(op->summary);
 }
 
 static long positive_keyword(const cJSON *schema, const char *key)
@@ -675,12 +646,12 @@ static void read_page_rules(civis_operation *op)
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(p->schema, "description");
     if (!cJSON_IsString(d))
         return;
+    long def = 0, max = 0;
+    civis__prose_page_rules(d->valuestring, &def, &max);
     if (op->page_default == 0)
-        op->page_default = number_after(d->valuestring, "efaults to ");
+        op->page_default = def;
     if (op->page_max == 0)
-        op->page_max = number_after(d->valuestring, "aximum allowed is ");
-    if (op->page_max == 0)
-        op->page_max = number_after(d->valuestring, "maximum of ");
+        op->page_max = max;
 }
 
 static civis_status build_operation(builder *b, civis_operation *op, const char *path,

@@ -52,6 +52,15 @@ civis_type civis__type_of(const cJSON *type_value);
 /* The definition named by a local "#/definitions/NAME" ref, or NULL. */
 const cJSON *civis__refs_target(const civis_spec *spec, const char *ref);
 
+/* prose.c: the rules the public spec states in words. */
+/* `word` (lower case) anywhere in text (NULL: none), in any case. */
+bool civis__prose_says(const char *text, const char *word);
+/* What a DELETE does, from its summary ("Archive a ...", "... Hidden ..."). */
+civis_delete_effect civis__prose_delete_effect(const char *summary);
+/* A limit parameter's default and maximum page size from its description
+ * ("Defaults to 20. Maximum allowed is 1000."); 0 for what it does not say. */
+void civis__prose_page_rules(const char *limit_description, long *def, long *max);
+
 /* Records the first error into err (NULL allowed) and returns code. */
 /* match.c: parses exactly buf[0..len) as one JSON document (whitespace may
  * follow it, nothing else). NULL when it is not one, with the byte where it

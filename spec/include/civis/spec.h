@@ -121,6 +121,14 @@ CIVIS_EXTERN void civis_spec_free(civis_spec *spec);
 /* The bundled document's bytes (not NUL-terminated; static storage). */
 CIVIS_EXTERN const char *civis_spec_bundled_text(size_t *len);
 
+/* The spec's validator, as civis-mock sends it with GET /endpoints: a hash
+ * of its bytes in quotes ("\"0123456789abcdef\""); len >= 20. The bundled
+ * spec's is computed at build time; others hash their bytes (1.7 MB: about
+ * a millisecond). */
+CIVIS_EXTERN void civis_spec_etag(char *out, size_t len, const civis_spec *spec);
+/* The bundled spec's validator (static storage). */
+CIVIS_EXTERN const char *civis_spec_bundled_etag(void);
+
 /* Where the spec came from, with its date (when civis-spec-extract made
  * it) and operation count: "the bundled spec (2026-12-04, 910 operations)",
  * "spec file 'x.json' (88 operations)". Unknown names are reported against
