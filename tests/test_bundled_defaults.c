@@ -84,6 +84,29 @@ static void test_bundled__civis_mock_serves_the_whole_api(void)
     long st = civis_mockproc_json(NULL, &mp, "POST", "/exports/files/csv", "k", EXPORT_BODY);
     CU_ASSERT(st >= 200 && st < 300);
 
+    /* GET /endpoints carries the spec's validator; a copy that is current
+     * gets 304 and no body */
+    civis_http_reply r0;
+    CU_ASSERT_EQUAL_FATAL(civis_mockproc_call(&r0, &mp, "GET", "/endpoints", "k", NULL), 0);
+    CU_ASSERT_EQUAL(r0.status, 200);
+    const char *etag = civis_http_reply_header(&r0, "ETag");
+    CU_ASSERT(etag != NULL && strcmp(etag, civis_spec_bundled_etag()) == 0);
+    civis_spec *s = NULL;
+    civis_error e = CIVIS_ERROR_INIT;
+    ASSERT_CIVIS_OK(civis_spec_load_buffer(&s, r0.body, r0.body_len, &e), e);
+    char computed[32];
+    civis_spec_etag(computed, sizeof(computed), s); /* hashed from the bytes */
+    CU_ASSERT_STRING_EQUAL(computed, civis_spec_bundled_etag());
+    civis_spec_free(s);
+    civis_http_reply_clear(&r0);
+    char inm[96];
+    snprintf(inm, sizeof(inm), "If-None-Match: %s", civis_spec_bundled_etag());
+    const char *const hdrs[] = {"Authorization: Bearer k", inm, NULL};
+    CU_ASSERT_EQUAL_FATAL(civis_mockproc_request(&r0, &mp, "GET", "/endpoints", hdrs, NULL, 0), 0);
+    CU_ASSERT_EQUAL(r0.status, 304);
+    CU_ASSERT_EQUAL(r0.body_len, 0);
+    civis_http_reply_clear(&r0);
+
     /* a client that bootstraps from GET /endpoints gets the same spec */
     civis_client_options o = {.api_key = "k", .base_url = mp.base_url, .no_spec_cache = true};
     civis_client *c = NULL;

@@ -89,6 +89,7 @@ civis_status civis__send(civis_response **out, civis_client *c, const civis_send
         .connect_timeout_ms = c->connect_timeout_ms,
         .op = s->op,
         .args = s->args,
+        .body_json = s->body_json,
     };
     const double start = civis__now();
     civis_status st;
@@ -174,8 +175,8 @@ civis_status civis_call(civis_response **out, civis_client *client, const char *
     civis_placed placed = {0};
     civis_status st = civis__client_find(&op, &spec, client, resource, method, err);
     if (st == CIVIS_OK)
-        st = civis_args_place(&placed, spec, op, args,
-                              client->camel_keys ? CIVIS_KEYS_WIRE : CIVIS_KEYS_SNAKE, err);
+        st = civis__args_place(&placed, spec, op, args,
+                               client->camel_keys ? CIVIS_KEYS_WIRE : CIVIS_KEYS_SNAKE, true, err);
     if (st != CIVIS_OK) {
         civis__rejected(client, resource, method, args, st, err);
         return st;
@@ -202,7 +203,8 @@ civis_status civis_call(civis_response **out, civis_client *client, const char *
                         .body_len = body_len,
                         .op = op,
                         .args = args,
-                        .json_values = starts_with_json_values(placed.path)};
+                        .json_values = starts_with_json_values(placed.path),
+                        .body_json = placed.body};
         st = civis__send(out, client, &s, false, err);
     }
     civis__free(body);
@@ -279,7 +281,8 @@ civis_status civis_request(civis_response **out, civis_client *client, const cha
                         .query = qm ? qm + 1 : "",
                         .body = text,
                         .body_len = len,
-                        .json_values = starts_with_json_values(path)};
+                        .json_values = starts_with_json_values(path),
+                        .body_json = body};
         st = civis__send(out, client, &s, false, err);
     }
     civis__free(text);

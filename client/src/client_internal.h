@@ -136,6 +136,7 @@ typedef struct civis_send {
     bool json_values;          /* responses keep `value` as sent (json_values paths) */
     bool raw_body;             /* leave a 2xx body unparsed (the spec download) */
     const char *if_none_match; /* a cached copy's validator (the spec download), or NULL */
+    const cJSON *body_json;    /* the body as built (body prints it), or NULL */
 } civis_send;
 
 /*
@@ -212,6 +213,20 @@ const cJSON *civis__json_path(const cJSON *root, const char *path, bool json_val
  * integral number. `where` ("the response") goes into messages. */
 civis_status civis__json_typed(const cJSON **node, const cJSON *root, const char *path,
                                bool json_values, int want, const char *where, civis_error *err);
+
+/* spec/src/args.c: civis_args_place whose body borrows the arguments'
+ * values (no deep copy); `args` must outlive the placed body. */
+civis_status civis__args_place(civis_placed *out, const civis_spec *spec, const civis_operation *op,
+                               const cJSON *args, civis_key_style style, bool borrow,
+                               civis_error *err);
+
+/* transport.c: the value of the first of n headers named `name` (ASCII
+ * case-insensitive), borrowed; NULL when absent. */
+const char *civis__header_find(const civis_header *headers, size_t n, const char *name);
+
+/* response.c: a header of the response as a non-negative whole number, -1
+ * when absent or not one. */
+long civis__header_number(const civis_response *resp, const char *name);
 
 /* args.c: a cJSON value from a civis_value (consumes CIVIS_VALUE_JSON). */
 cJSON *civis__value_to_json(civis_value v);

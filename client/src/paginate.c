@@ -73,13 +73,7 @@ civis_status civis_pager_new(civis_pager **out, civis_client *client, const char
 
 static long total_pages(const civis_response *page)
 {
-    const char *v = civis_response_header(page, "X-Pagination-Total-Pages");
-    if (v == NULL || *v < '0' || *v > '9')
-        return -1;
-    char *end = NULL;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    return (errno == 0 && *end == '\0') ? n : -1;
+    return civis__header_number(page, "X-Pagination-Total-Pages");
 }
 
 static civis_status fetch(civis_pager *p, civis_error *err)

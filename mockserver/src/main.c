@@ -308,7 +308,9 @@ static int load(cmock_server *srv)
                 srv->config.spec_path ? srv->config.spec_path : "(bundled)", err.message);
         return 2;
     }
-    cmock__spec_etag(srv->spec_etag, sizeof(srv->spec_etag), srv->spec);
+    /* A client that cached the spec revalidates it with this (If-None-Match)
+     * and learns at once when civis-mock was restarted with another spec. */
+    civis_spec_etag(srv->spec_etag, sizeof(srv->spec_etag), srv->spec);
     if (civis_fixtures_new(&srv->stubs, srv->spec, &err) != CIVIS_OK ||
         cmock__journal_new(&srv->journal, &err) != CIVIS_OK ||
         cmock__faults_new(&srv->faults, srv->config.seed, &err) != CIVIS_OK) {

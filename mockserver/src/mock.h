@@ -119,8 +119,6 @@ static inline bool cmock__reply_header(cmock_reply *reply, const char *name, con
 {
     return civis_fake_reply_header(reply, name, value);
 }
-/* The ETag civis-mock sends with GET /endpoints for this spec (pipeline.c). */
-void cmock__spec_etag(char *out, size_t len, const civis_spec *spec);
 /* Takes ownership of a malloc'd body. */
 static inline void cmock__reply_body_take(cmock_reply *reply, char *body, size_t len)
 {

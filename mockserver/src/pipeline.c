@@ -8,7 +8,6 @@
  * here is HTTP's: the key, the spec served at /endpoints, the faults between
  * routing and validation, and the simulation plugged in as the core's hook.
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,21 +58,6 @@ static bool is_endpoints(const cmock_request *req)
 {
     return strcmp(req->method, "GET") == 0 &&
            (strcmp(req->path, "/endpoints") == 0 || strcmp(req->path, "/endpoints/") == 0);
-}
-
-/* A strong validator of the spec's bytes (FNV-1a, 64 bits): a client that
- * cached the spec revalidates it with If-None-Match and learns at once when
- * civis-mock was restarted with another spec. */
-void cmock__spec_etag(char *out, size_t len, const civis_spec *spec)
-{
-    size_t n = 0;
-    const unsigned char *p = (const unsigned char *)civis_spec_text(spec, &n);
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
-    snprintf(out, len, "\"%016llx\"", (unsigned long long)h);
 }
 
 /* If-None-Match names our validator (alone, in a list, or as "*"). */

@@ -13,6 +13,7 @@
 #include "civis/sys/answer.h"
 #include "civis/sys/fake.h"
 #include "schema_check.h"
+#include "spec_internal.h"
 
 /* Used when even an error body cannot be allocated. */
 static const char oom_body[] =
@@ -389,29 +390,10 @@ bool civis_fake_reply_recorded(civis_fake_reply *reply, const civis_fake_exchang
 
 cJSON *civis_fake_parse(const char *buf, size_t len, size_t *err_offset)
 {
+    size_t at = 0;
+    bool oom = false;
+    cJSON *doc = buf != NULL && len > 0 ? civis__json_parse_exact(buf, len, &at, &oom) : NULL;
     if (err_offset != NULL)
-        *err_offset = 0;
-    if (buf == NULL || len == 0)
-        return NULL;
-    /* Not require_null_terminated: with an explicit length cJSON wants the
-     * NUL inside it, and a NUL inside a body must not end the document
-     * early. The trailing check below does the job for any bytes. */
-    const char *end = NULL;
-    cJSON *doc = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
-    if (doc == NULL) {
-        if (err_offset != NULL && end != NULL && end >= buf)
-            *err_offset = (size_t)(end - buf);
-        return NULL;
-    }
-    size_t off = (size_t)(end - buf);
-    while (off < len &&
-           (buf[off] == ' ' || buf[off] == '\t' || buf[off] == '\n' || buf[off] == '\r'))
-        off++;
-    if (off != len) {
-        cJSON_Delete(doc);
-        if (err_offset != NULL)
-            *err_offset = off;
-        return NULL;
-    }
+        *err_offset = at;
     return doc;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "etag.h"
 #include "spec_internal.h"
 
 /* Generated at build time from spec/civis-api.json (spec/tools/embed.c):
@@ -19,6 +20,7 @@
 extern const unsigned char civis__bundled_spec[];
 extern const size_t civis__bundled_spec_len;
 extern cJSON *const civis__bundled_spec_doc;
+extern const char civis__bundled_spec_etag[];
 
 const char *civis_spec_bundled_text(size_t *len)
 {
@@ -433,6 +435,25 @@ void civis_spec_free(civis_spec *spec)
     civis__arena_free(&spec->arena);
     cJSON_Delete(spec->doc);
     free(spec);
+}
+
+void civis_spec_etag(char *out, size_t len, const civis_spec *spec)
+{
+    if (len == 0)
+        return;
+    if (spec != NULL && spec->is_bundled) { /* computed when it was compiled in */
+        snprintf(out, len, "%s", civis__bundled_spec_etag);
+        return;
+    }
+    char etag[CIVIS_ETAG_LEN];
+    civis__etag_of(etag, (const unsigned char *)(spec ? spec->text : ""),
+                   spec ? spec->text_len : 0);
+    snprintf(out, len, "%s", etag);
+}
+
+const char *civis_spec_bundled_etag(void)
+{
+    return civis__bundled_spec_etag;
 }
 
 const char *civis_spec_origin(const civis_spec *spec)

@@ -148,6 +148,12 @@ static size_t copy_clean(char *dst, size_t dstlen, const char *src)
     const unsigned char *u = (const unsigned char *)src;
     size_t n = strlen(src);
     for (size_t i = 0; i < n;) {
+        if (u[i] < 0x80) { /* ASCII, nearly every name: no decoding */
+            if (o + 2 > dstlen)
+                break;
+            dst[o++] = src[i++];
+            continue;
+        }
         size_t k = civis__utf8_seq(u + i, n - i);
         const char *piece = src + i;
         size_t plen = k;
@@ -299,19 +305,24 @@ static bool snake(char *buf, size_t len, const char *s)
  * "provideApiKey" all name provideAPIKey); -1 when none does. */
 static int find_prop(const cJSON *props, const char *key, const cJSON **prop)
 {
-    int i = 0;
-    for (const cJSON *p = props->child; p != NULL; p = p->next, i++)
-        if (p->string != NULL && strcmp(p->string, key) == 0) {
+    /* One pass: an exact name wins wherever it is; else the first equal one. */
+    int i = 0, equal = -1;
+    const cJSON *equal_prop = NULL;
+    for (const cJSON *p = props->child; p != NULL; p = p->next, i++) {
+        if (p->string == NULL || (p->string[0] | 0x20) != (key[0] | 0x20))
+            continue; /* snake_case keeps the first letter, but for its case */
+        if (strcmp(p->string, key) == 0) {
             *prop = p;
             return i;
         }
-    i = 0;
-    for (const cJSON *p = props->child; p != NULL; p = p->next, i++)
-        if (civis_key_equal(p->string, key)) {
-            *prop = p;
-            return i;
+        if (equal < 0 && civis_key_equal(p->string, key)) {
+            equal = i;
+            equal_prop = p;
         }
-    return -1;
+    }
+    if (equal >= 0)
+        *prop = equal_prop;
+    return equal;
 }
 
 /* The nearest property name in the style the caller used (camelCase when the

@@ -62,6 +62,19 @@ civis_delete_effect civis__prose_delete_effect(const char *summary);
 void civis__prose_page_rules(const char *limit_description, long *def, long *max);
 
 /* Records the first error into err (NULL allowed) and returns code. */
+/* match.c: parses exactly buf[0..len) as one JSON document (whitespace may
+ * follow it, nothing else). NULL when it is not one, with the byte where it
+ * went wrong in *err_offset, or when out of memory (*oom set). The one rule
+ * for request bodies, fixture files and the fake API's replies. */
+cJSON *civis__json_parse_exact(const char *buf, size_t len, size_t *err_offset, bool *oom);
+
+/* args.c: civis_args_place; with `borrow` the body's values are references
+ * into `args`, which must then outlive the placed body (libcivis's own
+ * calls, which print the body and drop it before returning). */
+civis_status civis__args_place(civis_placed *out, const civis_spec *spec, const civis_operation *op,
+                               const cJSON *args, civis_key_style style, bool borrow,
+                               civis_error *err);
+
 civis_status civis__fail(civis_error *err, civis_status code, const char *param, const char *fmt,
                          ...)
 #if defined(__GNUC__)

@@ -1,5 +1,5 @@
 /*
- * test_mock_sim_scale.c: the simulation's state as it grows: the per-key
+ * test_civismock_sim_scale.c: the simulation's state as it grows: the per-key
  * byte budget (--state-max-bytes) and its 507, memory given back by a
  * reset, and list orders and pages kept by the index over many objects
  * and updates.

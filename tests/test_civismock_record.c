@@ -1,5 +1,5 @@
 /*
- * test_mock_record.c: record and replay. A second civis-mock with its
+ * test_civismock_record.c: record and replay. A second civis-mock with its
  * simulation (runs that take two polls) stands in for the live API; a
  * civis-mock with --record-from records a session through it: auth, a
  * validation error, a container run polled to success, pagination to the
