@@ -226,10 +226,13 @@ static cJSON *render(const civis_sim *sim, const cJSON *schema, const cJSON *dat
         cJSON *old = v ? cJSON_GetObjectItemCaseSensitive(out, f->string) : NULL;
         bool ok = v != NULL;
         if (ok && old != NULL) {
-            /* in place: the synthesized value's slot, no second search */
+            /* in place: the synthesized value's slot, no second search; a
+             * copy brings its own key (cJSON_Duplicate copies it): freed */
+            if (!(v->type & cJSON_StringIsConst))
+                cJSON_free(v->string);
             v->string = old->string;
             old->string = NULL;
-            v->type |= old->type & cJSON_StringIsConst;
+            v->type = (v->type & ~cJSON_StringIsConst) | (old->type & cJSON_StringIsConst);
             ok = cJSON_ReplaceItemViaPointer(out, old, v);
         } else if (ok && !cJSON_AddItemToObject(out, f->string, v)) {
             cJSON_Delete(v);
