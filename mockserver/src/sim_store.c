@@ -233,7 +233,7 @@ static cJSON *render(const civis_sim *sim, const cJSON *schema, const cJSON *dat
             v->type &= ~cJSON_StringIsConst;
             v->string = old->string;
             old->string = NULL;
-            v->type |= old->type & cJSON_StringIsConst;
+            v->type = (v->type & ~cJSON_StringIsConst) | (old->type & cJSON_StringIsConst);
             ok = cJSON_ReplaceItemViaPointer(out, old, v);
         } else if (ok && !cJSON_AddItemToObject(out, f->string, v)) {
             cJSON_Delete(v);

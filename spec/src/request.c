@@ -220,6 +220,7 @@ static void check_body(civis_check *c, const civis_operation *op, const cJSON *d
     c->location = "body";
     civis__check_set_field(c, "");
     if (op->body_schema != NULL) {
+        c->op = op;
         civis__check_body(c, doc, op->body_schema);
         return;
     }

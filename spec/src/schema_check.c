@@ -325,6 +325,24 @@ static int find_prop(const cJSON *props, const char *key, const cJSON **prop)
     return equal;
 }
 
+/* find_prop at the top of a body: the operation's parameters already hold
+ * each property's snake_case and wire names, so the key is looked up among
+ * them and only an unusual spelling ("provideApiKey") takes find_prop. */
+static int find_top(const civis_check *c, const cJSON *props, const char *key, const cJSON **prop)
+{
+    const civis_param *p = c->op ? civis_operation_param(c->op, key) : NULL;
+    if (p != NULL && p->in == CIVIS_IN_BODY) {
+        int i = 0;
+        for (const cJSON *q = props->child; q != NULL; q = q->next, i++)
+            if (q->string != NULL && q->string[0] == p->wire[0] &&
+                strcmp(q->string, p->wire) == 0) {
+                *prop = q;
+                return i;
+            }
+    }
+    return find_prop(props, key, prop);
+}
+
 /* The nearest property name in the style the caller used (camelCase when the
  * key has a capital, snake_case otherwise), copied into out ("" if none). */
 static void suggest_prop(civis_check *c, char *out, size_t outlen, const cJSON *props,
@@ -465,7 +483,8 @@ static void check_object(civis_check *c, const cJSON *obj, const cJSON *s, int d
         if (!key_ok(c, key)) {
             /* Already reported; an undecodable name cannot be matched. */
             civis__check_utf8_tree(c, k, depth + 1);
-        } else if ((idx = find_prop(props, key, &prop)) < 0) {
+        } else if ((idx = top ? find_top(c, props, key, &prop) : find_prop(props, key, &prop)) <
+                   0) {
             char sugg[64];
             suggest_prop(c, sugg, sizeof(sugg), props, key, n);
             civis__check_report(c, true, sugg, "unknown property");
@@ -475,8 +494,11 @@ static void check_object(civis_check *c, const cJSON *obj, const cJSON *s, int d
                                 seen[idx]->string, key);
         } else {
             seen[idx] = k;
-            bool null_ok = civis__null_allowed(
-                required != NULL && in_required(required, prop->string), prop->string);
+            /* whether it is required matters only to a null */
+            bool null_ok =
+                !cJSON_IsNull(k) ||
+                civis__null_allowed(required != NULL && in_required(required, prop->string),
+                                    prop->string);
             check_value(c, k, prop, depth + 1, null_ok);
         }
         pop(c, old);
