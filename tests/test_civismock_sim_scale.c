@@ -254,7 +254,64 @@ static void test_scale__orders_and_pages_hold_over_many_objects(void)
     CU_ASSERT_EQUAL(civis_mockproc_stop(&sm), 0);
 }
 
+/* A container script with `n` params; `snake` spells one key snake_case. */
+static char *container_body(int n, bool snake)
+{
+    size_t cap = (size_t)n * 200 + 512;
+    char *b = malloc(cap);
+    if (b == NULL)
+        return NULL;
+    size_t o = (size_t)snprintf(b, cap,
+                                "{\"name\":\"c\",\"docker_image_name\":\"img\","
+                                "\"docker_command\":\"run\",\"required_resources\":"
+                                "{\"cpu\":1,\"memory\":2},\"params\":[");
+    for (int i = 0; i < n; i++)
+        o += (size_t)snprintf(
+            b + o, cap - o,
+            "%s{\"name\":\"p%d\",\"type\":\"string\",\"%s\":[{\"label\":\"A\",\"value\":\"a\"}]}",
+            i ? "," : "", i, snake && i == n - 1 ? "allowed_values" : "allowedValues");
+    snprintf(b + o, cap - o, "]}");
+    return b;
+}
+
+/* Large fields are stored as text: they read back the same, and a
+ * snake_case key inside still comes back under its wire name. */
+static void test_scale__large_fields_read_back_as_sent(void)
+{
+    civis_mockproc sm;
+    if (!start_full(&sm, "mock_sim_scale large fields", NULL, NULL))
+        return;
+    for (int snake = 0; snake < 2; snake++) {
+        char *body = container_body(300, snake);
+        CU_ASSERT_FATAL(body != NULL);
+        long id = civis_simtest_post(NULL, NULL, &sm, "big", "/scripts/containers", body);
+        CU_ASSERT_FATAL(id > 0);
+        char path[64];
+        snprintf(path, sizeof(path), "/scripts/containers/%ld", id);
+        cJSON *got = NULL;
+        CU_ASSERT_EQUAL(civis_mockproc_json(&got, &sm, "GET", path, "big", NULL), 200);
+        const cJSON *params = cJSON_GetObjectItemCaseSensitive(got, "params");
+        CU_ASSERT_EQUAL(cJSON_GetArraySize(params), 300);
+        int good = 0;
+        int i = 0;
+        for (const cJSON *p = params ? params->child : NULL; p != NULL; p = p->next, i++) {
+            char want[16];
+            snprintf(want, sizeof(want), "p%d", i);
+            const cJSON *av = cJSON_GetObjectItemCaseSensitive(p, "allowedValues");
+            good += strcmp(civis_simtest_str(p, "name") ? civis_simtest_str(p, "name") : "",
+                           want) == 0 &&
+                    cJSON_GetArraySize(av) == 1 &&
+                    cJSON_GetObjectItemCaseSensitive(p, "allowed_values") == NULL;
+        }
+        CU_ASSERT_EQUAL(good, 300);
+        cJSON_Delete(got);
+        free(body);
+    }
+    CU_ASSERT_EQUAL(civis_mockproc_stop(&sm), 0);
+}
+
 static CU_TestInfo tests[] = {
+    {"large fields read back as sent", test_scale__large_fields_read_back_as_sent},
     {"byte budget: 507 naming it", test_scale__byte_budget_answers_507_naming_it},
     {"bad --state-max-bytes", test_scale__bad_byte_budget_flag_is_refused},
     {"reset gives memory back", test_scale__reset_gives_memory_back},

@@ -125,6 +125,38 @@ static cJSON *raw_copy(const cJSON *value)
     return raw;
 }
 
+/* Top-level values of more nodes than this are stored as text when their
+ * keys already carry their wire names: one allocation instead of a node
+ * per value, and a reply copies their bytes instead of printing them. The
+ * small ones behaviour reads as objects (csvSettings, destination) stay
+ * trees. */
+#define RAW_NODES 256
+
+/* Whether every key of `value` is already its wire name; counts the nodes. */
+static bool wire_named(const civis_spec *spec, const cJSON *schema, const cJSON *value,
+                       size_t *nodes, int depth)
+{
+    (*nodes)++;
+    if (depth > 32)
+        return true;
+    const cJSON *s = civis_spec_deref(spec, schema);
+    if (cJSON_IsObject(value)) {
+        const cJSON *props = schema_props(spec, s);
+        for (const cJSON *c = value->child; c != NULL; c = c->next) {
+            const cJSON *p = props ? find_prop(props, c->string) : NULL;
+            if ((p != NULL && strcmp(p->string, c->string) != 0) ||
+                !wire_named(spec, p, c, nodes, depth + 1))
+                return false;
+        }
+    } else if (cJSON_IsArray(value)) {
+        const cJSON *items = s ? cJSON_GetObjectItemCaseSensitive(s, "items") : NULL;
+        for (const cJSON *c = value->child; c != NULL; c = c->next)
+            if (!wire_named(spec, items, c, nodes, depth + 1))
+                return false;
+    }
+    return true;
+}
+
 static cJSON *to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *value, int depth,
                       bool raw)
 {
@@ -139,7 +171,11 @@ static cJSON *to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *
         for (const cJSON *c = value->child; out != NULL && c != NULL; c = c->next) {
             const cJSON *p = find_prop(props, c->string);
             const char *name = p ? p->string : c->string;
-            cJSON *v = to_wire(spec, p, c, depth + 1, raw);
+            size_t nodes = 0;
+            cJSON *v = raw && depth == 0 && (cJSON_IsObject(c) || cJSON_IsArray(c)) &&
+                               wire_named(spec, p, c, &nodes, 1) && nodes > RAW_NODES
+                           ? raw_copy(c)
+                           : to_wire(spec, p, c, depth + 1, raw);
             if (!civis__sim_set(out, name, v)) {
                 cJSON_Delete(out);
                 out = NULL;
