@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,6 +154,13 @@ typedef struct builder {
     size_t n_resources;
     const char *path; /* the path and verb key being indexed, for messages */
     const char *verb_key;
+    /* snake_case names already made, by the address of the wire name: the
+     * bundled spec's strings are pooled, so a property shared by many
+     * operations is converted once (a parsed spec just misses). */
+    struct snake_memo {
+        const char *wire, *snake;
+    } * snake_slots;
+    size_t snake_mask, n_snake;
 } builder;
 
 static civis_status oom(builder *b)
@@ -350,8 +358,28 @@ static civis_status collect_params(builder *b, const cJSON *path_params, const c
     return CIVIS_OK;
 }
 
+static const char *convert_name(builder *b, const char *camel);
+
 /* A snake_case argument name in the arena. */
 static const char *snake_name(builder *b, const char *camel)
+{
+    if (b->snake_slots == NULL || 2 * (b->n_snake + 1) > b->snake_mask + 1)
+        return convert_name(b, camel);
+    size_t i = ((uintptr_t)camel >> 3) & b->snake_mask;
+    while (b->snake_slots[i].wire != NULL && b->snake_slots[i].wire != camel)
+        i = (i + 1) & b->snake_mask;
+    if (b->snake_slots[i].wire == camel)
+        return b->snake_slots[i].snake;
+    const char *snake = convert_name(b, camel);
+    if (snake != NULL) {
+        b->snake_slots[i].wire = camel;
+        b->snake_slots[i].snake = snake;
+        b->n_snake++;
+    }
+    return snake;
+}
+
+static const char *convert_name(builder *b, const char *camel)
 {
     char buf[256];
     size_t need = civis_camel_to_snake(buf, sizeof(buf), camel);
@@ -681,7 +709,8 @@ static civis_status build_operation(builder *b, civis_operation *op, const char 
     civis_status st = build_params(b, op, path_params, params);
     if (st != CIVIS_OK)
         return st;
-    read_page_rules(op);
+    if (op->paginated || strcmp(op->verb, "GET") == 0)
+        read_page_rules(op);
     return name_operation(b, op, k.responses, sp);
 }
 
@@ -785,6 +814,11 @@ civis_status civis__index_build(civis_spec *spec, civis_error *err)
     if (b.res_slots == NULL || spec->ops == NULL)
         return oom(&b);
     b.res_mask = slots - 1;
+    b.snake_slots = civis__arena_alloc(&spec->arena, 4096 * sizeof(*b.snake_slots));
+    if (b.snake_slots != NULL) { /* only a cache: without it names are converted each time */
+        memset(b.snake_slots, 0, 4096 * sizeof(*b.snake_slots));
+        b.snake_mask = 4095;
+    }
 
     size_t i = 0;
     for (const cJSON *p = paths->child; p; p = p->next) {
