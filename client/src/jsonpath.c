@@ -18,21 +18,6 @@
 
 #include "client_internal.h"
 
-#define NAME_MAX_LEN 256
-
-bool civis__key_matches(const char *key, const char *name)
-{
-    if (key == NULL || name == NULL)
-        return false;
-    if (strcmp(key, name) == 0)
-        return true;
-    char a[NAME_MAX_LEN], b[NAME_MAX_LEN];
-    if (civis_camel_to_snake(a, sizeof(a), key) >= sizeof(a) ||
-        civis_camel_to_snake(b, sizeof(b), name) >= sizeof(b))
-        return false;
-    return strcmp(a, b) == 0;
-}
-
 static bool preserves_children(const char *key)
 {
     return key != NULL &&
@@ -55,7 +40,7 @@ static const cJSON *object_child(const cJSON *obj, const char *name, bool exact)
     if (c != NULL || exact)
         return c;
     for (c = obj->child; c != NULL; c = c->next)
-        if (civis__key_matches(c->string, name))
+        if (civis_key_equal(c->string, name))
             return c;
     return NULL;
 }
@@ -109,7 +94,7 @@ const cJSON *civis__json_path(const cJSON *root, const char *path, bool json_val
     const char *p = path;
     size_t done = 0; /* bytes of path walked, for messages */
     while (*p) {
-        char seg[NAME_MAX_LEN];
+        char seg[256];
         size_t n = 0;
         bool bracket = false;
         if (*p == '[') {

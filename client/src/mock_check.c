@@ -6,7 +6,6 @@
  * its message lists the calls that were made, with their arguments and,
  * for called_with, the first difference of each candidate call.
  */
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,28 +27,11 @@ void civis__mock_catf(char *buf, size_t len, const char *fmt, ...)
         memcpy(buf + len - 4, "...", 4); /* cut, and say so */
 }
 
-/* ---- partial match ---------------------------------------------------------------- */
+/* ---- partial match: the spec engine's containment rule ---------------------------- */
 
-static bool same_key(const char *a, const char *b)
+bool civis_mock_match(const cJSON *value, const cJSON *pattern, char *why, size_t why_len)
 {
-    if (strcmp(a, b) == 0)
-        return true;
-    char sa[128], sb[128];
-    if (civis_camel_to_snake(sa, sizeof(sa), a) >= sizeof(sa) ||
-        civis_camel_to_snake(sb, sizeof(sb), b) >= sizeof(sb))
-        return false;
-    return strcmp(sa, sb) == 0;
-}
-
-static const cJSON *find_key(const cJSON *obj, const char *key)
-{
-    const cJSON *exact = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (exact != NULL)
-        return exact;
-    for (const cJSON *c = obj->child; c != NULL; c = c->next)
-        if (c->string != NULL && same_key(c->string, key))
-            return c;
-    return NULL;
+    return civis_json_contains(value, pattern, why, why_len);
 }
 
 /* A short printed form of a value for messages. */
@@ -65,77 +47,6 @@ static void show(char *buf, size_t len, const cJSON *v)
     else
         snprintf(buf, len, "%s", text);
     cJSON_free(text);
-}
-
-static bool mismatch(char *why, size_t why_len, const char *at, const cJSON *want, const cJSON *got)
-{
-    if (why != NULL && why_len > 0) {
-        char w[96], g[96];
-        show(w, sizeof(w), want);
-        show(g, sizeof(g), got);
-        if (got == NULL)
-            snprintf(why, why_len, "%s: missing (expected %s)", at[0] ? at : "(root)", w);
-        else
-            snprintf(why, why_len, "%s: expected %s, got %s", at[0] ? at : "(root)", w, g);
-    }
-    return false;
-}
-
-static bool match_at(const cJSON *v, const cJSON *p, const char *at, char *why, size_t why_len)
-{
-    if (v == NULL)
-        return mismatch(why, why_len, at, p, NULL);
-    if (cJSON_IsObject(p)) {
-        if (!cJSON_IsObject(v))
-            return mismatch(why, why_len, at, p, v);
-        for (const cJSON *k = p->child; k != NULL; k = k->next) {
-            char sub[256];
-            snprintf(sub, sizeof(sub), "%s%s%s", at, at[0] ? "." : "", k->string);
-            if (!match_at(find_key(v, k->string), k, sub, why, why_len))
-                return false;
-        }
-        return true;
-    }
-    if (cJSON_IsArray(p)) {
-        if (!cJSON_IsArray(v))
-            return mismatch(why, why_len, at, p, v);
-        int n = cJSON_GetArraySize(p), m = cJSON_GetArraySize(v);
-        if (n != m) {
-            if (why != NULL && why_len > 0)
-                snprintf(why, why_len, "%s: expected %d elements, got %d", at[0] ? at : "(root)", n,
-                         m);
-            return false;
-        }
-        const cJSON *pe = p->child, *ve = v->child;
-        for (int i = 0; pe != NULL && ve != NULL; i++, pe = pe->next, ve = ve->next) {
-            char sub[256];
-            snprintf(sub, sizeof(sub), "%s[%d]", at, i);
-            if (!match_at(ve, pe, sub, why, why_len))
-                return false;
-        }
-        return true;
-    }
-    if (cJSON_IsNumber(p))
-        return (cJSON_IsNumber(v) && v->valuedouble == p->valuedouble) ||
-               mismatch(why, why_len, at, p, v);
-    if (cJSON_IsString(p))
-        return (cJSON_IsString(v) && strcmp(v->valuestring, p->valuestring) == 0) ||
-               mismatch(why, why_len, at, p, v);
-    if (cJSON_IsBool(p))
-        return (cJSON_IsBool(v) && cJSON_IsTrue(v) == cJSON_IsTrue(p)) ||
-               mismatch(why, why_len, at, p, v);
-    if (cJSON_IsNull(p))
-        return cJSON_IsNull(v) || mismatch(why, why_len, at, p, v);
-    return mismatch(why, why_len, at, p, v);
-}
-
-bool civis_mock_match(const cJSON *value, const cJSON *pattern, char *why, size_t why_len)
-{
-    if (why != NULL && why_len > 0)
-        why[0] = '\0';
-    if (pattern == NULL)
-        return true;
-    return match_at(value, pattern, "", why, why_len);
 }
 
 /* ---- journal text ------------------------------------------------------------------- */

@@ -10,19 +10,6 @@
 
 #include "mock_internal.h"
 
-const char *civis__mock_op_name(const civis_operation *op, char *buf, size_t len)
-{
-    if (op == NULL)
-        snprintf(buf, len, "%s", "");
-    else if (op->method != NULL)
-        snprintf(buf, len, "%s.%s", op->resource, op->method);
-    else if (op->alias != NULL)
-        snprintf(buf, len, "%s.%s", op->resource, op->alias);
-    else /* deprecated and unnamed: only civis_request reaches it */
-        snprintf(buf, len, "%s %s", op->verb, op->path);
-    return buf;
-}
-
 const civis_operation *civis__mock_find(const civis_mock *mock, const char *operation,
                                         civis_error *err)
 {
@@ -151,7 +138,7 @@ mock_entry *civis__mock_journal_begin(civis_mock *mock, const civis_operation *o
     }
     e->body = (cJSON *)body;
     char name[160];
-    e->operation = civis__strdup(civis__mock_op_name(op, name, sizeof(name)));
+    e->operation = civis__strdup(op ? civis_operation_name(op, name, sizeof(name)) : "");
     e->args = req->args ? cJSON_Duplicate(req->args, 1) : args_from_request(mock, op, req, body);
     e->http_method = civis__strdup(req->method);
     e->path = civis__strdup(req->path);
@@ -189,7 +176,7 @@ void civis__mock_journal_rejected(civis_mock *mock, const char *resource, const 
     char name[160];
     if (resource != NULL && method != NULL &&
         civis_spec_find(&op, mock->spec, resource, method, NULL) == CIVIS_OK)
-        civis__mock_op_name(op, name, sizeof(name));
+        civis_operation_name(op, name, sizeof(name));
     else
         snprintf(name, sizeof(name), "%s.%s", resource ? resource : "(null)",
                  method ? method : "(null)");
@@ -332,7 +319,7 @@ civis_status civis_mock_uncalled(cJSON **out, const civis_mock *mock, civis_erro
         if (seen)
             continue;
         char name[160];
-        cJSON *s = cJSON_CreateString(civis__mock_op_name(op, name, sizeof(name)));
+        cJSON *s = cJSON_CreateString(civis_operation_name(op, name, sizeof(name)));
         ok = s != NULL && cJSON_AddItemToArray(list, s);
         if (!ok)
             cJSON_Delete(s);

@@ -54,7 +54,7 @@ civis_status civis_pager_new(civis_pager **out, civis_client *client, const char
     /* The walk always starts at page 1, whatever page_num says. */
     for (cJSON *a = copy->child; a != NULL;) {
         cJSON *next = a->next;
-        if (civis__key_matches(a->string, "page_num"))
+        if (civis_key_equal(a->string, "page_num"))
             cJSON_Delete(cJSON_DetachItemViaPointer(copy, a));
         a = next;
     }

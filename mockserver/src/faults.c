@@ -291,8 +291,9 @@ cJSON *cmock__faults_list(cmock_faults *faults)
         if (r->api_key != NULL)
             cmock__key_mask(mask, sizeof(mask), r->api_key);
         ok = cJSON_AddNumberToObject(o, "id", r->id) != NULL &&
-             cJSON_AddStringToObject(
-                 o, "operation", r->op ? cmock__op_name(r->op, name, sizeof(name)) : "*") != NULL &&
+             cJSON_AddStringToObject(o, "operation",
+                                     r->op ? civis_operation_name(r->op, name, sizeof(name))
+                                           : "*") != NULL &&
              (r->status ? cJSON_AddNumberToObject(o, "status", r->status)
                         : cJSON_AddNullToObject(o, "status")) != NULL &&
              (r->count >= 0 ? cJSON_AddNumberToObject(o, "count", (double)r->count)

@@ -146,7 +146,7 @@ static void entry_fill(entry *e, const cmock_request *req, const cmock_outcome *
     e->api_key = dup_or_null(oc->api_key);
     if (oc->op != NULL) {
         char name[192];
-        e->operation = strdup(cmock__op_name(oc->op, name, sizeof(name)));
+        e->operation = strdup(civis_operation_name(oc->op, name, sizeof(name)));
     }
     e->source = oc->source ? oc->source : "unknown";
     e->status = status;
@@ -154,7 +154,7 @@ static void entry_fill(entry *e, const cmock_request *req, const cmock_outcome *
         e->reason = cmock__utf8_clean(oc->reason, strlen(oc->reason), NULL);
     if (oc->nearest != NULL) {
         char name[192], where[512];
-        e->nearest = strdup(cmock__op_name(oc->nearest, name, sizeof(name)));
+        e->nearest = strdup(civis_operation_name(oc->nearest, name, sizeof(name)));
         snprintf(where, sizeof(where), "%s %s", oc->nearest->verb, oc->nearest->path);
         e->nearest_path = strdup(where);
     }

@@ -344,7 +344,7 @@ int main(int argc, char **argv)
     memset(&srv, 0, sizeof(srv));
     pthread_mutex_init(&srv.log_lock, NULL);
     pthread_mutex_init(&srv.inflight_lock, NULL);
-    srv.sim.handle = cmock__sim_unhandled;
+    srv.sim.handle = NULL; /* until the simulation installs itself: no hook */
 
     /* SIGINT/SIGTERM are blocked from the start: MHD's threads inherit the
      * mask, so the signal is taken only by sigwait() below, and one that

@@ -23,6 +23,7 @@
 #include <cjson/cJSON.h>
 
 #include "civis/sys/answer.h"
+#include "civis/sys/fake.h"
 #include "civis/error.h"
 #include "civis/sys/fixture.h"
 #include "civis/spec.h"
@@ -41,10 +42,6 @@ civis_status civis__fail(civis_error *err, civis_status code, const char *param,
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
-/* Exported by libcivis_spec (spec/src/schema_check.c): the length of the
- * well-formed UTF-8 sequence at s (n > 0 bytes left), 1 to 4, or 0 (no
- * overlongs, surrogates or code points past U+10FFFF). */
-size_t civis__utf8_seq(const unsigned char *s, size_t n);
 
 /* ---- configuration (main.c) ------------------------------------------- */
 
@@ -86,21 +83,10 @@ typedef struct cmock_request {
     size_t body_len;
 } cmock_request;
 
-typedef struct cmock_header {
-    char *name;
-    char *value;
-} cmock_header;
-
-/* What the pipeline decided to send. Release with cmock__reply_clear. */
-typedef struct cmock_reply {
-    int status; /* HTTP status */
-    char *body; /* owned; NULL for no body */
-    size_t body_len;
-    cmock_header *headers; /* owned, beside Content-Type */
-    size_t n_headers;
-    bool drop;         /* close the connection without answering */
-    unsigned delay_ms; /* sleep this long before answering */
-} cmock_reply;
+/* A reply is the answering core's (civis/sys/fake.h): status, owned body
+ * and headers, and the HTTP-only drop / delay_ms that faults set. */
+typedef civis_fake_header cmock_header;
+typedef civis_fake_reply cmock_reply;
 
 /* What the journal records about how a request was answered. */
 typedef struct cmock_outcome {
@@ -115,35 +101,47 @@ typedef struct cmock_outcome {
     bool skip_journal;              /* admin reads that would only describe themselves */
 } cmock_outcome;
 
-void cmock__reply_clear(cmock_reply *reply);
 void cmock__outcome_clear(cmock_outcome *outcome);
+
+/* ---- replies: the answering core's builders, under the names the server's
+ * files use (one implementation, in spec/src/fake_reply.c) ---------------- */
+
+static inline void cmock__reply_clear(cmock_reply *reply)
+{
+    civis_fake_reply_clear(reply);
+}
 /* Adds a header (both strings copied); false on allocation failure. */
-bool cmock__reply_header(cmock_reply *reply, const char *name, const char *value);
-/* cmock__reply_header as a civis_answer_header_fn (ctx is the reply). */
-bool cmock__reply_add(void *reply, const char *name, const char *value);
+static inline bool cmock__reply_header(cmock_reply *reply, const char *name, const char *value)
+{
+    return civis_fake_reply_header(reply, name, value);
+}
 /* Takes ownership of a malloc'd body. */
-void cmock__reply_body_take(cmock_reply *reply, char *body, size_t len);
+static inline void cmock__reply_body_take(cmock_reply *reply, char *body, size_t len)
+{
+    civis_fake_reply_body_take(reply, body, len);
+}
 /* Prints `json` (not taken) as the body; false on allocation failure. */
-bool cmock__reply_json(cmock_reply *reply, int status, const cJSON *json);
-
-/* ---- error bodies (json_error.c) --------------------------------------- */
-
-/* {"error": kind, "errorDescription": description, "code": status} as the
- * body of `reply`, with `status`. Returns false on allocation failure
- * (then the reply carries a fixed text that needs no allocation). */
-bool cmock__error(cmock_reply *reply, int status, const char *kind, const char *description);
-/* The 400 for a failed validation: one-line description plus "problems". */
-bool cmock__error_problems(cmock_reply *reply, const civis_operation *op,
-                           const civis_problems *problems, char **description_out);
-/* Replaces every invalid UTF-8 sequence of s[0..len) with U+FFFD. Returns
- * a new malloc'd NUL-terminated string (length in *out_len, may be NULL). */
-char *cmock__utf8_clean(const char *s, size_t len, size_t *out_len);
-/* Parses exactly buf[0..len) as one JSON document (trailing whitespace
- * allowed, embedded NULs or garbage not). NULL when it is not JSON, with the
- * byte offset of the problem in *err_offset (may be NULL). Owned by the caller. */
-cJSON *cmock__parse(const char *buf, size_t len, size_t *err_offset);
-/* "resource.method" of an operation into buf. */
-const char *cmock__op_name(const civis_operation *op, char *buf, size_t len);
+static inline bool cmock__reply_json(cmock_reply *reply, int status, const cJSON *json)
+{
+    return civis_fake_reply_json(reply, status, json);
+}
+/* {"error": kind, "errorDescription": description, "code": status}; false on
+ * allocation failure (then the reply carries a fixed 500 text). */
+static inline bool cmock__error(cmock_reply *reply, int status, const char *kind,
+                                const char *description)
+{
+    return civis_fake_reply_error(reply, status, kind, description);
+}
+/* Parses exactly buf[0..len) as one JSON document; NULL when it is not. */
+static inline cJSON *cmock__parse(const char *buf, size_t len, size_t *err_offset)
+{
+    return civis_fake_parse(buf, len, err_offset);
+}
+/* Replaces every invalid UTF-8 sequence with U+FFFD (a new malloc'd string). */
+static inline char *cmock__utf8_clean(const char *s, size_t len, size_t *out_len)
+{
+    return civis_fake_utf8_clean(s, len, out_len);
+}
 
 /* ---- journal (journal.c) ----------------------------------------------- */
 
@@ -193,25 +191,24 @@ cJSON *cmock__faults_list(cmock_faults *faults);
 bool cmock__faults_apply(cmock_faults *faults, const civis_operation *op, const char *api_key,
                          cmock_reply *reply);
 
-/* ---- pagination (paginate.c) -------------------------------------------- */
+/* ---- pagination -------------------------------------------------------- */
 
-/*
- * Cuts the page that `limit` and `page_num` (from the query) select out of a
- * whole collection and sets the X-Pagination-* headers. `collection` is
- * consumed. `always` false leaves a request without limit or page_num
- * untouched (a recorded example page). Returns false on allocation failure.
- */
-bool cmock__paginate(cmock_reply *reply, const civis_operation *op, const cmock_request *req,
-                     cJSON *collection, bool always);
+/* Cuts the page the request's limit / page_num select out of a whole
+ * collection (consumed), with the X-Pagination-* headers; `always` false
+ * leaves a request without them whole. False on allocation failure. */
+static inline bool cmock__paginate(cmock_reply *reply, const civis_operation *op,
+                                   const cmock_request *req, cJSON *collection, bool always)
+{
+    return civis_fake_reply_page(reply, op, req->query_kv, req->n_query, collection, always);
+}
 
 /* ---- the server ---------------------------------------------------------- */
 
 /*
- * The stateful simulation of platform objects plugs in here. `handle`
- * returns true when it answered the request (reply and outcome->source set),
- * false to let the next answer source (x-examples) have it. `reset` puts its
- * state back to start-up. No simulation is wired in yet: the default handler
- * answers nothing.
+ * The stateful simulation of platform objects: the answering core's hook,
+ * consulted after stubs and fixtures. `handle` returns true when it answered
+ * the request (reply and outcome->source set), false to let the next source
+ * (x-examples) have it. `reset` puts its state back to start-up.
  */
 typedef struct cmock_simulation {
     bool (*handle)(void *ctx, const civis_spec *spec, const civis_route *route,
@@ -220,11 +217,6 @@ typedef struct cmock_simulation {
     void (*reset)(void *ctx);
     void *ctx;
 } cmock_simulation;
-
-/* The handler installed until the simulation exists: never handles. */
-bool cmock__sim_unhandled(void *ctx, const civis_spec *spec, const civis_route *route,
-                          const cmock_request *req, const cJSON *body, const char *api_key,
-                          cmock_reply *reply, cmock_outcome *outcome);
 
 typedef struct cmock_server {
     cmock_config config;

@@ -111,18 +111,7 @@ bool civis__sim_schema_has(const civis_spec *spec, const cJSON *schema, const ch
  * snake_case form the key is. */
 static const cJSON *find_prop(const cJSON *props, const char *key)
 {
-    const cJSON *exact = cJSON_GetObjectItemCaseSensitive(props, key);
-    if (exact != NULL)
-        return exact;
-    char snake[160];
-    for (const cJSON *p = props->child; p != NULL; p = p->next) {
-        if (p->string == NULL)
-            continue;
-        size_t need = civis_camel_to_snake(snake, sizeof(snake), p->string);
-        if (need < sizeof(snake) && strcmp(snake, key) == 0)
-            return p;
-    }
-    return NULL;
+    return civis_json_key(props, key);
 }
 
 static cJSON *to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *value, int depth)

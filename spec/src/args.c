@@ -16,17 +16,6 @@
 #include "spec_internal.h"
 #include "urlenc.h"
 
-/* "scripts.post_containers", or "POST /things/{id}" for an operation the
- * client gives no method. */
-static void op_label(char *buf, size_t len, const civis_operation *op)
-{
-    const char *name = op->method ? op->method : op->alias;
-    if (name != NULL)
-        snprintf(buf, len, "%s.%s", op->resource ? op->resource : "", name);
-    else
-        snprintf(buf, len, "%s %s", op->verb ? op->verb : "", op->path ? op->path : "");
-}
-
 /* The parameter an argument key names, or NULL. */
 static const civis_param *resolve(const civis_operation *op, const char *key)
 {
@@ -53,23 +42,13 @@ static const cJSON *arg_for(const civis_operation *op, const cJSON *args, const 
 static civis_status fail_unknown(const civis_operation *op, const char *key, const char *label,
                                  civis_error *err)
 {
-    const char **names = malloc((op->n_params ? op->n_params : 1) * sizeof(*names));
-    if (names == NULL)
-        return civis__fail(err, CIVIS_ENOMEM, key, "out of memory");
-    for (size_t i = 0; i < op->n_params; i++)
-        names[i] = op->params[i].name;
-    const char *best = civis_suggest(key, names, op->n_params);
-    char snake[128];
-    /* "dockerComand" is far from "docker_command" as typed, near once converted. */
-    if (best == NULL && civis_camel_to_snake(snake, sizeof(snake), key) < sizeof(snake))
-        best = civis_suggest(snake, names, op->n_params);
+    const char *best = civis_operation_suggest(op, key, -1);
     civis_status st;
     if (best != NULL)
         st = civis__fail(err, CIVIS_EINVAL, key,
                          "unknown argument '%s' for %s (did you mean '%s'?)", key, label, best);
     else
         st = civis__fail(err, CIVIS_EINVAL, key, "unknown argument '%s' for %s", key, label);
-    free(names);
     return st;
 }
 
@@ -78,7 +57,7 @@ static civis_status check_type(const civis_param *p, const cJSON *v, const char 
                                civis_error *err)
 {
     if (cJSON_IsNull(v)) {
-        if (!p->required && p->in != CIVIS_IN_PATH)
+        if (p->in != CIVIS_IN_PATH && civis__null_allowed(p->required, p->name))
             return CIVIS_OK;
         return civis__fail(err, CIVIS_EINVAL, p->name, "argument '%s' of %s must be %s, got null",
                            p->name, label, civis__type_name(p->type));
@@ -110,7 +89,7 @@ civis_status civis_args_validate(const civis_spec *spec, const civis_operation *
     if (op == NULL)
         return civis__fail(err, CIVIS_EINVAL, "op", "no operation given");
     char label[160];
-    op_label(label, sizeof(label), op);
+    civis_operation_name(op, label, sizeof(label));
     if (args != NULL && !cJSON_IsObject(args))
         return civis__fail(err, CIVIS_EINVAL, "args",
                            "arguments for %s must be a JSON object, got %s", label,
@@ -297,7 +276,7 @@ civis_status civis_args_place(civis_placed *out, const civis_spec *spec, const c
     if (st != CIVIS_OK)
         return st;
     char label[160];
-    op_label(label, sizeof(label), op);
+    civis_operation_name(op, label, sizeof(label));
     if ((st = place_path(&out->path, op, args, label, err)) != CIVIS_OK ||
         (st = place_query(&out->query, op, args, err)) != CIVIS_OK ||
         (st = place_body(&out->body, op, args, style, err)) != CIVIS_OK)

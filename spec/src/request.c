@@ -126,13 +126,8 @@ static const civis_param *query_param(const civis_operation *op, const char *key
 
 static void report_unknown_query(civis_check *c, const civis_operation *op, const char *key)
 {
-    const char *names[64];
-    size_t n = 0;
-    for (size_t i = 0; i < op->n_params && n < 64; i++)
-        if (op->params[i].in == CIVIS_IN_QUERY)
-            names[n++] = op->params[i].name;
-    const char *best = civis_suggest(key, names, n);
-    civis__check_report(c, true, best, "unknown parameter");
+    civis__check_report(c, true, civis_operation_suggest(op, key, CIVIS_IN_QUERY),
+                        "unknown parameter");
 }
 
 /* An array parameter sent plainly carries a comma-separated list (the

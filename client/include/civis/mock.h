@@ -230,7 +230,9 @@ struct civis_mock_call {
     long status;               /* HTTP status; 0 for a rejected call */
     const char *response_body; /* body text, NULL when none */
     const char *source;        /* "return", "callback", "fixture", "example",
-                                  "synthesized", "unrouted"; "" for a rejected call */
+                                  "synthesized", "route" (404, 405) or "validation"
+                                  (400), as civis-mock journals them; "" for a
+                                  rejected call */
 };
 
 /* Every entry in order, rejected calls included. civis_mock_journal_at

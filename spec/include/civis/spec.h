@@ -167,6 +167,35 @@ CIVIS_EXTERN size_t civis_edit_distance(const char *a, const char *b, size_t cap
  * in edits, at least 1, at most 3), or NULL. */
 CIVIS_EXTERN const char *civis_suggest(const char *name, const char *const *candidates, size_t n);
 
+/* Whether two JSON keys name the same thing: equal, or equal once both are
+ * in snake_case ("remoteHostId", "remote_host_id"), whatever their length.
+ * The one rule for request bodies, fixtures, mock patterns and response
+ * paths. NULL is equal to nothing. */
+CIVIS_EXTERN bool civis_key_equal(const char *a, const char *b);
+/* The member of obj that `key` names: an exact key first, then one that
+ * civis_key_equal() accepts; NULL when none (or obj is not an object). */
+CIVIS_EXTERN const cJSON *civis_json_key(const cJSON *obj, const char *key);
+/* How messages name an operation: "scripts.post_containers", the legacy
+ * alias for one the official client gives only an alias, else "GET /path".
+ * Written into buf, which is returned. NULL op gives "(none)". */
+CIVIS_EXTERN const char *civis_operation_name(const civis_operation *op, char *buf, size_t len);
+/* The did-you-mean for an argument name the operation does not know: the
+ * nearest parameter name (snake_case), as typed or once converted to
+ * snake_case; only parameters of location `in` (a civis_param_in), or of
+ * any location when `in` is -1. Borrowed from the spec; NULL when none is
+ * near. */
+CIVIS_EXTERN const char *civis_operation_suggest(const civis_operation *op, const char *key,
+                                                 int in);
+/*
+ * Whether `whole` contains `part`: objects when every key of part is
+ * present in whole (civis_json_key) with a value that contains it, arrays
+ * of the same length element by element, scalars equal and of the same
+ * type. NULL part is contained in anything. On a mismatch the first
+ * difference is written into why (may be NULL): "args.id: expected 7, got 8".
+ */
+CIVIS_EXTERN bool civis_json_contains(const cJSON *whole, const cJSON *part, char *why,
+                                      size_t why_len);
+
 /* ---- call arguments: validation and placement ------------------------ */
 
 /*

@@ -80,6 +80,10 @@ CIVIS_EXTERN cJSON *civis_answer_synthesize(const civis_spec *spec, const civis_
  */
 CIVIS_EXTERN const char *civis_answer_error_kind(long status, const char **description);
 
+/* The reason phrase of an HTTP status ("Not Found"); "" for one not
+ * listed. Static. */
+CIVIS_EXTERN const char *civis_answer_reason(long status);
+
 /* ---- the query ----------------------------------------------------------- */
 
 /*
