@@ -18,6 +18,8 @@ VERSION  := 0.1.0
 PKGS     := libcjson libcurl libmicrohttpd cunit zlib sqlite3
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# civis-mock alone hashes recorded files (SHA-256, record_files.c).
+MOCK_LIBS  = $(shell pkg-config --libs nettle 2>/dev/null)
 
 WARN     := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wwrite-strings -Wformat=2
@@ -34,6 +36,7 @@ SAN_FLAGS ?=
 SPEC_SRC   := $(wildcard spec/src/*.c)
 CLIENT_SRC := $(wildcard client/src/*.c)
 MOCK_SRC   := $(wildcard mockserver/src/*.c)
+CLI_SRC    := $(wildcard cli/*.c)
 TEST_SRC   := $(wildcard tests/*.c)
 BENCH_SRC  := $(wildcard bench/*.c)
 EXAMPLE_SRC := $(wildcard examples/*.c)
@@ -44,6 +47,7 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 SPEC_OBJ   := $(call obj,$(SPEC_SRC)) $(B)/obj/gen/bundled_spec.o
 CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
 MOCK_OBJ   := $(call obj,$(MOCK_SRC))
+CLI_OBJ    := $(call obj,$(CLI_SRC))
 MOCKCORE_OBJ := $(filter-out %/main.o,$(MOCK_OBJ))
 TEST_OBJ   := $(call obj,$(TEST_SRC))
 
@@ -53,6 +57,7 @@ LIBCIVIS_SO := $(B)/libcivis.so
 LIBMOCKCORE := $(B)/libcivis_mockcore.a
 MOCK_BIN   := $(B)/bin/civis-mock
 SPEC_BIN   := $(B)/bin/civis-spec
+CLI_BIN    := $(B)/bin/civis
 EMBED_BIN  := $(B)/bin/civis-embed
 EXTRACT_BIN := $(B)/bin/civis-spec-extract
 TEST_BIN   := $(B)/tests/run_tests
@@ -67,7 +72,8 @@ VALGRIND  := valgrind --leak-check=full --show-leak-kinds=all \
              --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=2 \
              --suppressions=ci/valgrind.supp --quiet
 TEST_ENV  := CIVIS_MOCK_BIN=$(abspath $(MOCK_BIN)) CIVIS_TEST_FULL_SPEC=$(abspath $(FULL_SPEC)) CIVIS_TEST_DATA=$(abspath tests) \
-             CIVIS_SPEC_BIN=$(abspath $(SPEC_BIN)) CIVIS_EXAMPLES_DIR=$(abspath $(B)/examples)
+             CIVIS_SPEC_BIN=$(abspath $(SPEC_BIN)) CIVIS_EXAMPLES_DIR=$(abspath $(B)/examples) \
+             CIVIS_CLI_BIN=$(abspath $(CLI_BIN))
 
 .PHONY: spec-update all deps build run test test-run valgrind valgrind-run asan bench bench-run \
         format format-check clean install check-headers check-exports examples
@@ -79,7 +85,8 @@ all: build
 deps:
 	@sh ci/deps.sh
 
-build: $(LIBSPEC) $(LIBCIVIS) $(LIBCIVIS_SO) $(MOCK_BIN) $(SPEC_BIN) $(EXTRACT_BIN) $(TEST_BIN) \
+build: $(LIBSPEC) $(LIBCIVIS) $(LIBCIVIS_SO) $(MOCK_BIN) $(SPEC_BIN) $(EXTRACT_BIN) $(CLI_BIN) \
+       $(TEST_BIN) \
        $(EXAMPLE_BINS) $(EXAMPLE_TESTING_BIN) $(B)/civis.pc
 
 run: deps
@@ -127,9 +134,9 @@ $(EMBED_BIN): spec/tools/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(OPT) $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
 
-$(EXTRACT_BIN): spec/tools/spec_extract.c
+$(EXTRACT_BIN): $(B)/obj/spec/tools/spec_extract.o $(LIBSPEC)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT) $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Regenerates the bundled spec from a Civis spec document: the public one,
 # or a download of GET /endpoints (see the README).
@@ -163,11 +170,16 @@ $(LIBMOCKCORE): $(MOCKCORE_OBJ)
 
 $(MOCK_BIN): $(B)/obj/mockserver/src/main.o $(LIBMOCKCORE) $(LIBSPEC)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MOCK_LIBS) $(LDLIBS)
 
 $(SPEC_BIN): $(B)/obj/spec/tools/civis_spec.o $(LIBSPEC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The `civis` command, on libcivis's public API.
+$(CLI_BIN): $(CLI_OBJ) $(LIBCIVIS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBCIVIS) $(LDLIBS)
 
 # Tests: every tests/*.c file declares its suites with CIVIS_SUITE(...);
 # the list is gathered here so adding a suite never edits main.c.
@@ -179,7 +191,7 @@ $(B)/gen/suites.inc: $(TEST_SRC)
 $(B)/obj/tests/main.o: $(B)/gen/suites.inc
 $(B)/obj/tests/main.o: CFLAGS += -I$(B)/gen
 
-$(TEST_BIN): $(TEST_OBJ) $(LIBCIVIS) $(MOCK_BIN)
+$(TEST_BIN): $(TEST_OBJ) $(LIBCIVIS) $(MOCK_BIN) $(CLI_BIN)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIBCIVIS) $(LDLIBS)
 
@@ -210,7 +222,7 @@ install: build
 	@# Written here, not copied from $(B)/civis.pc: that one keeps the PREFIX of the build.
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' ci/civis.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/civis.pc
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/civis.pc
-	install -m 755 $(MOCK_BIN) $(SPEC_BIN) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(MOCK_BIN) $(SPEC_BIN) $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/
 
 # ---- hygiene ----------------------------------------------------------------
 
@@ -220,7 +232,7 @@ PUBLIC_HEADERS = $(wildcard spec/include/civis/*.h spec/include/civis/sys/*.h \
 FORMAT_SRC = $(wildcard spec/include/civis/*.h spec/include/civis/sys/*.h spec/src/*.[ch] \
              spec/tools/*.c client/include/*.h client/include/civis/*.h \
              client/include/civis/sys/*.h client/src/*.[ch] mockserver/src/*.[ch] tests/*.[ch] tests/link/*.c \
-             bench/*.[ch] examples/*.c examples/testing/*.[ch])
+             bench/*.[ch] examples/*.c examples/testing/*.[ch] cli/*.[ch])
 
 format:
 	clang-format -i $(FORMAT_SRC)
@@ -249,7 +261,7 @@ check-exports: $(LIBCIVIS) $(LIBCIVIS_SO) $(B)/bin/link-both
 $(B)/bin/link-both: tests/link/both.c $(LIBCIVIS) $(LIBMOCKCORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(LIBCIVIS) $(LIBMOCKCORE) \
-	  -Wl,--no-whole-archive $(LDLIBS)
+	  -Wl,--no-whole-archive $(MOCK_LIBS) $(LDLIBS)
 
 clean:
 	rm -rf build build-asan build-valgrind

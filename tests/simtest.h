@@ -1,5 +1,5 @@
 /*
- * simtest.h: helpers shared by the simulation suites (test_mock_sim_*.c):
+ * simtest.h: helpers shared by the simulation suites (test_civismock_sim_*.c):
  * JSON field access, creating objects, the /__mock/sim admin calls, and
  * plain HTTP against the absolute addresses the server hands out (presigned
  * uploads and downloads), streamed so that large files never sit in the

@@ -170,7 +170,72 @@ static void test_suggest__ties_go_to_the_first_in_sort_order(void)
     CU_ASSERT_STRING_EQUAL(civis_suggest("file", with_null, 2), "files");
 }
 
+/* The one key rule, whatever the length (the copies it replaced stopped
+ * at 127, 128, 160 or 256 bytes and then said "different"). */
+static void test_key_equal__camel_and_snake_at_any_length(void)
+{
+    CU_ASSERT_TRUE(civis_key_equal("remoteHostId", "remote_host_id"));
+    CU_ASSERT_TRUE(civis_key_equal("provideAPIKey", "provide_api_key"));
+    CU_ASSERT_TRUE(civis_key_equal("provideApiKey", "provideAPIKey"));
+    CU_ASSERT_FALSE(civis_key_equal("remoteHostId", "remote_host"));
+    CU_ASSERT_FALSE(civis_key_equal("remote_hostid", "remoteHostIds"));
+    CU_ASSERT_FALSE(civis_key_equal(NULL, "a"));
+    char camel[700] = "", snake[800] = "";
+    for (int i = 0; i < 60; i++) {
+        strcat(camel, i ? "PartTen" : "partTen"); /* 7 bytes a word */
+        strcat(snake, i ? "_part_ten" : "part_ten");
+    }
+    CU_ASSERT_TRUE(strlen(camel) > 400);
+    CU_ASSERT_TRUE(civis_key_equal(camel, snake));
+    snake[strlen(snake) - 1] = 'x';
+    CU_ASSERT_FALSE(civis_key_equal(camel, snake));
+    cJSON *obj = cJSON_Parse("{\"fileId\": 1, \"file_id\": 2}");
+    CU_ASSERT_EQUAL(civis_json_key(obj, "file_id")->valueint, 2); /* exact first */
+    CU_ASSERT_EQUAL(civis_json_key(obj, "fileID")->valueint, 1);
+    cJSON_Delete(obj);
+}
+
+static void test_contains__partial_objects_whole_arrays(void)
+{
+    cJSON *whole = cJSON_Parse(
+        "{\"id\": 7, \"runId\": 8, \"tags\": [1, 2], \"o\": {\"a\": \"x\", \"b\": null}}");
+    cJSON *part = cJSON_Parse("{\"run_id\": 8, \"o\": {\"b\": null}}");
+    char why[128];
+    CU_ASSERT_TRUE(civis_json_contains(whole, part, why, sizeof(why)));
+    CU_ASSERT_STRING_EQUAL(why, "");
+    cJSON_Delete(part);
+    part = cJSON_Parse("{\"tags\": [1]}");
+    CU_ASSERT_FALSE(civis_json_contains(whole, part, why, sizeof(why)));
+    CU_ASSERT_STRING_EQUAL(why, "tags: expected 1 elements, got 2");
+    cJSON_Delete(part);
+    part = cJSON_Parse("{\"id\": \"7\"}");
+    CU_ASSERT_FALSE(civis_json_contains(whole, part, why, sizeof(why)));
+    CU_ASSERT_STRING_EQUAL(why, "id: expected \"7\", got 7");
+    cJSON_Delete(part);
+    CU_ASSERT_TRUE(civis_json_contains(whole, NULL, NULL, 0));
+    cJSON_Delete(whole);
+}
+
+static void test_operation_name__one_form_everywhere(void)
+{
+    civis_spec *spec = NULL;
+    civis_error err = CIVIS_ERROR_INIT;
+    CU_ASSERT_EQUAL_FATAL(civis_spec_load_bundled(&spec, &err), CIVIS_OK);
+    const civis_operation *op = NULL;
+    CU_ASSERT_EQUAL_FATAL(civis_spec_find(&op, spec, "scripts", "post_containers", &err), CIVIS_OK);
+    char buf[64];
+    CU_ASSERT_STRING_EQUAL(civis_operation_name(op, buf, sizeof(buf)), "scripts.post_containers");
+    CU_ASSERT_STRING_EQUAL(civis_operation_name(NULL, buf, sizeof(buf)), "(none)");
+    CU_ASSERT_STRING_EQUAL(civis_operation_suggest(op, "docker_comand", -1), "docker_command");
+    CU_ASSERT_STRING_EQUAL(civis_operation_suggest(op, "dockerComand", -1), "docker_command");
+    CU_ASSERT_PTR_NULL(civis_operation_suggest(op, "zzzzzzzz", -1));
+    civis_spec_free(spec);
+}
+
 static CU_TestInfo tests[] = {
+    {"key_equal: camel and snake at any length", test_key_equal__camel_and_snake_at_any_length},
+    {"contains: partial objects, whole arrays", test_contains__partial_objects_whole_arrays},
+    {"operation_name: one form everywhere", test_operation_name__one_form_everywhere},
     {"camel_to_snake__matches_official_rules", test_camel_to_snake__matches_official_rules},
     {"camel_to_snake__reports_length_when_buffer_is_short",
      test_camel_to_snake__reports_length_when_buffer_is_short},

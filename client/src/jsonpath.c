@@ -45,21 +45,6 @@ static const cJSON *object_child(const cJSON *obj, const char *name, bool exact)
     return NULL;
 }
 
-static const char *kind(const cJSON *v)
-{
-    if (cJSON_IsObject(v))
-        return "object";
-    if (cJSON_IsArray(v))
-        return "array";
-    if (cJSON_IsString(v))
-        return "string";
-    if (cJSON_IsNumber(v))
-        return "number";
-    if (cJSON_IsBool(v))
-        return "boolean";
-    return "null";
-}
-
 /* Parses a non-negative decimal index; false when s is not one. */
 static bool parse_index(const char *s, size_t *out)
 {
@@ -155,10 +140,11 @@ const cJSON *civis__json_path(const cJSON *root, const char *path, bool json_val
             value_raw_here = false;
         } else {
             if (done == 0)
-                snprintf(why, why_len, "the body is %s, not an object or array", kind(node));
+                snprintf(why, why_len, "the body is %s, not an object or array",
+                         civis_json_type_name(node));
             else
                 snprintf(why, why_len, "'%.*s' is %s, not an object or array", (int)done, path,
-                         kind(node));
+                         civis_json_type_name(node));
             return NULL;
         }
         node = next;
@@ -200,7 +186,7 @@ civis_status civis__json_typed(const cJSON **node, const cJSON *root, const char
             return civis__fail(err, CIVIS_EPARSE, shown, "field '%s' is the number %g, expected %s",
                                shown, v->valuedouble, expected);
         return civis__fail(err, CIVIS_EPARSE, shown, "field '%s' is %s, expected %s", shown,
-                           kind(v), expected);
+                           civis_json_type_name(v), expected);
     }
     *node = v;
     return CIVIS_OK;
@@ -208,7 +194,8 @@ civis_status civis__json_typed(const cJSON **node, const cJSON *root, const char
 
 #define CHECK_OUT(out)                                                                             \
     if ((out) == NULL)                                                                             \
-    return civis__fail(err, CIVIS_EINVAL, "out", "no output given")
+        return civis__fail(err, CIVIS_EINVAL, "out", "no output given");                           \
+    *(out) = 0 /* the one out-parameter rule: 0 / NULL after a failure */
 
 const cJSON *civis_json_get(const cJSON *root, const char *path)
 {

@@ -63,6 +63,9 @@ static bool behaviour_hook(void *ctx, civis_fake_exchange *x, civis_fake_reply *
         x->source = fn ? "callback" : "return";
     if (fn == NULL)
         return true;
+    civis__mock_lock(c->mock);
+    civis__mock_journal_body(c->entry); /* the callback may read it */
+    civis__mock_unlock(c->mock);
     const civis_operation *op = x->op;
     long status = op->response_status ? op->response_status : 200;
     cJSON *answer = fn(data, &c->entry->pub, &status);
@@ -131,6 +134,7 @@ static civis_status mock_send(void *ctx, const civis_http_request *req, civis_ht
         .body = req->body,
         .body_len = req->body_len,
         .api_key = NULL, /* the mock has no real key: key-scoped exchanges are not ours */
+        .body_json = req->body_json,
     };
     civis_fake_exchange x;
     civis_fake_reply reply;
@@ -140,9 +144,11 @@ static civis_status mock_send(void *ctx, const civis_http_request *req, civis_ht
         st = civis_fake_validate(&x, &cfg, &reply);
     bool answer = st == CIVIS_OK;
     /* The journal keeps the parsed body; a request sent without one has none. */
-    cJSON *body = NULL;
-    if (req->body != NULL && req->body_len > 0)
-        body = x.body != NULL ? civis_fake_exchange_take_body(&x) : parse_body(req);
+    cJSON *body = civis_fake_exchange_take_body(&x);
+    /* a raw request's arguments are read from its body at once; an
+     * operation call's body is parsed when the journal is read */
+    if (body == NULL && req->args == NULL)
+        body = parse_body(req);
 
     civis__mock_lock(mock);
     call.entry = civis__mock_journal_begin(mock, x.op, req, body);

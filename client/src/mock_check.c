@@ -34,27 +34,12 @@ bool civis_mock_match(const cJSON *value, const cJSON *pattern, char *why, size_
     return civis_json_contains(value, pattern, why, why_len);
 }
 
-/* A short printed form of a value for messages. */
-static void show(char *buf, size_t len, const cJSON *v)
-{
-    char *text = v ? cJSON_PrintUnformatted(v) : NULL;
-    if (text == NULL) {
-        snprintf(buf, len, "%s", v ? "(unprintable)" : "nothing");
-        return;
-    }
-    if (strlen(text) >= len && len > 4)
-        snprintf(buf, len, "%.*s...", (int)(len - 4), text);
-    else
-        snprintf(buf, len, "%s", text);
-    cJSON_free(text);
-}
-
 /* ---- journal text ------------------------------------------------------------------- */
 
 static void format_call(char *buf, size_t len, const civis_mock_call *c, const char *note)
 {
     char args[512];
-    show(args, sizeof(args), c->args);
+    civis_json_show(args, sizeof(args), c->args);
     if (c->rejected) {
         civis__mock_catf(buf, len, "  #%zu %s %s REJECTED: %s\n", c->index, c->operation, args,
                          c->message);
@@ -201,7 +186,7 @@ bool civis_mock_check_called_with(const civis_mock *mock, const char *operation,
         return false;
     }
     char shown[256];
-    show(shown, sizeof(shown), pat);
+    civis_json_show(shown, sizeof(shown), pat);
     civis__mock_lock(mock);
     bool hit = false;
     size_t which = 0;

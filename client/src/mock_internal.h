@@ -60,7 +60,9 @@ typedef struct mock_entry {
     char *http_method;
     char *path;
     char *query;
-    cJSON *body;
+    cJSON *body;     /* parsed on first look (civis__mock_journal_body) */
+    char *body_text; /* the body's bytes until then, or NULL */
+    size_t body_len;
     char *response_body;
     const void *token; /* the request's args pointer: retries of one call share it */
 } mock_entry;
@@ -110,6 +112,9 @@ civis_status civis__mock_own(civis_mock *mock, void *ptr, void (*free_fn)(void *
  * attempt (lock held). NULL on allocation failure. */
 mock_entry *civis__mock_journal_begin(civis_mock *mock, const civis_operation *op,
                                       const civis_http_request *req, const cJSON *body);
+/* Parses the entry's body the first time anyone looks (lock held): most
+ * bodies are never read back, and a copy of each would cost every call. */
+void civis__mock_journal_body(mock_entry *e);
 /* Records the answer given (lock held). */
 void civis__mock_journal_answer(mock_entry *e, const civis_http_response *resp, const char *source);
 /* Records a rejected call (takes the lock). */

@@ -36,6 +36,7 @@ static void entry_free(mock_entry *e)
     civis__free(e->path);
     civis__free(e->query);
     cJSON_Delete(e->body);
+    civis__free(e->body_text);
     civis__free(e->response_body);
     civis__free(e);
 }
@@ -137,6 +138,12 @@ mock_entry *civis__mock_journal_begin(civis_mock *mock, const civis_operation *o
         return NULL;
     }
     e->body = (cJSON *)body;
+    if (body == NULL && req->body != NULL && req->body_len > 0 &&
+        (e->body_text = civis__strndup(req->body, req->body_len)) == NULL) {
+        entry_free(e);
+        return NULL;
+    }
+    e->body_len = req->body_len;
     char name[160];
     e->operation = civis__strdup(op ? civis_operation_name(op, name, sizeof(name)) : "");
     e->args = req->args ? cJSON_Duplicate(req->args, 1) : args_from_request(mock, op, req, body);
@@ -153,6 +160,15 @@ mock_entry *civis__mock_journal_begin(civis_mock *mock, const civis_operation *o
     }
     publish(e);
     return e;
+}
+
+void civis__mock_journal_body(mock_entry *e)
+{
+    if (e->body != NULL || e->body_text == NULL)
+        return;
+    /* NULL when memory runs out: the entry then shows no body */
+    e->body = cJSON_ParseWithLength(e->body_text, e->body_len);
+    e->pub.body = e->body;
 }
 
 void civis__mock_journal_answer(mock_entry *e, const civis_http_response *resp, const char *source)
@@ -215,7 +231,11 @@ const civis_mock_call *civis_mock_journal_at(const civis_mock *mock, size_t i)
     if (mock == NULL)
         return NULL;
     civis__mock_lock(mock);
-    const civis_mock_call *c = i < mock->n_entries ? &mock->entries[i]->pub : NULL;
+    const civis_mock_call *c = NULL;
+    if (i < mock->n_entries) {
+        civis__mock_journal_body(mock->entries[i]);
+        c = &mock->entries[i]->pub;
+    }
     civis__mock_unlock(mock);
     return c;
 }
@@ -267,8 +287,10 @@ const civis_mock_call *civis_mock_nth_call(const civis_mock *mock, const char *o
     civis__mock_lock(mock);
     for (size_t i = 0; i < mock->n_entries && hit == NULL; i++) {
         const civis_mock_call *c = &mock->entries[i]->pub;
-        if (!c->rejected && c->op == op && n-- == 0)
+        if (!c->rejected && c->op == op && n-- == 0) {
+            civis__mock_journal_body(mock->entries[i]);
             hit = c;
+        }
     }
     civis__mock_unlock(mock);
     return hit;

@@ -193,6 +193,7 @@ void cmock__reset(cmock_server *srv)
         civis_fixtures_rewind(srv->fixtures);
     cmock__journal_clear(srv->journal);
     cmock__faults_clear(srv->faults);
+    cmock__record_rewind(srv->record);
     if (srv->sim.reset != NULL)
         srv->sim.reset(srv->sim.ctx);
 }

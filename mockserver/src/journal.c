@@ -185,6 +185,9 @@ void cmock__journal_add(cmock_journal *journal, const cmock_request *req,
 
 static bool is_unmatched(const entry *e)
 {
+    /* A request a cassette had no recording for is unmatched too. */
+    if (strcmp(e->source, "cassette") == 0)
+        return e->status == CMOCK_RECORD_UNMATCHED_STATUS;
     return e->status >= 400 && e->status < 500 &&
            (strcmp(e->source, "route") == 0 || strcmp(e->source, "validation") == 0);
 }

@@ -47,7 +47,19 @@ static const char usage[] =
     "  --state-mem-limit B  bytes of one simulated file kept in memory (default 8M)\n"
     "  --state-max-objects N  objects and runs one API key may create (default 20000);\n"
     "                       further creations get 507 until a reset\n"
+    "  --state-max-bytes B  bytes of objects, runs and files one API key may hold, K/M/G\n"
+    "                       suffixes allowed (default 256M); further creations get 507\n"
     "  --stateless          no simulation of platform state\n"
+    "  --cassette DIR       record and replay: a directory of fixtures, one per exchange\n"
+    "                       (without --record-from: replay it)\n"
+    "  --record-from URL    forward requests to URL (the live API, or any Civis-compatible\n"
+    "                       server) and record its answers in the cassette\n"
+    "  --record-mode M      all (record everything), none (replay only), once (record\n"
+    "                       into an empty cassette, else replay; the default with\n"
+    "                       --record-from) or new (replay what is recorded, record the rest)\n"
+    "  --redact NAME        also replace this field's values by [REDACTED]; repeatable\n"
+    "  --match-ignore NAME  leave this field out of request matching; repeatable\n"
+    "  --fail-on-unmatched  exit 4 at shutdown if a request had no recording\n"
     "  --help               show this help and exit\n"
     "\n"
     "Requests need an API key: HTTP Basic with the key as user name and an empty password,\n"
@@ -70,6 +82,7 @@ static const char *const flag_names[] = {"--spec",
                                          "--state-dir",
                                          "--state-mem-limit",
                                          "--state-max-objects",
+                                         "--state-max-bytes",
                                          "--stateless",
                                          "--database"};
 #define N_FLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
@@ -140,6 +153,7 @@ static int parse_args(cmock_config *cfg, int argc, char **argv)
     cfg->host = "127.0.0.1";
     cfg->port = CMOCK_DEFAULT_PORT;
     cfg->threads = cpu_count();
+    bool threads_given = false;
     cfg->max_body = CMOCK_DEFAULT_MAX_BODY;
     const char *env_spec = getenv("CIVIS_API_SPEC");
     if (env_spec != NULL && *env_spec != '\0')
@@ -164,10 +178,30 @@ static int parse_args(cmock_config *cfg, int argc, char **argv)
         bool known = false;
         for (size_t k = 0; k < N_FLAGS; k++)
             known = known || strcmp(name, flag_names[k]) == 0;
+        bool rec_value = false;
+        if (!known && cmock__record_is_flag(name, &rec_value)) {
+            if (!rec_value && value != NULL)
+                return usage_error("option '%s' takes no value", name);
+            if (rec_value && value == NULL) {
+                if (i + 1 >= argc)
+                    return usage_error("option '%s' needs a value", name);
+                value = argv[++i];
+            }
+            char why[256];
+            if (!cmock__record_flag(&cfg->record, argc, name, value, why, sizeof(why)))
+                return usage_error("option %s", why);
+            continue;
+        }
         if (!known) {
             if (strncmp(arg, "-", 1) != 0)
                 return usage_error("unexpected argument '%s'", arg);
-            const char *s = civis_suggest(name, flag_names, N_FLAGS);
+            const char *all[N_FLAGS + 8];
+            size_t n_all = 0;
+            for (size_t k = 0; k < N_FLAGS; k++)
+                all[n_all++] = flag_names[k];
+            for (size_t k = 0; k < cmock__record_n_flags && n_all < N_FLAGS + 8; k++)
+                all[n_all++] = cmock__record_flags[k];
+            const char *s = civis_suggest(name, all, n_all);
             if (s != NULL)
                 return usage_error("unknown option '%s' (did you mean '%s'?)", name, s);
             return usage_error("unknown option '%s'", name);
@@ -214,6 +248,7 @@ static int parse_args(cmock_config *cfg, int argc, char **argv)
             if (!parse_u64(value, &n, 256) || n == 0)
                 return usage_error("option '--threads' must be 1..256, got '%s'", value);
             cfg->threads = (unsigned)n;
+            threads_given = true;
         } else if (strcmp(name, "--log") == 0) {
             cfg->log_path = value;
         } else if (strcmp(name, "--max-body") == 0) {
@@ -244,8 +279,21 @@ static int parse_args(cmock_config *cfg, int argc, char **argv)
                 return usage_error(
                     "option '--state-max-objects' must be a positive count, got '%s'", value);
             cfg->state_max_objects = (size_t)n;
+        } else if (strcmp(name, "--state-max-bytes") == 0) {
+            if (!parse_size(value, &n))
+                return usage_error("option '--state-max-bytes' must be a positive size in bytes "
+                                   "(K/M/G suffixes allowed), got '%s'",
+                                   value);
+            cfg->state_max_bytes = (size_t)n;
         }
     }
+    char why[256];
+    if (!cmock__record_check(&cfg->record, why, sizeof(why)))
+        return usage_error("option %s", why);
+    /* A recorder's threads wait on the upstream: more of them keep the
+     * CPUs busy. */
+    if (cfg->record.from != NULL && !threads_given)
+        cfg->threads = cmock__record_threads(cfg->threads);
     return -1;
 }
 
@@ -260,6 +308,9 @@ static int load(cmock_server *srv)
                 srv->config.spec_path ? srv->config.spec_path : "(bundled)", err.message);
         return 2;
     }
+    /* A client that cached the spec revalidates it with this (If-None-Match)
+     * and learns at once when civis-mock was restarted with another spec. */
+    civis_spec_etag(srv->spec_etag, sizeof(srv->spec_etag), srv->spec);
     if (civis_fixtures_new(&srv->stubs, srv->spec, &err) != CIVIS_OK ||
         cmock__journal_new(&srv->journal, &err) != CIVIS_OK ||
         cmock__faults_new(&srv->faults, srv->config.seed, &err) != CIVIS_OK) {
@@ -293,6 +344,10 @@ static int load(cmock_server *srv)
             srv->log_owned = true;
         }
     }
+    if (cmock__record_new(&srv->record, &srv->config.record, srv->spec, &err) != CIVIS_OK) {
+        fprintf(stderr, "civis-mock: %s\n", err.message);
+        return 2;
+    }
     return civis__sim_install(srv);
 }
 
@@ -325,6 +380,8 @@ static void release(cmock_server *srv)
 {
     cmock__server_stop(srv);
     civis__sim_uninstall(srv);
+    cmock__record_free(srv->record);
+    cmock__record_config_free(&srv->config.record);
     civis_fixtures_free(srv->stubs);
     civis_fixtures_free(srv->fixtures);
     cmock__journal_free(srv->journal);
@@ -383,6 +440,9 @@ int main(int argc, char **argv)
     while (sigwait(&stop, &sig) != 0)
         ;
     cmock__log(&srv, "civis-mock: signal %d, stopping\n", sig);
+    cmock__server_stop(&srv);
+    bool gaps = cmock__record_unmatched_report(srv.record, stderr);
+    rc = gaps && srv.config.record.fail_on_unmatched ? CMOCK_RECORD_EXIT_UNMATCHED : 0;
     release(&srv);
-    return 0;
+    return rc;
 }

@@ -27,6 +27,7 @@
 #include "civis/error.h"
 #include "civis/sys/fixture.h"
 #include "civis/spec.h"
+#include "record.h"
 
 #define CMOCK_DEFAULT_PORT 8080
 #define CMOCK_DEFAULT_MAX_BODY (10u * 1024u * 1024u)
@@ -61,10 +62,12 @@ typedef struct cmock_config {
     const char *run_policy;   /* --run-policy, NULL for "instant" */
     const char *state_dir;    /* --state-dir, NULL for a temporary one */
     size_t state_max_objects; /* --state-max-objects ids per API key; 0: default */
+    size_t state_max_bytes;   /* --state-max-bytes of state per API key; 0: default */
     size_t state_mem_limit;   /* --state-mem-limit bytes of a file kept in RAM; 0: default */
     bool stateless;           /* --stateless: no simulation */
     const char **databases;   /* --database names, borrowed from argv */
     size_t n_databases;
+    cmock_record_config record; /* --record-from, --cassette, ... (record.h) */
 } cmock_config;
 
 /* ---- requests and replies --------------------------------------------- */
@@ -79,6 +82,7 @@ typedef struct cmock_request {
     const char *authorization; /* the Authorization header, borrowed from MHD, or NULL */
     const char *mock_key;      /* X-Civis-Mock-Key, borrowed from MHD, or NULL */
     const char *host;          /* the Host header, borrowed from MHD, or NULL */
+    const char *if_none_match; /* If-None-Match, borrowed from MHD, or NULL */
     char *body;                /* body bytes, NUL-terminated, or NULL */
     size_t body_len;
 } cmock_request;
@@ -221,13 +225,15 @@ typedef struct cmock_simulation {
 typedef struct cmock_server {
     cmock_config config;
     civis_spec *spec;            /* owned, read-only once serving */
+    char spec_etag[24];          /* GET /endpoints validator: "\"<64-bit hash of the bytes>\"" */
     civis_fixture_set *fixtures; /* --fixtures, loaded at start-up */
     civis_fixture_set *stubs;    /* POST /__mock/stubs */
     cmock_journal *journal;
     cmock_faults *faults;
     cmock_simulation sim;
-    FILE *log;      /* --log, or NULL */
-    bool log_owned; /* fclose at exit */
+    cmock_record *record; /* --cassette: record and replay; NULL when off */
+    FILE *log;            /* --log, or NULL */
+    bool log_owned;       /* fclose at exit */
     pthread_mutex_t log_lock;
     struct MHD_Daemon *daemon;
     pthread_mutex_t inflight_lock;

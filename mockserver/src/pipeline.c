@@ -8,6 +8,7 @@
  * here is HTTP's: the key, the spec served at /endpoints, the faults between
  * routing and validation, and the simulation plugged in as the core's hook.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,8 +60,23 @@ static bool is_endpoints(const cmock_request *req)
            (strcmp(req->path, "/endpoints") == 0 || strcmp(req->path, "/endpoints/") == 0);
 }
 
-static void serve_spec(cmock_server *srv, cmock_reply *reply)
+/* If-None-Match names our validator (alone, in a list, or as "*"). */
+static bool etag_matches(const char *header, const char *etag)
 {
+    return header != NULL && (strstr(header, etag) != NULL || strcmp(header, "*") == 0);
+}
+
+static void serve_spec(cmock_server *srv, const cmock_request *req, cmock_reply *reply)
+{
+    if (!cmock__reply_header(reply, "ETag", srv->spec_etag) ||
+        !cmock__reply_header(reply, "Cache-Control", "no-cache")) {
+        cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
+        return;
+    }
+    if (etag_matches(req->if_none_match, srv->spec_etag)) {
+        reply->status = 304; /* the client's copy is current: no body */
+        return;
+    }
     size_t len = 0;
     const char *text = civis_spec_text(srv->spec, &len);
     char *copy = malloc(len + 1);
@@ -120,7 +136,7 @@ void cmock__pipeline(cmock_server *srv, const cmock_request *req, cmock_reply *r
     }
     if (is_endpoints(req)) {
         oc->source = "spec";
-        serve_spec(srv, reply);
+        serve_spec(srv, req, reply);
         return;
     }
     sim_call call = {.srv = srv, .req = req, .oc = oc};

@@ -193,6 +193,7 @@ static enum MHD_Result finish(cmock_server *srv, struct MHD_Connection *con, con
     req->authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");
     req->mock_key = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-Civis-Mock-Key");
     req->host = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Host");
+    req->if_none_match = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "If-None-Match");
 
     if (!parse_query(req)) {
         oc.source = "internal";
@@ -201,6 +202,8 @@ static enum MHD_Result finish(cmock_server *srv, struct MHD_Connection *con, con
         too_large(srv, &reply, &oc);
     } else if (strcmp(req->path, "/__mock") == 0 || strncmp(req->path, "/__mock/", 8) == 0) {
         cmock__admin(srv, req, &reply, &oc);
+    } else if (cmock__record_answer(srv->record, req, &reply, &oc)) {
+        /* answered from the cassette or by the upstream (record.c) */
     } else {
         cmock__pipeline(srv, req, &reply, &oc);
     }
@@ -371,8 +374,6 @@ void cmock__server_stop(cmock_server *srv)
     /* Stop accepting, then give requests already being answered (a fault's
      * delay included) a bounded time to finish before MHD closes the rest. */
     MHD_socket ls = MHD_quiesce_daemon(srv->daemon);
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
     for (int waited = 0; waited < STOP_GRACE_MS; waited += 5) {
         pthread_mutex_lock(&srv->inflight_lock);
         unsigned n = srv->inflight;
@@ -383,4 +384,10 @@ void cmock__server_stop(cmock_server *srv)
     }
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
+    /* Closed only now: a worker thread may still be taking the quiesced
+     * socket out of its epoll set, and closing it under it made MHD abort
+     * ("Failed to remove listen FD from epoll set"). MHD leaves a quiesced
+     * socket to us. */
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
 }

@@ -11,10 +11,17 @@
  * upload and download endpoints (sim_files.c, sim_blob.c) and the admin
  * endpoints under /__mock/sim/ (sim_admin.c).
  *
- * Threading: one mutex (civis_sim.lock) guards every space, object and
- * run. Only the byte streams of uploads and downloads run outside it: an
- * upload fills a private blob and attaches it under the lock at the end; a
- * download copies (memory) or dups (disk) the blob under the lock.
+ * Threading: each space (API key) has its own mutex guarding its objects
+ * and runs, so requests of different keys never wait for each other.
+ * civis_sim.lock guards the table of spaces and the global settings (run
+ * policy, default result set, token seed): a request takes it only to find
+ * its space and lock that (civis__sim_space_lock), so it is held for a
+ * lookup. The admin API and resets take it and then every space's lock
+ * (civis__sim_lock_all). Lock order: sim->lock before a space's; never two
+ * spaces otherwise. Only the byte streams of uploads and downloads run
+ * outside the locks: an upload fills a private blob and attaches it under
+ * its space's lock at the end; a download copies (memory) or dups (disk)
+ * the blob under it.
  */
 #ifndef CMOCK_SIM_H
 #define CMOCK_SIM_H
@@ -39,10 +46,19 @@ typedef struct civis_sim civis_sim;
  * tens of MB however long a load test runs. */
 #define CIVIS_SIM_DEFAULT_MAX_OBJECTS 20000
 
+/* Bytes one API key's state may hold (--state-max-bytes): objects (about
+ * their JSON size each), runs, log lines and uploaded files. Past it,
+ * creations get 507 naming the budget. */
+#define CIVIS_SIM_DEFAULT_MAX_BYTES ((size_t)256 * 1024 * 1024)
+/* What an object or a run costs beyond its JSON text: its node, its index
+ * slots, its list keys. */
+#define CIVIS_SIM_OBJ_OVERHEAD 256
+
 typedef struct civis_sim_options {
     const char *run_policy;       /* --run-policy text; NULL means "instant" */
     size_t mem_limit;             /* --state-mem-limit; 0 means CIVIS_SIM_DEFAULT_MEM_LIMIT */
     size_t max_objects;           /* --state-max-objects; 0 means CIVIS_SIM_DEFAULT_MAX_OBJECTS */
+    size_t max_bytes;             /* --state-max-bytes; 0 means CIVIS_SIM_DEFAULT_MAX_BYTES */
     const char *state_dir;        /* --state-dir; NULL: a fresh temporary directory, removed
                                      by civis__sim_free */
     uint64_t seed;                /* --seed, for the synthesized parts of objects */
@@ -153,15 +169,26 @@ typedef struct sim_file {
     unsigned n_parts;   /* multipart uploads: parts announced, else 0 */
     sim_blob **parts;   /* n_parts slots; NULL until that part arrived */
     bool completing;    /* a complete call is assembling the parts */
+    size_t bytes;       /* uploaded bytes charged to the space's budget */
 } sim_file;
 
 typedef struct sim_obj {
     long id;
     int coll;       /* index into civis_sim.colls, -1 for internal files */
     long parent_id; /* nested collections: the id of the enclosing object, else 0 */
-    cJSON *data;    /* the object's fields under their wire names */
+    cJSON *data;    /* the object's own fields under their wire names: what the requests
+                       gave (shared with given) and the system fields; the rest of its
+                       schema is the operation's synthesized template, shared by every
+                       read (sim_store.c), so an object costs about the JSON it was sent */
     cJSON *given;   /* the fields the requests gave (wire names), or NULL: behaviour
-                       (csvSettings, previewRows) reads these, never synthesized values */
+                       (csvSettings, previewRows) reads these, never synthesized values;
+                       data shares their values (references), so each is stored once */
+    /* list keys (sim_order.c), copied from data while the object is indexed */
+    bool indexed;
+    bool archived, hidden;
+    char *name_key;       /* "name", or NULL */
+    char updated_key[40]; /* "updatedAt" */
+    size_t bytes;         /* charged to the space's byte budget */
     /* jobs */
     sim_run **runs; /* oldest first */
     size_t n_runs, cap_runs;
@@ -175,12 +202,28 @@ typedef struct sim_obj {
     sim_file *file; /* File objects (and run result files), else NULL */
 } sim_obj;
 
+/* Orders a list may ask for; created_at follows id (ids and creation
+ * times grow together). */
+typedef enum sim_order { SIM_ORD_ID = 0, SIM_ORD_NAME, SIM_ORD_UPDATED, SIM_ORD_N } sim_order;
+
+/* One collection's objects of a space, sorted in every order (sim_order.c):
+ * a list page walks the order asked for and renders only the page. */
+typedef struct sim_list {
+    sim_obj **by[SIM_ORD_N]; /* each holds the same n objects */
+    size_t n, cap;
+    size_t flagged[4]; /* objects by archived * 2 + hidden: a page's total without a walk */
+} sim_list;
+
 typedef struct sim_space {
-    char *key;        /* the API key this state belongs to */
-    size_t index;     /* position in civis_sim.spaces (storage URLs carry it) */
-    long next_id;     /* ids are unique across the space: objects and runs */
-    long next_log_id; /* log line ids */
-    sim_obj **objs;   /* objs[id - 1]; NULL for run ids and removed objects */
+    pthread_mutex_t lock; /* guards everything below but key and index */
+    uint64_t rng;         /* storage token generator */
+    char *key;            /* the API key this state belongs to */
+    sim_list *lists;      /* by collection (civis_sim.n_colls), or NULL before the first object */
+    size_t bytes;         /* charged so far against --state-max-bytes (civis__sim_charge) */
+    size_t index;         /* position in civis_sim.spaces (storage URLs carry it) */
+    long next_id;         /* ids are unique across the space: objects and runs */
+    long next_log_id;     /* log line ids */
+    sim_obj **objs;       /* objs[id - 1]; NULL for run ids and removed objects */
     size_t n_objs, cap_objs;
     char *csv; /* default result set of SQL runs and queries (admin) */
     size_t csv_len;
@@ -235,8 +278,10 @@ typedef struct sim_coll {
 
 struct civis_sim {
     const civis_spec *spec;
-    size_t max_objects; /* ids (objects and runs) one key may hold; bounds memory */
-    pthread_mutex_t lock;
+    size_t max_objects;      /* ids (objects and runs) one key may hold */
+    size_t max_bytes;        /* bytes one key's state may hold (civis__sim_charge) */
+    pthread_mutex_t lock;    /* the spaces table and the settings below (see the top) */
+    bool all_locked;         /* civis__sim_lock_all holds every space */
     sim_policy policy;       /* global run policy (admin may change it) */
     sim_policy start_policy; /* --run-policy, restored by a reset */
     size_t mem_limit;
@@ -246,7 +291,12 @@ struct civis_sim {
     uint64_t rng; /* token generator state (under lock) */
     sim_coll *colls;
     size_t n_colls;
-    sim_role *roles;            /* by civis_operation.index */
+    sim_role *roles; /* by civis_operation.index */
+    size_t n_ops;    /* operations of the spec: roles[] and tmpl[] */
+    cJSON **tmpl;    /* by operation index: its item schema synthesized once,
+                        the nested parts every read of an object shares (built
+                        on first use under tmpl_lock, read without it) */
+    pthread_mutex_t tmpl_lock;
     int files_coll;             /* the "/files" collection, or -1 */
     const cJSON *output_schema; /* RunOutput item schema, or NULL */
     sim_space **spaces;
@@ -280,11 +330,40 @@ void civis__sim_index_free(civis_sim *sim);
 bool civis__sim_coll_accepts(const civis_sim *sim, int path_coll, int obj_coll);
 
 /* sim_store.c: spaces, objects, rendering, generic CRUD */
+/* The key's space (created on demand), or NULL. Call with sim->lock held. */
 sim_space *civis__sim_space(civis_sim *sim, const char *key, bool create);
+/* The key's space (or the one at `index`), locked, or NULL; the lookup
+ * takes sim->lock for its duration only. */
+sim_space *civis__sim_space_lock(civis_sim *sim, const char *key, bool create);
+sim_space *civis__sim_space_lock_at(civis_sim *sim, size_t index);
+void civis__sim_space_unlock(sim_space *space); /* NULL is a no-op */
+/* sim->lock and every space's lock: the admin API. */
+void civis__sim_lock_all(civis_sim *sim);
+void civis__sim_unlock_all(civis_sim *sim);
 sim_obj *civis__sim_obj_new(sim_space *space, int coll, long parent_id);
 sim_obj *civis__sim_obj_get(const sim_space *space, long id);
 long civis__sim_take_id(sim_space *space);
 void civis__sim_obj_free(sim_obj *obj);
+/* Removes an object from its space (index, slot, byte budget) and frees it. */
+void civis__sim_obj_drop(sim_space *space, sim_obj *obj);
+/* The stored value of a field the requests gave, or NULL (absent, or only
+ * synthesized). */
+const cJSON *civis__sim_given(const sim_obj *obj, const char *name);
+/* Takes the request's fields (wire names; emptied, still the caller's):
+ * they go into obj->given, and obj->data shares their values. False on
+ * allocation failure. */
+bool civis__sim_adopt(sim_obj *obj, cJSON *fields);
+/*
+ * The byte budget of a key (--state-max-bytes), kept in this one place for
+ * objects, runs and files: sets what `*held` (the charge of one object or
+ * blob, updated here; NULL for a new one) costs to `now`. Shrinking always
+ * succeeds; growing past the budget returns false and changes nothing.
+ */
+bool civis__sim_charge(const civis_sim *sim, sim_space *space, size_t *held, size_t now);
+/* What storing an object with these fields, sent as body_len bytes, costs. */
+size_t civis__sim_obj_cost(const cJSON *data, size_t body_len);
+/* 507 naming the budget that is spent: bytes, or objects. */
+void civis__sim_budget_full(cmock_reply *reply, const civis_sim *sim, bool bytes);
 long long civis__sim_now_ms(void);
 /* The synthesis seed of an object: its fields not stored stay the same
  * from one read to the next. */
@@ -296,6 +375,9 @@ void civis__sim_iso(char *buf, size_t len, long long ms);
 /* Deep copy of `value` with object keys renamed to the wire names `schema`
  * gives them (snake_case or camelCase in, camelCase out). */
 cJSON *civis__sim_to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *value);
+/* The same for storing: free-form objects below the top level (arguments)
+ * become raw JSON text, one allocation each, printed back byte for byte. */
+cJSON *civis__sim_to_stored(const civis_spec *spec, const cJSON *schema, const cJSON *value);
 /* A synthesized value for `schema` overlaid with `data`'s top-level fields
  * (the ones the schema declares; all of them when it declares none). */
 cJSON *civis__sim_render(const civis_sim *sim, const cJSON *schema, const cJSON *data,
@@ -320,8 +402,26 @@ void civis__sim_reply_take(cmock_reply *reply, int status, cJSON *json);
  * status, cut into the requested page when the operation is paginated. */
 void civis__sim_reply_list(sim_req *r, cJSON *list);
 /* Renders an object for the request's operation (the response schema,
- * with run and file state added for jobs and files). Owned by the caller. */
+ * with run and file state added for jobs and files). Owned by the caller;
+ * it shares the object's stored strings, so print and free it before the
+ * object changes or goes. */
 cJSON *civis__sim_render_obj(sim_req *r, sim_obj *obj, const civis_operation *op);
+/* The object rendered for `op` without run and file state (*schema: the
+ * schema used, for civis__sim_render_overlay). Shares the object's stored
+ * strings, as civis__sim_render_obj does. */
+cJSON *civis__sim_render_base(sim_req *r, sim_obj *obj, const civis_operation *op,
+                              const cJSON **schema);
+/* Adds run and file state to a rendered object. False on allocation failure. */
+bool civis__sim_render_overlay(sim_req *r, sim_obj *obj, const cJSON *schema, cJSON *out);
+
+/* sim_order.c: the sorted lists of a space's collections */
+int civis__sim_order_cmp(sim_order order, const sim_obj *a, const sim_obj *b);
+/* Indexes an object (no-op for internal ones and those already in); reads
+ * its list keys from data. False on allocation failure. */
+bool civis__sim_order_add(const civis_sim *sim, sim_space *space, sim_obj *obj);
+/* Takes an object out of its collection's lists (before its data changes). */
+void civis__sim_order_remove(sim_space *space, sim_obj *obj);
+void civis__sim_order_free(const civis_sim *sim, sim_space *space);
 
 /* sim_crud.c: every collection and item role */
 void civis__sim_crud(sim_req *r);

@@ -25,6 +25,7 @@
  * either, a job id is looked up in every key's state and must be found in
  * exactly one.
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -356,7 +357,7 @@ void civis__sim_admin(civis_sim *sim, const cmock_request *req, const char *path
         cmock__reply_header(reply, "Allow", *rest == '\0' ? "GET" : "POST");
         return;
     }
-    pthread_mutex_lock(&sim->lock);
+    civis__sim_lock_all(sim);
     if (*rest == '\0') {
         summary(sim, reply);
     } else if (strcmp(rest, "objects") == 0) {
@@ -390,17 +391,22 @@ void civis__sim_admin(civis_sim *sim, const cmock_request *req, const char *path
                      "Unknown simulation admin endpoint; see GET /__mock/sim, "
                      "/__mock/sim/policy, /__mock/sim/csv, /__mock/sim/jobs/{id}/...");
     }
-    pthread_mutex_unlock(&sim->lock);
+    civis__sim_unlock_all(sim);
 }
 
 int civis__sim_install(cmock_server *srv)
 {
     if (srv->config.stateless)
         return -1;
+    /* Large request bodies and stored fields get pages of their own that
+     * go back to the system when freed; glibc's moving threshold would
+     * otherwise put them on the heap, where a reset cannot return them. */
+    mallopt(M_MMAP_THRESHOLD, 64 * 1024);
     civis_sim_options opts = {
         .run_policy = srv->config.run_policy,
         .mem_limit = srv->config.state_mem_limit,
         .max_objects = srv->config.state_max_objects,
+        .max_bytes = srv->config.state_max_bytes,
         .state_dir = srv->config.state_dir,
         .seed = srv->config.seed,
         .databases = srv->config.databases,

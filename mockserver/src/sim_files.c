@@ -38,14 +38,14 @@
 
 /* ---- file objects ----------------------------------------------------------- */
 
-static void new_token(civis_sim *sim, char *out, size_t len)
+static void new_token(sim_space *space, char *out, size_t len)
 {
     /* xorshift64*: unguessable enough for a test server, no global state. */
-    uint64_t x = sim->rng;
+    uint64_t x = space->rng;
     x ^= x >> 12;
     x ^= x << 25;
     x ^= x >> 27;
-    sim->rng = x;
+    space->rng = x;
     snprintf(out, len, "%016llx", (unsigned long long)(x * 0x2545F4914F6CDD1Dull));
 }
 
@@ -66,7 +66,7 @@ bool civis__sim_file_init(sim_req *r, sim_obj *obj)
     obj->file = calloc(1, sizeof(*obj->file));
     if (obj->file == NULL)
         return false;
-    new_token(r->sim, obj->file->token, sizeof(obj->file->token));
+    new_token(r->space, obj->file->token, sizeof(obj->file->token));
     return true;
 }
 
@@ -164,11 +164,11 @@ static sim_obj *file_obj(sim_req *r, const cJSON *schema, const cJSON *given)
         obj->data = data;
         ok = civis__sim_set_num(data, "id", (double)obj->id) &&
              civis__sim_set_time(data, "createdAt", now) &&
-             civis__sim_set_time(data, "updatedAt", now) && civis__sim_file_init(r, obj);
+             civis__sim_set_time(data, "updatedAt", now) && civis__sim_file_init(r, obj) &&
+             civis__sim_order_add(r->sim, r->space, obj);
     }
     if (!ok) {
-        r->space->objs[obj->id - 1] = NULL;
-        civis__sim_obj_free(obj);
+        civis__sim_obj_drop(r->space, obj);
         return NULL;
     }
     return obj;
@@ -193,8 +193,7 @@ sim_obj *civis__sim_file_from_bytes(sim_req *r, const char *name, const char *co
     f->content_type = strdup(content_type);
     if (f->blob == NULL || f->content_type == NULL ||
         !civis__sim_blob_write(f->blob, bytes, len, r->sim->mem_limit, r->sim->state_dir)) {
-        r->space->objs[obj->id - 1] = NULL;
-        civis__sim_obj_free(obj);
+        civis__sim_obj_drop(r->space, obj);
         return NULL;
     }
     return obj;
@@ -224,8 +223,7 @@ static void multipart_create(sim_req *r)
     obj->file->n_parts = (unsigned)np->valuedouble;
     obj->file->parts = calloc(obj->file->n_parts, sizeof(*obj->file->parts));
     if (obj->file->parts == NULL) {
-        r->space->objs[obj->id - 1] = NULL;
-        civis__sim_obj_free(obj);
+        civis__sim_obj_drop(r->space, obj);
         civis__sim_oom(r->reply);
         return;
     }
@@ -288,14 +286,13 @@ static void multipart_complete(sim_req *r)
     f->completing = true;
 
     civis_sim *sim = r->sim;
-    pthread_mutex_unlock(&sim->lock);
+    civis__sim_space_unlock(r->space);
     sim_blob *blob = civis__sim_blob_new();
     bool ok = blob != NULL;
     for (unsigned i = 0; ok && i < n; i++)
         ok = civis__sim_blob_append(blob, parts[i], sim->mem_limit, sim->state_dir);
-    pthread_mutex_lock(&sim->lock);
-
-    r->space = civis__sim_space(sim, key, false);
+    /* A reset may have come in the meantime: find the space again. */
+    r->space = civis__sim_space_lock(sim, key, false);
     free(key);
     obj = r->space ? find_file(r->space, id, token) : NULL;
     if (obj != NULL)
@@ -351,7 +348,7 @@ typedef struct storage_req {
     bool saw_file;
     int fail_status; /* 0 while all is well */
     const char *fail_code;
-    char fail_msg[160];
+    char fail_msg[256];
 } storage_req;
 
 bool civis__sim_is_storage(const char *path)
@@ -401,11 +398,12 @@ static bool parse_key(storage_req *s, const char *p, bool with_part)
 }
 
 /* The file a storage URL names; call with the sim lock held. */
-static sim_obj *storage_file(const storage_req *s)
+/* The file a storage address names, with its space locked in *space
+ * (release with civis__sim_space_unlock), or NULL. */
+static sim_obj *storage_file(const storage_req *s, sim_space **space)
 {
-    if (s->sim == NULL || s->space_index >= s->sim->n_spaces)
-        return NULL;
-    return find_file(s->sim->spaces[s->space_index], s->id, s->token);
+    *space = s->sim ? civis__sim_space_lock_at(s->sim, s->space_index) : NULL;
+    return *space ? find_file(*space, s->id, s->token) : NULL;
 }
 
 static enum MHD_Result on_form(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -475,12 +473,12 @@ static void begin(storage_req *s, struct MHD_Connection *con)
         fail(s, 405, "MethodNotAllowed", "The method is not allowed on this address.");
         return;
     }
-    pthread_mutex_lock(&s->sim->lock);
-    sim_obj *obj = storage_file(s);
+    sim_space *space = NULL;
+    sim_obj *obj = storage_file(s, &space);
     bool ok = obj != NULL;
     if (ok && s->kind == ST_PART)
         ok = obj->file->parts != NULL && s->part <= obj->file->n_parts;
-    pthread_mutex_unlock(&s->sim->lock);
+    civis__sim_space_unlock(space);
     if (!ok) {
         fail(s, 404, "NoSuchUpload", "The upload address is unknown or the upload is complete.");
         return;
@@ -545,11 +543,20 @@ static int attach(storage_req *s)
     }
     if (s->fail_status != 0)
         return s->fail_status;
-    pthread_mutex_lock(&s->sim->lock);
-    sim_obj *obj = storage_file(s);
+    sim_space *space = NULL;
+    sim_obj *obj = storage_file(s, &space);
     int status = 0;
     if (obj == NULL) {
         fail(s, 404, "NoSuchUpload", "The file went away during the upload.");
+    } else if (!civis__sim_charge(s->sim, space, &obj->file->bytes,
+                                  (s->blob ? (size_t)s->blob->size : 0) +
+                                      (s->kind == ST_PART ? obj->file->bytes : 0))) {
+        char msg[200];
+        snprintf(msg, sizeof(msg),
+                 "civis-mock keeps at most %zu bytes of objects, runs and files per API key "
+                 "(--state-max-bytes); POST /__mock/reset clears them",
+                 s->sim->max_bytes);
+        fail(s, 507, "InsufficientStorage", msg);
     } else if (s->kind == ST_UPLOAD) {
         sim_file *f = obj->file;
         civis__sim_blob_free(f->blob);
@@ -571,14 +578,14 @@ static int attach(storage_req *s)
             status = 200;
         }
     }
-    pthread_mutex_unlock(&s->sim->lock);
+    civis__sim_space_unlock(space);
     return s->fail_status ? s->fail_status : status;
 }
 
 static struct MHD_Response *download(storage_req *s, int *status)
 {
-    pthread_mutex_lock(&s->sim->lock);
-    sim_obj *obj = storage_file(s);
+    sim_space *space = NULL;
+    sim_obj *obj = storage_file(s, &space);
     const sim_blob *b = obj ? obj->file->blob : NULL;
     struct MHD_Response *resp = NULL;
     char type[128];
@@ -592,7 +599,7 @@ static struct MHD_Response *download(storage_req *s, int *status)
     } else if (b != NULL) {
         resp = MHD_create_response_from_buffer((size_t)b->size, b->mem, MHD_RESPMEM_MUST_COPY);
     }
-    pthread_mutex_unlock(&s->sim->lock);
+    civis__sim_space_unlock(space);
     if (b == NULL) {
         fail(s, 404, "NoSuchKey", "The file has no bytes yet.");
         *status = 404;
@@ -696,12 +703,12 @@ void civis__sim_storage_done(void *cls)
 
 bool civis__sim_preprocess_output(sim_req *r, sim_obj *job, sim_run *run)
 {
-    const cJSON *fid = cJSON_GetObjectItemCaseSensitive(job->given, "fileId");
+    const cJSON *fid = civis__sim_given(job, "fileId");
     sim_obj *src = cJSON_IsNumber(fid) ? find_file(r->space, (long)fid->valuedouble, NULL) : NULL;
     if (src == NULL || src->file->blob == NULL)
         return false; /* nothing to clean: the run succeeds without output */
     sim_obj *out = src;
-    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(job->given, "inPlace"))) {
+    if (!cJSON_IsTrue(civis__sim_given(job, "inPlace"))) {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(src->data, "name");
         const sim_coll *fc = r->sim->files_coll >= 0 ? &r->sim->colls[r->sim->files_coll] : NULL;
         cJSON *given = cJSON_CreateObject();
@@ -719,8 +726,7 @@ bool civis__sim_preprocess_output(sim_req *r, sim_obj *job, sim_run *run)
         if (out->file->blob == NULL ||
             !civis__sim_blob_append(out->file->blob, src->file->blob, r->sim->mem_limit,
                                     r->sim->state_dir)) {
-            r->space->objs[out->id - 1] = NULL;
-            civis__sim_obj_free(out);
+            civis__sim_obj_drop(r->space, out);
             return false;
         }
         if (src->file->content_type != NULL)

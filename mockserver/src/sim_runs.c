@@ -342,7 +342,7 @@ static char *gzip_bytes(const char *buf, size_t len, size_t *out_len)
 
 static const cJSON *csv_setting(const sim_obj *job, const char *name)
 {
-    const cJSON *cs = cJSON_GetObjectItemCaseSensitive(job->given, "csvSettings");
+    const cJSON *cs = civis__sim_given(job, "csvSettings");
     return cJSON_IsObject(cs) ? cJSON_GetObjectItemCaseSensitive(cs, name) : NULL;
 }
 
@@ -653,7 +653,7 @@ static bool query_results(sim_req *r, sim_obj *job, const sim_run *last, const c
     if (last == NULL || last->state != SIM_SUCCEEDED)
         return set_if(spec, schema, out, "resultColumns", cJSON_CreateNull()) &&
                set_if(spec, schema, out, "resultRows", cJSON_CreateNull());
-    const cJSON *pr = cJSON_GetObjectItemCaseSensitive(job->given, "previewRows");
+    const cJSON *pr = civis__sim_given(job, "previewRows");
     long max =
         cJSON_IsNumber(pr) && pr->valuedouble >= 0 ? (long)pr->valuedouble : DEFAULT_PREVIEW_ROWS;
     if (max > MAX_PREVIEW_ROWS)

@@ -85,6 +85,7 @@ civis_status civis_fake_validate(civis_fake_exchange *x, const civis_fake_config
         .body = x->req->body,
         .body_len = x->req->body_len,
         .lenient = cfg->lenient,
+        .body_doc = x->req->body_json,
     };
     cJSON *body = NULL;
     civis_status st = civis_request_validate(&x->problems, &body, cfg->spec, &check);
@@ -97,7 +98,7 @@ civis_status civis_fake_validate(civis_fake_exchange *x, const civis_fake_config
     if (st != CIVIS_OK)
         return oom(x, reply);
     x->body_owned = body;
-    x->body = body;
+    x->body = body != NULL ? body : x->req->body_json;
     return CIVIS_OK;
 }
 

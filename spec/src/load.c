@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "etag.h"
 #include "spec_internal.h"
 
 /* Generated at build time from spec/civis-api.json (spec/tools/embed.c):
@@ -19,6 +20,7 @@
 extern const unsigned char civis__bundled_spec[];
 extern const size_t civis__bundled_spec_len;
 extern cJSON *const civis__bundled_spec_doc;
+extern const char civis__bundled_spec_etag[];
 
 const char *civis_spec_bundled_text(size_t *len)
 {
@@ -183,6 +185,19 @@ static void prefix_origin(civis_error *err, bool was_clear, const char *origin)
     err->message[ol + 2 + keep] = '\0';
 }
 
+/* "spec file 'x.json'" becomes "spec file 'x.json' (2026-12-04, 910
+ * operations)": the date civis-spec-extract stamped, when there is one. */
+static void describe_origin(civis_spec *spec, const char *place)
+{
+    char where[sizeof(spec->origin)]; /* place may be spec->origin itself */
+    snprintf(where, sizeof(where), "%s", place);
+    const cJSON *stamp = cJSON_GetObjectItemCaseSensitive(spec->doc, "x-civis-extract");
+    const cJSON *date = cJSON_GetObjectItemCaseSensitive(stamp, "date");
+    snprintf(spec->origin, sizeof(spec->origin), "%.200s (%s%s%zu operations)", where,
+             cJSON_IsString(date) ? date->valuestring : "", cJSON_IsString(date) ? ", " : "",
+             spec->n_ops);
+}
+
 /* Shape checks and the load steps on a parsed document; frees the spec on
  * failure. */
 static civis_status finish_load(civis_spec **out, civis_spec *spec, civis_error *err)
@@ -195,6 +210,7 @@ static civis_status finish_load(civis_spec **out, civis_spec *spec, civis_error 
         civis_spec_free(spec);
         return st;
     }
+    describe_origin(spec, spec->origin[0] ? spec->origin : "a spec given as a buffer");
     *out = spec;
     return CIVIS_OK;
 }
@@ -222,6 +238,12 @@ static civis_spec *spec_new(void)
 
 civis_status civis_spec_load_buffer(civis_spec **out, const char *buf, size_t len, civis_error *err)
 {
+    return civis_spec_load_buffer_from(out, buf, len, NULL, err);
+}
+
+civis_status civis_spec_load_buffer_from(civis_spec **out, const char *buf, size_t len,
+                                         const char *origin, civis_error *err)
+{
     if (out == NULL)
         return civis__fail(err, CIVIS_EINVAL, "out", "invalid argument 'out': must not be NULL");
     *out = NULL;
@@ -231,6 +253,8 @@ civis_status civis_spec_load_buffer(civis_spec **out, const char *buf, size_t le
     civis_spec *spec = spec_new();
     if (spec == NULL)
         return civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory loading a spec");
+    if (origin != NULL)
+        snprintf(spec->origin, sizeof(spec->origin), "%s", origin);
     /* Parse the caller's bytes first and copy them afterwards: the parse
      * then reuses the small blocks a previous spec just freed, instead of
      * the big copy forcing the allocator to consolidate them all first
@@ -319,6 +343,7 @@ civis_status civis_spec_load_file(civis_spec **out, const char *path, civis_erro
     civis_spec *spec = spec_new();
     if (spec == NULL)
         return civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory loading spec '%s'", path);
+    snprintf(spec->origin, sizeof(spec->origin), "spec file '%.200s'", path);
     civis_status st = read_file(&spec->text, &spec->text_len, path, err);
     if (st != CIVIS_OK) {
         free(spec);
@@ -352,6 +377,7 @@ static civis_status build_bundled(civis_spec **out, civis_error *err)
     spec->owns_text = false;
     spec->doc = civis__bundled_spec_doc;
     spec->is_bundled = true;
+    snprintf(spec->origin, sizeof(spec->origin), "the bundled spec");
     bool was_clear = err != NULL && err->code == CIVIS_OK;
     civis_status st = finish_load(out, spec, err);
     if (st != CIVIS_OK)
@@ -409,6 +435,30 @@ void civis_spec_free(civis_spec *spec)
     civis__arena_free(&spec->arena);
     cJSON_Delete(spec->doc);
     free(spec);
+}
+
+void civis_spec_etag(char *out, size_t len, const civis_spec *spec)
+{
+    if (len == 0)
+        return;
+    if (spec != NULL && spec->is_bundled) { /* computed when it was compiled in */
+        snprintf(out, len, "%s", civis__bundled_spec_etag);
+        return;
+    }
+    char etag[CIVIS_ETAG_LEN];
+    civis__etag_of(etag, (const unsigned char *)(spec ? spec->text : ""),
+                   spec ? spec->text_len : 0);
+    snprintf(out, len, "%s", etag);
+}
+
+const char *civis_spec_bundled_etag(void)
+{
+    return civis__bundled_spec_etag;
+}
+
+const char *civis_spec_origin(const civis_spec *spec)
+{
+    return spec != NULL ? spec->origin : "";
 }
 
 const cJSON *civis_spec_document(const civis_spec *spec)

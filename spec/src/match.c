@@ -9,12 +9,24 @@
 #include <string.h>
 
 #include "civis/spec.h"
+#include "spec_internal.h"
+
+static bool has_upper(const char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            return true;
+    return false;
+}
 
 /* The snake_case form of s in buf, or on the heap when longer (*heap set,
- * to free). NULL only when out of memory. */
+ * to free); s itself when it has no capital (its own snake form). NULL
+ * only when out of memory. */
 static const char *snake_of(char *buf, size_t len, const char *s, char **heap)
 {
     *heap = NULL;
+    if (!has_upper(s))
+        return s;
     size_t need = civis_camel_to_snake(buf, len, s);
     if (need < len)
         return buf;
@@ -24,12 +36,39 @@ static const char *snake_of(char *buf, size_t len, const char *s, char **heap)
     return *heap;
 }
 
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* snake_case only lowercases and inserts underscores, so two keys whose
+ * letters differ once both are lowercased and stripped of '_' can never
+ * have the same snake form: most pairs are told apart at their first
+ * letter, with no conversion. */
+static bool same_letters(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a == '_')
+            a++;
+        while (*b == '_')
+            b++;
+        if (lower(*a) != lower(*b))
+            return false;
+        if (*a == '\0')
+            return true;
+        a++;
+        b++;
+    }
+}
+
 bool civis_key_equal(const char *a, const char *b)
 {
     if (a == NULL || b == NULL)
         return false;
     if (strcmp(a, b) == 0)
         return true;
+    if (!same_letters(a, b))
+        return false;
     char ba[128], bb[128];
     char *ha = NULL, *hb = NULL;
     const char *sa = snake_of(ba, sizeof(ba), a, &ha);
@@ -98,7 +137,7 @@ const char *civis_operation_suggest(const civis_operation *op, const char *key, 
 
 /* ---- containment -------------------------------------------------------- */
 
-static void show(char *buf, size_t len, const cJSON *v)
+void civis_json_show(char *buf, size_t len, const cJSON *v)
 {
     char *text = v ? cJSON_PrintUnformatted(v) : NULL;
     if (text == NULL) {
@@ -116,8 +155,8 @@ static bool differ(char *why, size_t why_len, const char *at, const cJSON *want,
 {
     if (why != NULL && why_len > 0) {
         char w[96], g[96];
-        show(w, sizeof(w), want);
-        show(g, sizeof(g), got);
+        civis_json_show(w, sizeof(w), want);
+        civis_json_show(g, sizeof(g), got);
         if (got == NULL)
             snprintf(why, why_len, "%s: missing (expected %s)", at[0] ? at : "(root)", w);
         else
@@ -179,4 +218,57 @@ bool civis_json_contains(const cJSON *whole, const cJSON *part, char *why, size_
     if (part == NULL)
         return true;
     return contains_at(whole, part, "", why, why_len);
+}
+
+const char *civis_json_type_name(const cJSON *v)
+{
+    if (cJSON_IsObject(v))
+        return "object";
+    if (cJSON_IsArray(v))
+        return "array";
+    if (cJSON_IsString(v))
+        return "string";
+    if (cJSON_IsNumber(v))
+        return "number";
+    if (cJSON_IsBool(v))
+        return "boolean";
+    return "null";
+}
+
+static bool json_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+cJSON *civis__json_parse_exact(const char *buf, size_t len, size_t *err_offset, bool *oom)
+{
+    *err_offset = 0;
+    *oom = false;
+    /* A terminated copy: cJSON then never reads past the caller's bytes,
+     * and a NUL inside the body does not end the document early. */
+    char *copy = malloc(len + 1);
+    if (copy == NULL) {
+        *oom = true;
+        return NULL;
+    }
+    memcpy(copy, buf, len);
+    copy[len] = '\0';
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(copy, len, &end, 0);
+    size_t at = end != NULL && end >= copy ? (size_t)(end - copy) : 0;
+    if (at > len)
+        at = len;
+    if (doc != NULL) {
+        /* Whatever follows the value must be whitespace to the last byte. */
+        while (at < len && json_space(copy[at]))
+            at++;
+        if (at < len) {
+            cJSON_Delete(doc);
+            doc = NULL;
+        }
+    }
+    free(copy);
+    if (doc == NULL)
+        *err_offset = at;
+    return doc;
 }

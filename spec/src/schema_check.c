@@ -148,6 +148,12 @@ static size_t copy_clean(char *dst, size_t dstlen, const char *src)
     const unsigned char *u = (const unsigned char *)src;
     size_t n = strlen(src);
     for (size_t i = 0; i < n;) {
+        if (u[i] < 0x80) { /* ASCII, nearly every name: no decoding */
+            if (o + 2 > dstlen)
+                break;
+            dst[o++] = src[i++];
+            continue;
+        }
         size_t k = civis__utf8_seq(u + i, n - i);
         const char *piece = src + i;
         size_t plen = k;
@@ -299,19 +305,42 @@ static bool snake(char *buf, size_t len, const char *s)
  * "provideApiKey" all name provideAPIKey); -1 when none does. */
 static int find_prop(const cJSON *props, const char *key, const cJSON **prop)
 {
-    int i = 0;
-    for (const cJSON *p = props->child; p != NULL; p = p->next, i++)
-        if (p->string != NULL && strcmp(p->string, key) == 0) {
+    /* One pass: an exact name wins wherever it is; else the first equal one. */
+    int i = 0, equal = -1;
+    const cJSON *equal_prop = NULL;
+    for (const cJSON *p = props->child; p != NULL; p = p->next, i++) {
+        if (p->string == NULL || (p->string[0] | 0x20) != (key[0] | 0x20))
+            continue; /* snake_case keeps the first letter, but for its case */
+        if (strcmp(p->string, key) == 0) {
             *prop = p;
             return i;
         }
-    i = 0;
-    for (const cJSON *p = props->child; p != NULL; p = p->next, i++)
-        if (civis_key_equal(p->string, key)) {
-            *prop = p;
-            return i;
+        if (equal < 0 && civis_key_equal(p->string, key)) {
+            equal = i;
+            equal_prop = p;
         }
-    return -1;
+    }
+    if (equal >= 0)
+        *prop = equal_prop;
+    return equal;
+}
+
+/* find_prop at the top of a body: the operation's parameters already hold
+ * each property's snake_case and wire names, so the key is looked up among
+ * them and only an unusual spelling ("provideApiKey") takes find_prop. */
+static int find_top(const civis_check *c, const cJSON *props, const char *key, const cJSON **prop)
+{
+    const civis_param *p = c->op ? civis_operation_param(c->op, key) : NULL;
+    if (p != NULL && p->in == CIVIS_IN_BODY) {
+        int i = 0;
+        for (const cJSON *q = props->child; q != NULL; q = q->next, i++)
+            if (q->string != NULL && q->string[0] == p->wire[0] &&
+                strcmp(q->string, p->wire) == 0) {
+                *prop = q;
+                return i;
+            }
+    }
+    return find_prop(props, key, prop);
 }
 
 /* The nearest property name in the style the caller used (camelCase when the
@@ -454,7 +483,8 @@ static void check_object(civis_check *c, const cJSON *obj, const cJSON *s, int d
         if (!key_ok(c, key)) {
             /* Already reported; an undecodable name cannot be matched. */
             civis__check_utf8_tree(c, k, depth + 1);
-        } else if ((idx = find_prop(props, key, &prop)) < 0) {
+        } else if ((idx = top ? find_top(c, props, key, &prop) : find_prop(props, key, &prop)) <
+                   0) {
             char sugg[64];
             suggest_prop(c, sugg, sizeof(sugg), props, key, n);
             civis__check_report(c, true, sugg, "unknown property");
@@ -464,8 +494,11 @@ static void check_object(civis_check *c, const cJSON *obj, const cJSON *s, int d
                                 seen[idx]->string, key);
         } else {
             seen[idx] = k;
-            bool null_ok = civis__null_allowed(
-                required != NULL && in_required(required, prop->string), prop->string);
+            /* whether it is required matters only to a null */
+            bool null_ok =
+                !cJSON_IsNull(k) ||
+                civis__null_allowed(required != NULL && in_required(required, prop->string),
+                                    prop->string);
             check_value(c, k, prop, depth + 1, null_ok);
         }
         pop(c, old);

@@ -54,8 +54,11 @@ typedef struct civis_check {
     const char *location; /* "path", "query" or "body" for the problems recorded */
     char field[512];      /* the current field as the caller wrote it ("a.b[2]") */
     size_t field_len;
-    bool fatal; /* found a problem that lenient mode does not forgive */
-    bool oom;   /* an allocation failed; the list is incomplete */
+    bool fatal;                /* found a problem that lenient mode does not forgive */
+    bool oom;                  /* an allocation failed; the list is incomplete */
+    const civis_operation *op; /* the body's operation, or NULL: its parameters
+                                  name the top-level properties in both styles
+                                  already, so no key needs converting there */
 } civis_check;
 
 /*

@@ -7,6 +7,7 @@
  * defines
  *   const unsigned char PREFIX[]        the file's bytes, NUL-terminated
  *   const size_t PREFIX_len             their length (without the NUL)
+ *   const char PREFIX_etag[]            its validator (etag.h), as civis-mock sends it
  *   cJSON *const PREFIX_doc             the same document as a cJSON tree
  *                                       laid out as static data: no parse,
  *                                       no allocation, never freed
@@ -24,6 +25,8 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+
+#include "../src/etag.h"
 
 /* ---- string pool: each distinct string once, found by hash --------------- */
 
@@ -244,7 +247,10 @@ static int emit(const char *file, const char *prefix, const unsigned char *text,
     printf("#include <stddef.h>\n#include <cjson/cJSON.h>\n\n");
     printf("const unsigned char %s[] =\n", prefix);
     put_literal(text, len);
-    printf(";\nconst size_t %s_len = %zu;\n\n", prefix, len);
+    char etag[CIVIS_ETAG_LEN];
+    civis__etag_of(etag, text, len);
+    printf(";\nconst size_t %s_len = %zu;\n", prefix, len);
+    printf("const char %s_etag[] = \"\\\"%.16s\\\"\";\n\n", prefix, etag + 1);
     printf("static char S[] =\n");
     /* The pool as one literal: the strings back to back, each with its NUL. */
     char *bytes = malloc(p.pool_len ? p.pool_len : 1);

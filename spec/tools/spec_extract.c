@@ -37,6 +37,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "../src/spec_internal.h" /* the prose rules, shared with the index (prose.c) */
+
 static const char *const verbs[] = {"get", "put", "post", "delete", "options", "head", "patch"};
 
 static bool is_verb(const char *k)
@@ -44,19 +46,6 @@ static bool is_verb(const char *k)
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
         if (strcmp(k, verbs[i]) == 0)
             return true;
-    return false;
-}
-
-static bool contains_ci(const char *text, const char *word)
-{
-    size_t n = strlen(word);
-    for (const char *p = text; *p; p++) {
-        size_t i = 0;
-        while (i < n && p[i] && tolower((unsigned char)p[i]) == word[i])
-            i++;
-        if (i == n)
-            return true;
-    }
     return false;
 }
 
@@ -112,33 +101,13 @@ static void strip_schema(cJSON *schema)
 
 /* ---- parameters ----------------------------------------------------------- */
 
-/* "Defaults to 20", "Defaults to its maximum of 50", "Maximum allowed is
- * 1000", "Default of 10000": the number after `marker`, or 0. */
-static long number_after(const char *text, const char *marker)
-{
-    const char *p = strstr(text, marker);
-    if (p == NULL)
-        return 0;
-    p += strlen(marker);
-    if (strncmp(p, "its maximum of ", 15) == 0)
-        p += 15;
-    if (!isdigit((unsigned char)*p))
-        return 0;
-    long v = strtol(p, NULL, 10);
-    return v > 0 && v < 100000000 ? v : 0;
-}
-
 /* The page-size rules of a limit parameter, from its words into the
  * Swagger keywords made for them. A spec that states them already keeps
  * its own. */
 static bool limit_rules(cJSON *param, const char *desc)
 {
-    long def = number_after(desc, "efaults to ");
-    if (def == 0)
-        def = number_after(desc, "efault of ");
-    long max = number_after(desc, "aximum allowed is ");
-    if (max == 0)
-        max = number_after(desc, "maximum of ");
+    long def = 0, max = 0;
+    civis__prose_page_rules(desc, &def, &max);
     if (def > 0 && !cJSON_HasObjectItem(param, "default") &&
         cJSON_AddNumberToObject(param, "default", (double)def) == NULL)
         return false;
@@ -234,16 +203,15 @@ static bool strip_operation(cJSON *op, const char *verb)
     const char *summary = str_of(op, "summary");
     const char *warning = str_of(op, "x-deprecation-warning");
     bool ok = true;
-    if (summary != NULL && contains_ci(summary, "deprecated"))
+    if (civis__prose_says(summary, "deprecated"))
         ok = ok && add_true(op, "x-civis-deprecated");
     if (warning != NULL && warning[0] != '\0')
         ok = ok && add_true(op, "x-civis-deprecation-warning");
-    if (summary != NULL && strcmp(verb, "delete") == 0) {
-        if (contains_ci(summary, "archive"))
-            ok = ok && cJSON_AddStringToObject(op, "x-civis-delete", "archive") != NULL;
-        else if (contains_ci(summary, "hidden"))
-            ok = ok && cJSON_AddStringToObject(op, "x-civis-delete", "hide") != NULL;
-    }
+    civis_delete_effect effect = civis__prose_delete_effect(summary);
+    if (strcmp(verb, "delete") == 0 && effect != CIVIS_DELETE_REMOVES)
+        ok = ok &&
+             cJSON_AddStringToObject(op, "x-civis-delete",
+                                     effect == CIVIS_DELETE_ARCHIVES ? "archive" : "hide") != NULL;
     cJSON_DeleteItemFromObjectCaseSensitive(op, "summary");
     cJSON_DeleteItemFromObjectCaseSensitive(op, "description");
     cJSON_DeleteItemFromObjectCaseSensitive(op, "x-deprecation-warning");

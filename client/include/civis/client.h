@@ -18,8 +18,9 @@
  * kept beyond the call; the caller may free or reuse it when the call returns.
  *
  * Errors: every function that can fail returns a civis_status and fills the
- * caller's civis_error (NULL allowed); see civis/error.h. On failure an
- * `out` parameter is set to NULL (or left at 0), so cleanup can always run.
+ * caller's civis_error (NULL allowed); see civis/error.h. On failure every
+ * `out` parameter is NULL (a pointer) or 0 / false (a value), so cleanup can
+ * always run and no stale value is read.
  *
  * Threading: a civis_client may be used from several threads at once once
  * civis_client_new() has returned. Its spec index is shared read-only. Each

@@ -74,8 +74,9 @@ CIVIS_EXTERN cJSON *civis_response_take_json(civis_response *resp);
 CIVIS_EXTERN const cJSON *civis_response_get(const civis_response *resp, const char *path);
 
 /*
- * Typed getters. On CIVIS_OK *out holds the value. Otherwise *out is left
- * unchanged and err says why, naming the path in err->param:
+ * Typed getters. On CIVIS_OK *out holds the value. Otherwise *out is 0,
+ * false or NULL (the rule of every out parameter, civis/client.h) and err
+ * says why, naming the path in err->param:
  * CIVIS_ENOTFOUND "no field 'output.0.file_id' in the response (no key
  * 'file_id' at 'output.0')", or CIVIS_EPARSE "field 'id' is string, expected
  * integer". int accepts integral numbers only; double accepts any number;

@@ -109,6 +109,10 @@ CIVIS_EXTERN civis_status civis_spec_load_file(civis_spec **out, const char *pat
 CIVIS_EXTERN civis_status civis_spec_load_buffer(civis_spec **out, const char *buf, size_t len,
                                                  civis_error *err);
 /* The spec compiled into the binaries (spec/civis-api.json). */
+/* Same, naming where the bytes came from ("the spec downloaded from
+ * https://api.civisanalytics.com/endpoints"), for civis_spec_origin(). */
+CIVIS_EXTERN civis_status civis_spec_load_buffer_from(civis_spec **out, const char *buf, size_t len,
+                                                      const char *origin, civis_error *err);
 CIVIS_EXTERN civis_status civis_spec_load_bundled(civis_spec **out, civis_error *err);
 /* The spec named by $CIVIS_API_SPEC, else the bundled one. */
 CIVIS_EXTERN civis_status civis_spec_load_default(civis_spec **out, civis_error *err);
@@ -116,6 +120,20 @@ CIVIS_EXTERN void civis_spec_free(civis_spec *spec);
 
 /* The bundled document's bytes (not NUL-terminated; static storage). */
 CIVIS_EXTERN const char *civis_spec_bundled_text(size_t *len);
+
+/* The spec's validator, as civis-mock sends it with GET /endpoints: a hash
+ * of its bytes in quotes ("\"0123456789abcdef\""); len >= 20. The bundled
+ * spec's is computed at build time; others hash their bytes (1.7 MB: about
+ * a millisecond). */
+CIVIS_EXTERN void civis_spec_etag(char *out, size_t len, const civis_spec *spec);
+/* The bundled spec's validator (static storage). */
+CIVIS_EXTERN const char *civis_spec_bundled_etag(void);
+
+/* Where the spec came from, with its date (when civis-spec-extract made
+ * it) and operation count: "the bundled spec (2026-12-04, 910 operations)",
+ * "spec file 'x.json' (88 operations)". Unknown names are reported against
+ * it. Borrowed; lives as long as the spec. */
+CIVIS_EXTERN const char *civis_spec_origin(const civis_spec *spec);
 
 /* The loaded document as parsed, and the bytes it was parsed from. */
 CIVIS_EXTERN const cJSON *civis_spec_document(const civis_spec *spec);
@@ -195,6 +213,11 @@ CIVIS_EXTERN const char *civis_operation_suggest(const civis_operation *op, cons
  */
 CIVIS_EXTERN bool civis_json_contains(const cJSON *whole, const cJSON *part, char *why,
                                       size_t why_len);
+/* A value printed for a message into buf, cut with "..." when longer;
+ * "nothing" for NULL. */
+CIVIS_EXTERN void civis_json_show(char *buf, size_t len, const cJSON *v);
+/* "object", "array", "string", "number", "boolean" or "null" (static). */
+CIVIS_EXTERN const char *civis_json_type_name(const cJSON *v);
 
 /* ---- call arguments: validation and placement ------------------------ */
 
@@ -288,8 +311,10 @@ typedef struct civis_request_check {
     size_t n_query;
     const char *body; /* raw body bytes, may be NULL */
     size_t body_len;
-    bool lenient; /* accept unknown names (still reported as problems
-                     with kind unknown, but civis_request_validate returns OK) */
+    bool lenient;          /* accept unknown names (still reported as problems
+                              with kind unknown, but civis_request_validate returns OK) */
+    const cJSON *body_doc; /* the body already parsed (borrowed; *body_out is then
+                              NULL), or NULL to parse body[0..body_len) */
 } civis_request_check;
 
 /*

@@ -50,6 +50,9 @@ typedef struct civis_http_request {
     const cJSON *args;         /* the call's arguments as given (snake_case names),
                                   or NULL; for transports that answer by operation */
     int attempt;               /* 1 for the first try, 2 for the first retry, ... */
+    const cJSON *body_json;    /* the body as the client built it from the arguments
+                                  (`body` is its printing), or NULL; lets a transport
+                                  that answers in-process skip parsing it again */
 } civis_http_request;
 
 /*

@@ -66,7 +66,9 @@ typedef struct civis_fake_request {
     size_t n_query;
     const char *body; /* body bytes, or NULL */
     size_t body_len;
-    const char *api_key; /* the caller's key (stubs scoped to a key), or NULL */
+    const char *api_key;    /* the caller's key (stubs scoped to a key), or NULL */
+    const cJSON *body_json; /* the body already parsed (it must be what `body`
+                               holds), or NULL to parse `body` */
 } civis_fake_request;
 
 /* One request on its way through the core. civis_fake_route fills it;

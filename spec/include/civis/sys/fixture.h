@@ -89,6 +89,13 @@ CIVIS_EXTERN bool civis_fixtures_match(civis_fixture_set *set, const civis_fixtu
                                        civis_fixture_response *out);
 CIVIS_EXTERN void civis_fixture_response_clear(civis_fixture_response *resp);
 
+/*
+ * A fixture document as people read and diff it: two-space indentation,
+ * keys in the order `doc` holds them, a final newline. Owned by the caller
+ * (free()); NULL on allocation failure or when doc is NULL.
+ */
+CIVIS_EXTERN char *civis_fixture_print(const cJSON *doc);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,5 @@
 /*
- * test_mock_validate.c: civis-mock's request validation over HTTP. Every
+ * test_civismock_validate.c: civis-mock's request validation over HTTP. Every
  * problem of a request is reported at once, each with its location, field,
  * problem and did-you-mean suggestion; --lenient lets unknown names through
  * but journals them.

@@ -1,5 +1,5 @@
 /*
- * test_mock_faults.c: injected failures through POST /__mock/faults: error
+ * test_civismock_faults.c: injected failures through POST /__mock/faults: error
  * statuses with a count, 429 with Retry-After, dropped connections, delays,
  * probabilities, the "*" operation and per-key scope.
  */

@@ -1,5 +1,5 @@
 /*
- * test_mock_sim_runs.c: simulated runs. Every runnable job type of the spec
+ * test_civismock_sim_runs.c: simulated runs. Every runnable job type of the spec
  * runs through /jobs/{id}/runs and through its own typed run paths; the
  * run policies (instant, polls:N, ms:T, fail:MESSAGE, per job through the
  * admin API); cancel and its 404 once finished; 409 while running; logs

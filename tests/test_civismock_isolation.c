@@ -1,5 +1,5 @@
 /*
- * test_mock_isolation.c: two tests sharing one civis-mock with different API
+ * test_civismock_isolation.c: two tests sharing one civis-mock with different API
  * keys never see each other's stubs, faults or journal entries, even when
  * they run at the same time (two threads).
  */

@@ -1,5 +1,5 @@
 /*
- * test_mock_admin.c: the /__mock/ admin API of civis-mock: health, stubs
+ * test_civismock_admin.c: the /__mock/ admin API of civis-mock: health, stubs
  * and their key scope, reset, and the request journal with its filters.
  */
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * test_mock_http.c: civis-mock over HTTP, the answer side: auth, routing
+ * test_civismock_http.c: civis-mock over HTTP, the answer side: auth, routing
  * errors, GET /endpoints, and each answer source (x-example, synthesized,
  * fixture file, stub) with its status, headers and pagination.
  */

@@ -1,5 +1,5 @@
 /*
- * test_mock_full.c: civis-mock serving the full public spec (--spec), when
+ * test_civismock_full.c: civis-mock serving the full public spec (--spec), when
  * civis_test_full_spec() finds it: the key behaviours again, and a sweep
  * that calls every operation with a request built from the spec and expects
  * its declared answer.

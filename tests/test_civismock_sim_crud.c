@@ -1,5 +1,5 @@
 /*
- * test_mock_sim_crud.c: civis-mock's simulated platform state, the generic
+ * test_civismock_sim_crud.c: civis-mock's simulated platform state, the generic
  * part: every collection the server infers from the spec gets create, read,
  * list, update and delete, on the bundled spec and on the full public spec,
  * plus key mapping, 404s in the API's shape, nested collections, the delete

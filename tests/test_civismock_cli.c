@@ -1,5 +1,5 @@
 /*
- * test_mock_cli.c: the civis-mock command line and process life: --help,
+ * test_civismock_cli.c: the civis-mock command line and process life: --help,
  * bad flags and unreadable files (exit 2 naming the problem), the
  * listening line, the spec chosen by CIVIS_API_SPEC, --log, binding only
  * the given host, and a clean stop on SIGTERM/SIGINT with a request in flight.

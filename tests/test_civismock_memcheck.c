@@ -1,5 +1,5 @@
 /*
- * test_mock_memcheck.c: one short run of civis-mock under valgrind memcheck
+ * test_civismock_memcheck.c: one short run of civis-mock under valgrind memcheck
  * that walks every answer path once (auth, route, validation, stub, fault,
  * x-example, synthesized, pagination, journal, 413, 431, dropped, malformed
  * and half-sent requests) and then stops it with SIGTERM: valgrind exits 3 on any error

@@ -1,5 +1,5 @@
 /*
- * test_mock_robust.c: civis-mock against hostile or broken clients. After
+ * test_civismock_robust.c: civis-mock against hostile or broken clients. After
  * each case the server must still answer its health check.
  */
 #include <errno.h>

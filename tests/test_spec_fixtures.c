@@ -1,5 +1,5 @@
 /*
- * test_fixtures.c: the fixture format (every field's error, exact text),
+ * test_spec_fixtures.c: the fixture format (every field's error, exact text),
  * atomic adds, every matching rule, sequences, scopes, ids, directory
  * loading, the shipped fixtures/examples, and one sequence shared by four
  * threads.

@@ -1,5 +1,5 @@
 /*
- * test_mock_sql.c: civis-mock's SQL engine over HTTP. SQL scripts and
+ * test_civismock_sql.c: civis-mock's SQL engine over HTTP. SQL scripts and
  * queries run for real on the key's SQLite database; CSV imports load
  * files into tables; the databases, credentials and tables API reflect it.
  */

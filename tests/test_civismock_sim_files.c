@@ -1,5 +1,5 @@
 /*
- * test_mock_sim_files.c: simulated files. POST /files hands out a
+ * test_civismock_sim_files.c: simulated files. POST /files hands out a
  * presigned-POST lookalike pointing at civis-mock's own storage; the
  * multipart form (key first, file last) stores the bytes; GET /files/{id}
  * then has fileUrl and fileSize, and the download needs no auth.
