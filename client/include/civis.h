@@ -25,5 +25,6 @@
 #include "civis/future.h"
 #include "civis/jobs.h"
 #include "civis/files.h"
+#include "civis/io.h"
 
 #endif /* CIVIS_H */

@@ -95,4 +95,16 @@ civis_status civis__multipart_upload(long long *file_id, civis_client *client,
                                      const civis_file_options *opts, const civis__xfer *x,
                                      civis_error *err);
 
+/* Takes n downloaded bytes; false stops the transfer (the consumer failed
+ * and has said why). */
+typedef bool (*civis__write_fn)(const char *bytes, size_t n, void *data);
+
+/* Streams a presigned `url` (no Civis credentials) into `fn`, retried as
+ * the other presigned transfers while no byte has reached `fn`. When fn
+ * stopped it, the error is CIVIS_EIO with errno ECANCELED's text: callers
+ * replace it with their own. */
+civis_status civis__download_url(const char *url, const char *what, civis__write_fn fn, void *data,
+                                 const civis_client *client, const civis_file_options *opts,
+                                 civis_error *err);
+
 #endif /* CIVIS_FILES_INTERNAL_H */

@@ -248,6 +248,8 @@ civis_status civis_buffer_to_civis(long long *file_id, civis_client *client, con
 
 /* Where downloaded bytes go. */
 typedef struct sink {
+    civis__write_fn fn; /* a consumer, or NULL */
+    void *fn_data;
     FILE *fp;    /* a stream, or NULL for memory */
     off_t start; /* where the stream started, -1 when it cannot seek */
     char *mem;   /* memory: the bytes */
@@ -269,6 +271,13 @@ static size_t sink_write(char *data, size_t size, size_t nmemb, void *arg)
     if (n == 0)
         return 0;
     s->wrote = true;
+    if (s->fn != NULL) {
+        if (!s->fn(data, n, s->fn_data)) {
+            s->io_errno = ECANCELED;
+            return 0;
+        }
+        return n;
+    }
     if (s->fp != NULL) {
         if (fwrite(data, 1, n, s->fp) != n) {
             s->io_errno = errno ? errno : EIO;
@@ -299,6 +308,8 @@ static bool sink_rewind(sink *s)
 {
     s->body.len = 0;
     s->body.text[0] = '\0';
+    if (s->fn != NULL)
+        return !s->wrote; /* a consumer cannot take its bytes back */
     if (s->fp == NULL) {
         s->len = 0;
         return true;
@@ -454,4 +465,17 @@ civis_status civis_civis_to_buffer(char **data, size_t *len, civis_client *clien
     *data = s.mem;
     *len = s.len;
     return CIVIS_OK;
+}
+
+civis_status civis__download_url(const char *url, const char *what, civis__write_fn fn, void *data,
+                                 const civis_client *client, const civis_file_options *opts,
+                                 civis_error *err)
+{
+    civis__xfer x;
+    civis_status st = civis__xfer_init(&x, client, opts, err);
+    if (st != CIVIS_OK)
+        return st;
+    sink s = {.fn = fn, .fn_data = data, .start = -1};
+    (void)what;
+    return download(url, 0, &s, &x, err);
 }

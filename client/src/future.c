@@ -221,6 +221,12 @@ civis_status civis_future_container(civis_future **out, civis_client *client, lo
     return st;
 }
 
+void civis__future_own(civis_future *f, void *data, void (*free_fn)(void *))
+{
+    f->owned = data;
+    f->owned_free = free_fn;
+}
+
 void civis_future_free(civis_future *f)
 {
     if (f == NULL)
@@ -231,6 +237,8 @@ void civis_future_free(civis_future *f)
         civis__free(cb);
         cb = next;
     }
+    if (f->owned_free != NULL)
+        f->owned_free(f->owned);
     civis_response_free(f->resp);
     civis__free(f->error_text);
     cJSON_Delete(f->args);

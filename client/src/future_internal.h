@@ -63,10 +63,12 @@ struct civis_future {
     char *error_text;      /* the whole message, owned, or NULL */
     civis__future_cb *cbs; /* callbacks not yet called, in order */
     civis__future_cb *cbs_tail;
-    bool cb_running;         /* a thread is calling the callbacks */
-    pthread_t cb_thread;     /* that thread */
-    bool cb_done;            /* the future finished and every callback returned */
-    civis_error cb_error;    /* the first callback error */
+    bool cb_running;      /* a thread is calling the callbacks */
+    pthread_t cb_thread;  /* that thread */
+    bool cb_done;         /* the future finished and every callback returned */
+    civis_error cb_error; /* the first callback error */
+    void *owned;          /* state a helper tied to this future (civis__future_own), or NULL */
+    void (*owned_free)(void *);
     civis__wake_link *wakes; /* schedulers waiting on this future */
 };
 
@@ -108,6 +110,10 @@ bool civis__future_poll(civis_future *f, bool only_if_due);
 /* future.c: registers / removes a scheduler's wake on f. */
 void civis__future_wake_add(civis_future *f, civis__wake_link *link);
 void civis__future_wake_remove(civis_future *f, civis__wake_link *link);
+
+/* future.c: hands `data` to the future, released with free_fn by
+ * civis_future_free (io helpers keep their done callback's state there). */
+void civis__future_own(civis_future *f, void *data, void (*free_fn)(void *));
 
 /* future.c: waits on f->cond until the done callbacks have returned,
  * unless the caller is the thread calling them. */

@@ -1,0 +1,62 @@
+/*
+ * io_internal.h: what the io files share (io_table.c, io_csv.c,
+ * io_read.c, io_import.c). Not installed.
+ */
+#ifndef CIVIS_IO_INTERNAL_H
+#define CIVIS_IO_INTERNAL_H
+
+#include <csv.h>
+#include <zlib.h>
+
+#include "client_internal.h"
+#include "civis/io.h"
+
+/* A streaming CSV reader: bytes in (gzip recognised by its magic and
+ * inflated, concatenated members too), rows out through `fn`. */
+typedef struct civis__csvr {
+    struct csv_parser p;
+    bool p_open;
+    z_stream zs;
+    bool z_open, z_end;
+    int kind; /* 0: not known yet, 1: plain, 2: gzip */
+    unsigned char magic[2];
+    size_t n_magic;
+    char *zout; /* inflate's output buffer */
+    /* the row being built */
+    char **vals;
+    size_t n, cap;
+    bool *is_null;
+    size_t row;
+    civis_row_callback fn;
+    void *data;
+    civis_status st; /* the first failure (callback, memory, parse) */
+    civis_error err;
+} civis__csvr;
+
+civis_status civis__csvr_init(civis__csvr *r, civis_row_callback fn, void *data, civis_error *err);
+/* Feeds bytes; false once something failed (r->st, r->err say what). */
+bool civis__csvr_feed(civis__csvr *r, const char *bytes, size_t n);
+/* Ends the input: the last row goes out. Returns the first failure, copied to err. */
+civis_status civis__csvr_finish(civis__csvr *r, civis_error *err);
+void civis__csvr_free(civis__csvr *r);
+
+/* A table as CSV text (header first): *out owned (civis__free). */
+civis_status civis__table_csv(char **out, size_t *len, const civis_table *t, civis_error *err);
+/* The row callback that appends to a table (data: civis_table **, created
+ * from row 0). */
+civis_status civis__table_collect(size_t row, const char *const *values, size_t n, void *data,
+                                  civis_error *err);
+
+/* DB = get_database_id(database), CRED = opts' credential or the default. */
+civis_status civis__io_db_cred(long long *db, long long *cred, civis_client *client,
+                               const char *database, const civis_io_options *opts,
+                               civis_error *err);
+/* _sql_script: scripts.post_sql then scripts.post_sql_runs. csv_settings
+ * is borrowed (NULL: the key is left out). */
+civis_status civis__io_sql_script(long long *script_id, long long *run_id, civis_client *client,
+                                  const char *sql, const char *database, const cJSON *csv_settings,
+                                  const civis_io_options *opts, civis_error *err);
+/* 32 random hex digits into buf (>= 33 bytes). */
+void civis__io_job_name(char *buf);
+
+#endif /* CIVIS_IO_INTERNAL_H */
