@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "mock.h"
@@ -44,7 +45,12 @@ static const char usage[] =
     "  --state-mem-limit B  bytes of one simulated file kept in memory (default 8M)\n"
     "  --state-max-objects N  objects and runs one API key may create (default 20000);\n"
     "                       further creations get 507 until a reset\n"
+    "  --state-max-bytes B  bytes of files one API key may store (default 2G); uploads\n"
+    "                       past it get 507 until a reset or a delete\n"
     "  --stateless          no simulation of platform state\n"
+    "  --conn-timeout S     seconds an idle connection is kept open (default 15)\n"
+    "  --max-conns-per-ip N connections one client address may hold open (default 256);\n"
+    "                       more are closed at once\n"
     "  --help               show this help and exit\n"
     "\n"
     "Requests need an API key: HTTP Basic with the key as user name and an empty password,\n"
@@ -67,7 +73,10 @@ static const char *const flag_names[] = {"--spec",
                                          "--state-dir",
                                          "--state-mem-limit",
                                          "--state-max-objects",
-                                         "--stateless"};
+                                         "--stateless",
+                                         "--state-max-bytes",
+                                         "--conn-timeout",
+                                         "--max-conns-per-ip"};
 #define N_FLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
 
 static int usage_error(const char *fmt, ...)
@@ -137,6 +146,9 @@ static int parse_args(civis_mock_config *cfg, int argc, char **argv)
     cfg->port = CIVIS_MOCK_DEFAULT_PORT;
     cfg->threads = cpu_count();
     cfg->max_body = CIVIS_MOCK_DEFAULT_MAX_BODY;
+    cfg->state_max_bytes = CIVIS_MOCK_DEFAULT_STATE_MAX_BYTES;
+    cfg->conn_timeout_s = CIVIS_MOCK_DEFAULT_CONN_TIMEOUT_S;
+    cfg->conns_per_ip = CIVIS_MOCK_DEFAULT_CONNS_PER_IP;
     const char *env_spec = getenv("CIVIS_API_SPEC");
     if (env_spec != NULL && *env_spec != '\0')
         cfg->spec_path = env_spec;
@@ -235,6 +247,21 @@ static int parse_args(civis_mock_config *cfg, int argc, char **argv)
                 return usage_error(
                     "option '--state-max-objects' must be a positive count, got '%s'", value);
             cfg->state_max_objects = (size_t)n;
+        } else if (strcmp(name, "--state-max-bytes") == 0) {
+            if (!parse_size(value, &n))
+                return usage_error("option '--state-max-bytes' must be a positive size in bytes "
+                                   "(K/M/G suffixes allowed), got '%s'",
+                                   value);
+            cfg->state_max_bytes = n;
+        } else if (strcmp(name, "--conn-timeout") == 0) {
+            if (!parse_u64(value, &n, 3600) || n == 0)
+                return usage_error("option '--conn-timeout' must be 1..3600 seconds, got '%s'",
+                                   value);
+            cfg->conn_timeout_s = (unsigned)n;
+        } else if (strcmp(name, "--max-conns-per-ip") == 0) {
+            if (!parse_u64(value, &n, 4096) || n == 0)
+                return usage_error("option '--max-conns-per-ip' must be 1..4096, got '%s'", value);
+            cfg->conns_per_ip = (unsigned)n;
         }
     }
     return -1;
@@ -328,6 +355,17 @@ static void release(civis_mock_server *srv)
     pthread_mutex_destroy(&srv->inflight_lock);
 }
 
+/* The soft descriptor limit (often 1024) up to the hard one, so the
+ * connection limits (server.c) are what bounds connections, not EMFILE. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 int main(int argc, char **argv)
 {
     civis_mock_server srv;
@@ -345,6 +383,7 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit();
 
     int rc = parse_args(&srv.config, argc, argv);
     if (rc < 0)

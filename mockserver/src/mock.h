@@ -27,7 +27,11 @@
 #define CIVIS_MOCK_DEFAULT_MAX_BODY (10u * 1024u * 1024u)
 #define CIVIS_MOCK_JOURNAL_CAP 10000            /* entries kept; the oldest go first */
 #define CIVIS_MOCK_JOURNAL_BODY_CAP (16 * 1024) /* body bytes kept per entry */
-#define CIVIS_MOCK_MAX_DELAY_MS 60000           /* a fault never holds a thread longer */
+#define CIVIS_MOCK_MAX_DELAY_MS 60000           /* a fault never delays an answer longer */
+#define CIVIS_MOCK_MAX_QUERY_PARAMS 500         /* more query parameters get 414 */
+#define CIVIS_MOCK_DEFAULT_CONN_TIMEOUT_S 15    /* idle connections are closed after this */
+#define CIVIS_MOCK_DEFAULT_CONNS_PER_IP 256     /* open connections one client address may hold */
+#define CIVIS_MOCK_DEFAULT_STATE_MAX_BYTES (2ull << 30) /* --state-max-bytes */
 
 /* Exported by libcivis_spec (spec/src/error.c); declared here so the server
  * records errors the same way the engine does. */
@@ -62,6 +66,9 @@ typedef struct civis_mock_config {
     size_t state_max_objects; /* --state-max-objects ids per API key; 0: default */
     size_t state_mem_limit;   /* --state-mem-limit bytes of a file kept in RAM; 0: default */
     bool stateless;           /* --stateless: no simulation */
+    uint64_t state_max_bytes; /* --state-max-bytes stored per API key; 0: no limit */
+    unsigned conn_timeout_s;  /* --conn-timeout seconds an idle connection is kept */
+    unsigned conns_per_ip;    /* --max-conns-per-ip */
 } civis_mock_config;
 
 /* ---- requests and replies --------------------------------------------- */
@@ -93,7 +100,7 @@ typedef struct civis_mock_reply {
     civis_mock_header *headers; /* owned, beside Content-Type */
     size_t n_headers;
     bool drop;         /* close the connection without answering */
-    unsigned delay_ms; /* sleep this long before answering */
+    unsigned delay_ms; /* wait this long before answering (the worker is not held) */
 } civis_mock_reply;
 
 /* What the journal records about how a request was answered. */
@@ -223,6 +230,31 @@ bool civis__mock_sim_unhandled(void *ctx, const civis_spec *spec, const civis_ro
                                const char *api_key, civis_mock_reply *reply,
                                civis_mock_outcome *outcome);
 
+/* ---- delayed answers (delay.c) ------------------------------------------ */
+
+struct MHD_Connection;
+typedef struct civis_mock_delayer civis_mock_delayer;
+
+civis_status civis__mock_delayer_new(civis_mock_delayer **out, civis_error *err);
+/* Suspends `con` (call from its access handler) and resumes it after `ms`.
+ * False when it cannot (out of memory, or stopping): answer at once. */
+bool civis__mock_delayer_add(civis_mock_delayer *d, struct MHD_Connection *con, unsigned ms);
+/* Resumes every waiting connection now and refuses new ones (shutdown). */
+void civis__mock_delayer_flush(civis_mock_delayer *d);
+/* Stops the timer thread; call after the daemon stopped. NULL is fine. */
+void civis__mock_delayer_free(civis_mock_delayer *d);
+
+/* ---- redaction (redact.c) ------------------------------------------------ */
+
+/* The query with every api_key= value masked. malloc'd; NULL on OOM. */
+char *civis__mock_redact_query(const char *query);
+/* body[0..len) with the string value of every "api_key" member masked.
+ * malloc'd and NUL-terminated; NULL on OOM. */
+char *civis__mock_redact_body(const char *body, size_t len);
+/* s with control bytes, stray non-UTF-8 bytes and backslashes written as
+ * \xHH / \\, safe for a log line. malloc'd; NULL on OOM. */
+char *civis__mock_log_escape(const char *s);
+
 typedef struct civis_mock_server {
     civis_mock_config config;
     civis_spec *spec;            /* owned, read-only once serving */
@@ -236,8 +268,9 @@ typedef struct civis_mock_server {
     pthread_mutex_t log_lock;
     struct MHD_Daemon *daemon;
     pthread_mutex_t inflight_lock;
-    unsigned inflight; /* requests between first call and completion */
-    int port;          /* the bound port */
+    unsigned inflight;           /* requests between first call and completion */
+    int port;                    /* the bound port */
+    civis_mock_delayer *delayer; /* fault delays (delay.c) */
 } civis_mock_server;
 
 /* Answers one non-admin request: auth, route, fault, validate, answer. */

@@ -46,6 +46,7 @@ typedef struct civis_sim_options {
     const char *state_dir;  /* --state-dir; NULL: a fresh temporary directory, removed
                                by civis__sim_free */
     uint64_t seed;          /* --seed, for the synthesized parts of objects */
+    uint64_t max_bytes;     /* --state-max-bytes stored per key; 0: no limit */
 } civis_sim_options;
 
 /* Builds the simulation for `spec` (borrowed; must outlive the simulation).
@@ -114,6 +115,9 @@ typedef struct sim_policy {
 
 /* Bytes of one file: in memory up to the limit, then in an unlinked file
  * under the state dir (sim_blob.c). */
+/* Storage tokens: 128 bits from the OS random source, in hex. */
+#define CIVIS_SIM_TOKEN_LEN 32
+
 typedef struct sim_blob {
     char *mem;     /* the bytes while small, or NULL */
     size_t cap;    /* allocated bytes of mem */
@@ -144,12 +148,12 @@ typedef struct sim_run {
 
 /* Storage state of a File object. */
 typedef struct sim_file {
-    char token[24];     /* random part of every storage URL of this file */
-    sim_blob *blob;     /* the uploaded bytes, NULL before upload */
-    char *content_type; /* as uploaded, or NULL */
-    unsigned n_parts;   /* multipart uploads: parts announced, else 0 */
-    sim_blob **parts;   /* n_parts slots; NULL until that part arrived */
-    bool completing;    /* a complete call is assembling the parts */
+    char token[CIVIS_SIM_TOKEN_LEN + 1]; /* random part of every storage URL of this file */
+    sim_blob *blob;                      /* the uploaded bytes, NULL before upload */
+    char *content_type;                  /* as uploaded, or NULL */
+    unsigned n_parts;                    /* multipart uploads: parts announced, else 0 */
+    sim_blob **parts;                    /* n_parts slots; NULL until that part arrived */
+    bool completing;                     /* a complete call is assembling the parts */
 } sim_file;
 
 typedef struct sim_obj {
@@ -239,7 +243,7 @@ struct civis_sim {
     char *state_dir;
     bool own_dir; /* created by us, removed at free */
     uint64_t seed;
-    uint64_t rng; /* token generator state (under lock) */
+    uint64_t max_bytes; /* --state-max-bytes per key; 0: no limit */
     sim_coll *colls;
     size_t n_colls;
     sim_role *roles;            /* by civis_operation.index */
@@ -265,6 +269,17 @@ typedef struct sim_req {
     char base[160]; /* "http://host:port" the client used */
     bool snapshot;  /* render runs as they are, without counting a read */
 } sim_req;
+
+/* sim_quota.c: the per-key byte budget (--state-max-bytes). Call with the
+ * sim lock held. */
+/* Bytes a key's state holds now: file bytes and uploaded parts. */
+uint64_t civis__sim_space_bytes(const sim_space *space);
+/* Bytes the key may still add; UINT64_MAX when there is no limit. */
+uint64_t civis__sim_quota_left(const civis_sim *sim, const sim_space *space);
+/* Whether `space` may grow from `old_bytes` to `new_bytes` for one object
+ * (a file whose blob is replaced, for instance). */
+bool civis__sim_quota_allows(const civis_sim *sim, const sim_space *space, uint64_t old_bytes,
+                             uint64_t new_bytes);
 
 /* sim_index.c */
 civis_status civis__sim_index_build(civis_sim *sim, civis_error *err);

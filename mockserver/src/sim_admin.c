@@ -404,6 +404,7 @@ int civis__sim_install(civis_mock_server *srv)
         .max_objects = srv->config.state_max_objects,
         .state_dir = srv->config.state_dir,
         .seed = srv->config.seed,
+        .max_bytes = srv->config.state_max_bytes,
     };
     civis_sim *sim = NULL;
     civis_error err = CIVIS_ERROR_INIT;

@@ -21,10 +21,13 @@
  * same way, and a download of a large file streams from disk. The sim lock
  * is held only to look a file up and to attach the finished blob.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,15 +40,33 @@
 
 /* ---- file objects ----------------------------------------------------------- */
 
-static void new_token(civis_sim *sim, char *out, size_t len)
+/*
+ * 128 bits from the operating system's random source. A storage URL needs
+ * no auth, as a presigned URL does not, so its token is all that keeps one
+ * key from reading or overwriting another key's file: it must not be
+ * predictable from tokens seen before, as a seeded generator's output is.
+ */
+static bool new_token(char *out, size_t len)
 {
-    /* xorshift64*: unguessable enough for a test server, no global state. */
-    uint64_t x = sim->rng;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    sim->rng = x;
-    snprintf(out, len, "%016llx", (unsigned long long)(x * 0x2545F4914F6CDD1Dull));
+    unsigned char raw[CIVIS_SIM_TOKEN_LEN / 2];
+    size_t got = 0;
+    while (got < sizeof(raw)) {
+        ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        got += (size_t)n;
+    }
+    static const char hex[] = "0123456789abcdef";
+    if (len < 2 * sizeof(raw) + 1)
+        return false;
+    for (size_t i = 0; i < sizeof(raw); i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
+    }
+    out[2 * sizeof(raw)] = '\0';
+    return true;
 }
 
 void civis__sim_file_free(sim_file *file)
@@ -62,11 +83,11 @@ void civis__sim_file_free(sim_file *file)
 
 bool civis__sim_file_init(sim_req *r, sim_obj *obj)
 {
+    (void)r; /* the token depends on nothing the request holds */
     obj->file = calloc(1, sizeof(*obj->file));
     if (obj->file == NULL)
         return false;
-    new_token(r->sim, obj->file->token, sizeof(obj->file->token));
-    return true;
+    return new_token(obj->file->token, sizeof(obj->file->token));
 }
 
 /* "{space}.{id}.{token}": what a storage URL names. */
@@ -338,8 +359,10 @@ typedef struct storage_req {
     char *path;
     size_t space_index;
     long id;
-    char token[24];
+    char token[CIVIS_SIM_TOKEN_LEN + 1];
     unsigned part;                /* 1-based part number */
+    uint64_t budget;              /* bytes this upload may store (--state-max-bytes) */
+    uint64_t received;            /* file bytes that arrived */
     struct MHD_PostProcessor *pp; /* uploads */
     sim_blob *blob;               /* bytes received */
     char *content_type;           /* the file part's type */
@@ -407,6 +430,28 @@ static sim_obj *storage_file(const storage_req *s)
     return find_file(s->sim->spaces[s->space_index], s->id, s->token);
 }
 
+static void quota_fail(storage_req *s)
+{
+    char msg[160];
+    snprintf(msg, sizeof(msg),
+             "The API key's stored files would pass --state-max-bytes (%llu bytes).",
+             (unsigned long long)s->sim->max_bytes);
+    fail(s, 507, "QuotaExceeded", msg);
+}
+
+/* Counts n more bytes; past the budget the upload fails with 507 and what
+ * arrived so far is let go at once. */
+static bool over_budget(storage_req *s, size_t n)
+{
+    s->received += n;
+    if (s->received <= s->budget)
+        return false;
+    quota_fail(s);
+    civis__sim_blob_free(s->blob);
+    s->blob = NULL;
+    return true;
+}
+
 static enum MHD_Result on_form(void *cls, enum MHD_ValueKind kind, const char *key,
                                const char *filename, const char *content_type,
                                const char *transfer_encoding, const char *data, uint64_t off,
@@ -429,6 +474,8 @@ static enum MHD_Result on_form(void *cls, enum MHD_ValueKind kind, const char *k
             if (content_type != NULL)
                 s->content_type = strdup(content_type);
         }
+        if (size > 0 && over_budget(s, size))
+            return MHD_YES;
         if (size > 0 &&
             !civis__sim_blob_write(s->blob, data, size, s->sim->mem_limit, s->sim->state_dir))
             fail(s, 500, "InternalError", "civis-mock could not store the bytes (memory or disk)");
@@ -479,6 +526,14 @@ static void begin(storage_req *s, struct MHD_Connection *con)
     bool ok = obj != NULL;
     if (ok && s->kind == ST_PART)
         ok = obj->file->parts != NULL && s->part <= obj->file->n_parts;
+    if (ok && s->kind != ST_DOWNLOAD) {
+        /* The bytes this upload replaces come back to the budget. */
+        const sim_blob *old =
+            s->kind == ST_UPLOAD ? obj->file->blob : obj->file->parts[s->part - 1];
+        uint64_t left = civis__sim_quota_left(s->sim, s->sim->spaces[s->space_index]);
+        uint64_t had = old != NULL ? old->size : 0;
+        s->budget = left > UINT64_MAX - had ? UINT64_MAX : left + had;
+    }
     pthread_mutex_unlock(&s->sim->lock);
     if (!ok) {
         fail(s, 404, "NoSuchUpload", "The upload address is unknown or the upload is complete.");
@@ -504,6 +559,8 @@ static void consume(storage_req *s, const char *data, size_t len)
         if (MHD_post_process(s->pp, data, len) != MHD_YES)
             fail(s, 400, "MalformedPOSTRequest", "The multipart/form-data body is malformed.");
     } else if (s->kind == ST_PART) {
+        if (over_budget(s, len))
+            return;
         if (!civis__sim_blob_write(s->blob, data, len, s->sim->mem_limit, s->sim->state_dir))
             fail(s, 500, "InternalError", "civis-mock could not store the bytes (memory or disk)");
     }
@@ -547,8 +604,17 @@ static int attach(storage_req *s)
     pthread_mutex_lock(&s->sim->lock);
     sim_obj *obj = storage_file(s);
     int status = 0;
+    const sim_blob *old = NULL;
+    if (obj != NULL && s->kind == ST_UPLOAD)
+        old = obj->file->blob;
+    else if (obj != NULL && obj->file->parts != NULL && s->part <= obj->file->n_parts)
+        old = obj->file->parts[s->part - 1];
     if (obj == NULL) {
         fail(s, 404, "NoSuchUpload", "The file went away during the upload.");
+    } else if (!civis__sim_quota_allows(s->sim, s->sim->spaces[s->space_index], old ? old->size : 0,
+                                        s->blob ? s->blob->size : 0)) {
+        /* Uploads running side by side each fit alone, not together. */
+        quota_fail(s);
     } else if (s->kind == ST_UPLOAD) {
         sim_file *f = obj->file;
         civis__sim_blob_free(f->blob);
@@ -643,7 +709,9 @@ static enum MHD_Result respond(storage_req *s, struct MHD_Connection *con)
     if (s->fail_status != 0)
         oc.reason = s->fail_msg;
     civis__mock_journal_add(s->srv->journal, &jr, &oc, status);
-    civis__mock_log(s->srv, "%s %s %d storage\n", s->method, s->path, status);
+    char *shown = civis__mock_log_escape(s->path);
+    civis__mock_log(s->srv, "%s %s %d storage\n", s->method, shown ? shown : "?", status);
+    free(shown);
     return rc;
 }
 
@@ -842,7 +910,9 @@ static cJSON *detected_info(const sim_blob *b, const cJSON *given)
 bool civis__sim_preprocess_output(sim_req *r, sim_obj *job, sim_run *run)
 {
     const cJSON *fid = cJSON_GetObjectItemCaseSensitive(job->given, "fileId");
-    sim_obj *src = cJSON_IsNumber(fid) ? find_file(r->space, (long)fid->valuedouble, NULL) : NULL;
+    bool in_range =
+        cJSON_IsNumber(fid) && fid->valuedouble >= 1 && fid->valuedouble <= (double)LONG_MAX / 2;
+    sim_obj *src = in_range ? find_file(r->space, (long)fid->valuedouble, NULL) : NULL;
     if (src == NULL || src->file->blob == NULL)
         return false; /* nothing to clean: the run succeeds without output */
     sim_obj *out = src;

@@ -410,7 +410,7 @@ civis_status civis__sim_new(civis_sim **out, const civis_spec *spec, const civis
     sim->mem_limit = opts && opts->mem_limit ? opts->mem_limit : CIVIS_SIM_DEFAULT_MEM_LIMIT;
     sim->max_objects =
         opts && opts->max_objects ? opts->max_objects : CIVIS_SIM_DEFAULT_MAX_OBJECTS;
-    sim->rng = (uint64_t)civis__sim_now_ms() ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)sim;
+    sim->max_bytes = opts ? opts->max_bytes : 0;
     char why[256];
     const char *policy = opts && opts->run_policy ? opts->run_policy : "instant";
     civis_status st = CIVIS_OK;

@@ -55,6 +55,7 @@ typedef struct civis_http_request {
     const cJSON *args;         /* the call's arguments as given (snake_case names),
                                   or NULL; for transports that answer by operation */
     int attempt;               /* 1 for the first try, 2 for the first retry, ... */
+    size_t max_body_bytes;     /* refuse a response body larger than this; 0: no limit */
 } civis_http_request;
 
 /*
