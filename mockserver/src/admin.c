@@ -232,6 +232,11 @@ void civis__mock_admin(civis_mock_server *srv, const civis_mock_request *req,
             reply_status_ok(reply, 200, "ok");
         else
             not_allowed(reply, req, "GET");
+    } else if (strcmp(path, "/stats") == 0) {
+        if (is(req, "GET"))
+            civis__mock_stats(srv, reply);
+        else
+            not_allowed(reply, req, "GET");
     } else if (strcmp(path, "/stubs") == 0) {
         if (is(req, "POST")) {
             add_stubs(srv, req, reply, oc);

@@ -279,6 +279,8 @@ void civis__mock_pipeline(civis_mock_server *srv, const civis_mock_request *req,
 /* Answers one /__mock/ request. */
 void civis__mock_admin(civis_mock_server *srv, const civis_mock_request *req,
                        civis_mock_reply *reply, civis_mock_outcome *outcome);
+/* GET /__mock/stats: heap in use, peak RSS, requests in flight (stats.c). */
+void civis__mock_stats(civis_mock_server *srv, civis_mock_reply *reply);
 /* Puts stubs, journal, faults, fixture sequences and the simulation back to start-up. */
 void civis__mock_reset(civis_mock_server *srv);
 
