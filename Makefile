@@ -15,23 +15,28 @@ PREFIX   ?= /usr/local
 CC       ?= cc
 VERSION  := 0.1.0
 
-PKGS     := libcjson libcurl libmicrohttpd cunit zlib
+PKGS     := libcjson libcurl libmicrohttpd cunit zlib sqlite3
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# civis-mock alone hashes recorded files (SHA-256, record_files.c).
+MOCK_LIBS  = $(shell pkg-config --libs nettle 2>/dev/null)
 
 WARN     := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wwrite-strings -Wformat=2
 OPT      ?= -O2 -g
-CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) -fPIC \
+# -fvisibility=hidden: libcivis.so exports only what the public headers mark
+# CIVIS_EXTERN (civis/export.h); check-exports holds it.
+CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) -fPIC -fvisibility=hidden \
             -MMD -MP -Ispec/include -Iclient/include $(SAN_FLAGS) $(PKG_CFLAGS)
 LDFLAGS  += $(SAN_FLAGS)
-LDLIBS   = $(PKG_LIBS) -lpthread -lm
+LDLIBS   = $(PKG_LIBS) -lcsv -lpthread -lm
 
 SAN_FLAGS ?=
 
 SPEC_SRC   := $(wildcard spec/src/*.c)
 CLIENT_SRC := $(wildcard client/src/*.c)
 MOCK_SRC   := $(wildcard mockserver/src/*.c)
+CLI_SRC    := $(wildcard cli/*.c)
 TEST_SRC   := $(wildcard tests/*.c)
 BENCH_SRC  := $(wildcard bench/*.c)
 EXAMPLE_SRC := $(wildcard examples/*.c)
@@ -42,27 +47,35 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 SPEC_OBJ   := $(call obj,$(SPEC_SRC)) $(B)/obj/gen/bundled_spec.o
 CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
 MOCK_OBJ   := $(call obj,$(MOCK_SRC))
+CLI_OBJ    := $(call obj,$(CLI_SRC))
+MOCKCORE_OBJ := $(filter-out %/main.o,$(MOCK_OBJ))
 TEST_OBJ   := $(call obj,$(TEST_SRC))
 
 LIBSPEC    := $(B)/libcivis_spec.a
 LIBCIVIS   := $(B)/libcivis.a
 LIBCIVIS_SO := $(B)/libcivis.so
+LIBMOCKCORE := $(B)/libcivis_mockcore.a
 MOCK_BIN   := $(B)/bin/civis-mock
 SPEC_BIN   := $(B)/bin/civis-spec
+CLI_BIN    := $(B)/bin/civis
 EMBED_BIN  := $(B)/bin/civis-embed
+EXTRACT_BIN := $(B)/bin/civis-spec-extract
 TEST_BIN   := $(B)/tests/run_tests
 BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 EXAMPLE_BINS := $(patsubst examples/%.c,$(B)/examples/%,$(EXAMPLE_SRC))
 EXAMPLE_TESTING_BIN := $(if $(EXAMPLE_TESTING_SRC),$(B)/examples/testing/test_example)
 
-FULL_SPEC ?= ../shared/civis_api_spec.json
+# The full public spec, as bundled (spec/civis-api.json, made by civis-spec-extract).
+# Tests and benchmarks read it from the repository, never from beside it.
+FULL_SPEC ?= spec/civis-api.json
 VALGRIND  := valgrind --leak-check=full --show-leak-kinds=all \
              --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=2 \
              --suppressions=ci/valgrind.supp --quiet
-TEST_ENV  := CIVIS_MOCK_BIN=$(abspath $(MOCK_BIN)) CIVIS_TEST_FULL_SPEC=$(FULL_SPEC) \
-             CIVIS_SPEC_BIN=$(abspath $(SPEC_BIN)) CIVIS_EXAMPLES_DIR=$(abspath $(B)/examples)
+TEST_ENV  := CIVIS_MOCK_BIN=$(abspath $(MOCK_BIN)) CIVIS_TEST_FULL_SPEC=$(abspath $(FULL_SPEC)) CIVIS_TEST_DATA=$(abspath tests) \
+             CIVIS_SPEC_BIN=$(abspath $(SPEC_BIN)) CIVIS_EXAMPLES_DIR=$(abspath $(B)/examples) \
+             CIVIS_CLI_BIN=$(abspath $(CLI_BIN))
 
-.PHONY: all deps build run test test-run valgrind valgrind-run asan bench bench-run \
+.PHONY: spec-update all deps build run test test-run valgrind valgrind-run asan bench bench-run \
         format format-check clean install check-headers check-exports examples
 
 all: build
@@ -72,7 +85,8 @@ all: build
 deps:
 	@sh ci/deps.sh
 
-build: $(LIBSPEC) $(LIBCIVIS) $(LIBCIVIS_SO) $(MOCK_BIN) $(SPEC_BIN) $(TEST_BIN) \
+build: $(LIBSPEC) $(LIBCIVIS) $(LIBCIVIS_SO) $(MOCK_BIN) $(SPEC_BIN) $(EXTRACT_BIN) $(CLI_BIN) \
+       $(TEST_BIN) \
        $(EXAMPLE_BINS) $(EXAMPLE_TESTING_BIN) $(B)/civis.pc
 
 run: deps
@@ -114,10 +128,22 @@ $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-# The bundled spec becomes a byte array so the tools run with no files.
+# The bundled spec becomes its bytes and a static cJSON tree (spec/tools/embed.c),
+# so the tools run with no files and loading it parses nothing.
 $(EMBED_BIN): spec/tools/embed.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 $(OPT) $(WARN) -o $@ $<
+	$(CC) -std=c11 $(OPT) $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+$(EXTRACT_BIN): $(B)/obj/spec/tools/spec_extract.o $(LIBSPEC)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Regenerates the bundled spec from a Civis spec document: the public one,
+# or a download of GET /endpoints (see the README).
+spec-update: $(EXTRACT_BIN)
+	@test -n "$(SPEC)" || { echo "usage: make spec-update SPEC=FILE"; exit 2; }
+	$(EXTRACT_BIN) $(SPEC) spec/civis-api.json
+	@echo "spec-update: spec/civis-api.json rewritten; rebuild and run make test"
 
 $(B)/gen/bundled_spec.c: spec/civis-api.json $(EMBED_BIN)
 	@mkdir -p $(dir $@)
@@ -125,7 +151,7 @@ $(B)/gen/bundled_spec.c: spec/civis-api.json $(EMBED_BIN)
 
 $(B)/obj/gen/bundled_spec.o: $(B)/gen/bundled_spec.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -Wno-overlength-strings -O0 -c -o $@ $<
 
 $(LIBSPEC): $(SPEC_OBJ)
 	@mkdir -p $(dir $@)
@@ -137,13 +163,23 @@ $(LIBCIVIS): $(SPEC_OBJ) $(CLIENT_OBJ)
 $(LIBCIVIS_SO): $(SPEC_OBJ) $(CLIENT_OBJ)
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,libcivis.so.0 -o $@ $^ $(LDLIBS)
 
-$(MOCK_BIN): $(MOCK_OBJ) $(LIBSPEC)
+# The server core: civis-mock without its command line, for programs that
+# embed it (check-exports links it beside libcivis).
+$(LIBMOCKCORE): $(MOCKCORE_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(MOCK_BIN): $(B)/obj/mockserver/src/main.o $(LIBMOCKCORE) $(LIBSPEC)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(MOCK_OBJ) $(LIBSPEC) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MOCK_LIBS) $(LDLIBS)
 
 $(SPEC_BIN): $(B)/obj/spec/tools/civis_spec.o $(LIBSPEC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The `civis` command, on libcivis's public API.
+$(CLI_BIN): $(CLI_OBJ) $(LIBCIVIS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBCIVIS) $(LDLIBS)
 
 # Tests: every tests/*.c file declares its suites with CIVIS_SUITE(...);
 # the list is gathered here so adding a suite never edits main.c.
@@ -155,7 +191,7 @@ $(B)/gen/suites.inc: $(TEST_SRC)
 $(B)/obj/tests/main.o: $(B)/gen/suites.inc
 $(B)/obj/tests/main.o: CFLAGS += -I$(B)/gen
 
-$(TEST_BIN): $(TEST_OBJ) $(LIBCIVIS) $(MOCK_BIN)
+$(TEST_BIN): $(TEST_OBJ) $(LIBCIVIS) $(MOCK_BIN) $(CLI_BIN)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIBCIVIS) $(LDLIBS)
 
@@ -176,22 +212,27 @@ $(B)/civis.pc: ci/civis.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
 install: build
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/civis $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/civis/sys $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(LIBCIVIS) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIBCIVIS_SO) $(DESTDIR)$(PREFIX)/lib/libcivis.so.0
 	ln -sf libcivis.so.0 $(DESTDIR)$(PREFIX)/lib/libcivis.so
 	install -m 644 spec/include/civis/*.h client/include/civis/*.h $(DESTDIR)$(PREFIX)/include/civis/
+	install -m 644 spec/include/civis/sys/*.h client/include/civis/sys/*.h $(DESTDIR)$(PREFIX)/include/civis/sys/
 	install -m 644 client/include/civis.h $(DESTDIR)$(PREFIX)/include/
 	@# Written here, not copied from $(B)/civis.pc: that one keeps the PREFIX of the build.
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' ci/civis.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/civis.pc
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/civis.pc
-	install -m 755 $(MOCK_BIN) $(SPEC_BIN) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(MOCK_BIN) $(SPEC_BIN) $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/
 
 # ---- hygiene ----------------------------------------------------------------
 
-FORMAT_SRC = $(wildcard spec/include/civis/*.h spec/src/*.[ch] spec/tools/*.c client/include/*.h \
-             client/include/civis/*.h client/src/*.[ch] mockserver/src/*.[ch] tests/*.[ch] \
-             bench/*.[ch] examples/*.c examples/testing/*.[ch])
+PUBLIC_HEADERS = $(wildcard spec/include/civis/*.h spec/include/civis/sys/*.h \
+                 client/include/civis/*.h client/include/civis/sys/*.h) client/include/civis.h
+
+FORMAT_SRC = $(wildcard spec/include/civis/*.h spec/include/civis/sys/*.h spec/src/*.[ch] \
+             spec/tools/*.c client/include/*.h client/include/civis/*.h \
+             client/include/civis/sys/*.h client/src/*.[ch] mockserver/src/*.[ch] tests/*.[ch] tests/link/*.c \
+             bench/*.[ch] examples/*.c examples/testing/*.[ch] cli/*.[ch])
 
 format:
 	clang-format -i $(FORMAT_SRC)
@@ -200,13 +241,27 @@ format-check:
 	@clang-format --dry-run --Werror $(FORMAT_SRC) && echo "format-check: clean"
 
 check-headers:
-	@for h in spec/include/civis/*.h client/include/civis/*.h client/include/civis.h; do \
-	  echo "#include \"$${h#*/include/}\"" | $(CC) $(CFLAGS) -x c -fsyntax-only - || exit 1; done; \
+	@for h in $(PUBLIC_HEADERS); do \
+	  printf "#include \"%s\"\ntypedef int civis_check_headers_tu;\n" "$${h#*/include/}" | $(CC) $(CFLAGS) -x c -fsyntax-only - || exit 1; done; \
 	  echo "check-headers: every public header compiles on its own"
 
-check-exports: $(LIBCIVIS)
+# libcivis.so exports only civis_ functions declared in a public header:
+# never a civis__ internal, never a name of another library.
+check-exports: $(LIBCIVIS) $(LIBCIVIS_SO) $(B)/bin/link-both
+	@$(B)/bin/link-both
 	@bad=$$(nm -g --defined-only $(LIBCIVIS) | awk 'NF==3 {print $$3}' | grep -v '^civis_' | sort -u); \
-	 if [ -n "$$bad" ]; then echo "exported without civis_: $$bad"; exit 1; fi; echo "check-exports: clean"
+	 if [ -n "$$bad" ]; then echo "libcivis.a: global without civis_: $$bad"; exit 1; fi; \
+	 syms=$$(nm -D --defined-only $(LIBCIVIS_SO) | awk 'NF==3 {print $$3}' | sort -u); \
+	 bad=$$(echo "$$syms" | grep -v '^civis_[a-z0-9]' ); \
+	 if [ -n "$$bad" ]; then echo "libcivis.so exports internals:"; echo "$$bad"; exit 1; fi; \
+	 for s in $$syms; do grep -qw "$$s" $(PUBLIC_HEADERS) || { echo "libcivis.so exports $$s, which no public header declares"; exit 1; }; done; \
+	 echo "check-exports: libcivis.so exports $$(echo "$$syms" | wc -l) documented civis_ functions, no civis__"
+
+# Every object of both archives, so any name defined twice fails the link.
+$(B)/bin/link-both: tests/link/both.c $(LIBCIVIS) $(LIBMOCKCORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(LIBCIVIS) $(LIBMOCKCORE) \
+	  -Wl,--no-whole-archive $(MOCK_LIBS) $(LDLIBS)
 
 clean:
 	rm -rf build build-asan build-valgrind

@@ -9,6 +9,9 @@ need_pc libcurl libcurl4-openssl-dev
 need_pc libcjson libcjson-dev
 need_pc cunit libcunit1-dev
 need_pc zlib zlib1g-dev
+need_pc sqlite3 libsqlite3-dev
+[ -f /usr/include/csv.h ] || missing="$missing libcsv-dev"
+need_pc nettle nettle-dev
 command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
 command -v cc >/dev/null 2>&1 || missing="$missing gcc"
 command -v make >/dev/null 2>&1 || missing="$missing make"

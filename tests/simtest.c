@@ -268,3 +268,51 @@ void civis_simtest_fill(char *out, size_t len, const char *key, long id)
     }
     out[o] = '\0';
 }
+
+long civis_simtest_upload(const civis_mockproc *m, const char *key, const char *name,
+                          const char *data, size_t len)
+{
+    char body[300];
+    snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
+    cJSON *f = NULL;
+    long id = civis_simtest_post(&f, NULL, m, key, "/files", body);
+    const cJSON *fields = cJSON_GetObjectItemCaseSensitive(f, "uploadFields");
+    const char *url = civis_simtest_str(f, "uploadUrl");
+    long st = 0;
+    CURL *c = url ? curl_easy_init() : NULL;
+    if (c != NULL) {
+        curl_mime *mime = curl_mime_init(c);
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(fields, "key");
+        curl_mimepart *p = curl_mime_addpart(mime);
+        curl_mime_name(p, "key");
+        curl_mime_data(p, cJSON_IsString(k) ? k->valuestring : "", CURL_ZERO_TERMINATED);
+        for (const cJSON *x = fields ? fields->child : NULL; x != NULL; x = x->next) {
+            if (strcmp(x->string, "key") == 0 || !cJSON_IsString(x))
+                continue;
+            p = curl_mime_addpart(mime);
+            curl_mime_name(p, x->string);
+            curl_mime_data(p, x->valuestring, CURL_ZERO_TERMINATED);
+        }
+        p = curl_mime_addpart(mime);
+        curl_mime_name(p, "file");
+        curl_mime_filename(p, name);
+        curl_mime_data(p, data, len);
+        struct curl_slist *hl = curl_slist_append(NULL, "Expect:");
+        grow g = {0};
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 120000L);
+        curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_grow);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &g);
+        if (curl_easy_perform(c) == CURLE_OK)
+            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+        free(g.buf);
+        curl_slist_free_all(hl);
+        curl_mime_free(mime);
+        curl_easy_cleanup(c);
+    }
+    cJSON_Delete(f);
+    return st >= 200 && st < 300 ? id : -1;
+}

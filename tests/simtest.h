@@ -1,5 +1,5 @@
 /*
- * simtest.h: helpers shared by the simulation suites (test_mock_sim_*.c):
+ * simtest.h: helpers shared by the simulation suites (test_civismock_sim_*.c):
  * JSON field access, creating objects, the /__mock/sim admin calls, and
  * plain HTTP against the absolute addresses the server hands out (presigned
  * uploads and downloads), streamed so that large files never sit in the
@@ -35,6 +35,11 @@ long civis_simtest_admin(cJSON **out, const civis_mockproc *mp, const char *meth
 /* GET of an absolute URL without auth; the body (NUL-terminated, malloc'd)
  * in *body, its length in *len. Returns the status (0: no reply). */
 long civis_simtest_get_url(char **body, size_t *len, const char *url);
+
+/* Creates a File of `key` named `name` and uploads `len` bytes of `data`
+ * through its presigned form; returns its id, -1 on any failure. */
+long civis_simtest_upload(const civis_mockproc *m, const char *key, const char *name,
+                          const char *data, size_t len);
 
 /* Deterministic bytes: fills buf with the stream of `seed` from `offset`. */
 void civis_simtest_bytes(uint64_t seed, uint64_t offset, unsigned char *buf, size_t len);

@@ -9,6 +9,7 @@
 #ifndef CIVIS_TEST_H
 #define CIVIS_TEST_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include <CUnit/CUnit.h>
@@ -28,7 +29,22 @@
         CU_ASSERT_EQUAL_FATAL(st_, CIVIS_OK);                                                      \
     } while (0)
 
-/* The full public spec used by tests, or NULL with a SKIP line printed. */
+/* The full public spec as bundled (spec/civis-api.json). A missing file is
+ * a failed assertion (it is part of the repository), never a skip. */
 const char *civis_test_full_spec(const char *who);
+
+/* The path of a file under tests/ (e.g. "specs/subset.json", the small
+ * hand-written spec some tests pin), written into buf. */
+const char *civis_test_data(char *buf, size_t len, const char *rel);
+
+/* Marks the running test as skipped, with the reason (printf format): it is
+ * counted and shown as skipped, never as passed. Called from a suite's
+ * setup, it gives the reason to the tests of that suite that then assert
+ * nothing. A test that runs no assertion is shown as skipped anyway. */
+void civis_test_skip(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
 
 #endif

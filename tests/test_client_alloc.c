@@ -8,55 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allocfail.h"
 #include "test.h"
 #include "test_client_support.h"
-
-static long countdown = -1; /* allocations left before one fails; -1: never */
-static long failures;
-
-static void *fail_malloc(size_t n)
-{
-    if (countdown == 0) {
-        failures++;
-        return NULL;
-    }
-    if (countdown > 0)
-        countdown--;
-    return malloc(n);
-}
-
-static void *fail_realloc(void *p, size_t n)
-{
-    if (countdown == 0) {
-        failures++;
-        return NULL;
-    }
-    if (countdown > 0)
-        countdown--;
-    return realloc(p, n);
-}
-
-static const civis_allocator failing = {fail_malloc, fail_realloc, free};
-
-/* Runs op with the Nth allocation failing, N = 0, 1, ...; returns the N at
- * which it first succeeded (or -1 after `limit` tries). */
-static long until_success(civis_status (*op)(void *), void *ctx, long limit)
-{
-    for (long n = 0; n < limit; n++) {
-        countdown = n;
-        failures = 0;
-        civis_set_allocator(&failing);
-        civis_status st = op(ctx);
-        civis_set_allocator(NULL);
-        countdown = -1;
-        if (st == CIVIS_OK)
-            return n;
-        CU_ASSERT(failures > 0);
-        if (failures == 0) /* an error without an allocation failure */
-            return -1;
-    }
-    return -1;
-}
 
 typedef struct call_ctx {
     fake_transport *ft;
@@ -92,7 +46,7 @@ static void test_alloc__call_survives_every_failure(void)
               "{\"id\": 1, \"outputs\": [{\"fileId\": 3}], \"name\": \"x\"}");
     call_ctx ctx = {&ft, fake_client(&ft, NULL)};
     CU_ASSERT_PTR_NOT_NULL_FATAL(ctx.client);
-    long n = until_success(post_call, &ctx, 500);
+    long n = civis_test_alloc_walk(post_call, &ctx, 500);
     CU_ASSERT(n > 5); /* it does allocate, and every step was failed once */
     civis_client_free(ctx.client);
     fake_clear(&ft);
@@ -121,7 +75,7 @@ static void test_alloc__client_new_survives_every_failure(void)
     civis_spec *spec = NULL;
     civis_error err = CIVIS_ERROR_INIT;
     ASSERT_CIVIS_OK(civis_spec_load_bundled(&spec, &err), err);
-    CU_ASSERT(until_success(new_client, spec, 1000) > 3);
+    CU_ASSERT(civis_test_alloc_walk(new_client, spec, 1000) > 3);
     civis_spec_free(spec);
 }
 
@@ -152,7 +106,7 @@ static void test_alloc__pager_survives_every_failure(void)
     fake_push(&ft, 200, NULL, "[]");
     pager_ctx ctx = {fake_client(&ft, NULL), &ft};
     CU_ASSERT_PTR_NOT_NULL_FATAL(ctx.client);
-    CU_ASSERT(until_success(walk, &ctx, 1000) > 5);
+    CU_ASSERT(civis_test_alloc_walk(walk, &ctx, 1000) > 5);
     civis_client_free(ctx.client);
     fake_clear(&ft);
     pthread_mutex_destroy(&ft.lock);

@@ -74,6 +74,16 @@ static const char *field(const cJSON *e, const char *name)
     return s ? s : "";
 }
 
+/* How many GET /endpoints the key has sent. */
+static int spec_requests(const char *key)
+{
+    cJSON *j = all_entries(key, NULL), *e = NULL;
+    int n = 0;
+    cJSON_ArrayForEach(e, j) n += strcmp(field(e, "path"), "/endpoints") == 0;
+    cJSON_Delete(j);
+    return n;
+}
+
 /* The journaled body printed compactly ("" when there was none). */
 static char *body_text(const cJSON *e)
 {
@@ -107,23 +117,27 @@ static void test_call__spec_from_endpoints_then_disk_cache(void)
     CU_ASSERT_STRING_EQUAL(field(cJSON_GetArrayItem(j, 0), "method"), "GET");
     cJSON_Delete(j);
 
-    /* the second client reads the cache and sends nothing */
+    /* the second client revalidates its copy with the server's validator:
+     * one conditional GET answered 304 without a body, then the call */
     ASSERT_CIVIS_OK(civis_client_new(&c, &o, &err), err);
     CU_ASSERT_STRING_EQUAL(civis_client_spec_source(c), "cache");
     civis_response *r = NULL;
     ASSERT_CIVIS_OK(civis_call(&r, c, "users", "get_me", NULL, &err), err);
     civis_response_free(r);
     civis_client_free(c);
-    j = all_entries("boot", "endpoints.get");
-    int endpoint_requests = cJSON_GetArraySize(j);
-    cJSON_Delete(j);
     j = all_entries("boot", NULL);
-    CU_ASSERT_EQUAL(cJSON_GetArraySize(j), 2); /* /endpoints once, then /users/me */
-    CU_ASSERT_STRING_EQUAL(field(cJSON_GetArrayItem(j, 1), "path"), "/users/me");
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(j), 3); /* /endpoints, /endpoints (304), /users/me */
+    CU_ASSERT_STRING_EQUAL(field(cJSON_GetArrayItem(j, 1), "path"), "/endpoints");
+    CU_ASSERT_EQUAL(
+        cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(j, 0), "status")),
+        200);
+    CU_ASSERT_EQUAL(
+        cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(j, 1), "status")),
+        304);
+    CU_ASSERT_STRING_EQUAL(field(cJSON_GetArrayItem(j, 2), "path"), "/users/me");
     cJSON_Delete(j);
-    CU_ASSERT(endpoint_requests <= 1);
 
-    /* force_refresh downloads again; an expired or damaged file too */
+    /* force_refresh downloads again */
     o.force_refresh = true;
     ASSERT_CIVIS_OK(civis_client_new(&c, &o, &err), err);
     CU_ASSERT_STRING_EQUAL(civis_client_spec_source(c), "download");
@@ -136,21 +150,106 @@ static void test_call__spec_from_endpoints_then_disk_cache(void)
     CU_ASSERT_EQUAL(g.gl_pathc, 1); /* one file per base URL, no temporary left over */
     snprintf(path, sizeof(path), "%s", g.gl_pathv[0]);
     globfree(&g);
+    char etag_path[300];
+    snprintf(etag_path, sizeof(etag_path), "%s.etag", path);
+    CU_ASSERT_EQUAL(stat(etag_path, &sb), 0); /* the validator beside it */
+
+    /* an old copy that still validates is kept (and counts as new again) */
     struct timeval old[2] = {{time(NULL) - 90000, 0}, {time(NULL) - 90000, 0}};
+    CU_ASSERT_EQUAL(utimes(path, old), 0);
+    ASSERT_CIVIS_OK(civis_client_new(&c, &o, &err), err);
+    CU_ASSERT_STRING_EQUAL(civis_client_spec_source(c), "cache");
+    civis_client_free(c);
+    CU_ASSERT(stat(path, &sb) == 0 && time(NULL) - sb.st_mtime < 60);
+
+    /* without a validator (a server that offers none) the copy's age
+     * decides: young, read with no request; a day old, downloaded again */
+    CU_ASSERT_EQUAL(unlink(etag_path), 0);
+    int before = spec_requests("boot");
+    CU_ASSERT(before >= 3);
+    ASSERT_CIVIS_OK(civis_client_new(&c, &o, &err), err);
+    CU_ASSERT_STRING_EQUAL(civis_client_spec_source(c), "cache");
+    civis_client_free(c);
+    CU_ASSERT_EQUAL(spec_requests("boot"), before);
     CU_ASSERT_EQUAL(utimes(path, old), 0);
     ASSERT_CIVIS_OK(civis_client_new(&c, &o, &err), err);
     CU_ASSERT_STRING_EQUAL(civis_client_spec_source(c), "download");
     civis_client_free(c);
+    /* a damaged copy (here without a validator, so it is read) is fetched again */
     FILE *f = fopen(path, "w");
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     fputs("{\"swagger\": ", f);
     fclose(f);
+    CU_ASSERT_EQUAL(unlink(etag_path), 0);
     ASSERT_CIVIS_OK(civis_client_new(&c, &o, &err), err);
     CU_ASSERT_STRING_EQUAL(civis_client_spec_source(c), "download");
     civis_client_free(c);
     ASSERT_CIVIS_OK(civis_client_new(&c, &o, &err), err);
     CU_ASSERT_STRING_EQUAL(civis_client_spec_source(c), "cache"); /* rewritten whole */
     civis_client_free(c);
+    unsetenv("XDG_CACHE_HOME");
+}
+
+/* A server restarted on the same address with a newer spec: a client
+ * made before (its spec lacks the operation) refreshes once and calls it; a
+ * client made after revalidates its cached copy and gets the new spec. */
+static void test_call__cache_follows_a_restarted_server(void)
+{
+    char xdg[128], subset[1024], port[16];
+    snprintf(xdg, sizeof(xdg), "%s/restart", cache_home);
+    setenv("XDG_CACHE_HOME", xdg, 1);
+    civis_mockproc old;
+    const char *old_args[] = {"--spec",
+                              civis_test_data(subset, sizeof(subset), "specs/subset.json"), NULL};
+    CU_ASSERT_EQUAL_FATAL(civis_mockproc_start(&old, old_args), 0);
+    civis_client_options o = {.api_key = "restart", .base_url = old.base_url};
+    civis_client *before = NULL;
+    civis_error err = CIVIS_ERROR_INIT;
+    ASSERT_CIVIS_OK(civis_client_new(&before, &o, &err), err);
+    CU_ASSERT_STRING_EQUAL(civis_client_spec_source(before), "download");
+    const civis_operation *op = NULL;
+    CU_ASSERT_EQUAL(civis_spec_find(&op, civis_client_spec(before), "jobs", "list", &err),
+                    CIVIS_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "in the spec downloaded from http://127.0.0.1:"));
+    civis_error_clear(&err);
+
+    /* the same port, the whole API */
+    snprintf(port, sizeof(port), "%d", old.port);
+    char base[64];
+    snprintf(base, sizeof(base), "%s", old.base_url);
+    CU_ASSERT_EQUAL(civis_mockproc_stop(&old), 0);
+    civis_mockproc now;
+    const char *new_args[] = {"--port", port, NULL};
+    if (civis_mockproc_start(&now, new_args) != 0) { /* the port was taken meanwhile */
+        civis_client_free(before);
+        CU_FAIL_FATAL("civis-mock did not restart on the same port");
+    }
+    CU_ASSERT_STRING_EQUAL(now.base_url, base);
+
+    /* a new client: its cached copy no longer validates (304 is not sent),
+     * so it downloads the new spec */
+    civis_client *after = NULL;
+    ASSERT_CIVIS_OK(civis_client_new(&after, &o, &err), err);
+    CU_ASSERT_EQUAL(
+        civis_spec_find(&op, civis_client_spec(after), "exports", "post_files_csv", &err),
+        CIVIS_OK);
+    CU_ASSERT_STRING_EQUAL(civis_client_spec_source(after), "download");
+    civis_response *r = NULL;
+    CU_ASSERT_EQUAL(civis_call(&r, after, "jobs", "list", NULL, &err), CIVIS_OK);
+    civis_response_free(r);
+    civis_client_free(after);
+    /* the client made before: one refresh, then the call */
+    CU_ASSERT_EQUAL(civis_call(&r, before, "jobs", "list", NULL, &err), CIVIS_OK);
+    CU_ASSERT_EQUAL(civis_response_status(r), 200);
+    civis_response_free(r);
+    CU_ASSERT_STRING_EQUAL(civis_client_spec_source(before), "download");
+    /* a name no spec has still fails, after that one refresh, and says so */
+    CU_ASSERT_EQUAL(civis_call(&r, before, "jobs", "list_everything", NULL, &err), CIVIS_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "no method 'list_everything' on resource 'jobs'"));
+    civis_error_clear(&err);
+    civis_client_free(before);
+
+    CU_ASSERT_EQUAL(civis_mockproc_stop(&now), 0);
     unsetenv("XDG_CACHE_HOME");
 }
 
@@ -324,7 +423,7 @@ static void test_call__connections_are_kept_alive(void)
 {
     CU_ASSERT_FATAL(mock_up);
     if (sockets_to_port(mp.port) < 0) {
-        printf("\n  SKIP: no /proc/net/tcp\n");
+        civis_test_skip("no /proc/net/tcp");
         return;
     }
     civis_client *c = mock_client(&mp, "alive", NULL);
@@ -393,6 +492,7 @@ static void test_call__examples_run_against_the_mock(void)
 
 static CU_TestInfo tests[] = {
     {"spec from /endpoints then disk cache", test_call__spec_from_endpoints_then_disk_cache},
+    {"cache follows a restarted server", test_call__cache_follows_a_restarted_server},
     {"spec download refused", test_call__spec_download_refused},
     {"wire matches the official client", test_call__wire_matches_the_official_client},
     {"401 and 404 messages", test_call__401_and_404_messages},

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allocfail.h"
 #include "test.h"
 #include "test_client_support.h"
 #include "civis/future.h"
@@ -343,31 +344,6 @@ static void test_future__first_poll_timing(void)
 
 /* ---- allocation failures --------------------------------------------------------- */
 
-static long countdown = -1; /* allocations left before one fails; -1: never */
-static long failures;
-
-static void *fail_malloc(size_t n)
-{
-    if (countdown == 0) {
-        failures++;
-        return NULL;
-    }
-    if (countdown > 0)
-        countdown--;
-    return malloc(n);
-}
-
-static void *fail_realloc(void *p, size_t n)
-{
-    if (countdown == 0) {
-        failures++;
-        return NULL;
-    }
-    if (countdown > 0)
-        countdown--;
-    return realloc(p, n);
-}
-
 static civis_status noop_cb(civis_future *f, void *data, civis_error *err)
 {
     (void)f; /* only registered, to exercise the callback list */
@@ -427,6 +403,17 @@ static bool failing_run(seq_transport *t, civis_client *c)
     return whole;
 }
 
+typedef struct run_ctx {
+    seq_transport *t;
+    civis_client *c;
+} run_ctx;
+
+static civis_status failing_run_op(void *ctx)
+{
+    run_ctx *rc = ctx;
+    return failing_run(rc->t, rc->c) ? CIVIS_OK : CIVIS_ENOMEM;
+}
+
 static void test_future__allocation_failures_are_reported_not_fatal(void)
 {
     static const char *const bodies[] = {
@@ -441,21 +428,8 @@ static void test_future__allocation_failures_are_reported_not_fatal(void)
     civis_client *c = NULL;
     civis_error err = CIVIS_ERROR_INIT;
     ASSERT_CIVIS_OK(civis_client_new(&c, &o, &err), err);
-    static const civis_allocator failing = {fail_malloc, fail_realloc, free};
-    long n = 0;
-    for (; n < 2000; n++) {
-        countdown = n;
-        failures = 0;
-        civis_set_allocator(&failing);
-        bool ok = failing_run(&t, c);
-        civis_set_allocator(NULL);
-        countdown = -1;
-        if (ok)
-            break;
-        CU_ASSERT(failures > 0);
-        if (failures == 0)
-            break;
-    }
+    run_ctx rc = {&t, c};
+    long n = civis_test_alloc_walk(failing_run_op, &rc, 2000);
     CU_ASSERT(n > 0 && n < 2000);
     civis_client_free(c);
 }

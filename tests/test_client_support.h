@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "civis.h"
+#include "civis/sys/transport.h"
 #include "mockproc.h"
 
 #define FAKE_MAX_REPLIES 32

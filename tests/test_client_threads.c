@@ -17,9 +17,14 @@
 static civis_mockproc mp;
 static bool mock_up;
 
+/* The small hand-written spec (tests/specs/subset.json): these tests check
+ * synthesized answers, which the full spec's x-examples would shadow. */
+static char subset[1024];
+
 static int suite_init(void)
 {
-    static const char *const args[] = {"--stateless", NULL};
+    const char *const args[] = {"--stateless", "--spec",
+                                civis_test_data(subset, sizeof(subset), "specs/subset.json"), NULL};
     mock_up = civis_mockproc_start(&mp, args) == 0;
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allocfail.h"
 #include "test.h"
 #include "civis.h"
 #include "civis/mock.h"
@@ -433,31 +434,6 @@ static void test_basic__helpers_run_on_the_mock(void)
 
 /* ---- out of memory ---------------------------------------------------------- */
 
-static long countdown = -1; /* allocations left before one fails; -1: never */
-static long failures;
-
-static void *fail_malloc(size_t n)
-{
-    if (countdown == 0) {
-        failures++;
-        return NULL;
-    }
-    if (countdown > 0)
-        countdown--;
-    return malloc(n);
-}
-
-static void *fail_realloc(void *p, size_t n)
-{
-    if (countdown == 0) {
-        failures++;
-        return NULL;
-    }
-    if (countdown > 0)
-        countdown--;
-    return realloc(p, n);
-}
-
 /* A whole test's life on the mock: create, set behaviours, call (rejected
  * and accepted, canned and synthesized), query, free. */
 static civis_status mock_life(const civis_spec *spec)
@@ -501,30 +477,17 @@ static civis_status mock_life(const civis_spec *spec)
     return st;
 }
 
+static civis_status mock_life_op(void *spec)
+{
+    return mock_life(spec);
+}
+
 static void test_basic__survives_every_allocation_failure(void)
 {
     civis_spec *spec = NULL;
     civis_error err = CIVIS_ERROR_INIT;
     ASSERT_CIVIS_OK(civis_spec_load_bundled(&spec, &err), err);
-    const civis_allocator failing = {fail_malloc, fail_realloc, free};
-    long n = 0;
-    for (; n < 5000; n++) {
-        countdown = n;
-        failures = 0;
-        civis_set_allocator(&failing);
-        civis_status st = mock_life(spec);
-        civis_set_allocator(NULL);
-        countdown = -1;
-        if (st == CIVIS_OK)
-            break;
-        /* every failure comes from a failed allocation, not a mistake */
-        CU_ASSERT_TRUE(failures > 0);
-        if (failures == 0) {
-            fprintf(stderr, "\n  failed with no allocation failure at n=%ld: %s\n", n,
-                    civis_strerror(st));
-            break;
-        }
-    }
+    long n = civis_test_alloc_walk(mock_life_op, spec, 5000);
     CU_ASSERT_TRUE(n > 10 && n < 5000);
     civis_spec_free(spec);
 }

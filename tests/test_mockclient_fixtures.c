@@ -14,6 +14,7 @@
 #include "mockproc.h"
 #include "civis.h"
 #include "civis/mock.h"
+#include "civis/sys/fixture.h"
 
 static const char fixture_text[] =
     "[\n"
@@ -166,7 +167,7 @@ static void test_fixtures__bad_files_fail_creation(void)
     snprintf(bad, sizeof(bad), "%s/bad.json", dir);
     FILE *f = fopen(bad, "w");
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs("[{\"request\": {\"method\": \"GET\", \"path\": \"/scripts/nope\"},"
+    fputs("[{\"request\": {\"method\": \"GET\", \"path\": \"/no_such_resource/nope\"},"
           " \"response\": {\"body\": {}}}]",
           f);
     fclose(f);
@@ -177,7 +178,7 @@ static void test_fixtures__bad_files_fail_creation(void)
                     CIVIS_EINVAL);
     CU_ASSERT_PTR_NULL(mock);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "bad.json"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "/scripts/nope"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "/no_such_resource/nope"));
     unlink(bad);
     const char *missing[] = {"/nonexistent/fixtures.json", NULL};
     civis_error e2 = CIVIS_ERROR_INIT;

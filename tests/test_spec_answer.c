@@ -2,7 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "civis/answer.h"
+#include "civis/sys/answer.h"
+#include "specsuite.h"
 #include "test.h"
 
 static civis_spec *bundled;
@@ -10,20 +11,12 @@ static civis_spec *full;
 
 static int setup(void)
 {
-    civis_error err = CIVIS_ERROR_INIT;
-    if (civis_spec_load_bundled(&bundled, &err) != CIVIS_OK)
-        return 1;
-    const char *p = civis_test_full_spec("spec_answer (page sizes)");
-    if (p != NULL && civis_spec_load_file(&full, p, &err) != CIVIS_OK)
-        return 1;
-    return 0;
+    return civis_test_specs_load(&bundled, &full, "spec_answer (page sizes)");
 }
 
 static int teardown(void)
 {
-    civis_spec_free(bundled);
-    civis_spec_free(full);
-    return 0;
+    return civis_test_specs_free(&bundled, &full);
 }
 
 static void test_answer__query_is_decoded_like_a_form(void)

@@ -8,6 +8,7 @@
 
 #include "../spec/src/urlenc.h"
 #include "civis/spec.h"
+#include "specsuite.h"
 #include "test.h"
 
 static civis_spec *bundled;
@@ -15,25 +16,12 @@ static civis_spec *full; /* NULL when the full spec is not available */
 
 static int suite_init(void)
 {
-    civis_error err = CIVIS_ERROR_INIT;
-    if (civis_spec_load_bundled(&bundled, &err) != CIVIS_OK) {
-        fprintf(stderr, "bundled spec: %s\n", err.message);
-        return 1;
-    }
-    const char *path = civis_test_full_spec("spec_args full-spec cases");
-    if (path != NULL && civis_spec_load_file(&full, path, &err) != CIVIS_OK) {
-        fprintf(stderr, "full spec: %s\n", err.message);
-        return 1;
-    }
-    return 0;
+    return civis_test_specs_load(&bundled, &full, "spec_args full-spec cases");
 }
 
 static int suite_cleanup(void)
 {
-    civis_spec_free(bundled);
-    civis_spec_free(full);
-    bundled = full = NULL;
-    return 0;
+    return civis_test_specs_free(&bundled, &full);
 }
 
 static const civis_operation *op_of(const civis_spec *spec, const char *dotted)

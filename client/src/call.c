@@ -63,7 +63,7 @@ civis_status civis__send(civis_response **out, civis_client *c, const civis_send
         civis__free(path_url);
         return civis__fail(err, CIVIS_ENOMEM, "", "out of memory building the URL");
     }
-    civis_header hdrs[6];
+    civis_header hdrs[7];
     size_t nh = 0;
     hdrs[nh++] = (civis_header){"Authorization", c->auth_value};
     hdrs[nh++] = (civis_header){"User-Agent", c->user_agent};
@@ -73,6 +73,8 @@ civis_status civis__send(civis_response **out, civis_client *c, const civis_send
         hdrs[nh++] = (civis_header){"X-Civis-Job-ID", c->job_id};
     if (c->run_id != NULL)
         hdrs[nh++] = (civis_header){"X-Civis-Run-ID", c->run_id};
+    if (s->if_none_match != NULL)
+        hdrs[nh++] = (civis_header){"If-None-Match", s->if_none_match};
 
     civis_http_request req = {
         .method = s->method,
@@ -88,6 +90,7 @@ civis_status civis__send(civis_response **out, civis_client *c, const civis_send
         .max_body_bytes = c->max_response_bytes,
         .op = s->op,
         .args = s->args,
+        .body_json = s->body_json,
     };
     const double start = civis__now();
     civis_status st;
@@ -168,11 +171,12 @@ civis_status civis_call(civis_response **out, civis_client *client, const char *
     if (client == NULL)
         return civis__fail(err, CIVIS_EINVAL, "client", "no client given");
     const civis_operation *op = NULL;
+    const civis_spec *spec = NULL;
     civis_placed placed = {0};
-    civis_status st = civis_spec_find(&op, client->spec, resource, method, err);
+    civis_status st = civis__client_find(&op, &spec, client, resource, method, err);
     if (st == CIVIS_OK)
-        st = civis_args_place(&placed, client->spec, op, args,
-                              client->camel_keys ? CIVIS_KEYS_WIRE : CIVIS_KEYS_SNAKE, err);
+        st = civis__args_place(&placed, spec, op, args,
+                               client->camel_keys ? CIVIS_KEYS_WIRE : CIVIS_KEYS_SNAKE, true, err);
     if (st != CIVIS_OK) {
         civis__rejected(client, resource, method, args, st, err);
         return st;
@@ -192,9 +196,15 @@ civis_status civis_call(civis_response **out, civis_client *client, const char *
     else
         st = civis__fail(err, CIVIS_ENOMEM, "", "out of memory");
     if (st == CIVIS_OK) {
-        civis_send s = {op->verb, placed.path, placed.query, body,
-                        body_len, op,          args,         starts_with_json_values(placed.path),
-                        false};
+        civis_send s = {.method = op->verb,
+                        .path = placed.path,
+                        .query = placed.query,
+                        .body = body,
+                        .body_len = body_len,
+                        .op = op,
+                        .args = args,
+                        .json_values = starts_with_json_values(placed.path),
+                        .body_json = placed.body};
         st = civis__send(out, client, &s, false, err);
     }
     civis__free(body);
@@ -266,9 +276,13 @@ civis_status civis_request(civis_response **out, civis_client *client, const cha
     size_t len = 0;
     civis_status st = body ? civis__pyjson(&text, &len, body, err) : CIVIS_OK;
     if (st == CIVIS_OK) {
-        civis_send s = {
-            method, path, qm ? qm + 1 : "", text, len, NULL, NULL, starts_with_json_values(path),
-            false};
+        civis_send s = {.method = method,
+                        .path = path,
+                        .query = qm ? qm + 1 : "",
+                        .body = text,
+                        .body_len = len,
+                        .json_values = starts_with_json_values(path),
+                        .body_json = body};
         st = civis__send(out, client, &s, false, err);
     }
     civis__free(text);

@@ -75,6 +75,15 @@ civis_status civis_client_new(civis_client **out, const civis_client_options *op
     } else if (pthread_mutex_init(&c->memo_lock, NULL) != 0) {
         pthread_mutex_destroy(&c->rng_lock);
         st = civis__fail(err, CIVIS_ENOMEM, "", "cannot create a mutex");
+    } else if (pthread_mutex_init(&c->spec_lock, NULL) != 0) {
+        pthread_mutex_destroy(&c->rng_lock);
+        pthread_mutex_destroy(&c->memo_lock);
+        st = civis__fail(err, CIVIS_ENOMEM, "", "cannot create a mutex");
+    } else if (pthread_mutex_init(&c->refresh_lock, NULL) != 0) {
+        pthread_mutex_destroy(&c->rng_lock);
+        pthread_mutex_destroy(&c->memo_lock);
+        pthread_mutex_destroy(&c->spec_lock);
+        st = civis__fail(err, CIVIS_ENOMEM, "", "cannot create a mutex");
     } else {
         c->locks_ready = true;
     }
@@ -103,10 +112,14 @@ void civis_client_free(civis_client *c)
     if (c->transport_ready && c->transport.destroy != NULL)
         c->transport.destroy(c->transport_ctx);
     civis_spec_free(c->owned_spec);
+    civis_spec_free(c->fresh_spec);
+    civis__free(c->spec_cache_file);
     civis__memo_free(c->memo);
     if (c->locks_ready) {
         pthread_mutex_destroy(&c->rng_lock);
         pthread_mutex_destroy(&c->memo_lock);
+        pthread_mutex_destroy(&c->spec_lock);
+        pthread_mutex_destroy(&c->refresh_lock);
     }
     if (c->api_key != NULL) /* wipe the key before the memory goes back */
         memset(c->api_key, 0, strlen(c->api_key));
@@ -123,7 +136,7 @@ void civis_client_free(civis_client *c)
 
 const civis_spec *civis_client_spec(const civis_client *client)
 {
-    return client ? client->spec : NULL;
+    return client ? civis__client_spec(client) : NULL;
 }
 
 const char *civis_client_base_url(const civis_client *client)

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include "civis.h"
+#include "civis/sys/answer.h"
+#include "civis/sys/transport.h"
 
 /* Exported by libcivis_spec (spec/src/error.c): records the first error. */
 civis_status civis__fail(civis_error *err, civis_status code, const char *param, const char *fmt,
@@ -59,8 +61,17 @@ struct civis_client {
     char *job_id;            /* $CIVIS_JOB_ID at creation, or NULL */
     char *run_id;            /* $CIVIS_RUN_ID at creation, or NULL */
     civis_spec *owned_spec;  /* freed with the client, or NULL */
-    const civis_spec *spec;  /* owned_spec or the caller's */
+    const civis_spec *spec;  /* owned_spec, fresh_spec or the caller's; read and written
+                                under spec_lock once the client is shared (civis__client_spec) */
     const char *spec_source; /* static string */
+    /* A spec from GET /endpoints is downloaded again, once, when a call names
+     * an operation it lacks (the server may have a newer one): */
+    bool spec_refreshable;        /* the spec came from the server (cache or download) */
+    bool spec_refreshed;          /* that one refresh has been tried */
+    civis_spec *fresh_spec;       /* what it brought, freed with the client */
+    char *spec_cache_file;        /* where the cache lives, or NULL (no cache) */
+    pthread_mutex_t spec_lock;    /* guards spec and fresh_spec */
+    pthread_mutex_t refresh_lock; /* one refresh at a time */
     long timeout_ms;
     long connect_timeout_ms;
     size_t max_response_bytes; /* 0 never: the default filled in */
@@ -95,6 +106,15 @@ void civis__headers_free(civis_header *headers, size_t n, char *block);
 civis_status civis__options_apply(civis_client *client, const civis_client_options *opts,
                                   civis_error *err);
 
+/* spec_cache.c: finds an operation in the client's spec; when the spec came
+ * from the server and lacks the name, downloads it once more and looks
+ * again. *spec_out is the spec the operation belongs to. */
+civis_status civis__client_find(const civis_operation **op, const civis_spec **spec_out,
+                                civis_client *client, const char *resource, const char *method,
+                                civis_error *err);
+/* The client's current spec (see spec_lock). */
+const civis_spec *civis__client_spec(const civis_client *client);
+
 /* spec_cache.c: loads client->spec as the options say. */
 civis_status civis__spec_obtain(civis_client *client, const civis_client_options *opts,
                                 civis_error *err);
@@ -120,6 +140,8 @@ typedef struct civis_send {
     const cJSON *args;         /* borrowed */
     bool json_values;          /* responses keep `value` as sent (json_values paths) */
     bool raw_body;             /* leave a 2xx body unparsed (the spec download) */
+    const char *if_none_match; /* a cached copy's validator (the spec download), or NULL */
+    const cJSON *body_json;    /* the body as built (body prints it), or NULL */
 } civis_send;
 
 /*
@@ -155,9 +177,6 @@ double civis__now(void); /* monotonic seconds */
 /* errors.c: the official client's error message for a non-2xx reply. */
 civis_status civis__http_error(civis_error *err, const char *method, const char *path_url,
                                const civis_http_response *resp);
-/* The standard reason phrase of a status, "" when unknown. */
-const char *civis__reason_phrase(long status);
-
 /* ---- responses ------------------------------------------------------------------ */
 
 struct civis_response {
@@ -204,8 +223,20 @@ const cJSON *civis__json_path(const cJSON *root, const char *path, bool json_val
  * integral number. `where` ("the response") goes into messages. */
 civis_status civis__json_typed(const cJSON **node, const cJSON *root, const char *path,
                                bool json_values, int want, const char *where, civis_error *err);
-/* A key matches a snake_case name: equal, or equal once converted. */
-bool civis__key_matches(const char *key, const char *name);
+
+/* spec/src/args.c: civis_args_place whose body borrows the arguments'
+ * values (no deep copy); `args` must outlive the placed body. */
+civis_status civis__args_place(civis_placed *out, const civis_spec *spec, const civis_operation *op,
+                               const cJSON *args, civis_key_style style, bool borrow,
+                               civis_error *err);
+
+/* transport.c: the value of the first of n headers named `name` (ASCII
+ * case-insensitive), borrowed; NULL when absent. */
+const char *civis__header_find(const civis_header *headers, size_t n, const char *name);
+
+/* response.c: a header of the response as a non-negative whole number, -1
+ * when absent or not one. */
+long civis__header_number(const civis_response *resp, const char *name);
 
 /* args.c: a cJSON value from a civis_value (consumes CIVIS_VALUE_JSON). */
 cJSON *civis__value_to_json(civis_value v);

@@ -11,35 +11,6 @@
 
 #include "client_internal.h"
 
-const char *civis__reason_phrase(long status)
-{
-    switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    }
-    return "";
-}
-
 /* Copies s into buf as one line: control characters become spaces. */
 static void one_line(char *buf, size_t len, const char *s, size_t n)
 {
@@ -53,7 +24,7 @@ static void one_line(char *buf, size_t len, const char *s, size_t n)
 static void describe(char *buf, size_t len, const civis_http_response *resp)
 {
     if (resp->body == NULL || resp->body_len == 0) {
-        const char *reason = resp->reason[0] ? resp->reason : civis__reason_phrase(resp->status);
+        const char *reason = resp->reason[0] ? resp->reason : civis_answer_reason(resp->status);
         one_line(buf, len, reason, strlen(reason));
         return;
     }

@@ -25,7 +25,7 @@ static bool matches(const cJSON *item, const cJSON *pattern)
         const cJSON *have = cJSON_GetObjectItemCaseSensitive(item, want->string);
         if (have == NULL)
             for (have = item->child; have != NULL; have = have->next)
-                if (civis__key_matches(have->string, want->string))
+                if (civis_key_equal(have->string, want->string))
                     break;
         if (have == NULL || !values_equal(have, want))
             return false;

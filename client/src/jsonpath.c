@@ -18,21 +18,6 @@
 
 #include "client_internal.h"
 
-#define NAME_MAX_LEN 256
-
-bool civis__key_matches(const char *key, const char *name)
-{
-    if (key == NULL || name == NULL)
-        return false;
-    if (strcmp(key, name) == 0)
-        return true;
-    char a[NAME_MAX_LEN], b[NAME_MAX_LEN];
-    if (civis_camel_to_snake(a, sizeof(a), key) >= sizeof(a) ||
-        civis_camel_to_snake(b, sizeof(b), name) >= sizeof(b))
-        return false;
-    return strcmp(a, b) == 0;
-}
-
 static bool preserves_children(const char *key)
 {
     return key != NULL &&
@@ -55,24 +40,9 @@ static const cJSON *object_child(const cJSON *obj, const char *name, bool exact)
     if (c != NULL || exact)
         return c;
     for (c = obj->child; c != NULL; c = c->next)
-        if (civis__key_matches(c->string, name))
+        if (civis_key_equal(c->string, name))
             return c;
     return NULL;
-}
-
-static const char *kind(const cJSON *v)
-{
-    if (cJSON_IsObject(v))
-        return "object";
-    if (cJSON_IsArray(v))
-        return "array";
-    if (cJSON_IsString(v))
-        return "string";
-    if (cJSON_IsNumber(v))
-        return "number";
-    if (cJSON_IsBool(v))
-        return "boolean";
-    return "null";
 }
 
 /* Parses a non-negative decimal index; false when s is not one. */
@@ -109,7 +79,7 @@ const cJSON *civis__json_path(const cJSON *root, const char *path, bool json_val
     const char *p = path;
     size_t done = 0; /* bytes of path walked, for messages */
     while (*p) {
-        char seg[NAME_MAX_LEN];
+        char seg[256];
         size_t n = 0;
         bool bracket = false;
         if (*p == '[') {
@@ -170,10 +140,11 @@ const cJSON *civis__json_path(const cJSON *root, const char *path, bool json_val
             value_raw_here = false;
         } else {
             if (done == 0)
-                snprintf(why, why_len, "the body is %s, not an object or array", kind(node));
+                snprintf(why, why_len, "the body is %s, not an object or array",
+                         civis_json_type_name(node));
             else
                 snprintf(why, why_len, "'%.*s' is %s, not an object or array", (int)done, path,
-                         kind(node));
+                         civis_json_type_name(node));
             return NULL;
         }
         node = next;
@@ -215,7 +186,7 @@ civis_status civis__json_typed(const cJSON **node, const cJSON *root, const char
             return civis__fail(err, CIVIS_EPARSE, shown, "field '%s' is the number %g, expected %s",
                                shown, v->valuedouble, expected);
         return civis__fail(err, CIVIS_EPARSE, shown, "field '%s' is %s, expected %s", shown,
-                           kind(v), expected);
+                           civis_json_type_name(v), expected);
     }
     *node = v;
     return CIVIS_OK;
@@ -223,7 +194,8 @@ civis_status civis__json_typed(const cJSON **node, const cJSON *root, const char
 
 #define CHECK_OUT(out)                                                                             \
     if ((out) == NULL)                                                                             \
-    return civis__fail(err, CIVIS_EINVAL, "out", "no output given")
+        return civis__fail(err, CIVIS_EINVAL, "out", "no output given");                           \
+    *(out) = 0 /* the one out-parameter rule: 0 / NULL after a failure */
 
 const cJSON *civis_json_get(const cJSON *root, const char *path)
 {

@@ -12,6 +12,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mock_internal.h"
 
@@ -30,8 +31,8 @@ void civis__mock_unlock(const civis_mock *mock)
     pthread_mutex_unlock(&((civis_mock *)mock)->lock);
 }
 
-/* The body the client sent, parsed; NULL when there is none or it is not
- * JSON (the client only sends JSON, but civis_request sends what it is given). */
+/* The body the client sent, parsed, for the journal of a request the core
+ * refused before parsing it; NULL when there is none or it is not JSON. */
 static cJSON *parse_body(const civis_http_request *req)
 {
     if (req->body == NULL || req->body_len == 0)
@@ -39,67 +40,134 @@ static cJSON *parse_body(const civis_http_request *req)
     return cJSON_ParseWithLength(req->body, req->body_len);
 }
 
-/* Runs a callback behaviour without the lock and puts its answer in resp. */
-static civis_status run_callback(mock_entry *e, const civis_operation *op,
-                                 const civis_http_request *req, civis_mock_fn fn, void *data,
-                                 civis_http_response *resp)
+/* One call on its way through the answering core. */
+typedef struct mock_call {
+    civis_mock *mock;
+    mock_entry *entry; /* its journal entry (args, for patterns and callbacks) */
+} mock_call;
+
+/* The behaviours, as the answering core's hook (consulted first). Canned
+ * replies are served under the lock; a callback runs without it. */
+static bool behaviour_hook(void *ctx, civis_fake_exchange *x, civis_fake_reply *reply)
 {
+    mock_call *c = ctx;
+    civis_mock_fn fn = NULL;
+    void *data = NULL;
+    x->source = NULL;
+    civis__mock_lock(c->mock);
+    bool hit = civis__mock_rule_serve(c->mock, x, c->entry->pub.args, reply, &fn, &data);
+    civis__mock_unlock(c->mock);
+    if (!hit)
+        return false;
+    if (x->source == NULL)
+        x->source = fn ? "callback" : "return";
+    if (fn == NULL)
+        return true;
+    civis__mock_lock(c->mock);
+    civis__mock_journal_body(c->entry); /* the callback may read it */
+    civis__mock_unlock(c->mock);
+    const civis_operation *op = x->op;
     long status = op->response_status ? op->response_status : 200;
-    cJSON *answer = fn(data, &e->pub, &status);
+    cJSON *answer = fn(data, &c->entry->pub, &status);
     if (status < 100 || status > 599)
         status = 500; /* a callback bug must still give the client a real status */
     char *text = answer ? cJSON_PrintUnformatted(answer) : NULL;
     cJSON_Delete(answer);
-    if (answer != NULL && text == NULL)
-        return CIVIS_ENOMEM;
-    civis_status st = civis__mock_fill(resp, op, req->query, status, text, text ? strlen(text) : 0,
-                                       MOCK_PAGE_ASKED);
+    if ((answer != NULL && text == NULL) ||
+        !civis_fake_reply_recorded(reply, x, (int)status, NULL, text, text ? strlen(text) : 0,
+                                   CIVIS_FAKE_PAGE_ASKED, true)) {
+        x->source = "internal";
+        civis_fake_reply_error(reply, 500, "internal", "the fake API ran out of memory");
+    }
     cJSON_free(text);
+    return true;
+}
+
+/* The core's reply into the client's response. */
+static civis_status to_response(civis_http_response *resp, const civis_fake_reply *reply)
+{
+    resp->status = reply->status;
+    snprintf(resp->reason, sizeof(resp->reason), "%s", civis_answer_reason(reply->status));
+    bool typed = false;
+    for (size_t i = 0; i < reply->n_headers; i++) {
+        const civis_fake_header *h = &reply->headers[i];
+        typed |= strcasecmp(h->name, "Content-Type") == 0;
+        civis_status st = civis_http_response_add_header(resp, h->name, strlen(h->name), h->value,
+                                                         strlen(h->value));
+        if (st != CIVIS_OK)
+            return st;
+    }
+    if (reply->body == NULL)
+        return CIVIS_OK;
+    civis_status st =
+        typed ? CIVIS_OK
+              : civis_http_response_add_header(resp, "Content-Type", 12, "application/json", 16);
+    if (st == CIVIS_OK)
+        st = civis_http_response_append_body(resp, reply->body, reply->body_len);
     return st;
 }
 
+/*
+ * A request through the answering core, as civis-mock answers it over HTTP:
+ * routed (404, 405), validated (400 with the problems), then answered by
+ * the behaviours, the fixtures, the example or synthesis. The journal
+ * records it between validation and the answer, so that patterns and
+ * callbacks see its arguments.
+ */
 static civis_status mock_send(void *ctx, const civis_http_request *req, civis_http_response *resp,
                               civis_error *err)
 {
     civis_mock *mock = ctx;
-    const civis_operation *op = req->op;
-    if (op == NULL) {
-        /* civis_request: not an operation call, but it may still be one of
-         * the spec's paths. */
-        civis_route route;
-        if (civis_spec_route(&route, mock->spec, req->method, req->path, NULL) == CIVIS_OK)
-            op = route.op;
-    }
-    cJSON *body = parse_body(req);
+    mock_call call = {.mock = mock};
+    civis_fake_config cfg = {
+        .spec = mock->spec,
+        .fixtures = mock->fixtures,
+        .hook = behaviour_hook,
+        .hook_ctx = &call,
+        .hook_first = true,
+        .seed = mock->seed,
+    };
+    civis_fake_request freq = {
+        .method = req->method,
+        .path = req->path,
+        .query = req->query,
+        .body = req->body,
+        .body_len = req->body_len,
+        .api_key = NULL, /* the mock has no real key: key-scoped exchanges are not ours */
+        .body_json = req->body_json,
+    };
+    civis_fake_exchange x;
+    civis_fake_reply reply;
+    memset(&reply, 0, sizeof(reply));
+    civis_status st = civis_fake_route(&x, &cfg, &freq, &reply);
+    if (st == CIVIS_OK)
+        st = civis_fake_validate(&x, &cfg, &reply);
+    bool answer = st == CIVIS_OK;
+    /* The journal keeps the parsed body; a request sent without one has none. */
+    cJSON *body = civis_fake_exchange_take_body(&x);
+    /* a raw request's arguments are read from its body at once; an
+     * operation call's body is parsed when the journal is read */
+    if (body == NULL && req->args == NULL)
+        body = parse_body(req);
 
     civis__mock_lock(mock);
-    mock_entry *e = civis__mock_journal_begin(mock, op, req, body);
-    if (e == NULL) {
-        civis__mock_unlock(mock);
+    call.entry = civis__mock_journal_begin(mock, x.op, req, body);
+    civis__mock_unlock(mock);
+    if (call.entry == NULL) {
+        civis_fake_exchange_clear(&x);
+        civis_fake_reply_clear(&reply);
         return civis__fail(err, CIVIS_ENOMEM, "", "out of memory in the mock's journal");
     }
-    body = NULL; /* the entry owns it now */
-
-    civis_status st = CIVIS_OK;
-    const char *source = NULL;
-    civis_mock_fn fn = NULL;
-    void *data = NULL;
-    if (op == NULL) {
-        source = "unrouted";
-        st = civis__mock_error_body(resp, 404);
-    } else if (civis__mock_rule_serve(mock, op, e->pub.args, req->query, resp, &fn, &data, &st)) {
-        source = fn ? "callback" : "return";
-    }
-    civis__mock_unlock(mock);
-
-    if (fn != NULL)
-        st = run_callback(e, op, req, fn, data, resp);
-    else if (source == NULL)
-        st = civis__mock_default_answer(mock, op, req, e->pub.body, resp, &source);
+    if (answer)
+        civis_fake_answer(&x, &cfg, &reply);
+    bool oom = x.source != NULL && strcmp(x.source, "internal") == 0;
+    st = oom ? CIVIS_ENOMEM : to_response(resp, &reply);
 
     civis__mock_lock(mock);
-    civis__mock_journal_answer(e, st == CIVIS_OK ? resp : NULL, source);
+    civis__mock_journal_answer(call.entry, st == CIVIS_OK ? resp : NULL, x.source);
     civis__mock_unlock(mock);
+    civis_fake_exchange_clear(&x);
+    civis_fake_reply_clear(&reply);
     if (st != CIVIS_OK)
         return civis__fail(err, st, "", "the mock could not build its answer (%s)",
                            civis_strerror(st));

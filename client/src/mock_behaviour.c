@@ -55,18 +55,14 @@ static civis_status check_when(cJSON **out, const civis_operation *op, const cha
                            text);
     }
     for (const cJSON *k = when->child; k != NULL; k = k->next) {
-        char snake[128]; /* matching takes "runId" for "run_id": so does this check */
-        if (civis_operation_param(op, k->string) != NULL ||
-            (civis_camel_to_snake(snake, sizeof(snake), k->string) < sizeof(snake) &&
-             civis_operation_param(op, snake) != NULL))
+        /* matching takes "runId" for "run_id": so does this check */
+        bool known = false;
+        for (size_t i = 0; i < op->n_params && !known; i++)
+            known = civis_key_equal(k->string, op->params[i].name) ||
+                    civis_key_equal(k->string, op->params[i].wire);
+        if (known)
             continue;
-        const char *names[64];
-        size_t n = 0;
-        for (size_t i = 0; i < op->n_params && n < 64; i++)
-            names[n++] = op->params[i].name;
-        const char *near = civis_suggest(k->string, names, n);
-        if (near == NULL && civis_camel_to_snake(snake, sizeof(snake), k->string) < sizeof(snake))
-            near = civis_suggest(snake, names, n); /* far as typed, near once converted */
+        const char *near = civis_operation_suggest(op, k->string, -1);
         char hint[96] = "";
         if (near != NULL)
             snprintf(hint, sizeof(hint), " (did you mean '%s'?)", near);
@@ -178,7 +174,7 @@ civis_status civis_mock_on(civis_mock *mock, const char *operation, const civis_
     if (op == NULL)
         return CIVIS_EINVAL;
     char name[160];
-    civis__mock_op_name(op, name, sizeof(name));
+    civis_operation_name(op, name, sizeof(name));
     if (rule->n_replies == 0 && rule->callback == NULL)
         return civis__fail(err, CIVIS_EINVAL, "rule",
                            "the behaviour for %s has neither replies nor a callback", name);
@@ -314,23 +310,10 @@ static bool own_pages(const mock_reply *r)
     return false;
 }
 
-/* Adds a reply's own headers; the standard ones come with the body. */
-static civis_status add_headers(civis_http_response *resp, const mock_reply *r)
+bool civis__mock_rule_serve(civis_mock *mock, civis_fake_exchange *x, const cJSON *args,
+                            civis_fake_reply *reply, civis_mock_fn *fn, void **data)
 {
-    for (size_t i = 0; i < r->n_headers; i++) {
-        civis_status st =
-            civis_http_response_add_header(resp, r->headers[i].name, strlen(r->headers[i].name),
-                                           r->headers[i].value, strlen(r->headers[i].value));
-        if (st != CIVIS_OK)
-            return st;
-    }
-    return CIVIS_OK;
-}
-
-bool civis__mock_rule_serve(civis_mock *mock, const civis_operation *op, const cJSON *args,
-                            const char *query, civis_http_response *resp, civis_mock_fn *fn,
-                            void **data, civis_status *st)
-{
+    const civis_operation *op = x->op;
     mock_rule *pattern_hit = NULL, *plain_hit = NULL;
     for (size_t i = mock->n_rules; i-- > 0 && pattern_hit == NULL;) {
         mock_rule *r = &mock->rules[i];
@@ -352,13 +335,18 @@ bool civis__mock_rule_serve(civis_mock *mock, const civis_operation *op, const c
         return true;
     }
     /* The last reply repeats once the sequence is used up. */
-    const mock_reply *reply = &r->replies[r->next < r->n_replies ? r->next : r->n_replies - 1];
+    const mock_reply *canned = &r->replies[r->next < r->n_replies ? r->next : r->n_replies - 1];
     if (r->next < r->n_replies)
         r->next++;
-    long status = reply->status ? reply->status : op->response_status ? op->response_status : 200;
-    *st = add_headers(resp, reply);
-    if (*st == CIVIS_OK)
-        *st = civis__mock_fill(resp, op, query, status, reply->body, reply->body_len,
-                               own_pages(reply) ? MOCK_PAGE_NEVER : MOCK_PAGE_ASKED);
+    long status = canned->status ? canned->status : op->response_status ? op->response_status : 200;
+    bool ok = true;
+    for (size_t i = 0; ok && i < canned->n_headers; i++)
+        ok = civis_fake_reply_header(reply, canned->headers[i].name, canned->headers[i].value);
+    if (!ok || !civis_fake_reply_recorded(
+                   reply, x, (int)status, NULL, canned->body, canned->body_len,
+                   own_pages(canned) ? CIVIS_FAKE_PAGE_NEVER : CIVIS_FAKE_PAGE_ASKED, true)) {
+        x->source = "internal"; /* the transport reports CIVIS_ENOMEM */
+        civis_fake_reply_error(reply, 500, "internal", "the fake API ran out of memory");
+    }
     return true;
 }

@@ -6,7 +6,6 @@
  * its message lists the calls that were made, with their arguments and,
  * for called_with, the first difference of each candidate call.
  */
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,114 +27,11 @@ void civis__mock_catf(char *buf, size_t len, const char *fmt, ...)
         memcpy(buf + len - 4, "...", 4); /* cut, and say so */
 }
 
-/* ---- partial match ---------------------------------------------------------------- */
-
-static bool same_key(const char *a, const char *b)
-{
-    if (strcmp(a, b) == 0)
-        return true;
-    char sa[128], sb[128];
-    if (civis_camel_to_snake(sa, sizeof(sa), a) >= sizeof(sa) ||
-        civis_camel_to_snake(sb, sizeof(sb), b) >= sizeof(sb))
-        return false;
-    return strcmp(sa, sb) == 0;
-}
-
-static const cJSON *find_key(const cJSON *obj, const char *key)
-{
-    const cJSON *exact = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (exact != NULL)
-        return exact;
-    for (const cJSON *c = obj->child; c != NULL; c = c->next)
-        if (c->string != NULL && same_key(c->string, key))
-            return c;
-    return NULL;
-}
-
-/* A short printed form of a value for messages. */
-static void show(char *buf, size_t len, const cJSON *v)
-{
-    char *text = v ? cJSON_PrintUnformatted(v) : NULL;
-    if (text == NULL) {
-        snprintf(buf, len, "%s", v ? "(unprintable)" : "nothing");
-        return;
-    }
-    if (strlen(text) >= len && len > 4)
-        snprintf(buf, len, "%.*s...", (int)(len - 4), text);
-    else
-        snprintf(buf, len, "%s", text);
-    cJSON_free(text);
-}
-
-static bool mismatch(char *why, size_t why_len, const char *at, const cJSON *want, const cJSON *got)
-{
-    if (why != NULL && why_len > 0) {
-        char w[96], g[96];
-        show(w, sizeof(w), want);
-        show(g, sizeof(g), got);
-        if (got == NULL)
-            snprintf(why, why_len, "%s: missing (expected %s)", at[0] ? at : "(root)", w);
-        else
-            snprintf(why, why_len, "%s: expected %s, got %s", at[0] ? at : "(root)", w, g);
-    }
-    return false;
-}
-
-static bool match_at(const cJSON *v, const cJSON *p, const char *at, char *why, size_t why_len)
-{
-    if (v == NULL)
-        return mismatch(why, why_len, at, p, NULL);
-    if (cJSON_IsObject(p)) {
-        if (!cJSON_IsObject(v))
-            return mismatch(why, why_len, at, p, v);
-        for (const cJSON *k = p->child; k != NULL; k = k->next) {
-            char sub[256];
-            snprintf(sub, sizeof(sub), "%s%s%s", at, at[0] ? "." : "", k->string);
-            if (!match_at(find_key(v, k->string), k, sub, why, why_len))
-                return false;
-        }
-        return true;
-    }
-    if (cJSON_IsArray(p)) {
-        if (!cJSON_IsArray(v))
-            return mismatch(why, why_len, at, p, v);
-        int n = cJSON_GetArraySize(p), m = cJSON_GetArraySize(v);
-        if (n != m) {
-            if (why != NULL && why_len > 0)
-                snprintf(why, why_len, "%s: expected %d elements, got %d", at[0] ? at : "(root)", n,
-                         m);
-            return false;
-        }
-        const cJSON *pe = p->child, *ve = v->child;
-        for (int i = 0; pe != NULL && ve != NULL; i++, pe = pe->next, ve = ve->next) {
-            char sub[256];
-            snprintf(sub, sizeof(sub), "%s[%d]", at, i);
-            if (!match_at(ve, pe, sub, why, why_len))
-                return false;
-        }
-        return true;
-    }
-    if (cJSON_IsNumber(p))
-        return (cJSON_IsNumber(v) && v->valuedouble == p->valuedouble) ||
-               mismatch(why, why_len, at, p, v);
-    if (cJSON_IsString(p))
-        return (cJSON_IsString(v) && strcmp(v->valuestring, p->valuestring) == 0) ||
-               mismatch(why, why_len, at, p, v);
-    if (cJSON_IsBool(p))
-        return (cJSON_IsBool(v) && cJSON_IsTrue(v) == cJSON_IsTrue(p)) ||
-               mismatch(why, why_len, at, p, v);
-    if (cJSON_IsNull(p))
-        return cJSON_IsNull(v) || mismatch(why, why_len, at, p, v);
-    return mismatch(why, why_len, at, p, v);
-}
+/* ---- partial match: the spec engine's containment rule ---------------------------- */
 
 bool civis_mock_match(const cJSON *value, const cJSON *pattern, char *why, size_t why_len)
 {
-    if (why != NULL && why_len > 0)
-        why[0] = '\0';
-    if (pattern == NULL)
-        return true;
-    return match_at(value, pattern, "", why, why_len);
+    return civis_json_contains(value, pattern, why, why_len);
 }
 
 /* ---- journal text ------------------------------------------------------------------- */
@@ -143,7 +39,7 @@ bool civis_mock_match(const cJSON *value, const cJSON *pattern, char *why, size_
 static void format_call(char *buf, size_t len, const civis_mock_call *c, const char *note)
 {
     char args[512];
-    show(args, sizeof(args), c->args);
+    civis_json_show(args, sizeof(args), c->args);
     if (c->rejected) {
         civis__mock_catf(buf, len, "  #%zu %s %s REJECTED: %s\n", c->index, c->operation, args,
                          c->message);
@@ -290,7 +186,7 @@ bool civis_mock_check_called_with(const civis_mock *mock, const char *operation,
         return false;
     }
     char shown[256];
-    show(shown, sizeof(shown), pat);
+    civis_json_show(shown, sizeof(shown), pat);
     civis__mock_lock(mock);
     bool hit = false;
     size_t which = 0;

@@ -1,10 +1,9 @@
 /*
  * mock_internal.h: the layout of a civis_mock and what its files share.
  *
- *   mock.c            creation, the transport (send / rejected), dispatch
+ *   mock.c            creation, the transport (send / rejected) through the
+ *                     spec engine's answering core (civis/sys/fake.h)
  *   mock_behaviour.c  behaviours: set, replace, select, serve canned replies
- *   mock_answer.c     answers with no behaviour: fixtures, x-examples, synthesis;
- *                     paging of array answers; error bodies
  *   mock_journal.c    the journal and its queries
  *   mock_check.c      partial JSON match and the checks behind mock_assert.h
  *   mock_container.c  the container-script presets
@@ -18,6 +17,8 @@
 #include <stdint.h>
 
 #include "civis/mock.h"
+#include "civis/sys/fake.h"
+#include "civis/sys/fixture.h"
 #include "client_internal.h"
 
 /* ---- behaviours ----------------------------------------------------------- */
@@ -59,7 +60,9 @@ typedef struct mock_entry {
     char *http_method;
     char *path;
     char *query;
-    cJSON *body;
+    cJSON *body;     /* parsed on first look (civis__mock_journal_body) */
+    char *body_text; /* the body's bytes until then, or NULL */
+    size_t body_len;
     char *response_body;
     const void *token; /* the request's args pointer: retries of one call share it */
 } mock_entry;
@@ -92,55 +95,26 @@ void civis__mock_rule_clear(mock_rule *rule);
 
 /*
  * Picks the behaviour for a call (lock held). Returns false when there is
- * none. Canned replies are written into resp at once (with `source`
- * "return"); for a callback *fn / *data are set and resp is untouched.
+ * none. A canned reply is written into `reply` at once (x->source set to
+ * "internal" when memory ran out); for a callback *fn and *data are set
+ * and the reply is untouched.
  */
-bool civis__mock_rule_serve(civis_mock *mock, const civis_operation *op, const cJSON *args,
-                            const char *query, civis_http_response *resp, civis_mock_fn *fn,
-                            void **data, civis_status *st);
+bool civis__mock_rule_serve(civis_mock *mock, civis_fake_exchange *x, const cJSON *args,
+                            civis_fake_reply *reply, civis_mock_fn *fn, void **data);
 
 /* Adds memory the mock frees with itself. */
 civis_status civis__mock_own(civis_mock *mock, void *ptr, void (*free_fn)(void *),
                              civis_error *err);
 
-/* ---- mock_answer.c ---------------------------------------------------------- */
-
-/* An answer when no behaviour applies: fixtures, example, synthesis.
- * Sets *source. */
-civis_status civis__mock_default_answer(civis_mock *mock, const civis_operation *op,
-                                        const civis_http_request *req, const cJSON *body,
-                                        civis_http_response *resp, const char **source);
-
-/* When an array answer of a paginated operation is cut into pages. */
-typedef enum mock_paging {
-    MOCK_PAGE_ASKED = 0, /* when the request has limit or page_num */
-    MOCK_PAGE_ALWAYS,    /* also without them (synthesized lists, fixtures) */
-    MOCK_PAGE_NEVER      /* a reply that brings its own X-Pagination-* headers */
-} mock_paging;
-
-/*
- * Puts a JSON text into resp as the body with `status`, paging an array
- * answer of a paginated operation by the request's limit / page_num as
- * `paging` says. A NULL text gives no body, or the default error body for
- * an error status. Adds the standard headers of the status
- * (WWW-Authenticate for 401, Retry-After for 429) unless present.
- */
-civis_status civis__mock_fill(civis_http_response *resp, const civis_operation *op,
-                              const char *query, long status, const char *text, size_t len,
-                              mock_paging paging);
-
-/* The API's error body for a status, into resp (with its standard headers). */
-civis_status civis__mock_error_body(civis_http_response *resp, long status);
-
 /* ---- mock_journal.c --------------------------------------------------------- */
-
-/* "resource.method" of an operation into buf. */
-const char *civis__mock_op_name(const civis_operation *op, char *buf, size_t len);
 
 /* Records a call about to be answered, or finds the entry of its first
  * attempt (lock held). NULL on allocation failure. */
 mock_entry *civis__mock_journal_begin(civis_mock *mock, const civis_operation *op,
                                       const civis_http_request *req, const cJSON *body);
+/* Parses the entry's body the first time anyone looks (lock held): most
+ * bodies are never read back, and a copy of each would cost every call. */
+void civis__mock_journal_body(mock_entry *e);
 /* Records the answer given (lock held). */
 void civis__mock_journal_answer(mock_entry *e, const civis_http_response *resp, const char *source);
 /* Records a rejected call (takes the lock). */

@@ -10,19 +10,6 @@
 
 #include "mock_internal.h"
 
-const char *civis__mock_op_name(const civis_operation *op, char *buf, size_t len)
-{
-    if (op == NULL)
-        snprintf(buf, len, "%s", "");
-    else if (op->method != NULL)
-        snprintf(buf, len, "%s.%s", op->resource, op->method);
-    else if (op->alias != NULL)
-        snprintf(buf, len, "%s.%s", op->resource, op->alias);
-    else /* deprecated and unnamed: only civis_request reaches it */
-        snprintf(buf, len, "%s %s", op->verb, op->path);
-    return buf;
-}
-
 const civis_operation *civis__mock_find(const civis_mock *mock, const char *operation,
                                         civis_error *err)
 {
@@ -49,6 +36,7 @@ static void entry_free(mock_entry *e)
     civis__free(e->path);
     civis__free(e->query);
     cJSON_Delete(e->body);
+    civis__free(e->body_text);
     civis__free(e->response_body);
     civis__free(e);
 }
@@ -150,8 +138,14 @@ mock_entry *civis__mock_journal_begin(civis_mock *mock, const civis_operation *o
         return NULL;
     }
     e->body = (cJSON *)body;
+    if (body == NULL && req->body != NULL && req->body_len > 0 &&
+        (e->body_text = civis__strndup(req->body, req->body_len)) == NULL) {
+        entry_free(e);
+        return NULL;
+    }
+    e->body_len = req->body_len;
     char name[160];
-    e->operation = civis__strdup(civis__mock_op_name(op, name, sizeof(name)));
+    e->operation = civis__strdup(op ? civis_operation_name(op, name, sizeof(name)) : "");
     e->args = req->args ? cJSON_Duplicate(req->args, 1) : args_from_request(mock, op, req, body);
     e->http_method = civis__strdup(req->method);
     e->path = civis__strdup(req->path);
@@ -166,6 +160,15 @@ mock_entry *civis__mock_journal_begin(civis_mock *mock, const civis_operation *o
     }
     publish(e);
     return e;
+}
+
+void civis__mock_journal_body(mock_entry *e)
+{
+    if (e->body != NULL || e->body_text == NULL)
+        return;
+    /* NULL when memory runs out: the entry then shows no body */
+    e->body = cJSON_ParseWithLength(e->body_text, e->body_len);
+    e->pub.body = e->body;
 }
 
 void civis__mock_journal_answer(mock_entry *e, const civis_http_response *resp, const char *source)
@@ -189,7 +192,7 @@ void civis__mock_journal_rejected(civis_mock *mock, const char *resource, const 
     char name[160];
     if (resource != NULL && method != NULL &&
         civis_spec_find(&op, mock->spec, resource, method, NULL) == CIVIS_OK)
-        civis__mock_op_name(op, name, sizeof(name));
+        civis_operation_name(op, name, sizeof(name));
     else
         snprintf(name, sizeof(name), "%s.%s", resource ? resource : "(null)",
                  method ? method : "(null)");
@@ -228,7 +231,11 @@ const civis_mock_call *civis_mock_journal_at(const civis_mock *mock, size_t i)
     if (mock == NULL)
         return NULL;
     civis__mock_lock(mock);
-    const civis_mock_call *c = i < mock->n_entries ? &mock->entries[i]->pub : NULL;
+    const civis_mock_call *c = NULL;
+    if (i < mock->n_entries) {
+        civis__mock_journal_body(mock->entries[i]);
+        c = &mock->entries[i]->pub;
+    }
     civis__mock_unlock(mock);
     return c;
 }
@@ -280,8 +287,10 @@ const civis_mock_call *civis_mock_nth_call(const civis_mock *mock, const char *o
     civis__mock_lock(mock);
     for (size_t i = 0; i < mock->n_entries && hit == NULL; i++) {
         const civis_mock_call *c = &mock->entries[i]->pub;
-        if (!c->rejected && c->op == op && n-- == 0)
+        if (!c->rejected && c->op == op && n-- == 0) {
+            civis__mock_journal_body(mock->entries[i]);
             hit = c;
+        }
     }
     civis__mock_unlock(mock);
     return hit;
@@ -332,7 +341,7 @@ civis_status civis_mock_uncalled(cJSON **out, const civis_mock *mock, civis_erro
         if (seen)
             continue;
         char name[160];
-        cJSON *s = cJSON_CreateString(civis__mock_op_name(op, name, sizeof(name)));
+        cJSON *s = cJSON_CreateString(civis_operation_name(op, name, sizeof(name)));
         ok = s != NULL && cJSON_AddItemToArray(list, s);
         if (!ok)
             cJSON_Delete(s);

@@ -15,12 +15,13 @@
 struct civis_pager {
     civis_client *client;
     const civis_operation *op;
-    char label[160];      /* "scripts.list" */
-    cJSON *args;          /* the caller's arguments minus page_num */
-    int page_num;         /* the next page to fetch */
-    long total_pages;     /* from the last page's headers, -1 when unknown */
-    civis_response *page; /* the page items come from */
-    const cJSON *cursor;  /* the next item of page */
+    const civis_spec *spec; /* the spec op belongs to (the client's may be refreshed) */
+    char label[160];        /* "scripts.list" */
+    cJSON *args;            /* the caller's arguments minus page_num */
+    int page_num;           /* the next page to fetch */
+    long total_pages;       /* from the last page's headers, -1 when unknown */
+    civis_response *page;   /* the page items come from */
+    const cJSON *cursor;    /* the next item of page */
     int requests;
     bool done;
 };
@@ -34,12 +35,13 @@ civis_status civis_pager_new(civis_pager **out, civis_client *client, const char
     if (client == NULL)
         return civis__fail(err, CIVIS_EINVAL, "client", "no client given");
     const civis_operation *op = NULL;
-    civis_status st = civis_spec_find(&op, client->spec, resource, method, err);
+    const civis_spec *spec = NULL;
+    civis_status st = civis__client_find(&op, &spec, client, resource, method, err);
     if (st == CIVIS_OK && !op->paginated)
         st = civis__fail(err, CIVIS_EINVAL, "method",
                          "%s.%s is not paginated (no limit and page_num)", resource, method);
     if (st == CIVIS_OK)
-        st = civis_args_validate(client->spec, op, args, err);
+        st = civis_args_validate(spec, op, args, err);
     if (st != CIVIS_OK) {
         civis__rejected(client, resource, method, args, st, err);
         return st;
@@ -54,12 +56,13 @@ civis_status civis_pager_new(civis_pager **out, civis_client *client, const char
     /* The walk always starts at page 1, whatever page_num says. */
     for (cJSON *a = copy->child; a != NULL;) {
         cJSON *next = a->next;
-        if (civis__key_matches(a->string, "page_num"))
+        if (civis_key_equal(a->string, "page_num"))
             cJSON_Delete(cJSON_DetachItemViaPointer(copy, a));
         a = next;
     }
     p->client = client;
     p->op = op;
+    p->spec = spec;
     snprintf(p->label, sizeof(p->label), "%s.%s", resource, method);
     p->args = copy;
     p->page_num = 1;
@@ -70,13 +73,7 @@ civis_status civis_pager_new(civis_pager **out, civis_client *client, const char
 
 static long total_pages(const civis_response *page)
 {
-    const char *v = civis_response_header(page, "X-Pagination-Total-Pages");
-    if (v == NULL || *v < '0' || *v > '9')
-        return -1;
-    char *end = NULL;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    return (errno == 0 && *end == '\0') ? n : -1;
+    return civis__header_number(page, "X-Pagination-Total-Pages");
 }
 
 static civis_status fetch(civis_pager *p, civis_error *err)
@@ -85,8 +82,7 @@ static civis_status fetch(civis_pager *p, civis_error *err)
     p->page = NULL;
     p->cursor = NULL;
     civis_placed placed = {0};
-    civis_status st =
-        civis_args_place(&placed, p->client->spec, p->op, p->args, CIVIS_KEYS_SNAKE, err);
+    civis_status st = civis_args_place(&placed, p->spec, p->op, p->args, CIVIS_KEYS_SNAKE, err);
     if (st != CIVIS_OK)
         return st;
     /* page_num goes last, as the official client adds it to the query. */
@@ -97,7 +93,8 @@ static civis_status fetch(civis_pager *p, civis_error *err)
         return civis__fail(err, CIVIS_ENOMEM, "", "out of memory");
     }
     /* Page requests carry no body, as the official client's do. */
-    civis_send s = {p->op->verb, placed.path, query, NULL, 0, p->op, p->args, false, false};
+    civis_send s = {
+        .method = p->op->verb, .path = placed.path, .query = query, .op = p->op, .args = p->args};
     civis_response *page = NULL;
     st = civis__send(&page, p->client, &s, false, err);
     civis__free(query);

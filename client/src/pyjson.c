@@ -85,6 +85,14 @@ static void put_string(buf *b, const char *str)
     const unsigned char *p = (const unsigned char *)str;
     char esc[16];
     while (*p) {
+        /* A run of printable ASCII that needs no escape goes in at once. */
+        const unsigned char *run = p;
+        while (*p >= 0x20 && *p < 0x7F && *p != '"' && *p != '\\')
+            p++;
+        if (p > run)
+            put(b, (const char *)run, (size_t)(p - run));
+        if (*p == '\0')
+            break;
         unsigned long c = utf8_next(&p);
         switch (c) {
         case '"': puts_(b, "\\\""); continue;

@@ -136,12 +136,7 @@ long civis_response_status(const civis_response *resp)
 
 const char *civis_response_header(const civis_response *resp, const char *name)
 {
-    if (resp == NULL || name == NULL)
-        return NULL;
-    for (size_t i = 0; i < resp->n_headers; i++)
-        if (strcasecmp(resp->headers[i].name, name) == 0)
-            return resp->headers[i].value;
-    return NULL;
+    return resp ? civis__header_find(resp->headers, resp->n_headers, name) : NULL;
 }
 
 size_t civis_response_header_count(const civis_response *resp)
@@ -154,8 +149,7 @@ const civis_header *civis_response_header_at(const civis_response *resp, size_t 
     return (resp && i < resp->n_headers) ? &resp->headers[i] : NULL;
 }
 
-/* A header as a non-negative whole number, -1 otherwise. */
-static long header_number(const civis_response *resp, const char *name)
+long civis__header_number(const civis_response *resp, const char *name)
 {
     const char *v = civis_response_header(resp, name);
     if (v == NULL || *v < '0' || *v > '9')
@@ -168,12 +162,12 @@ static long header_number(const civis_response *resp, const char *name)
 
 long civis_response_rate_limit(const civis_response *resp)
 {
-    return header_number(resp, "X-RateLimit-Limit");
+    return civis__header_number(resp, "X-RateLimit-Limit");
 }
 
 long civis_response_calls_remaining(const civis_response *resp)
 {
-    return header_number(resp, "X-RateLimit-Remaining");
+    return civis__header_number(resp, "X-RateLimit-Remaining");
 }
 
 int civis_response_retries(const civis_response *resp)
@@ -228,6 +222,7 @@ const cJSON *civis_response_get(const civis_response *resp, const char *path)
     do {                                                                                           \
         if ((out) == NULL)                                                                         \
             return civis__fail(err, CIVIS_EINVAL, "out", "no output given");                       \
+        *(out) = 0; /* the one out-parameter rule: 0 / NULL after a failure */                     \
         if (resp == NULL)                                                                          \
             return civis__fail(err, CIVIS_EINVAL, "resp", "no response given");                    \
         civis_status ready_ = ensure_json(resp, err);                                              \

@@ -69,14 +69,19 @@ civis_status civis_http_response_append_body(civis_http_response *resp, const ch
     return CIVIS_OK;
 }
 
+const char *civis__header_find(const civis_header *headers, size_t n, const char *name)
+{
+    if (name == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(headers[i].name, name) == 0)
+            return headers[i].value;
+    return NULL;
+}
+
 const char *civis_http_response_header(const civis_http_response *resp, const char *name)
 {
-    if (resp == NULL || name == NULL)
-        return NULL;
-    for (size_t i = 0; i < resp->n_headers; i++)
-        if (strcasecmp(resp->headers[i].name, name) == 0)
-            return resp->headers[i].value;
-    return NULL;
+    return resp ? civis__header_find(resp->headers, resp->n_headers, name) : NULL;
 }
 
 void civis__headers_free(civis_header *headers, size_t n, char *block)

@@ -21,7 +21,7 @@
 #include "mock.h"
 #include "sim.h"
 
-static const char *query_value(const civis_mock_request *req, const char *name)
+static const char *query_value(const cmock_request *req, const char *name)
 {
     for (size_t i = 0; i < req->n_query; i++)
         if (strcmp(req->query_kv[i].key, name) == 0)
@@ -29,38 +29,38 @@ static const char *query_value(const civis_mock_request *req, const char *name)
     return NULL;
 }
 
-static void reply_status_ok(civis_mock_reply *reply, int status, const char *text)
+static void reply_status_ok(cmock_reply *reply, int status, const char *text)
 {
     cJSON *o = cJSON_CreateObject();
     if (o == NULL || cJSON_AddStringToObject(o, "status", text) == NULL)
-        civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+        cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
     else
-        civis__mock_reply_json(reply, status, o);
+        cmock__reply_json(reply, status, o);
     cJSON_Delete(o);
 }
 
-static void reply_json_take(civis_mock_reply *reply, int status, cJSON *json)
+static void reply_json_take(cmock_reply *reply, int status, cJSON *json)
 {
     if (json == NULL)
-        civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+        cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
     else
-        civis__mock_reply_json(reply, status, json);
+        cmock__reply_json(reply, status, json);
     cJSON_Delete(json);
 }
 
 /* Parses the admin request body as a JSON value; NULL with a 400 queued. */
-static cJSON *parse_body(const civis_mock_request *req, civis_mock_reply *reply)
+static cJSON *parse_body(const cmock_request *req, cmock_reply *reply)
 {
     if (req->body == NULL || req->body_len == 0) {
-        civis__mock_error(reply, 400, "invalid", "The request needs a JSON body.");
+        cmock__error(reply, 400, "invalid", "The request needs a JSON body.");
         return NULL;
     }
     size_t off = 0;
-    cJSON *doc = civis__mock_parse(req->body, req->body_len, &off);
+    cJSON *doc = cmock__parse(req->body, req->body_len, &off);
     if (doc == NULL) {
         char desc[128];
         snprintf(desc, sizeof(desc), "The body is not valid JSON (error near byte %zu).", off);
-        civis__mock_error(reply, 400, "invalid", desc);
+        cmock__error(reply, 400, "invalid", desc);
     }
     return doc;
 }
@@ -76,8 +76,8 @@ static long path_id(const char *s)
     return (errno == 0 && *end == '\0' && v > 0 && v < 2147483647L) ? v : -1;
 }
 
-static void add_stubs(civis_mock_server *srv, const civis_mock_request *req,
-                      civis_mock_reply *reply, civis_mock_outcome *oc)
+static void add_stubs(cmock_server *srv, const cmock_request *req, cmock_reply *reply,
+                      cmock_outcome *oc)
 {
     cJSON *doc = parse_body(req, reply);
     if (doc == NULL)
@@ -89,26 +89,26 @@ static void add_stubs(civis_mock_server *srv, const civis_mock_request *req,
         cJSON_IsObject(doc) ? cJSON_DetachItemFromObjectCaseSensitive(doc, "api_key") : NULL;
     if (key != NULL && !cJSON_IsNull(key) &&
         (!cJSON_IsString(key) || key->valuestring[0] == '\0')) {
-        civis__mock_error(reply, 400, "invalid", "Field 'api_key' must be a non-empty string.");
+        cmock__error(reply, 400, "invalid", "Field 'api_key' must be a non-empty string.");
         goto done;
     }
     const char *body_key = cJSON_IsString(key) ? key->valuestring : NULL;
     const char *hdr_key = (req->mock_key && req->mock_key[0]) ? req->mock_key : NULL;
     if (body_key != NULL && hdr_key != NULL && strcmp(body_key, hdr_key) != 0) {
-        civis__mock_error(reply, 400, "invalid",
-                          "X-Civis-Mock-Key and the body's 'api_key' name different keys.");
+        cmock__error(reply, 400, "invalid",
+                     "X-Civis-Mock-Key and the body's 'api_key' name different keys.");
         goto done;
     }
     if ((body_key || hdr_key) && (scope = strdup(body_key ? body_key : hdr_key)) == NULL) {
-        civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+        cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
         goto done;
     }
     civis_error err = CIVIS_ERROR_INIT;
     size_t before = civis_fixtures_count(srv->stubs);
     int first = 0;
     if (civis_fixtures_add_json(srv->stubs, doc, "stub", scope, &first, &err) != CIVIS_OK) {
-        civis__mock_error(reply, err.code == CIVIS_ENOMEM ? 500 : 400,
-                          err.code == CIVIS_ENOMEM ? "internal" : "invalid", err.message);
+        cmock__error(reply, err.code == CIVIS_ENOMEM ? 500 : 400,
+                     err.code == CIVIS_ENOMEM ? "internal" : "invalid", err.message);
         oc->reason = strdup(err.message);
         goto done;
     }
@@ -122,7 +122,7 @@ static void add_stubs(civis_mock_server *srv, const civis_mock_request *req,
         ok = cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)first + (double)i));
     if (ok && scope != NULL) {
         char mask[64];
-        civis__mock_key_mask(mask, sizeof(mask), scope);
+        cmock__key_mask(mask, sizeof(mask), scope);
         ok = cJSON_AddStringToObject(o, "api_key", mask) != NULL;
     } else if (ok) {
         ok = cJSON_AddNullToObject(o, "api_key") != NULL;
@@ -138,8 +138,8 @@ done:
     cJSON_Delete(doc);
 }
 
-static void add_fault(civis_mock_server *srv, const civis_mock_request *req,
-                      civis_mock_reply *reply, civis_mock_outcome *oc)
+static void add_fault(cmock_server *srv, const cmock_request *req, cmock_reply *reply,
+                      cmock_outcome *oc)
 {
     cJSON *doc = parse_body(req, reply);
     if (doc == NULL)
@@ -150,9 +150,9 @@ static void add_fault(civis_mock_server *srv, const civis_mock_request *req,
         cJSON_AddStringToObject(doc, "api_key", req->mock_key);
     civis_error err = CIVIS_ERROR_INIT;
     int id = 0;
-    if (civis__mock_faults_add(srv->faults, srv->spec, doc, &id, &err) != CIVIS_OK) {
-        civis__mock_error(reply, err.code == CIVIS_ENOMEM ? 500 : 400,
-                          err.code == CIVIS_ENOMEM ? "internal" : "invalid", err.message);
+    if (cmock__faults_add(srv->faults, srv->spec, doc, &id, &err) != CIVIS_OK) {
+        cmock__error(reply, err.code == CIVIS_ENOMEM ? 500 : 400,
+                     err.code == CIVIS_ENOMEM ? "internal" : "invalid", err.message);
         oc->reason = strdup(err.message);
     } else {
         cJSON *o = cJSON_CreateObject();
@@ -165,10 +165,9 @@ static void add_fault(civis_mock_server *srv, const civis_mock_request *req,
     cJSON_Delete(doc);
 }
 
-static void journal(civis_mock_server *srv, const civis_mock_request *req, civis_mock_reply *reply,
-                    bool unmatched)
+static void journal(cmock_server *srv, const cmock_request *req, cmock_reply *reply, bool unmatched)
 {
-    civis_mock_journal_filter f = {
+    cmock_journal_filter f = {
         .operation = query_value(req, "operation"),
         .api_key = query_value(req, "api_key"),
         .source = query_value(req, "source"),
@@ -179,42 +178,43 @@ static void journal(civis_mock_server *srv, const civis_mock_request *req, civis
         char *end = NULL;
         f.since = strtol(since, &end, 10);
         if (end == since || *end != '\0' || f.since < 0) {
-            civis__mock_error(reply, 400, "invalid",
-                              "Query parameter 'since' must be a non-negative integer.");
+            cmock__error(reply, 400, "invalid",
+                         "Query parameter 'since' must be a non-negative integer.");
             return;
         }
     }
-    reply_json_take(reply, 200, civis__mock_journal_query(srv->journal, &f));
+    reply_json_take(reply, 200, cmock__journal_query(srv->journal, &f));
 }
 
-void civis__mock_reset(civis_mock_server *srv)
+void cmock__reset(cmock_server *srv)
 {
     civis_fixtures_clear(srv->stubs);
     if (srv->fixtures != NULL)
         civis_fixtures_rewind(srv->fixtures);
-    civis__mock_journal_clear(srv->journal);
-    civis__mock_faults_clear(srv->faults);
+    cmock__journal_clear(srv->journal);
+    cmock__faults_clear(srv->faults);
+    cmock__record_rewind(srv->record);
     if (srv->sim.reset != NULL)
         srv->sim.reset(srv->sim.ctx);
 }
 
 /* A known admin path with the wrong verb: 405 and the verbs it takes. */
-static void not_allowed(civis_mock_reply *reply, const civis_mock_request *req, const char *allow)
+static void not_allowed(cmock_reply *reply, const cmock_request *req, const char *allow)
 {
     char desc[256];
     snprintf(desc, sizeof(desc), "Method %.16s is not allowed on %.100s; allowed: %s.", req->method,
              req->path, allow);
-    civis__mock_error(reply, 405, "method_not_allowed", desc);
-    civis__mock_reply_header(reply, "Allow", allow);
+    cmock__error(reply, 405, "method_not_allowed", desc);
+    cmock__reply_header(reply, "Allow", allow);
 }
 
-static bool is(const civis_mock_request *req, const char *verb)
+static bool is(const cmock_request *req, const char *verb)
 {
     return strcmp(req->method, verb) == 0;
 }
 
-void civis__mock_admin(civis_mock_server *srv, const civis_mock_request *req,
-                       civis_mock_reply *reply, civis_mock_outcome *oc)
+void cmock__admin(cmock_server *srv, const cmock_request *req, cmock_reply *reply,
+                  cmock_outcome *oc)
 {
     oc->source = "admin";
     /* Reads and reset are left out of the journal: they would only
@@ -234,7 +234,7 @@ void civis__mock_admin(civis_mock_server *srv, const civis_mock_request *req,
             not_allowed(reply, req, "GET");
     } else if (strcmp(path, "/stats") == 0) {
         if (is(req, "GET"))
-            civis__mock_stats(srv, reply);
+            cmock__stats(srv, reply);
         else
             not_allowed(reply, req, "GET");
     } else if (strcmp(path, "/stubs") == 0) {
@@ -251,12 +251,12 @@ void civis__mock_admin(civis_mock_server *srv, const civis_mock_request *req,
         if (!is(req, "DELETE"))
             not_allowed(reply, req, "DELETE");
         else if (id < 0 || civis_fixtures_remove(srv->stubs, (int)id) != CIVIS_OK)
-            civis__mock_error(reply, 404, "not_found", "No stub with that id.");
+            cmock__error(reply, 404, "not_found", "No stub with that id.");
         else
             reply->status = 204;
     } else if (strcmp(path, "/reset") == 0) {
         if (is(req, "POST")) {
-            civis__mock_reset(srv);
+            cmock__reset(srv);
             oc->skip_journal = true;
             reply_status_ok(reply, 200, "reset");
         } else {
@@ -271,10 +271,10 @@ void civis__mock_admin(civis_mock_server *srv, const civis_mock_request *req,
         if (is(req, "POST")) {
             add_fault(srv, req, reply, oc);
         } else if (is(req, "DELETE")) {
-            civis__mock_faults_clear(srv->faults);
+            cmock__faults_clear(srv->faults);
             reply->status = 204;
         } else if (is(req, "GET")) {
-            reply_json_take(reply, 200, civis__mock_faults_list(srv->faults));
+            reply_json_take(reply, 200, cmock__faults_list(srv->faults));
         } else {
             not_allowed(reply, req, "GET, POST, DELETE");
         }
@@ -282,16 +282,16 @@ void civis__mock_admin(civis_mock_server *srv, const civis_mock_request *req,
         long id = path_id(path + 8);
         if (!is(req, "DELETE"))
             not_allowed(reply, req, "DELETE");
-        else if (id < 0 || !civis__mock_faults_remove(srv->faults, (int)id))
-            civis__mock_error(reply, 404, "not_found", "No fault with that id.");
+        else if (id < 0 || !cmock__faults_remove(srv->faults, (int)id))
+            cmock__error(reply, 404, "not_found", "No fault with that id.");
         else
             reply->status = 204;
     } else if (strcmp(path, "/sim") == 0 || strncmp(path, "/sim/", 5) == 0) {
         civis__sim_admin(srv->sim.handle == civis__sim_handle ? srv->sim.ctx : NULL, req, path,
                          reply, oc);
     } else {
-        civis__mock_error(reply, 404, "not_found",
-                          "No such civis-mock admin endpoint; see /__mock/health, /__mock/stubs, "
-                          "/__mock/reset, /__mock/journal, /__mock/faults.");
+        cmock__error(reply, 404, "not_found",
+                     "No such civis-mock admin endpoint; see /__mock/health, /__mock/stubs, "
+                     "/__mock/reset, /__mock/journal, /__mock/faults.");
     }
 }

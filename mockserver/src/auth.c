@@ -74,7 +74,7 @@ static size_t trimmed_len(const char *s)
     return n;
 }
 
-char *civis__mock_auth_key(const char *authorization, char *why, size_t whylen)
+char *cmock__auth_key(const char *authorization, char *why, size_t whylen)
 {
     if (authorization == NULL || *skip_ws(authorization) == '\0') {
         snprintf(why, whylen,

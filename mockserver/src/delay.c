@@ -7,7 +7,7 @@
  * worker serves other connections, so a delay scoped to one key never slows
  * another key down, however many delayed requests are waiting.
  *
- * At shutdown civis__mock_delayer_flush resumes everything at once (MHD
+ * At shutdown cmock__delayer_flush resumes everything at once (MHD
  * must not be stopped with suspended connections) and refuses new entries.
  */
 #include <errno.h>
@@ -24,7 +24,7 @@ typedef struct waiting {
     struct timespec due; /* CLOCK_MONOTONIC */
 } waiting;
 
-struct civis_mock_delayer {
+struct cmock_delayer {
     pthread_mutex_t lock;
     pthread_cond_t wake; /* on CLOCK_MONOTONIC */
     pthread_t thread;
@@ -41,7 +41,7 @@ static bool before(const struct timespec *a, const struct timespec *b)
 
 static void *run(void *arg)
 {
-    civis_mock_delayer *d = arg;
+    cmock_delayer *d = arg;
     pthread_mutex_lock(&d->lock);
     while (!d->quit) {
         struct timespec now;
@@ -71,10 +71,10 @@ static void *run(void *arg)
     return NULL;
 }
 
-civis_status civis__mock_delayer_new(civis_mock_delayer **out, civis_error *err)
+civis_status cmock__delayer_new(cmock_delayer **out, civis_error *err)
 {
     *out = NULL;
-    civis_mock_delayer *d = calloc(1, sizeof(*d));
+    cmock_delayer *d = calloc(1, sizeof(*d));
     if (d == NULL)
         return civis__fail(err, CIVIS_ENOMEM, "", "out of memory for the delay timer");
     pthread_condattr_t attr;
@@ -96,7 +96,7 @@ civis_status civis__mock_delayer_new(civis_mock_delayer **out, civis_error *err)
     return CIVIS_OK;
 }
 
-bool civis__mock_delayer_add(civis_mock_delayer *d, struct MHD_Connection *con, unsigned ms)
+bool cmock__delayer_add(cmock_delayer *d, struct MHD_Connection *con, unsigned ms)
 {
     if (d == NULL)
         return false;
@@ -130,7 +130,7 @@ bool civis__mock_delayer_add(civis_mock_delayer *d, struct MHD_Connection *con, 
     return ok;
 }
 
-void civis__mock_delayer_flush(civis_mock_delayer *d)
+void cmock__delayer_flush(cmock_delayer *d)
 {
     if (d == NULL)
         return;
@@ -140,7 +140,7 @@ void civis__mock_delayer_flush(civis_mock_delayer *d)
     pthread_mutex_unlock(&d->lock);
 }
 
-void civis__mock_delayer_free(civis_mock_delayer *d)
+void cmock__delayer_free(cmock_delayer *d)
 {
     if (d == NULL)
         return;

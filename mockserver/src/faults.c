@@ -24,7 +24,7 @@ typedef struct rule {
     long fired; /* times it fired, for the listing */
 } rule;
 
-struct civis_mock_faults {
+struct cmock_faults {
     pthread_mutex_t lock;
     rule *rules; /* oldest first; the newest matching rule decides */
     size_t n, cap;
@@ -33,10 +33,10 @@ struct civis_mock_faults {
     uint64_t seed;
 };
 
-civis_status civis__mock_faults_new(civis_mock_faults **out, uint64_t seed, civis_error *err)
+civis_status cmock__faults_new(cmock_faults **out, uint64_t seed, civis_error *err)
 {
     *out = NULL;
-    civis_mock_faults *f = calloc(1, sizeof(*f));
+    cmock_faults *f = calloc(1, sizeof(*f));
     if (f == NULL || pthread_mutex_init(&f->lock, NULL) != 0) {
         free(f);
         return civis__fail(err, CIVIS_ENOMEM, "", "out of memory for the fault table");
@@ -48,7 +48,7 @@ civis_status civis__mock_faults_new(civis_mock_faults **out, uint64_t seed, civi
     return CIVIS_OK;
 }
 
-void civis__mock_faults_clear(civis_mock_faults *faults)
+void cmock__faults_clear(cmock_faults *faults)
 {
     if (faults == NULL)
         return;
@@ -61,11 +61,11 @@ void civis__mock_faults_clear(civis_mock_faults *faults)
     pthread_mutex_unlock(&faults->lock);
 }
 
-void civis__mock_faults_free(civis_mock_faults *faults)
+void cmock__faults_free(cmock_faults *faults)
 {
     if (faults == NULL)
         return;
-    civis__mock_faults_clear(faults);
+    cmock__faults_clear(faults);
     pthread_mutex_destroy(&faults->lock);
     free(faults->rules);
     free(faults);
@@ -131,7 +131,7 @@ static civis_status parse_rule(rule *r, const civis_spec *spec, const cJSON *j, 
     civis_status st;
     if ((st = int_field(&status, j, "status", 400, 599, err)) != CIVIS_OK ||
         (st = int_field(&count, j, "count", 1, 1000000000L, err)) != CIVIS_OK ||
-        (st = int_field(&delay, j, "delay_ms", 0, CIVIS_MOCK_MAX_DELAY_MS, err)) != CIVIS_OK ||
+        (st = int_field(&delay, j, "delay_ms", 0, CMOCK_MAX_DELAY_MS, err)) != CIVIS_OK ||
         (st = int_field(&retry, j, "retry_after", 0, 86400, err)) != CIVIS_OK)
         return st;
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "probability");
@@ -171,8 +171,8 @@ static civis_status parse_rule(rule *r, const civis_spec *spec, const cJSON *j, 
     return CIVIS_OK;
 }
 
-civis_status civis__mock_faults_add(civis_mock_faults *faults, const civis_spec *spec,
-                                    const cJSON *json, int *id_out, civis_error *err)
+civis_status cmock__faults_add(cmock_faults *faults, const civis_spec *spec, const cJSON *json,
+                               int *id_out, civis_error *err)
 {
     rule r;
     civis_status st = parse_rule(&r, spec, json, err);
@@ -197,14 +197,14 @@ civis_status civis__mock_faults_add(civis_mock_faults *faults, const civis_spec 
     return CIVIS_OK;
 }
 
-static void remove_at(civis_mock_faults *faults, size_t i)
+static void remove_at(cmock_faults *faults, size_t i)
 {
     free(faults->rules[i].api_key);
     memmove(&faults->rules[i], &faults->rules[i + 1], (faults->n - i - 1) * sizeof(rule));
     faults->n--;
 }
 
-bool civis__mock_faults_remove(civis_mock_faults *faults, int id)
+bool cmock__faults_remove(cmock_faults *faults, int id)
 {
     bool found = false;
     pthread_mutex_lock(&faults->lock);
@@ -217,7 +217,7 @@ bool civis__mock_faults_remove(civis_mock_faults *faults, int id)
     return found;
 }
 
-static double roll(civis_mock_faults *f)
+static double roll(cmock_faults *f)
 {
     f->rng ^= f->rng >> 12;
     f->rng ^= f->rng << 25;
@@ -225,8 +225,8 @@ static double roll(civis_mock_faults *f)
     return (double)((f->rng * 0x2545F4914F6CDD1Dull) >> 11) / 9007199254740992.0;
 }
 
-bool civis__mock_faults_apply(civis_mock_faults *faults, const civis_operation *op,
-                              const char *api_key, civis_mock_reply *reply)
+bool cmock__faults_apply(cmock_faults *faults, const civis_operation *op, const char *api_key,
+                         cmock_reply *reply)
 {
     rule hit;
     memset(&hit, 0, sizeof(hit));
@@ -263,16 +263,16 @@ bool civis__mock_faults_apply(civis_mock_faults *faults, const civis_operation *
         snprintf(desc, sizeof(desc), "Rate limit exceeded (civis-mock fault %d).", hit.id);
     else
         snprintf(desc, sizeof(desc), "Injected failure (civis-mock fault %d).", hit.id);
-    civis__mock_error(reply, hit.status, civis_answer_error_kind(hit.status, NULL), desc);
+    cmock__error(reply, hit.status, civis_answer_error_kind(hit.status, NULL), desc);
     if (hit.retry_after >= 0) {
         char ra[24];
         snprintf(ra, sizeof(ra), "%d", hit.retry_after);
-        civis__mock_reply_header(reply, "Retry-After", ra);
+        cmock__reply_header(reply, "Retry-After", ra);
     }
     return true;
 }
 
-cJSON *civis__mock_faults_list(civis_mock_faults *faults)
+cJSON *cmock__faults_list(cmock_faults *faults)
 {
     cJSON *arr = cJSON_CreateArray();
     if (arr == NULL)
@@ -289,10 +289,10 @@ cJSON *civis__mock_faults_list(civis_mock_faults *faults)
         }
         char name[192], mask[64];
         if (r->api_key != NULL)
-            civis__mock_key_mask(mask, sizeof(mask), r->api_key);
+            cmock__key_mask(mask, sizeof(mask), r->api_key);
         ok = cJSON_AddNumberToObject(o, "id", r->id) != NULL &&
              cJSON_AddStringToObject(o, "operation",
-                                     r->op ? civis__mock_op_name(r->op, name, sizeof(name))
+                                     r->op ? civis_operation_name(r->op, name, sizeof(name))
                                            : "*") != NULL &&
              (r->status ? cJSON_AddNumberToObject(o, "status", r->status)
                         : cJSON_AddNullToObject(o, "status")) != NULL &&

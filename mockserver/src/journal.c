@@ -3,8 +3,8 @@
  * through GET /__mock/journal.
  *
  * Memory stays bounded however long the server runs: a ring of
- * CIVIS_MOCK_JOURNAL_CAP entries, each keeping at most
- * CIVIS_MOCK_JOURNAL_BODY_CAP body bytes, and the oldest entries also go
+ * CMOCK_JOURNAL_CAP entries, each keeping at most
+ * CMOCK_JOURNAL_BODY_CAP body bytes, and the oldest entries also go
  * when the bodies kept pass JOURNAL_BYTES. Keys are stored for filtering
  * but only ever shown masked.
  */
@@ -36,22 +36,22 @@ typedef struct entry {
     char *unknown;      /* JSON array text of unknown names (lenient), or NULL */
 } entry;
 
-struct civis_mock_journal {
+struct cmock_journal {
     pthread_mutex_t lock;
-    entry *ring; /* CIVIS_MOCK_JOURNAL_CAP slots */
+    entry *ring; /* CMOCK_JOURNAL_CAP slots */
     size_t head; /* oldest entry */
     size_t count;
     size_t bytes; /* body bytes kept */
     long next_seq;
 };
 
-civis_status civis__mock_journal_new(civis_mock_journal **out, civis_error *err)
+civis_status cmock__journal_new(cmock_journal **out, civis_error *err)
 {
     *out = NULL;
-    civis_mock_journal *j = calloc(1, sizeof(*j));
+    cmock_journal *j = calloc(1, sizeof(*j));
     if (j == NULL)
         return civis__fail(err, CIVIS_ENOMEM, "", "out of memory for the journal");
-    j->ring = calloc(CIVIS_MOCK_JOURNAL_CAP, sizeof(entry));
+    j->ring = calloc(CMOCK_JOURNAL_CAP, sizeof(entry));
     if (j->ring == NULL || pthread_mutex_init(&j->lock, NULL) != 0) {
         free(j->ring);
         free(j);
@@ -77,16 +77,16 @@ static void entry_clear(entry *e)
     memset(e, 0, sizeof(*e));
 }
 
-static void drop_oldest(civis_mock_journal *j)
+static void drop_oldest(cmock_journal *j)
 {
     entry *e = &j->ring[j->head];
     j->bytes -= e->body ? strlen(e->body) : 0;
     entry_clear(e);
-    j->head = (j->head + 1) % CIVIS_MOCK_JOURNAL_CAP;
+    j->head = (j->head + 1) % CMOCK_JOURNAL_CAP;
     j->count--;
 }
 
-void civis__mock_journal_clear(civis_mock_journal *journal)
+void cmock__journal_clear(cmock_journal *journal)
 {
     if (journal == NULL)
         return;
@@ -98,11 +98,11 @@ void civis__mock_journal_clear(civis_mock_journal *journal)
     pthread_mutex_unlock(&journal->lock);
 }
 
-void civis__mock_journal_free(civis_mock_journal *journal)
+void cmock__journal_free(cmock_journal *journal)
 {
     if (journal == NULL)
         return;
-    civis__mock_journal_clear(journal);
+    cmock__journal_clear(journal);
     pthread_mutex_destroy(&journal->lock);
     free(journal->ring);
     free(journal);
@@ -113,7 +113,7 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-void civis__mock_key_mask(char *out, size_t outlen, const char *key)
+void cmock__key_mask(char *out, size_t outlen, const char *key)
 {
     /* FNV-1a: enough to tell keys apart in a journal, never the key itself. */
     uint32_t h = 2166136261u;
@@ -128,44 +128,43 @@ void civis__mock_key_mask(char *out, size_t outlen, const char *key)
 
 /* Copies what the entry keeps; on allocation failure the entry keeps less
  * (a journal must never fail a request). */
-static void entry_fill(entry *e, const civis_mock_request *req, const civis_mock_outcome *oc,
-                       int status)
+static void entry_fill(entry *e, const cmock_request *req, const cmock_outcome *oc, int status)
 {
     gettimeofday(&e->when, NULL);
-    e->method = civis__mock_utf8_clean(req->method, strlen(req->method), NULL);
-    e->path = civis__mock_utf8_clean(req->path, strlen(req->path), NULL);
-    char *query = civis__mock_redact_query(req->query);
+    e->method = cmock__utf8_clean(req->method, strlen(req->method), NULL);
+    e->path = cmock__utf8_clean(req->path, strlen(req->path), NULL);
+    char *query = cmock__redact_query(req->query);
     if (query != NULL)
-        e->query = civis__mock_utf8_clean(query, strlen(query), NULL);
+        e->query = cmock__utf8_clean(query, strlen(query), NULL);
     free(query);
     if (req->body != NULL && req->body_len > 0) {
         size_t keep = req->body_len;
-        if (keep > CIVIS_MOCK_JOURNAL_BODY_CAP) {
-            keep = CIVIS_MOCK_JOURNAL_BODY_CAP;
+        if (keep > CMOCK_JOURNAL_BODY_CAP) {
+            keep = CMOCK_JOURNAL_BODY_CAP;
             e->body_truncated = true;
         }
         /* Admin bodies name keys ("api_key" of a stub or fault): only the
          * masked form is kept. */
         bool admin = strncmp(req->path, "/__mock/", 8) == 0;
-        char *masked = admin ? civis__mock_redact_body(req->body, keep) : NULL;
+        char *masked = admin ? cmock__redact_body(req->body, keep) : NULL;
         if (!admin || masked != NULL)
-            e->body = civis__mock_utf8_clean(admin ? masked : req->body,
-                                             admin ? strlen(masked) : keep, NULL);
+            e->body =
+                cmock__utf8_clean(admin ? masked : req->body, admin ? strlen(masked) : keep, NULL);
         free(masked);
         e->body_bytes = req->body_len;
     }
     e->api_key = dup_or_null(oc->api_key);
     if (oc->op != NULL) {
         char name[192];
-        e->operation = strdup(civis__mock_op_name(oc->op, name, sizeof(name)));
+        e->operation = strdup(civis_operation_name(oc->op, name, sizeof(name)));
     }
     e->source = oc->source ? oc->source : "unknown";
     e->status = status;
     if (oc->reason != NULL)
-        e->reason = civis__mock_utf8_clean(oc->reason, strlen(oc->reason), NULL);
+        e->reason = cmock__utf8_clean(oc->reason, strlen(oc->reason), NULL);
     if (oc->nearest != NULL) {
         char name[192], where[512];
-        e->nearest = strdup(civis__mock_op_name(oc->nearest, name, sizeof(name)));
+        e->nearest = strdup(civis_operation_name(oc->nearest, name, sizeof(name)));
         snprintf(where, sizeof(where), "%s %s", oc->nearest->verb, oc->nearest->path);
         e->nearest_path = strdup(where);
     }
@@ -173,8 +172,8 @@ static void entry_fill(entry *e, const civis_mock_request *req, const civis_mock
         e->unknown = cJSON_PrintUnformatted(oc->unknown);
 }
 
-void civis__mock_journal_add(civis_mock_journal *journal, const civis_mock_request *req,
-                             const civis_mock_outcome *outcome, int status)
+void cmock__journal_add(cmock_journal *journal, const cmock_request *req,
+                        const cmock_outcome *outcome, int status)
 {
     entry e;
     memset(&e, 0, sizeof(e));
@@ -183,12 +182,12 @@ void civis__mock_journal_add(civis_mock_journal *journal, const civis_mock_reque
     size_t kept = e.body ? strlen(e.body) : 0;
 
     pthread_mutex_lock(&journal->lock);
-    if (journal->count == CIVIS_MOCK_JOURNAL_CAP)
+    if (journal->count == CMOCK_JOURNAL_CAP)
         drop_oldest(journal);
     while (journal->count > 0 && journal->bytes + kept > JOURNAL_BYTES)
         drop_oldest(journal);
     e.seq = journal->next_seq++;
-    journal->ring[(journal->head + journal->count) % CIVIS_MOCK_JOURNAL_CAP] = e;
+    journal->ring[(journal->head + journal->count) % CMOCK_JOURNAL_CAP] = e;
     journal->count++;
     journal->bytes += kept;
     pthread_mutex_unlock(&journal->lock);
@@ -196,11 +195,14 @@ void civis__mock_journal_add(civis_mock_journal *journal, const civis_mock_reque
 
 static bool is_unmatched(const entry *e)
 {
+    /* A request a cassette had no recording for is unmatched too. */
+    if (strcmp(e->source, "cassette") == 0)
+        return e->status == CMOCK_RECORD_UNMATCHED_STATUS;
     return e->status >= 400 && e->status < 500 &&
            (strcmp(e->source, "route") == 0 || strcmp(e->source, "validation") == 0);
 }
 
-static bool wanted(const entry *e, const civis_mock_journal_filter *f)
+static bool wanted(const entry *e, const cmock_journal_filter *f)
 {
     if (f == NULL)
         return true;
@@ -228,7 +230,7 @@ static bool add_body(cJSON *o, const entry *e)
     if (e->body == NULL)
         return cJSON_AddNullToObject(o, "body") != NULL;
     if (!e->body_truncated) {
-        cJSON *parsed = civis__mock_parse(e->body, strlen(e->body), NULL);
+        cJSON *parsed = cmock__parse(e->body, strlen(e->body), NULL);
         if (parsed != NULL) {
             if (cJSON_AddItemToObject(o, "body", parsed))
                 return true;
@@ -255,7 +257,7 @@ static cJSON *render(const entry *e)
     size_t n = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(when + n, sizeof(when) - n, ".%03ldZ", (long)(e->when.tv_usec / 1000));
     if (e->api_key != NULL)
-        civis__mock_key_mask(mask, sizeof(mask), e->api_key);
+        cmock__key_mask(mask, sizeof(mask), e->api_key);
     bool ok = cJSON_AddNumberToObject(o, "seq", (double)e->seq) != NULL &&
               cJSON_AddStringToObject(o, "time", when) != NULL &&
               add_str_or_null(o, "method", e->method) && add_str_or_null(o, "path", e->path) &&
@@ -282,15 +284,14 @@ static cJSON *render(const entry *e)
     return o;
 }
 
-cJSON *civis__mock_journal_query(civis_mock_journal *journal,
-                                 const civis_mock_journal_filter *filter)
+cJSON *cmock__journal_query(cmock_journal *journal, const cmock_journal_filter *filter)
 {
     cJSON *arr = cJSON_CreateArray();
     if (arr == NULL)
         return NULL;
     pthread_mutex_lock(&journal->lock);
     for (size_t i = 0; i < journal->count; i++) {
-        const entry *e = &journal->ring[(journal->head + i) % CIVIS_MOCK_JOURNAL_CAP];
+        const entry *e = &journal->ring[(journal->head + i) % CMOCK_JOURNAL_CAP];
         if (!wanted(e, filter))
             continue;
         cJSON *o = render(e);

@@ -40,14 +40,27 @@ static const char usage[] =
     "                       recorded in the journal)\n"
     "  --run-policy P       how simulated runs progress: instant (default), polls:N,\n"
     "                       ms:T or fail:MESSAGE\n"
-    "  --state-dir DIR      where large simulated files spill to disk (default: a\n"
-    "                       temporary directory removed at exit)\n"
+    "  --state-dir DIR      where large simulated files spill to disk and the SQL\n"
+    "                       databases live (default: a temporary directory removed at\n"
+    "                       exit, and databases in memory)\n"
+    "  --database NAME      offer a database NAME besides the default 'civis-mock';\n"
+    "                       repeatable\n"
     "  --state-mem-limit B  bytes of one simulated file kept in memory (default 8M)\n"
     "  --state-max-objects N  objects and runs one API key may create (default 20000);\n"
     "                       further creations get 507 until a reset\n"
-    "  --state-max-bytes B  bytes of files one API key may store (default 2G); uploads\n"
-    "                       past it get 507 until a reset or a delete\n"
+    "  --state-max-bytes B  bytes of objects, runs and files one API key may hold, K/M/G\n"
+    "                       suffixes allowed (default 256M); further creations get 507\n"
     "  --stateless          no simulation of platform state\n"
+    "  --cassette DIR       record and replay: a directory of fixtures, one per exchange\n"
+    "                       (without --record-from: replay it)\n"
+    "  --record-from URL    forward requests to URL (the live API, or any Civis-compatible\n"
+    "                       server) and record its answers in the cassette\n"
+    "  --record-mode M      all (record everything), none (replay only), once (record\n"
+    "                       into an empty cassette, else replay; the default with\n"
+    "                       --record-from) or new (replay what is recorded, record the rest)\n"
+    "  --redact NAME        also replace this field's values by [REDACTED]; repeatable\n"
+    "  --match-ignore NAME  leave this field out of request matching; repeatable\n"
+    "  --fail-on-unmatched  exit 4 at shutdown if a request had no recording\n"
     "  --conn-timeout S     seconds an idle connection is kept open (default 15)\n"
     "  --max-conns-per-ip N connections one client address may hold open (default 256);\n"
     "                       more are closed at once\n"
@@ -73,8 +86,9 @@ static const char *const flag_names[] = {"--spec",
                                          "--state-dir",
                                          "--state-mem-limit",
                                          "--state-max-objects",
-                                         "--stateless",
                                          "--state-max-bytes",
+                                         "--stateless",
+                                         "--database",
                                          "--conn-timeout",
                                          "--max-conns-per-ip"};
 #define N_FLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
@@ -140,20 +154,21 @@ static unsigned cpu_count(void)
 }
 
 /* Fills cfg from argv. Returns -1 to go on, or an exit status. */
-static int parse_args(civis_mock_config *cfg, int argc, char **argv)
+static int parse_args(cmock_config *cfg, int argc, char **argv)
 {
     cfg->host = "127.0.0.1";
-    cfg->port = CIVIS_MOCK_DEFAULT_PORT;
+    cfg->port = CMOCK_DEFAULT_PORT;
     cfg->threads = cpu_count();
-    cfg->max_body = CIVIS_MOCK_DEFAULT_MAX_BODY;
-    cfg->state_max_bytes = CIVIS_MOCK_DEFAULT_STATE_MAX_BYTES;
-    cfg->conn_timeout_s = CIVIS_MOCK_DEFAULT_CONN_TIMEOUT_S;
-    cfg->conns_per_ip = CIVIS_MOCK_DEFAULT_CONNS_PER_IP;
+    bool threads_given = false;
+    cfg->max_body = CMOCK_DEFAULT_MAX_BODY;
+    cfg->conn_timeout_s = CMOCK_DEFAULT_CONN_TIMEOUT_S;
+    cfg->conns_per_ip = CMOCK_DEFAULT_CONNS_PER_IP;
     const char *env_spec = getenv("CIVIS_API_SPEC");
     if (env_spec != NULL && *env_spec != '\0')
         cfg->spec_path = env_spec;
     cfg->fixtures = calloc((size_t)argc, sizeof(char *));
-    if (cfg->fixtures == NULL) {
+    cfg->databases = calloc((size_t)argc, sizeof(char *));
+    if (cfg->fixtures == NULL || cfg->databases == NULL) {
         fputs("civis-mock: out of memory\n", stderr);
         return 1;
     }
@@ -171,10 +186,30 @@ static int parse_args(civis_mock_config *cfg, int argc, char **argv)
         bool known = false;
         for (size_t k = 0; k < N_FLAGS; k++)
             known = known || strcmp(name, flag_names[k]) == 0;
+        bool rec_value = false;
+        if (!known && cmock__record_is_flag(name, &rec_value)) {
+            if (!rec_value && value != NULL)
+                return usage_error("option '%s' takes no value", name);
+            if (rec_value && value == NULL) {
+                if (i + 1 >= argc)
+                    return usage_error("option '%s' needs a value", name);
+                value = argv[++i];
+            }
+            char why[256];
+            if (!cmock__record_flag(&cfg->record, argc, name, value, why, sizeof(why)))
+                return usage_error("option %s", why);
+            continue;
+        }
         if (!known) {
             if (strncmp(arg, "-", 1) != 0)
                 return usage_error("unexpected argument '%s'", arg);
-            const char *s = civis_suggest(name, flag_names, N_FLAGS);
+            const char *all[N_FLAGS + 8];
+            size_t n_all = 0;
+            for (size_t k = 0; k < N_FLAGS; k++)
+                all[n_all++] = flag_names[k];
+            for (size_t k = 0; k < cmock__record_n_flags && n_all < N_FLAGS + 8; k++)
+                all[n_all++] = cmock__record_flags[k];
+            const char *s = civis_suggest(name, all, n_all);
             if (s != NULL)
                 return usage_error("unknown option '%s' (did you mean '%s'?)", name, s);
             return usage_error("unknown option '%s'", name);
@@ -221,6 +256,7 @@ static int parse_args(civis_mock_config *cfg, int argc, char **argv)
             if (!parse_u64(value, &n, 256) || n == 0)
                 return usage_error("option '--threads' must be 1..256, got '%s'", value);
             cfg->threads = (unsigned)n;
+            threads_given = true;
         } else if (strcmp(name, "--log") == 0) {
             cfg->log_path = value;
         } else if (strcmp(name, "--max-body") == 0) {
@@ -234,6 +270,10 @@ static int parse_args(civis_mock_config *cfg, int argc, char **argv)
             if (!civis__sim_policy_check(value, why, sizeof(why)))
                 return usage_error("option '--run-policy' %s, got '%s'", why, value);
             cfg->run_policy = value;
+        } else if (strcmp(name, "--database") == 0) {
+            if (*value == '\0' || strlen(value) > 200)
+                return usage_error("option '--database' needs a name of 1 to 200 bytes");
+            cfg->databases[cfg->n_databases++] = value;
         } else if (strcmp(name, "--state-dir") == 0) {
             cfg->state_dir = value;
         } else if (strcmp(name, "--state-mem-limit") == 0) {
@@ -252,7 +292,7 @@ static int parse_args(civis_mock_config *cfg, int argc, char **argv)
                 return usage_error("option '--state-max-bytes' must be a positive size in bytes "
                                    "(K/M/G suffixes allowed), got '%s'",
                                    value);
-            cfg->state_max_bytes = n;
+            cfg->state_max_bytes = (size_t)n;
         } else if (strcmp(name, "--conn-timeout") == 0) {
             if (!parse_u64(value, &n, 3600) || n == 0)
                 return usage_error("option '--conn-timeout' must be 1..3600 seconds, got '%s'",
@@ -264,10 +304,17 @@ static int parse_args(civis_mock_config *cfg, int argc, char **argv)
             cfg->conns_per_ip = (unsigned)n;
         }
     }
+    char why[256];
+    if (!cmock__record_check(&cfg->record, why, sizeof(why)))
+        return usage_error("option %s", why);
+    /* A recorder's threads wait on the upstream: more of them keep the
+     * CPUs busy. */
+    if (cfg->record.from != NULL && !threads_given)
+        cfg->threads = cmock__record_threads(cfg->threads);
     return -1;
 }
 
-static int load(civis_mock_server *srv)
+static int load(cmock_server *srv)
 {
     civis_error err = CIVIS_ERROR_INIT;
     civis_status st = srv->config.spec_path
@@ -278,9 +325,12 @@ static int load(civis_mock_server *srv)
                 srv->config.spec_path ? srv->config.spec_path : "(bundled)", err.message);
         return 2;
     }
+    /* A client that cached the spec revalidates it with this (If-None-Match)
+     * and learns at once when civis-mock was restarted with another spec. */
+    civis_spec_etag(srv->spec_etag, sizeof(srv->spec_etag), srv->spec);
     if (civis_fixtures_new(&srv->stubs, srv->spec, &err) != CIVIS_OK ||
-        civis__mock_journal_new(&srv->journal, &err) != CIVIS_OK ||
-        civis__mock_faults_new(&srv->faults, srv->config.seed, &err) != CIVIS_OK) {
+        cmock__journal_new(&srv->journal, &err) != CIVIS_OK ||
+        cmock__faults_new(&srv->faults, srv->config.seed, &err) != CIVIS_OK) {
         fprintf(stderr, "civis-mock: %s\n", err.message);
         return 1;
     }
@@ -311,6 +361,10 @@ static int load(civis_mock_server *srv)
             srv->log_owned = true;
         }
     }
+    if (cmock__record_new(&srv->record, &srv->config.record, srv->spec, &err) != CIVIS_OK) {
+        fprintf(stderr, "civis-mock: %s\n", err.message);
+        return 2;
+    }
     return civis__sim_install(srv);
 }
 
@@ -339,18 +393,21 @@ static int write_port_file(const char *path, int port)
     return rc;
 }
 
-static void release(civis_mock_server *srv)
+static void release(cmock_server *srv)
 {
-    civis__mock_server_stop(srv);
+    cmock__server_stop(srv);
     civis__sim_uninstall(srv);
+    cmock__record_free(srv->record);
+    cmock__record_config_free(&srv->config.record);
     civis_fixtures_free(srv->stubs);
     civis_fixtures_free(srv->fixtures);
-    civis__mock_journal_free(srv->journal);
-    civis__mock_faults_free(srv->faults);
+    cmock__journal_free(srv->journal);
+    cmock__faults_free(srv->faults);
     civis_spec_free(srv->spec);
     if (srv->log_owned)
         fclose(srv->log);
     free(srv->config.fixtures);
+    free(srv->config.databases);
     pthread_mutex_destroy(&srv->log_lock);
     pthread_mutex_destroy(&srv->inflight_lock);
 }
@@ -368,11 +425,11 @@ static void raise_fd_limit(void)
 
 int main(int argc, char **argv)
 {
-    civis_mock_server srv;
+    cmock_server srv;
     memset(&srv, 0, sizeof(srv));
     pthread_mutex_init(&srv.log_lock, NULL);
     pthread_mutex_init(&srv.inflight_lock, NULL);
-    srv.sim.handle = civis__mock_sim_unhandled;
+    srv.sim.handle = NULL; /* until the simulation installs itself: no hook */
 
     /* SIGINT/SIGTERM are blocked from the start: MHD's threads inherit the
      * mask, so the signal is taken only by sigwait() below, and one that
@@ -394,7 +451,7 @@ int main(int argc, char **argv)
     }
 
     civis_error err = CIVIS_ERROR_INIT;
-    if (civis__mock_server_start(&srv, &err) != CIVIS_OK) {
+    if (cmock__server_start(&srv, &err) != CIVIS_OK) {
         fprintf(stderr, "civis-mock: %s\n", err.message);
         release(&srv);
         return 1;
@@ -411,7 +468,10 @@ int main(int argc, char **argv)
     int sig = 0;
     while (sigwait(&stop, &sig) != 0)
         ;
-    civis__mock_log(&srv, "civis-mock: signal %d, stopping\n", sig);
+    cmock__log(&srv, "civis-mock: signal %d, stopping\n", sig);
+    cmock__server_stop(&srv);
+    bool gaps = cmock__record_unmatched_report(srv.record, stderr);
+    rc = gaps && srv.config.record.fail_on_unmatched ? CMOCK_RECORD_EXIT_UNMATCHED : 0;
     release(&srv);
-    return 0;
+    return rc;
 }

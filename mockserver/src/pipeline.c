@@ -3,272 +3,91 @@
  *
  *   auth -> GET /endpoints -> route -> faults -> validate -> answer
  *
- * and the answer comes from the first source that has one: a stub (admin
- * API), a fixture loaded at start-up, the simulation slot, the operation's
- * x-example, and finally a body synthesized from the response schema.
+ * Routing, validation and the answer are the spec engine's answering core
+ * (civis/sys/fake.h), the same code the in-process mock runs; what is left
+ * here is HTTP's: the key, the spec served at /endpoints, the faults between
+ * routing and validation, and the simulation plugged in as the core's hook.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mock.h"
 
-/* ---- route misses: the nearest operation, for the unmatched journal ---- */
-
-#define MAX_SEGS 32
-
-/* Splits a path into segments (empty ones dropped); returns the count. */
-static size_t split(const char *path, const char **segs, size_t *lens)
+void cmock__outcome_clear(cmock_outcome *outcome)
 {
-    size_t n = 0;
-    const char *p = path;
-    while (*p != '\0' && n < MAX_SEGS) {
-        while (*p == '/')
-            p++;
-        if (*p == '\0')
-            break;
-        const char *s = p;
-        while (*p != '\0' && *p != '/')
-            p++;
-        segs[n] = s;
-        lens[n] = (size_t)(p - s);
-        n++;
-    }
-    return n;
+    if (outcome == NULL)
+        return;
+    free(outcome->api_key);
+    free(outcome->reason);
+    cJSON_Delete(outcome->unknown);
+    memset(outcome, 0, sizeof(*outcome));
 }
 
-static size_t seg_distance(const char *a, size_t alen, const char *b, size_t blen)
-{
-    char x[128], y[128];
-    snprintf(x, sizeof(x), "%.*s", (int)(alen < 127 ? alen : 127), a);
-    snprintf(y, sizeof(y), "%.*s", (int)(blen < 127 ? blen : 127), b);
-    return civis_edit_distance(x, y, 16);
-}
-
-/*
- * The operation whose path template is closest to the request: literal
- * segments by edit distance, {param} segments match anything, a missing or
- * extra segment costs 3, another verb costs 1. NULL when nothing is close
- * enough to be a plausible typo.
- */
-static const civis_operation *nearest_op(const civis_spec *spec, const char *verb, const char *path)
-{
-    const char *rs[MAX_SEGS], *ts[MAX_SEGS];
-    size_t rl[MAX_SEGS], tl[MAX_SEGS];
-    size_t rn = split(path, rs, rl);
-    const civis_operation *best = NULL;
-    size_t best_cost = (size_t)-1;
-    for (size_t i = 0; i < civis_spec_operation_count(spec); i++) {
-        const civis_operation *op = civis_spec_operation_at(spec, i);
-        size_t tn = split(op->path, ts, tl);
-        size_t cost = (rn > tn ? rn - tn : tn - rn) * 3;
-        size_t common = rn < tn ? rn : tn;
-        for (size_t k = 0; k < common && cost < best_cost; k++) {
-            if (tl[k] > 0 && ts[k][0] == '{')
-                continue;
-            cost += seg_distance(rs[k], rl[k], ts[k], tl[k]);
-        }
-        if (strcmp(op->verb, verb) != 0)
-            cost += 1;
-        if (cost < best_cost) {
-            best_cost = cost;
-            best = op;
-        }
-    }
-    size_t plen = strlen(path);
-    size_t allowed = plen / 3 > 3 ? plen / 3 : 3;
-    return best_cost <= allowed ? best : NULL;
-}
-
-static void set_reason(civis_mock_outcome *oc, const char *text)
+static void set_reason(cmock_outcome *oc, const char *text)
 {
     free(oc->reason);
     oc->reason = strdup(text);
 }
 
-/* ---- answer sources ---------------------------------------------------- */
+/* What the simulation hook needs beyond the exchange: the HTTP request and
+ * the journal's outcome. */
+typedef struct sim_call {
+    cmock_server *srv;
+    const cmock_request *req;
+    cmock_outcome *oc;
+} sim_call;
 
-/*
- * Sets the body from recorded bytes. An array answer of a paginated
- * operation is paged (see paginate.c); `always` says whether a request
- * without limit/page_num is paged too (stubs and fixtures without their own
- * X-Pagination headers) or served as recorded (examples).
- */
-static bool set_body(civis_mock_reply *reply, const civis_operation *op,
-                     const civis_mock_request *req, const char *text, size_t len, bool always)
+static bool sim_hook(void *ctx, civis_fake_exchange *x, civis_fake_reply *reply)
 {
-    if (text == NULL || civis_answer_no_body(reply->status))
-        return true;
-    if (op->paginated) {
-        cJSON *doc = civis__mock_parse(text, len, NULL);
-        if (cJSON_IsArray(doc))
-            return civis__mock_paginate(reply, op, req, doc, always);
-        cJSON_Delete(doc);
-    }
-    char *copy = malloc(len + 1);
-    if (copy == NULL)
+    sim_call *c = ctx;
+    cmock_server *srv = c->srv;
+    if (srv->sim.handle == NULL)
         return false;
-    memcpy(copy, text, len);
-    copy[len] = '\0';
-    civis__mock_reply_body_take(reply, copy, len);
-    return true;
-}
-
-static bool from_fixture(civis_mock_reply *reply, const civis_operation *op,
-                         const civis_mock_request *req, civis_fixture_response *fr)
-{
-    reply->status = fr->status;
-    bool ok =
-        civis_answer_copy_headers(fr->headers, civis__mock_reply_add, reply) &&
-        set_body(reply, op, req, fr->body, fr->body_len, !civis_answer_has_pagination(fr->headers));
-    civis_fixture_response_clear(fr);
-    return ok;
-}
-
-static bool from_example(civis_mock_reply *reply, const civis_operation *op,
-                         const civis_mock_request *req)
-{
-    int status = 0;
-    const cJSON *headers = NULL;
-    const char *text = NULL;
-    if (!civis_spec_example(op, &status, &headers, &text))
+    c->oc->source = NULL;
+    if (!srv->sim.handle(srv->sim.ctx, srv->spec, &x->route, c->req, x->body, c->oc->api_key, reply,
+                         c->oc))
         return false;
-    reply->status = status;
-    if (!civis_answer_copy_headers(headers, civis__mock_reply_add, reply) ||
-        !set_body(reply, op, req, text, text ? strlen(text) : 0, false))
-        civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+    x->source = c->oc->source != NULL ? c->oc->source : "simulation";
     return true;
-}
-
-static void from_synthesis(civis_mock_server *srv, civis_mock_reply *reply,
-                           const civis_route *route, const civis_mock_request *req)
-{
-    const civis_operation *op = route->op;
-    reply->status = (int)civis_answer_status(op);
-    if (op->response_schema == NULL || civis_answer_no_body(reply->status))
-        return;
-    cJSON *body = civis_answer_synthesize(srv->spec, op, route, srv->config.seed);
-    if (body == NULL) {
-        civis__mock_error(reply, 500, "internal", "civis-mock could not synthesize a response");
-        return;
-    }
-    if (op->paginated && cJSON_IsArray(body)) {
-        if (!civis__mock_paginate(reply, op, req, body, true))
-            civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
-        return;
-    }
-    civis__mock_reply_json(reply, reply->status, body);
-    cJSON_Delete(body);
-}
-
-static void answer(civis_mock_server *srv, const civis_route *route, const civis_mock_request *req,
-                   const cJSON *body, civis_mock_reply *reply, civis_mock_outcome *oc)
-{
-    const civis_operation *op = route->op;
-    civis_fixture_request freq = {
-        .method = req->method,
-        .path = req->path,
-        .op = op,
-        .query = req->query_kv,
-        .n_query = req->n_query,
-        .body = body,
-        .api_key = oc->api_key,
-    };
-    civis_fixture_response fr;
-    memset(&fr, 0, sizeof(fr));
-    if (civis_fixtures_match(srv->stubs, &freq, &fr)) {
-        oc->source = "stub";
-        if (!from_fixture(reply, op, req, &fr))
-            civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
-        return;
-    }
-    if (srv->fixtures != NULL && civis_fixtures_match(srv->fixtures, &freq, &fr)) {
-        oc->source = "fixture";
-        if (!from_fixture(reply, op, req, &fr))
-            civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
-        return;
-    }
-    /* The simulation slot: the stateful simulation answers here once it
-     * exists; until then the handler says "not handled". */
-    if (srv->sim.handle != NULL &&
-        srv->sim.handle(srv->sim.ctx, srv->spec, route, req, body, oc->api_key, reply, oc)) {
-        if (oc->source == NULL)
-            oc->source = "simulation";
-        return;
-    }
-    if (from_example(reply, op, req)) {
-        oc->source = "example";
-        return;
-    }
-    oc->source = "synthesized";
-    from_synthesis(srv, reply, route, req);
-}
-
-bool civis__mock_sim_unhandled(void *ctx, const civis_spec *spec, const civis_route *route,
-                               const civis_mock_request *req, const cJSON *body,
-                               const char *api_key, civis_mock_reply *reply,
-                               civis_mock_outcome *outcome)
-{
-    (void)ctx; /* no simulation state yet */
-    (void)spec;
-    (void)route;
-    (void)req;
-    (void)body;
-    (void)api_key;
-    (void)reply;
-    (void)outcome;
-    return false;
 }
 
 /* ---- the steps before the answer --------------------------------------- */
 
-static bool is_endpoints(const civis_mock_request *req)
+static bool is_endpoints(const cmock_request *req)
 {
     return strcmp(req->method, "GET") == 0 &&
            (strcmp(req->path, "/endpoints") == 0 || strcmp(req->path, "/endpoints/") == 0);
 }
 
-static void serve_spec(civis_mock_server *srv, civis_mock_reply *reply)
+/* If-None-Match names our validator (alone, in a list, or as "*"). */
+static bool etag_matches(const char *header, const char *etag)
 {
+    return header != NULL && (strstr(header, etag) != NULL || strcmp(header, "*") == 0);
+}
+
+static void serve_spec(cmock_server *srv, const cmock_request *req, cmock_reply *reply)
+{
+    if (!cmock__reply_header(reply, "ETag", srv->spec_etag) ||
+        !cmock__reply_header(reply, "Cache-Control", "no-cache")) {
+        cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
+        return;
+    }
+    if (etag_matches(req->if_none_match, srv->spec_etag)) {
+        reply->status = 304; /* the client's copy is current: no body */
+        return;
+    }
     size_t len = 0;
     const char *text = civis_spec_text(srv->spec, &len);
     char *copy = malloc(len + 1);
     if (copy == NULL) {
-        civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+        cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
         return;
     }
     memcpy(copy, text, len);
     copy[len] = '\0';
     reply->status = 200;
-    civis__mock_reply_body_take(reply, copy, len);
-}
-
-static bool route_request(civis_mock_server *srv, const civis_mock_request *req, civis_route *route,
-                          civis_mock_reply *reply, civis_mock_outcome *oc)
-{
-    civis_error err = CIVIS_ERROR_INIT;
-    civis_status st = civis_spec_route(route, srv->spec, req->method, req->path, &err);
-    if (st == CIVIS_OK)
-        return true;
-    char reason[768];
-    oc->source = "route";
-    oc->nearest = nearest_op(srv->spec, req->method, req->path);
-    if (st == CIVIS_EMETHOD) {
-        char desc[512];
-        snprintf(desc, sizeof(desc), "Method %s is not allowed on %.300s; allowed: %s.",
-                 req->method, req->path, route->allow);
-        civis__mock_error(reply, 405, "method_not_allowed", desc);
-        civis__mock_reply_header(reply, "Allow", route->allow);
-        set_reason(oc, desc);
-        return false;
-    }
-    if (oc->nearest != NULL)
-        snprintf(reason, sizeof(reason), "No operation matches %s %.300s (nearest: %s %s)",
-                 req->method, req->path, oc->nearest->verb, oc->nearest->path);
-    else
-        snprintf(reason, sizeof(reason), "No operation matches %s %.300s", req->method, req->path);
-    set_reason(oc, reason);
-    civis__mock_error(reply, 404, "not_found", "The requested resource could not be found.");
-    return false;
+    cmock__reply_body_take(reply, copy, len);
 }
 
 /* Lenient mode: the unknown names that were let through, "body.dockerComand". */
@@ -289,57 +108,67 @@ static cJSON *unknown_names(const civis_problems *problems)
     return arr;
 }
 
-void civis__mock_pipeline(civis_mock_server *srv, const civis_mock_request *req,
-                          civis_mock_reply *reply, civis_mock_outcome *oc)
+/* Hands what the core decided to the journal's outcome. */
+static void record(cmock_outcome *oc, civis_fake_exchange *x)
+{
+    if (oc->source == NULL || x->source != NULL)
+        oc->source = x->source;
+    oc->op = x->op;
+    oc->nearest = x->nearest;
+    if (x->reason != NULL) {
+        free(oc->reason);
+        oc->reason = x->reason;
+        x->reason = NULL;
+    }
+}
+
+void cmock__pipeline(cmock_server *srv, const cmock_request *req, cmock_reply *reply,
+                     cmock_outcome *oc)
 {
     char why[256];
-    oc->api_key = civis__mock_auth_key(req->authorization, why, sizeof(why));
+    oc->api_key = cmock__auth_key(req->authorization, why, sizeof(why));
     if (oc->api_key == NULL) {
         oc->source = "auth";
         set_reason(oc, why);
-        civis__mock_error(reply, 401, "unauthorized", why);
-        civis__mock_reply_header(reply, "WWW-Authenticate", "Basic realm=\"Civis\"");
+        cmock__error(reply, 401, "unauthorized", why);
+        cmock__reply_header(reply, "WWW-Authenticate", "Basic realm=\"Civis\"");
         return;
     }
     if (is_endpoints(req)) {
         oc->source = "spec";
-        serve_spec(srv, reply);
+        serve_spec(srv, req, reply);
         return;
     }
-    civis_route route;
-    if (!route_request(srv, req, &route, reply, oc))
-        return;
-    oc->op = route.op;
-    if (civis__mock_faults_apply(srv->faults, route.op, oc->api_key, reply)) {
-        oc->source = "fault";
-        return;
-    }
-
-    civis_problems problems;
-    memset(&problems, 0, sizeof(problems));
-    cJSON *body = NULL;
-    civis_request_check check = {
-        .route = &route,
-        .query = req->query_kv,
+    sim_call call = {.srv = srv, .req = req, .oc = oc};
+    civis_fake_config cfg = {
+        .spec = srv->spec,
+        .stubs = srv->stubs,
+        .fixtures = srv->fixtures,
+        .hook = sim_hook,
+        .hook_ctx = &call,
+        .seed = srv->config.seed,
+        .lenient = srv->config.lenient,
+    };
+    civis_fake_request freq = {
+        .method = req->method,
+        .path = req->path,
+        .query = req->query,
+        .query_kv = req->query_kv,
         .n_query = req->n_query,
         .body = req->body,
         .body_len = req->body_len,
-        .lenient = srv->config.lenient,
+        .api_key = oc->api_key,
     };
-    civis_status st = civis_request_validate(&problems, &body, srv->spec, &check);
-    if (st == CIVIS_EINVAL) {
-        oc->source = "validation";
-        char *desc = NULL;
-        civis__mock_error_problems(reply, route.op, &problems, &desc);
-        oc->reason = desc;
-    } else if (st != CIVIS_OK) {
-        oc->source = "validation";
-        civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
-    } else {
-        if (problems.count > 0)
-            oc->unknown = unknown_names(&problems);
-        answer(srv, &route, req, body, reply, oc);
+    civis_fake_exchange x;
+    if (civis_fake_route(&x, &cfg, &freq, reply) == CIVIS_OK) {
+        if (cmock__faults_apply(srv->faults, x.op, oc->api_key, reply)) {
+            x.source = "fault";
+        } else if (civis_fake_validate(&x, &cfg, reply) == CIVIS_OK) {
+            if (x.problems.count > 0)
+                oc->unknown = unknown_names(&x.problems);
+            civis_fake_answer(&x, &cfg, reply);
+        }
     }
-    cJSON_Delete(body);
-    civis_problems_clear(&problems);
+    record(oc, &x);
+    civis_fake_exchange_clear(&x);
 }

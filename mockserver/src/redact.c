@@ -6,13 +6,17 @@
  * a stub or fault body, the ?api_key= filter of journal and simulation
  * reads, and (by mistake) an Authorization header with no scheme. auth.c
  * never echoes the last; the first two are replaced here by the masked form
- * civis__mock_key_mask gives ("ab…#1f2e3d4c") before a body or query is
+ * cmock__key_mask gives ("ab…#1f2e3d4c") before a body or query is
  * journaled or logged.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "mock.h"
+
+/* From libcivis_spec (spec/src/schema_check.c): the length of the
+ * well-formed UTF-8 sequence at s (n > 0 bytes left), 1 to 4, or 0. */
+size_t civis__utf8_seq(const unsigned char *s, size_t n);
 
 /* A growing output buffer; `oom` once an append failed. */
 typedef struct outbuf {
@@ -59,12 +63,12 @@ static void put_mask(outbuf *b, const char *key, size_t n)
         return;
     }
     char mask[64];
-    civis__mock_key_mask(mask, sizeof(mask), k);
+    cmock__key_mask(mask, sizeof(mask), k);
     free(k);
     put(b, mask, strlen(mask));
 }
 
-char *civis__mock_redact_query(const char *query)
+char *cmock__redact_query(const char *query)
 {
     outbuf b = {0};
     const char *p = query;
@@ -99,7 +103,7 @@ static size_t string_end(const char *s, size_t n)
     return 0;
 }
 
-char *civis__mock_redact_body(const char *body, size_t len)
+char *cmock__redact_body(const char *body, size_t len)
 {
     static const char name[] = "\"api_key\"";
     const size_t nl = sizeof(name) - 1;
@@ -141,7 +145,7 @@ char *civis__mock_redact_body(const char *body, size_t len)
     return finish(&b);
 }
 
-char *civis__mock_log_escape(const char *s)
+char *cmock__log_escape(const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     outbuf b = {0};

@@ -32,7 +32,7 @@
 #define CONNECTION_LIMIT 4096
 
 typedef struct conn_state {
-    civis_mock_request req;
+    cmock_request req;
     bool started;     /* the access handler has seen this request */
     bool too_large;   /* the body passed --max-body */
     bool answered;    /* a reply was queued before the body ended (early 413) */
@@ -42,14 +42,14 @@ typedef struct conn_state {
     struct timespec t0;
     size_t n_params; /* query parameters in the raw target */
     bool delayed;    /* suspended by a fault's delay; `pending` goes out on resume */
-    civis_mock_reply pending;
+    cmock_reply pending;
     const char *pending_source; /* for the log line */
 } conn_state;
 
 /* Splits the raw query into decoded pairs, form-style (%XX, '+' is a
  * space), as Rails (and so the real API) reads what the official client
  * sends. */
-static bool parse_query(civis_mock_request *req)
+static bool parse_query(cmock_request *req)
 {
     return civis_answer_query_parse(&req->query_kv, &req->n_query, req->query) == CIVIS_OK;
 }
@@ -63,7 +63,7 @@ static void state_free(conn_state *s)
     free(s->req.query);
     civis_answer_query_free(s->req.query_kv, s->req.n_query);
     free(s->req.body);
-    civis__mock_reply_clear(&s->pending);
+    cmock__reply_clear(&s->pending);
     free(s);
 }
 
@@ -119,7 +119,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    civis_mock_server *srv = cls;
+    cmock_server *srv = cls;
     (void)con; /* required by the MHD callback signature */
     (void)toe;
     conn_state *s = *req_cls;
@@ -137,7 +137,7 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    civis_mock_server *srv = cls;
+    cmock_server *srv = cls;
     if (srv->log == NULL)
         return;
     pthread_mutex_lock(&srv->log_lock);
@@ -147,7 +147,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     pthread_mutex_unlock(&srv->log_lock);
 }
 
-void civis__mock_log(civis_mock_server *srv, const char *fmt, ...)
+void cmock__log(cmock_server *srv, const char *fmt, ...)
 {
     if (srv->log == NULL)
         return;
@@ -160,7 +160,7 @@ void civis__mock_log(civis_mock_server *srv, const char *fmt, ...)
     va_end(ap);
 }
 
-static bool has_header(const civis_mock_reply *reply, const char *name)
+static bool has_header(const cmock_reply *reply, const char *name)
 {
     for (size_t i = 0; i < reply->n_headers; i++)
         if (strcasecmp(reply->headers[i].name, name) == 0)
@@ -168,7 +168,7 @@ static bool has_header(const civis_mock_reply *reply, const char *name)
     return false;
 }
 
-static enum MHD_Result send_reply(struct MHD_Connection *con, const civis_mock_reply *reply)
+static enum MHD_Result send_reply(struct MHD_Connection *con, const cmock_reply *reply)
 {
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(reply->body_len, reply->body, MHD_RESPMEM_MUST_COPY);
@@ -189,17 +189,17 @@ static double elapsed_ms(const struct timespec *t0);
 
 /* The log line of an answered request: control bytes escaped, api_key=
  * values masked. */
-static void log_request(civis_mock_server *srv, const conn_state *s, int status, const char *source)
+static void log_request(cmock_server *srv, const conn_state *s, int status, const char *source)
 {
     if (srv->log == NULL)
         return;
-    char *query = civis__mock_redact_query(s->req.query);
-    char *eq = query ? civis__mock_log_escape(query) : NULL;
-    char *method = civis__mock_log_escape(s->req.method ? s->req.method : "-");
-    char *path = civis__mock_log_escape(s->req.path);
-    civis__mock_log(srv, "%s %s%s%s %d %s %.2fms\n", method ? method : "?", path ? path : "?",
-                    eq && eq[0] ? "?" : "", eq ? eq : "", status, source ? source : "-",
-                    elapsed_ms(&s->t0));
+    char *query = cmock__redact_query(s->req.query);
+    char *eq = query ? cmock__log_escape(query) : NULL;
+    char *method = cmock__log_escape(s->req.method ? s->req.method : "-");
+    char *path = cmock__log_escape(s->req.path);
+    cmock__log(srv, "%s %s%s%s %d %s %.2fms\n", method ? method : "?", path ? path : "?",
+               eq && eq[0] ? "?" : "", eq ? eq : "", status, source ? source : "-",
+               elapsed_ms(&s->t0));
     free(query);
     free(eq);
     free(method);
@@ -220,7 +220,7 @@ static double elapsed_ms(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static void too_large(civis_mock_server *srv, civis_mock_reply *reply, civis_mock_outcome *oc)
+static void too_large(cmock_server *srv, cmock_reply *reply, cmock_outcome *oc)
 {
     char desc[192];
     snprintf(desc, sizeof(desc),
@@ -228,62 +228,65 @@ static void too_large(civis_mock_server *srv, civis_mock_reply *reply, civis_moc
              srv->config.max_body);
     oc->source = "too_large";
     oc->reason = strdup(desc);
-    civis__mock_error(reply, 413, "payload_too_large", desc);
+    cmock__error(reply, 413, "payload_too_large", desc);
 }
 
 /* Builds the reply for a complete request, journals it and sends it. */
-static enum MHD_Result finish(civis_mock_server *srv, struct MHD_Connection *con, conn_state *s)
+static enum MHD_Result finish(cmock_server *srv, struct MHD_Connection *con, conn_state *s)
 {
-    civis_mock_request *req = &s->req;
-    civis_mock_reply reply;
-    civis_mock_outcome oc;
+    cmock_request *req = &s->req;
+    cmock_reply reply;
+    cmock_outcome oc;
     memset(&reply, 0, sizeof(reply));
     memset(&oc, 0, sizeof(oc));
     req->authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");
     req->mock_key = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "X-Civis-Mock-Key");
     req->host = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Host");
+    req->if_none_match = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "If-None-Match");
 
-    if (s->n_params > CIVIS_MOCK_MAX_QUERY_PARAMS) {
+    if (s->n_params > CMOCK_MAX_QUERY_PARAMS) {
         char desc[160];
         snprintf(desc, sizeof(desc),
                  "The query string has %zu parameters; civis-mock accepts at most %d.", s->n_params,
-                 CIVIS_MOCK_MAX_QUERY_PARAMS);
+                 CMOCK_MAX_QUERY_PARAMS);
         oc.source = "too_large";
         oc.reason = strdup(desc);
-        civis__mock_error(&reply, 414, "uri_too_long", desc);
+        cmock__error(&reply, 414, "uri_too_long", desc);
     } else if (!parse_query(req)) {
         oc.source = "internal";
-        civis__mock_error(&reply, 500, "internal", "civis-mock ran out of memory");
+        cmock__error(&reply, 500, "internal", "civis-mock ran out of memory");
     } else if (s->too_large) {
         too_large(srv, &reply, &oc);
     } else if (strcmp(req->path, "/__mock") == 0 || strncmp(req->path, "/__mock/", 8) == 0) {
-        civis__mock_admin(srv, req, &reply, &oc);
+        cmock__admin(srv, req, &reply, &oc);
+    } else if (cmock__record_answer(srv->record, req, &reply, &oc)) {
+        /* answered from the cassette or by the upstream (record.c) */
     } else {
-        civis__mock_pipeline(srv, req, &reply, &oc);
+        cmock__pipeline(srv, req, &reply, &oc);
     }
 
     if (!oc.skip_journal)
-        civis__mock_journal_add(srv->journal, req, &oc, reply.drop ? 0 : reply.status);
-    if (reply.delay_ms > 0 && civis__mock_delayer_add(srv->delayer, con, reply.delay_ms)) {
+        cmock__journal_add(srv->journal, req, &oc, reply.drop ? 0 : reply.status);
+    if (reply.delay_ms > 0 && cmock__delayer_add(srv->delayer, con, reply.delay_ms)) {
         /* The connection sleeps, not the worker: on_request sends the
          * reply when the delayer resumes it. */
         s->pending = reply;
         s->pending_source = oc.source;
         s->delayed = true;
-        civis__mock_outcome_clear(&oc);
+        cmock__outcome_clear(&oc);
         return MHD_YES;
     }
     log_request(srv, s, reply.drop ? 0 : reply.status, oc.source);
     /* A dropped connection: MHD_NO makes MHD close it without a reply. */
     enum MHD_Result r = reply.drop ? MHD_NO : send_reply(con, &reply);
-    civis__mock_reply_clear(&reply);
-    civis__mock_outcome_clear(&oc);
+    cmock__reply_clear(&reply);
+    cmock__outcome_clear(&oc);
     return r;
 }
 
 /* Content-Length over the limit with "Expect: 100-continue": the client
  * waits for our go-ahead, so the 413 can go out before any body is sent. */
-static bool early_too_large(civis_mock_server *srv, struct MHD_Connection *con)
+static bool early_too_large(cmock_server *srv, struct MHD_Connection *con)
 {
     const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Length");
     const char *ex = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Expect");
@@ -295,7 +298,7 @@ static bool early_too_large(civis_mock_server *srv, struct MHD_Connection *con)
     return end != cl && errno == 0 && n > srv->config.max_body;
 }
 
-static bool body_append(civis_mock_server *srv, conn_state *s, const char *data, size_t n)
+static bool body_append(cmock_server *srv, conn_state *s, const char *data, size_t n)
 {
     s->body_seen += n;
     if (s->too_large)
@@ -329,7 +332,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
 {
-    civis_mock_server *srv = cls;
+    cmock_server *srv = cls;
     (void)version; /* required by the MHD handler signature */
     conn_state *s = *req_cls;
     if (s == NULL) {
@@ -344,7 +347,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         s->delayed = false;
         log_request(srv, s, s->pending.drop ? 0 : s->pending.status, s->pending_source);
         enum MHD_Result r = s->pending.drop ? MHD_NO : send_reply(con, &s->pending);
-        civis__mock_reply_clear(&s->pending);
+        cmock__reply_clear(&s->pending);
         return r;
     }
     /* Presigned-style storage streams its bodies itself: no --max-body. */
@@ -401,7 +404,7 @@ static civis_status resolve(struct sockaddr_storage *ss, socklen_t *sslen, bool 
     return CIVIS_OK;
 }
 
-civis_status civis__mock_server_start(civis_mock_server *srv, civis_error *err)
+civis_status cmock__server_start(cmock_server *srv, civis_error *err)
 {
     struct sockaddr_storage ss;
     socklen_t sslen = 0;
@@ -409,14 +412,14 @@ civis_status civis__mock_server_start(civis_mock_server *srv, civis_error *err)
     civis_status st = resolve(&ss, &sslen, &ipv6, srv->config.host, srv->config.port, err);
     if (st != CIVIS_OK)
         return st;
-    if ((st = civis__mock_delayer_new(&srv->delayer, err)) != CIVIS_OK)
+    if ((st = cmock__delayer_new(&srv->delayer, err)) != CIVIS_OK)
         return st;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
     unsigned timeout =
-        srv->config.conn_timeout_s ? srv->config.conn_timeout_s : CIVIS_MOCK_DEFAULT_CONN_TIMEOUT_S;
+        srv->config.conn_timeout_s ? srv->config.conn_timeout_s : CMOCK_DEFAULT_CONN_TIMEOUT_S;
     unsigned per_ip =
-        srv->config.conns_per_ip ? srv->config.conns_per_ip : CIVIS_MOCK_DEFAULT_CONNS_PER_IP;
+        srv->config.conns_per_ip ? srv->config.conns_per_ip : CMOCK_DEFAULT_CONNS_PER_IP;
     unsigned pool = srv->config.threads > 1 ? srv->config.threads : 0;
     /* The logger goes first so that no MHD message escapes it. */
     /* clang-format off */
@@ -442,21 +445,19 @@ civis_status civis__mock_server_start(civis_mock_server *srv, civis_error *err)
     return CIVIS_OK;
 }
 
-void civis__mock_server_stop(civis_mock_server *srv)
+void cmock__server_stop(cmock_server *srv)
 {
     if (srv->daemon == NULL) {
-        civis__mock_delayer_free(srv->delayer); /* the daemon failed to start */
+        cmock__delayer_free(srv->delayer); /* the daemon failed to start */
         srv->delayer = NULL;
         return;
     }
     /* Stop accepting, then give requests already being answered (a fault's
      * delay included) a bounded time to finish before MHD closes the rest. */
     MHD_socket ls = MHD_quiesce_daemon(srv->daemon);
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
     /* Delayed answers go out now: MHD must not stop with suspended
      * connections. */
-    civis__mock_delayer_flush(srv->delayer);
+    cmock__delayer_flush(srv->delayer);
     for (int waited = 0; waited < STOP_GRACE_MS; waited += 5) {
         pthread_mutex_lock(&srv->inflight_lock);
         unsigned n = srv->inflight;
@@ -467,6 +468,12 @@ void civis__mock_server_stop(civis_mock_server *srv)
     }
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
-    civis__mock_delayer_free(srv->delayer);
+    /* Closed only now: a worker thread may still be taking the quiesced
+     * socket out of its epoll set, and closing it under it made MHD abort
+     * ("Failed to remove listen FD from epoll set"). MHD leaves a quiesced
+     * socket to us. */
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
+    cmock__delayer_free(srv->delayer);
     srv->delayer = NULL;
 }

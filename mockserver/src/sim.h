@@ -11,13 +11,20 @@
  * upload and download endpoints (sim_files.c, sim_blob.c) and the admin
  * endpoints under /__mock/sim/ (sim_admin.c).
  *
- * Threading: one mutex (civis_sim.lock) guards every space, object and
- * run. Only the byte streams of uploads and downloads run outside it: an
- * upload fills a private blob and attaches it under the lock at the end; a
- * download copies (memory) or dups (disk) the blob under the lock.
+ * Threading: each space (API key) has its own mutex guarding its objects
+ * and runs, so requests of different keys never wait for each other.
+ * civis_sim.lock guards the table of spaces and the global settings (run
+ * policy, default result set, token seed): a request takes it only to find
+ * its space and lock that (civis__sim_space_lock), so it is held for a
+ * lookup. The admin API and resets take it and then every space's lock
+ * (civis__sim_lock_all). Lock order: sim->lock before a space's; never two
+ * spaces otherwise. Only the byte streams of uploads and downloads run
+ * outside the locks: an upload fills a private blob and attaches it under
+ * its space's lock at the end; a download copies (memory) or dups (disk)
+ * the blob under it.
  */
-#ifndef CIVIS_MOCK_SIM_H
-#define CIVIS_MOCK_SIM_H
+#ifndef CMOCK_SIM_H
+#define CMOCK_SIM_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -39,14 +46,24 @@ typedef struct civis_sim civis_sim;
  * tens of MB however long a load test runs. */
 #define CIVIS_SIM_DEFAULT_MAX_OBJECTS 20000
 
+/* Bytes one API key's state may hold (--state-max-bytes): objects (about
+ * their JSON size each), runs, log lines and uploaded files. Past it,
+ * creations get 507 naming the budget. */
+#define CIVIS_SIM_DEFAULT_MAX_BYTES ((size_t)256 * 1024 * 1024)
+/* What an object or a run costs beyond its JSON text: its node, its index
+ * slots, its seed-synthesized scalars. */
+#define CIVIS_SIM_OBJ_OVERHEAD 256
+
 typedef struct civis_sim_options {
-    const char *run_policy; /* --run-policy text; NULL means "instant" */
-    size_t mem_limit;       /* --state-mem-limit; 0 means CIVIS_SIM_DEFAULT_MEM_LIMIT */
-    size_t max_objects;     /* --state-max-objects; 0 means CIVIS_SIM_DEFAULT_MAX_OBJECTS */
-    const char *state_dir;  /* --state-dir; NULL: a fresh temporary directory, removed
-                               by civis__sim_free */
-    uint64_t seed;          /* --seed, for the synthesized parts of objects */
-    uint64_t max_bytes;     /* --state-max-bytes stored per key; 0: no limit */
+    const char *run_policy;       /* --run-policy text; NULL means "instant" */
+    size_t mem_limit;             /* --state-mem-limit; 0 means CIVIS_SIM_DEFAULT_MEM_LIMIT */
+    size_t max_objects;           /* --state-max-objects; 0 means CIVIS_SIM_DEFAULT_MAX_OBJECTS */
+    size_t max_bytes;             /* --state-max-bytes; 0 means CIVIS_SIM_DEFAULT_MAX_BYTES */
+    const char *state_dir;        /* --state-dir; NULL: a fresh temporary directory, removed
+                                     by civis__sim_free */
+    uint64_t seed;                /* --seed, for the synthesized parts of objects */
+    const char *const *databases; /* --database names offered besides the default (borrowed) */
+    size_t n_databases;
 } civis_sim_options;
 
 /* Builds the simulation for `spec` (borrowed; must outlive the simulation).
@@ -61,14 +78,14 @@ void civis__sim_free(civis_sim *sim);
  * (unless --stateless). Prints its own error. Returns -1 to go on, or an
  * exit status (2 for a bad flag value, 1 otherwise), as main.c's steps do.
  */
-int civis__sim_install(civis_mock_server *srv);
+int civis__sim_install(cmock_server *srv);
 /* Frees what civis__sim_install installed (after the server stopped). */
-void civis__sim_uninstall(civis_mock_server *srv);
+void civis__sim_uninstall(cmock_server *srv);
 
-/* The civis_mock_simulation callbacks; ctx is the civis_sim. */
+/* The cmock_simulation callbacks; ctx is the civis_sim. */
 bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *route,
-                       const civis_mock_request *req, const cJSON *body, const char *api_key,
-                       civis_mock_reply *reply, civis_mock_outcome *outcome);
+                       const cmock_request *req, const cJSON *body, const char *api_key,
+                       cmock_reply *reply, cmock_outcome *outcome);
 void civis__sim_reset(void *ctx);
 
 /* Checks a --run-policy text; false with the reason in `why`. */
@@ -76,8 +93,8 @@ bool civis__sim_policy_check(const char *text, char *why, size_t whylen);
 
 /* Answers /__mock/sim/... (`path` is the part after "/__mock"). `sim` may
  * be NULL (--stateless): then every such path is a 404. */
-void civis__sim_admin(civis_sim *sim, const civis_mock_request *req, const char *path,
-                      civis_mock_reply *reply, civis_mock_outcome *outcome);
+void civis__sim_admin(civis_sim *sim, const cmock_request *req, const char *path,
+                      cmock_reply *reply, cmock_outcome *outcome);
 
 /* The presigned-style storage endpoints under /__storage/ (no auth). They
  * are MHD access handlers of their own because their bodies stream: an
@@ -85,8 +102,8 @@ void civis__sim_admin(civis_sim *sim, const civis_mock_request *req, const char 
  * state, released by civis__sim_storage_done from NOTIFY_COMPLETED. */
 #define CIVIS_SIM_STORAGE_PREFIX "/__storage/"
 bool civis__sim_is_storage(const char *path);
-enum MHD_Result civis__sim_storage(civis_mock_server *srv, struct MHD_Connection *con,
-                                   const char *path, const char *method, const char *upload_data,
+enum MHD_Result civis__sim_storage(cmock_server *srv, struct MHD_Connection *con, const char *path,
+                                   const char *method, const char *upload_data,
                                    size_t *upload_data_size, void **cls);
 void civis__sim_storage_done(void *cls);
 
@@ -144,6 +161,7 @@ typedef struct sim_run {
     sim_log *logs;  /* oldest first */
     size_t n_logs, cap_logs;
     long output_file_id; /* SQL runs: the File holding the result, or 0 */
+    cJSON *preview;      /* queries run by the SQL engine: {resultColumns, resultRows}, or NULL */
 } sim_run;
 
 /* Storage state of a File object. */
@@ -154,15 +172,27 @@ typedef struct sim_file {
     unsigned n_parts;                    /* multipart uploads: parts announced, else 0 */
     sim_blob **parts;                    /* n_parts slots; NULL until that part arrived */
     bool completing;                     /* a complete call is assembling the parts */
+    size_t bytes;                        /* uploaded bytes charged to the space's budget */
 } sim_file;
 
 typedef struct sim_obj {
     long id;
     int coll;       /* index into civis_sim.colls, -1 for internal files */
     long parent_id; /* nested collections: the id of the enclosing object, else 0 */
-    cJSON *data;    /* the object's fields under their wire names */
+    cJSON *data;    /* the object's own fields under their wire names: what the requests
+                       gave (free-form objects as raw JSON text), the system fields and
+                       the synthesized top-level scalars; nested synthesized parts are
+                       synthesized again on each read from the object's seed, so an
+                       object costs about the JSON it was sent */
     cJSON *given;   /* the fields the requests gave (wire names), or NULL: behaviour
-                       (csvSettings, previewRows) reads these, never synthesized values */
+                       (csvSettings, previewRows) reads these, never synthesized values;
+                       data shares their values (references), so each is stored once */
+    /* list keys (sim_order.c), copied from data while the object is indexed */
+    bool indexed;
+    bool archived, hidden;
+    char *name_key;       /* "name", or NULL */
+    char updated_key[40]; /* "updatedAt" */
+    size_t bytes;         /* charged to the space's byte budget */
     /* jobs */
     sim_run **runs; /* oldest first */
     size_t n_runs, cap_runs;
@@ -176,15 +206,31 @@ typedef struct sim_obj {
     sim_file *file; /* File objects (and run result files), else NULL */
 } sim_obj;
 
+/* Orders a list may ask for; created_at follows id (ids and creation
+ * times grow together). */
+typedef enum sim_order { SIM_ORD_ID = 0, SIM_ORD_NAME, SIM_ORD_UPDATED, SIM_ORD_N } sim_order;
+
+/* One collection's objects of a space, sorted in every order (sim_order.c):
+ * a list page walks the order asked for and renders only the page. */
+typedef struct sim_list {
+    sim_obj **by[SIM_ORD_N]; /* each holds the same n objects */
+    size_t n, cap;
+    size_t flagged[4]; /* objects by archived * 2 + hidden: a page's total without a walk */
+} sim_list;
+
 typedef struct sim_space {
-    char *key;        /* the API key this state belongs to */
-    size_t index;     /* position in civis_sim.spaces (storage URLs carry it) */
-    long next_id;     /* ids are unique across the space: objects and runs */
-    long next_log_id; /* log line ids */
-    sim_obj **objs;   /* objs[id - 1]; NULL for run ids and removed objects */
+    pthread_mutex_t lock; /* guards everything below but key and index */
+    char *key;            /* the API key this state belongs to */
+    sim_list *lists;      /* by collection (civis_sim.n_colls), or NULL before the first object */
+    size_t bytes;         /* charged so far against --state-max-bytes (civis__sim_charge) */
+    size_t index;         /* position in civis_sim.spaces (storage URLs carry it) */
+    long next_id;         /* ids are unique across the space: objects and runs */
+    long next_log_id;     /* log line ids */
+    sim_obj **objs;       /* objs[id - 1]; NULL for run ids and removed objects */
     size_t n_objs, cap_objs;
     char *csv; /* default result set of SQL runs and queries (admin) */
     size_t csv_len;
+    struct sim_sqldb *sqldb; /* the key's SQL database (sim_sql.c), NULL until used */
 } sim_space;
 
 /* What an operation means to the simulation (sim_index.c). */
@@ -235,15 +281,16 @@ typedef struct sim_coll {
 
 struct civis_sim {
     const civis_spec *spec;
-    size_t max_objects; /* ids (objects and runs) one key may hold; bounds memory */
-    pthread_mutex_t lock;
+    size_t max_objects;      /* ids (objects and runs) one key may hold */
+    size_t max_bytes;        /* bytes one key's state may hold (civis__sim_charge) */
+    pthread_mutex_t lock;    /* the spaces table and the settings below (see the top) */
+    bool all_locked;         /* civis__sim_lock_all holds every space */
     sim_policy policy;       /* global run policy (admin may change it) */
     sim_policy start_policy; /* --run-policy, restored by a reset */
     size_t mem_limit;
     char *state_dir;
     bool own_dir; /* created by us, removed at free */
     uint64_t seed;
-    uint64_t max_bytes; /* --state-max-bytes per key; 0: no limit */
     sim_coll *colls;
     size_t n_colls;
     sim_role *roles;            /* by civis_operation.index */
@@ -253,6 +300,8 @@ struct civis_sim {
     size_t n_spaces, cap_spaces;
     char *csv; /* default result set for every key (admin), or NULL */
     size_t csv_len;
+    const char *const *databases; /* --database names (borrowed), besides the default */
+    size_t n_databases;
 };
 
 /* One API request being answered by the simulation. */
@@ -262,24 +311,13 @@ typedef struct sim_req {
     const civis_route *route;
     const civis_operation *op;
     const sim_role *role;
-    const civis_mock_request *req;
+    const cmock_request *req;
     const cJSON *body; /* validated JSON body, or NULL */
-    civis_mock_reply *reply;
-    civis_mock_outcome *oc;
+    cmock_reply *reply;
+    cmock_outcome *oc;
     char base[160]; /* "http://host:port" the client used */
     bool snapshot;  /* render runs as they are, without counting a read */
 } sim_req;
-
-/* sim_quota.c: the per-key byte budget (--state-max-bytes). Call with the
- * sim lock held. */
-/* Bytes a key's state holds now: file bytes and uploaded parts. */
-uint64_t civis__sim_space_bytes(const sim_space *space);
-/* Bytes the key may still add; UINT64_MAX when there is no limit. */
-uint64_t civis__sim_quota_left(const civis_sim *sim, const sim_space *space);
-/* Whether `space` may grow from `old_bytes` to `new_bytes` for one object
- * (a file whose blob is replaced, for instance). */
-bool civis__sim_quota_allows(const civis_sim *sim, const sim_space *space, uint64_t old_bytes,
-                             uint64_t new_bytes);
 
 /* sim_index.c */
 civis_status civis__sim_index_build(civis_sim *sim, civis_error *err);
@@ -289,11 +327,40 @@ void civis__sim_index_free(civis_sim *sim);
 bool civis__sim_coll_accepts(const civis_sim *sim, int path_coll, int obj_coll);
 
 /* sim_store.c: spaces, objects, rendering, generic CRUD */
+/* The key's space (created on demand), or NULL. Call with sim->lock held. */
 sim_space *civis__sim_space(civis_sim *sim, const char *key, bool create);
+/* The key's space (or the one at `index`), locked, or NULL; the lookup
+ * takes sim->lock for its duration only. */
+sim_space *civis__sim_space_lock(civis_sim *sim, const char *key, bool create);
+sim_space *civis__sim_space_lock_at(civis_sim *sim, size_t index);
+void civis__sim_space_unlock(sim_space *space); /* NULL is a no-op */
+/* sim->lock and every space's lock: the admin API. */
+void civis__sim_lock_all(civis_sim *sim);
+void civis__sim_unlock_all(civis_sim *sim);
 sim_obj *civis__sim_obj_new(sim_space *space, int coll, long parent_id);
 sim_obj *civis__sim_obj_get(const sim_space *space, long id);
 long civis__sim_take_id(sim_space *space);
 void civis__sim_obj_free(sim_obj *obj);
+/* Removes an object from its space (index, slot, byte budget) and frees it. */
+void civis__sim_obj_drop(sim_space *space, sim_obj *obj);
+/* The stored value of a field the requests gave, or NULL (absent, or only
+ * synthesized). */
+const cJSON *civis__sim_given(const sim_obj *obj, const char *name);
+/* Takes the request's fields (wire names; emptied, still the caller's):
+ * they go into obj->given, and obj->data shares their values. False on
+ * allocation failure. */
+bool civis__sim_adopt(sim_obj *obj, cJSON *fields);
+/*
+ * The byte budget of a key (--state-max-bytes), kept in this one place for
+ * objects, runs and files: sets what `*held` (the charge of one object or
+ * blob, updated here; NULL for a new one) costs to `now`. Shrinking always
+ * succeeds; growing past the budget returns false and changes nothing.
+ */
+bool civis__sim_charge(const civis_sim *sim, sim_space *space, size_t *held, size_t now);
+/* What storing an object with these fields, sent as body_len bytes, costs. */
+size_t civis__sim_obj_cost(const cJSON *data, size_t body_len);
+/* 507 naming the budget that is spent: bytes, or objects. */
+void civis__sim_budget_full(cmock_reply *reply, const civis_sim *sim, bool bytes);
 long long civis__sim_now_ms(void);
 /* The synthesis seed of an object: its fields not stored stay the same
  * from one read to the next. */
@@ -305,6 +372,9 @@ void civis__sim_iso(char *buf, size_t len, long long ms);
 /* Deep copy of `value` with object keys renamed to the wire names `schema`
  * gives them (snake_case or camelCase in, camelCase out). */
 cJSON *civis__sim_to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *value);
+/* The same for storing: free-form objects below the top level (arguments)
+ * become raw JSON text, one allocation each, printed back byte for byte. */
+cJSON *civis__sim_to_stored(const civis_spec *spec, const cJSON *schema, const cJSON *value);
 /* A synthesized value for `schema` overlaid with `data`'s top-level fields
  * (the ones the schema declares; all of them when it declares none). */
 cJSON *civis__sim_render(const civis_sim *sim, const cJSON *schema, const cJSON *data,
@@ -320,17 +390,35 @@ bool civis__sim_set_time(cJSON *obj, const char *name, long long ms);
 /* The integer path parameter at position i (0-based, path order); -1 when absent. */
 long civis__sim_param_id(const civis_route *route, size_t i);
 /* The query value of `name`, or NULL. */
-const char *civis__sim_query(const civis_mock_request *req, const char *name);
-void civis__sim_not_found(civis_mock_reply *reply);
-void civis__sim_oom(civis_mock_reply *reply);
+const char *civis__sim_query(const cmock_request *req, const char *name);
+void civis__sim_not_found(cmock_reply *reply);
+void civis__sim_oom(cmock_reply *reply);
 /* Sends `json` (taken) as the body with `status`; NULL means out of memory. */
-void civis__sim_reply_take(civis_mock_reply *reply, int status, cJSON *json);
+void civis__sim_reply_take(cmock_reply *reply, int status, cJSON *json);
 /* Sends a list (taken; NULL means out of memory) with the operation's
  * status, cut into the requested page when the operation is paginated. */
 void civis__sim_reply_list(sim_req *r, cJSON *list);
 /* Renders an object for the request's operation (the response schema,
- * with run and file state added for jobs and files). Owned by the caller. */
+ * with run and file state added for jobs and files). Owned by the caller;
+ * it shares the object's stored strings, so print and free it before the
+ * object changes or goes. */
 cJSON *civis__sim_render_obj(sim_req *r, sim_obj *obj, const civis_operation *op);
+/* The object rendered for `op` without run and file state (*schema: the
+ * schema used, for civis__sim_render_overlay). Shares the object's stored
+ * strings, as civis__sim_render_obj does. */
+cJSON *civis__sim_render_base(sim_req *r, sim_obj *obj, const civis_operation *op,
+                              const cJSON **schema);
+/* Adds run and file state to a rendered object. False on allocation failure. */
+bool civis__sim_render_overlay(sim_req *r, sim_obj *obj, const cJSON *schema, cJSON *out);
+
+/* sim_order.c: the sorted lists of a space's collections */
+int civis__sim_order_cmp(sim_order order, const sim_obj *a, const sim_obj *b);
+/* Indexes an object (no-op for internal ones and those already in); reads
+ * its list keys from data. False on allocation failure. */
+bool civis__sim_order_add(const civis_sim *sim, sim_space *space, sim_obj *obj);
+/* Takes an object out of its collection's lists (before its data changes). */
+void civis__sim_order_remove(sim_space *space, sim_obj *obj);
+void civis__sim_order_free(const civis_sim *sim, sim_space *space);
 
 /* sim_crud.c: every collection and item role */
 void civis__sim_crud(sim_req *r);
@@ -381,4 +469,4 @@ bool civis__sim_blob_write(sim_blob *blob, const char *data, size_t len, size_t 
 /* Appends all of src to dst. */
 bool civis__sim_blob_append(sim_blob *dst, const sim_blob *src, size_t limit, const char *dir);
 
-#endif /* CIVIS_MOCK_SIM_H */
+#endif /* CMOCK_SIM_H */

@@ -25,6 +25,7 @@
  * either, a job id is looked up in every key's state and must be found in
  * exactly one.
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -48,7 +49,7 @@ static const char *policy_text(const sim_policy *p, char *buf, size_t len)
     return buf;
 }
 
-static const char *admin_key(const civis_mock_request *req)
+static const char *admin_key(const cmock_request *req)
 {
     if (req->mock_key != NULL && req->mock_key[0] != '\0')
         return req->mock_key;
@@ -56,19 +57,19 @@ static const char *admin_key(const civis_mock_request *req)
     return q != NULL && *q != '\0' ? q : NULL;
 }
 
-static cJSON *parse_json(const civis_mock_request *req, civis_mock_reply *reply)
+static cJSON *parse_json(const cmock_request *req, cmock_reply *reply)
 {
     size_t off = 0;
-    cJSON *doc = req->body ? civis__mock_parse(req->body, req->body_len, &off) : NULL;
+    cJSON *doc = req->body ? cmock__parse(req->body, req->body_len, &off) : NULL;
     if (doc == NULL) {
         char desc[128];
         snprintf(desc, sizeof(desc), "The body must be JSON (error near byte %zu).", off);
-        civis__mock_error(reply, 400, "invalid", desc);
+        cmock__error(reply, 400, "invalid", desc);
     }
     return doc;
 }
 
-static void ok_reply(civis_mock_reply *reply, const char *what, long id, const char *detail)
+static void ok_reply(cmock_reply *reply, const char *what, long id, const char *detail)
 {
     cJSON *o = cJSON_CreateObject();
     bool ok = o != NULL && civis__sim_set_str(o, "status", "ok") &&
@@ -83,8 +84,8 @@ static void ok_reply(civis_mock_reply *reply, const char *what, long id, const c
 }
 
 /* The job `id` in the key's space (or the one space that has it). */
-static sim_obj *admin_job(civis_sim *sim, const civis_mock_request *req, long id,
-                          sim_space **space_out, civis_mock_reply *reply)
+static sim_obj *admin_job(civis_sim *sim, const cmock_request *req, long id, sim_space **space_out,
+                          cmock_reply *reply)
 {
     const char *key = admin_key(req);
     sim_obj *found = NULL;
@@ -110,7 +111,7 @@ static sim_obj *admin_job(civis_sim *sim, const civis_mock_request *req, long id
         snprintf(desc, sizeof(desc),
                  "Job %ld exists for several keys; name one with X-Civis-Mock-Key or ?api_key=.",
                  id);
-    civis__mock_error(reply, hits == 0 ? 404 : 400, hits == 0 ? "not_found" : "invalid", desc);
+    cmock__error(reply, hits == 0 ? 404 : 400, hits == 0 ? "not_found" : "invalid", desc);
     return NULL;
 }
 
@@ -142,7 +143,7 @@ static cJSON *log_lines(const cJSON *doc, char *why, size_t whylen)
     return out;
 }
 
-static bool store_csv(char **dst, size_t *dst_len, const civis_mock_request *req)
+static bool store_csv(char **dst, size_t *dst_len, const cmock_request *req)
 {
     char *copy = malloc(req->body_len + 1);
     if (copy == NULL)
@@ -168,7 +169,7 @@ static bool state_from(const char *s, sim_state *out)
 }
 
 static void run_state(civis_sim *sim, sim_space *space, sim_obj *job, sim_run *run,
-                      const civis_mock_request *req, civis_mock_reply *reply)
+                      const cmock_request *req, cmock_reply *reply)
 {
     cJSON *doc = parse_json(req, reply);
     if (doc == NULL)
@@ -178,11 +179,11 @@ static void run_state(civis_sim *sim, sim_space *space, sim_obj *job, sim_run *r
     sim_state to;
     if (!cJSON_IsString(st) || !state_from(st->valuestring, &to) || to == SIM_QUEUED ||
         (e != NULL && !cJSON_IsString(e))) {
-        civis__mock_error(reply, 400, "invalid",
-                          "Field 'state' must be running, succeeded, failed or cancelled "
-                          "('error' a string).");
+        cmock__error(reply, 400, "invalid",
+                     "Field 'state' must be running, succeeded, failed or cancelled "
+                     "('error' a string).");
     } else if (run->state >= SIM_SUCCEEDED) {
-        civis__mock_error(reply, 409, "conflict", "The run has finished already.");
+        cmock__error(reply, 409, "conflict", "The run has finished already.");
     } else {
         sim_req r = {.sim = sim, .space = space, .req = req, .reply = reply};
         snprintf(r.base, sizeof(r.base), "http://127.0.0.1");
@@ -193,13 +194,13 @@ static void run_state(civis_sim *sim, sim_space *space, sim_obj *job, sim_run *r
 }
 
 /* /jobs/{id}/... and /scripts/{id}/csv. */
-static void job_admin(civis_sim *sim, const civis_mock_request *req, const char *rest,
-                      civis_mock_reply *reply)
+static void job_admin(civis_sim *sim, const cmock_request *req, const char *rest,
+                      cmock_reply *reply)
 {
     char *end = NULL;
     long id = strtol(rest, &end, 10);
     if (end == rest || id < 1 || (*end != '/' && *end != '\0')) {
-        civis__mock_error(reply, 404, "not_found", "Expected /__mock/sim/jobs/{id}/...");
+        cmock__error(reply, 404, "not_found", "Expected /__mock/sim/jobs/{id}/...");
         return;
     }
     sim_space *space = NULL;
@@ -212,7 +213,7 @@ static void job_admin(civis_sim *sim, const civis_mock_request *req, const char 
         long rid = strtol(what + 5, &end, 10);
         run = civis__sim_run_find(job, rid);
         if (run == NULL || *end != '/') {
-            civis__mock_error(reply, 404, "not_found", "No such run of that job.");
+            cmock__error(reply, 404, "not_found", "No such run of that job.");
             return;
         }
         what = end + 1;
@@ -222,7 +223,7 @@ static void job_admin(civis_sim *sim, const civis_mock_request *req, const char 
         cJSON *doc = parse_json(req, reply);
         sim_policy p;
         if (doc != NULL && !civis__sim_policy_from_json(&p, doc, why, sizeof(why))) {
-            civis__mock_error(reply, 400, "invalid", why);
+            cmock__error(reply, 400, "invalid", why);
         } else if (doc != NULL) {
             job->policy = p;
             job->has_policy = true;
@@ -239,7 +240,7 @@ static void job_admin(civis_sim *sim, const civis_mock_request *req, const char 
         if (dst == NULL) {
             civis__sim_oom(reply);
         } else if (!civis__sim_outputs_add(dst, doc, sim, why, sizeof(why))) {
-            civis__mock_error(reply, 400, "invalid", why);
+            cmock__error(reply, 400, "invalid", why);
             cJSON_Delete(fresh);
         } else {
             if (run == NULL) { /* for future runs: replaces what was set before */
@@ -253,7 +254,7 @@ static void job_admin(civis_sim *sim, const civis_mock_request *req, const char 
         cJSON *doc = parse_json(req, reply);
         cJSON *lines = doc ? log_lines(doc, why, sizeof(why)) : NULL;
         if (doc != NULL && lines == NULL) {
-            civis__mock_error(reply, 400, "invalid", why);
+            cmock__error(reply, 400, "invalid", why);
         } else if (lines != NULL && run != NULL) {
             bool ok = true;
             for (const cJSON *l = lines->child; ok && l != NULL; l = l->next)
@@ -280,19 +281,18 @@ static void job_admin(civis_sim *sim, const civis_mock_request *req, const char 
         else
             civis__sim_oom(reply);
     } else {
-        civis__mock_error(reply, 404, "not_found",
-                          "Unknown simulation admin endpoint; see /__mock/sim/jobs/{id}/policy, "
-                          "outputs, logs, csv, runs/{run_id}/outputs, logs, state.");
+        cmock__error(reply, 404, "not_found",
+                     "Unknown simulation admin endpoint; see /__mock/sim/jobs/{id}/policy, "
+                     "outputs, logs, csv, runs/{run_id}/outputs, logs, state.");
     }
 }
 
-static void objects(civis_sim *sim, const civis_mock_request *req, civis_mock_reply *reply)
+static void objects(civis_sim *sim, const cmock_request *req, cmock_reply *reply)
 {
     const char *key = admin_key(req);
     sim_space *sp = key ? civis__sim_space(sim, key, false) : NULL;
     if (key == NULL) {
-        civis__mock_error(reply, 400, "invalid",
-                          "Name the key with X-Civis-Mock-Key or ?api_key=.");
+        cmock__error(reply, 400, "invalid", "Name the key with X-Civis-Mock-Key or ?api_key=.");
         return;
     }
     cJSON *arr = cJSON_CreateArray();
@@ -316,7 +316,7 @@ static void objects(civis_sim *sim, const civis_mock_request *req, civis_mock_re
     civis__sim_reply_take(reply, 200, arr);
 }
 
-static void summary(civis_sim *sim, civis_mock_reply *reply)
+static void summary(civis_sim *sim, cmock_reply *reply)
 {
     char text[300];
     cJSON *o = cJSON_CreateObject();
@@ -338,26 +338,26 @@ static void summary(civis_sim *sim, civis_mock_reply *reply)
     civis__sim_reply_take(reply, 200, o);
 }
 
-void civis__sim_admin(civis_sim *sim, const civis_mock_request *req, const char *path,
-                      civis_mock_reply *reply, civis_mock_outcome *outcome)
+void civis__sim_admin(civis_sim *sim, const cmock_request *req, const char *path,
+                      cmock_reply *reply, cmock_outcome *outcome)
 {
     (void)outcome; /* admin.c has set the source */
     if (sim == NULL) {
-        civis__mock_error(reply, 404, "not_found",
-                          "civis-mock runs --stateless: there is no simulation to manage.");
+        cmock__error(reply, 404, "not_found",
+                     "civis-mock runs --stateless: there is no simulation to manage.");
         return;
     }
     const char *rest = strcmp(path, "/sim") == 0 ? "" : path + strlen("/sim/");
     bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
     bool post = strcmp(req->method, "POST") == 0;
     if (!(get && (*rest == '\0' || strcmp(rest, "objects") == 0)) && !post) {
-        civis__mock_error(reply, 405, "method_not_allowed",
-                          "The simulation admin endpoints take POST (GET for /__mock/sim and "
-                          "/__mock/sim/objects).");
-        civis__mock_reply_header(reply, "Allow", *rest == '\0' ? "GET" : "POST");
+        cmock__error(reply, 405, "method_not_allowed",
+                     "The simulation admin endpoints take POST (GET for /__mock/sim and "
+                     "/__mock/sim/objects).");
+        cmock__reply_header(reply, "Allow", *rest == '\0' ? "GET" : "POST");
         return;
     }
-    pthread_mutex_lock(&sim->lock);
+    civis__sim_lock_all(sim);
     if (*rest == '\0') {
         summary(sim, reply);
     } else if (strcmp(rest, "objects") == 0) {
@@ -367,7 +367,7 @@ void civis__sim_admin(civis_sim *sim, const civis_mock_request *req, const char 
         char why[160], text[300];
         sim_policy p;
         if (doc != NULL && !civis__sim_policy_from_json(&p, doc, why, sizeof(why))) {
-            civis__mock_error(reply, 400, "invalid", why);
+            cmock__error(reply, 400, "invalid", why);
         } else if (doc != NULL) {
             sim->policy = p;
             ok_reply(reply, "policy", 0, policy_text(&p, text, sizeof(text)));
@@ -387,24 +387,30 @@ void civis__sim_admin(civis_sim *sim, const civis_mock_request *req, const char 
     } else if (strncmp(rest, "scripts/", 8) == 0 && strstr(rest, "/csv") != NULL) {
         job_admin(sim, req, rest + 8, reply);
     } else {
-        civis__mock_error(reply, 404, "not_found",
-                          "Unknown simulation admin endpoint; see GET /__mock/sim, "
-                          "/__mock/sim/policy, /__mock/sim/csv, /__mock/sim/jobs/{id}/...");
+        cmock__error(reply, 404, "not_found",
+                     "Unknown simulation admin endpoint; see GET /__mock/sim, "
+                     "/__mock/sim/policy, /__mock/sim/csv, /__mock/sim/jobs/{id}/...");
     }
-    pthread_mutex_unlock(&sim->lock);
+    civis__sim_unlock_all(sim);
 }
 
-int civis__sim_install(civis_mock_server *srv)
+int civis__sim_install(cmock_server *srv)
 {
     if (srv->config.stateless)
         return -1;
+    /* Large request bodies and stored fields get pages of their own that
+     * go back to the system when freed; glibc's moving threshold would
+     * otherwise put them on the heap, where a reset cannot return them. */
+    mallopt(M_MMAP_THRESHOLD, 64 * 1024);
     civis_sim_options opts = {
         .run_policy = srv->config.run_policy,
         .mem_limit = srv->config.state_mem_limit,
         .max_objects = srv->config.state_max_objects,
+        .max_bytes = srv->config.state_max_bytes,
         .state_dir = srv->config.state_dir,
         .seed = srv->config.seed,
-        .max_bytes = srv->config.state_max_bytes,
+        .databases = srv->config.databases,
+        .n_databases = srv->config.n_databases,
     };
     civis_sim *sim = NULL;
     civis_error err = CIVIS_ERROR_INIT;
@@ -418,7 +424,7 @@ int civis__sim_install(civis_mock_server *srv)
     return -1;
 }
 
-void civis__sim_uninstall(civis_mock_server *srv)
+void civis__sim_uninstall(cmock_server *srv)
 {
     if (srv->sim.handle == civis__sim_handle)
         civis__sim_free(srv->sim.ctx);

@@ -16,9 +16,10 @@
  *   GET    collection/{id}   the object, or 404 in the API's error shape
  *   PATCH  collection/{id}   merges the given top-level fields
  *   PUT    collection/{id}   replaces the fields (id, createdAt kept)
- *   DELETE collection/{id}   the operation's summary decides: "Archive ..."
+ *   DELETE collection/{id}   the operation's delete_effect decides (its summary,
+ *                            or the bundled spec's x-civis-delete marker): archive
  *                            sets archived=true (the object stays readable),
- *                            "... Hidden ..." sets hidden=true, anything
+ *                            hide sets hidden=true, anything
  *                            else removes it (later reads are 404)
  *   PUT    .../{id}/archive  {"status": bool} sets archived
  *
@@ -100,7 +101,7 @@ static const cJSON *obj_schema(const sim_req *r, const sim_obj *obj, const civis
  */
 static cJSON *request_fields(sim_req *r)
 {
-    cJSON *wire = civis__sim_to_wire(r->sim->spec, r->op->body_schema, r->body);
+    cJSON *wire = civis__sim_to_stored(r->sim->spec, r->op->body_schema, r->body);
     if (wire == NULL) {
         civis__sim_oom(r->reply);
         return NULL;
@@ -112,12 +113,12 @@ static cJSON *request_fields(sim_req *r)
     cJSON *vs = cJSON_GetObjectItemCaseSensitive(wire, "valueStr");
     if (cJSON_IsString(vs)) {
         size_t off = 0;
-        cJSON *parsed = civis__mock_parse(vs->valuestring, strlen(vs->valuestring), &off);
+        cJSON *parsed = cmock__parse(vs->valuestring, strlen(vs->valuestring), &off);
         if (parsed == NULL) {
             char desc[160];
             snprintf(desc, sizeof(desc),
                      "valueStr must be a serialized JSON value (error near byte %zu).", off);
-            civis__mock_error(r->reply, 400, "invalid", desc);
+            cmock__error(r->reply, 400, "invalid", desc);
             cJSON_Delete(wire);
             return NULL;
         }
@@ -132,12 +133,22 @@ static cJSON *request_fields(sim_req *r)
     return wire;
 }
 
-/* Overlays every field of `src` onto `dst`. */
-static bool merge(cJSON *dst, const cJSON *src)
+/* Keeps the top-level scalars a rendering synthesized (name, author, ...)
+ * that the object does not hold yet, so that every later read, lists,
+ * orders and filters see the same values; the nested parts are synthesized
+ * again on each read from the object's seed and never stored. */
+static bool keep_scalars(cJSON *data, const cJSON *rendered)
 {
-    for (const cJSON *f = src ? src->child : NULL; f != NULL; f = f->next)
-        if (!civis__sim_set(dst, f->string, cJSON_Duplicate(f, true)))
+    for (const cJSON *f = rendered ? rendered->child : NULL; f != NULL; f = f->next) {
+        if (cJSON_IsObject(f) || cJSON_IsArray(f) || cJSON_IsRaw(f) ||
+            cJSON_GetObjectItemCaseSensitive(data, f->string) != NULL)
+            continue;
+        cJSON *v = cJSON_Duplicate(f, false);
+        if (v == NULL || !cJSON_AddItemToObject(data, f->string, v)) {
+            cJSON_Delete(v);
             return false;
+        }
+    }
     return true;
 }
 
@@ -190,12 +201,6 @@ static bool system_fields(sim_req *r, sim_obj *obj, const cJSON *given, const cJ
     return ok;
 }
 
-static void remove_obj(sim_space *space, sim_obj *obj)
-{
-    space->objs[obj->id - 1] = NULL;
-    civis__sim_obj_free(obj);
-}
-
 static void create(sim_req *r)
 {
     long parent_id = 0;
@@ -207,44 +212,69 @@ static void create(sim_req *r)
     cJSON *given = request_fields(r);
     if (given == NULL)
         return;
+    size_t cost = civis__sim_obj_cost(given, r->req->body_len);
+    size_t held = 0;
+    if (!civis__sim_charge(r->sim, r->space, &held, cost)) {
+        cJSON_Delete(given);
+        civis__sim_budget_full(r->reply, r->sim, true);
+        return;
+    }
     sim_obj *obj = civis__sim_obj_new(r->space, r->role->coll, parent_id);
     if (obj == NULL) {
+        civis__sim_charge(r->sim, r->space, &held, 0);
         cJSON_Delete(given);
         civis__sim_oom(r->reply);
         return;
     }
+    obj->bytes = held;
+    /* The object holds what was sent and what the platform sets; the
+     * rest of its schema is synthesized from its seed when it is read. */
     const cJSON *schema = obj_schema(r, obj, r->op);
-    cJSON *base = civis__sim_render(r->sim, schema, NULL, civis__sim_obj_seed(r->sim, obj->id));
-    bool ok = base != NULL && merge(base, given);
-    if (ok) {
-        cJSON_Delete(obj->data);
-        obj->data = base;
-        base = NULL;
-        ok = system_fields(r, obj, given, schema);
-    }
-    cJSON_Delete(base);
-    obj->given = given;
+    bool ok = civis__sim_adopt(obj, given) && system_fields(r, obj, obj->given, schema);
+    cJSON_Delete(given); /* emptied by the adoption */
+    /* One rendering serves twice: its synthesized scalars are kept, and
+     * it is the reply. */
+    const cJSON *rschema = NULL;
+    cJSON *out = ok ? civis__sim_render_base(r, obj, r->op, &rschema) : NULL;
+    ok = out != NULL && keep_scalars(obj->data, out) && civis__sim_order_add(r->sim, r->space, obj);
     if (ok && r->role->coll == r->sim->files_coll)
         ok = civis__sim_file_init(r, obj);
     /* The reply shows the object as created: a query's run is queued. */
-    if (ok && c->starts_run) {
-        sim_run *run = civis__sim_run_start(r, obj);
-        ok = run != NULL;
-        if (ok) {
-            r->snapshot = true;
-            cJSON *out = civis__sim_render_obj(r, obj, r->op);
-            r->snapshot = false;
-            civis__sim_run_observe(r, obj, run, false);
-            civis__sim_reply_take(r->reply, status_of(r->op), out);
-            return;
-        }
-    }
+    sim_run *run = NULL;
+    if (ok && c->starts_run)
+        ok = (run = civis__sim_run_start(r, obj)) != NULL;
+    r->snapshot = run != NULL;
+    ok = ok && civis__sim_render_overlay(r, obj, rschema, out);
+    r->snapshot = false;
     if (!ok) {
-        remove_obj(r->space, obj);
+        cJSON_Delete(out);
+        civis__sim_obj_drop(r->space, obj);
         civis__sim_oom(r->reply);
         return;
     }
-    reply_obj(r, obj);
+    if (run != NULL)
+        civis__sim_run_observe(r, obj, run, false);
+    int status = status_of(r->op);
+    if (no_body(status)) {
+        cJSON_Delete(out);
+        r->reply->status = status;
+        return;
+    }
+    civis__sim_reply_take(r->reply, status, out);
+}
+
+/* A fresh rendering's scalars, for PUT. */
+static cJSON *fresh_fields(sim_req *r, sim_obj *obj)
+{
+    const cJSON *schema = obj_schema(r, obj, r->op);
+    cJSON *base = civis__sim_render(r->sim, schema, NULL, civis__sim_obj_seed(r->sim, obj->id));
+    cJSON *fresh = base ? cJSON_CreateObject() : NULL;
+    if (fresh != NULL && !keep_scalars(fresh, base)) {
+        cJSON_Delete(fresh);
+        fresh = NULL;
+    }
+    cJSON_Delete(base);
+    return fresh;
 }
 
 static void update(sim_req *r, sim_obj *obj, bool replace)
@@ -252,14 +282,22 @@ static void update(sim_req *r, sim_obj *obj, bool replace)
     cJSON *given = request_fields(r);
     if (given == NULL)
         return;
+    /* PATCH adds what it sends (replaced fields stay counted until a PUT
+     * recounts): cheap, and never under the object's real size. */
+    size_t cost =
+        replace ? civis__sim_obj_cost(given, r->req->body_len) : obj->bytes + r->req->body_len;
+    if (!civis__sim_charge(r->sim, r->space, &obj->bytes, cost)) {
+        cJSON_Delete(given);
+        civis__sim_budget_full(r->reply, r->sim, true);
+        return;
+    }
+    civis__sim_order_remove(r->space, obj);
     bool ok = true;
     if (replace) {
         /* PUT: a fresh object from the operation's schema and the request;
          * what the platform owns (id, creation, archive and hidden state,
          * job type) survives. */
-        const cJSON *schema = obj_schema(r, obj, r->op);
-        cJSON *fresh =
-            civis__sim_render(r->sim, schema, NULL, civis__sim_obj_seed(r->sim, obj->id));
+        cJSON *fresh = fresh_fields(r, obj);
         const char *idf = obj->coll >= 0 ? r->sim->colls[obj->coll].id_field : "id";
         const char *const keep[] = {idf, "createdAt", "archived", "hidden", "type", NULL};
         for (size_t i = 0; fresh != NULL && keep[i] != NULL; i++) {
@@ -275,25 +313,20 @@ static void update(sim_req *r, sim_obj *obj, bool replace)
             obj->data = fresh;
         }
     }
-    ok = ok && merge(obj->data, given) &&
-         civis__sim_set_time(obj->data, "updatedAt", civis__sim_now_ms());
-    if (ok && !replace && obj->given != NULL) {
-        ok = merge(obj->given, given);
-        cJSON_Delete(given);
-    } else {
+    if (ok && replace) {
         cJSON_Delete(obj->given);
-        obj->given = given;
+        obj->given = NULL;
     }
+    ok = ok && civis__sim_adopt(obj, given) &&
+         civis__sim_set_time(obj->data, "updatedAt", civis__sim_now_ms());
+    cJSON_Delete(given);
+    /* Back into the lists even after a failure: the object is still there. */
+    ok = civis__sim_order_add(r->sim, r->space, obj) && ok;
     if (!ok) {
         civis__sim_oom(r->reply);
         return;
     }
     reply_obj(r, obj);
-}
-
-static bool summary_says(const civis_operation *op, const char *word)
-{
-    return op->summary != NULL && civis__sim_contains_ci(op->summary, word);
 }
 
 static void delete_obj(sim_req *r, sim_obj *obj)
@@ -302,14 +335,17 @@ static void delete_obj(sim_req *r, sim_obj *obj)
     const cJSON *schema =
         obj->coll >= 0 ? civis__sim_item_schema(spec, r->sim->colls[obj->coll].get) : NULL;
     const char *flag = NULL;
-    if (summary_says(r->op, "archive") && (civis__sim_schema_has(spec, schema, "archived") ||
-                                           cJSON_HasObjectItem(obj->data, "archived")))
+    if (r->op->delete_effect == CIVIS_DELETE_ARCHIVES &&
+        (civis__sim_schema_has(spec, schema, "archived") ||
+         cJSON_HasObjectItem(obj->data, "archived")))
         flag = "archived";
-    else if (summary_says(r->op, "hidden"))
+    else if (r->op->delete_effect == CIVIS_DELETE_HIDES)
         flag = "hidden";
     if (flag != NULL) {
-        if (!civis__sim_set(obj->data, flag, cJSON_CreateTrue()) ||
-            !civis__sim_set_time(obj->data, "updatedAt", civis__sim_now_ms())) {
+        civis__sim_order_remove(r->space, obj);
+        bool ok = civis__sim_set(obj->data, flag, cJSON_CreateTrue()) &&
+                  civis__sim_set_time(obj->data, "updatedAt", civis__sim_now_ms());
+        if (!civis__sim_order_add(r->sim, r->space, obj) || !ok) {
             civis__sim_oom(r->reply);
             return;
         }
@@ -321,18 +357,20 @@ static void delete_obj(sim_req *r, sim_obj *obj)
         reply_obj(r, obj);
     else
         r->reply->status = status;
-    remove_obj(r->space, obj);
+    civis__sim_obj_drop(r->space, obj);
 }
 
 static void archive(sim_req *r, sim_obj *obj)
 {
     const cJSON *status = r->body ? cJSON_GetObjectItemCaseSensitive(r->body, "status") : NULL;
     if (!cJSON_IsBool(status)) {
-        civis__mock_error(r->reply, 400, "invalid", "The body needs 'status', true or false.");
+        cmock__error(r->reply, 400, "invalid", "The body needs 'status', true or false.");
         return;
     }
-    if (!civis__sim_set(obj->data, "archived", cJSON_CreateBool(cJSON_IsTrue(status))) ||
-        !civis__sim_set_time(obj->data, "updatedAt", civis__sim_now_ms())) {
+    civis__sim_order_remove(r->space, obj);
+    bool ok = civis__sim_set(obj->data, "archived", cJSON_CreateBool(cJSON_IsTrue(status))) &&
+              civis__sim_set_time(obj->data, "updatedAt", civis__sim_now_ms());
+    if (!civis__sim_order_add(r->sim, r->space, obj) || !ok) {
         civis__sim_oom(r->reply);
         return;
     }
@@ -341,23 +379,18 @@ static void archive(sim_req *r, sim_obj *obj)
 
 /* ---- lists --------------------------------------------------------------- */
 
-static bool flag_set(const sim_obj *obj, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj->data, name);
-    return cJSON_IsTrue(v) || (cJSON_IsString(v) && strcmp(v->valuestring, "true") == 0);
-}
+/* archived / hidden: absent or false shows the unflagged, true the flagged
+ * ones, "all" both (only where the operation takes the parameter). */
+typedef enum flag_rule { FLAG_ANY = 0, FLAG_UNSET, FLAG_SET } flag_rule;
 
-/* archived / hidden: absent or false shows the unflagged, true the
- * flagged ones, "all" both (only where the operation takes the parameter). */
-static bool flag_passes(const sim_req *r, const sim_obj *obj, const char *name)
+static flag_rule flag_rule_of(const sim_req *r, const char *name)
 {
     if (civis_operation_param(r->op, name) == NULL)
-        return true;
+        return FLAG_ANY;
     const char *q = civis__sim_query(r->req, name);
     if (q != NULL && strcasecmp(q, "all") == 0)
-        return true;
-    bool want = q != NULL && strcasecmp(q, "true") == 0;
-    return flag_set(obj, name) == want;
+        return FLAG_ANY;
+    return q != NULL && strcasecmp(q, "true") == 0 ? FLAG_SET : FLAG_UNSET;
 }
 
 static bool scalar_matches(const cJSON *v, const char *want)
@@ -384,67 +417,153 @@ static bool scalar_matches(const cJSON *v, const char *want)
     return false;
 }
 
-static bool filters_pass(const sim_req *r, const sim_obj *obj)
+#define MAX_FILTERS 16
+
+/* What a list request keeps, worked out once per request so that testing
+ * an object reads only its cached flags and the stored fields named. */
+typedef struct list_query {
+    int coll;    /* the collection the path names */
+    bool nested; /* objects of it must belong to parent_id */
+    long parent_id;
+    flag_rule archived, hidden;
+    struct {
+        char camel[128];   /* the stored field: the parameter's camelCase name */
+        const char *key;   /* as sent ("author", or already "createdBy") */
+        const char *value; /* wanted: a comma list of alternatives */
+    } f[MAX_FILTERS];
+    size_t n_f;
+} list_query;
+
+static void list_query_init(list_query *q, const sim_req *r, long parent_id)
 {
     static const char *const skip[] = {"limit",    "page_num", "order", "order_dir",
                                        "archived", "hidden",   NULL};
-    if (!flag_passes(r, obj, "archived") || !flag_passes(r, obj, "hidden"))
-        return false;
-    for (size_t i = 0; i < r->req->n_query; i++) {
+    memset(q, 0, sizeof(*q));
+    q->coll = r->role->coll;
+    q->nested = r->sim->colls[q->coll].nested;
+    q->parent_id = parent_id;
+    q->archived = flag_rule_of(r, "archived");
+    q->hidden = flag_rule_of(r, "hidden");
+    for (size_t i = 0; i < r->req->n_query && q->n_f < MAX_FILTERS; i++) {
         const char *key = r->req->query_kv[i].key;
         bool skipped = strchr(key, '[') != NULL;
         for (size_t k = 0; !skipped && skip[k] != NULL; k++)
             skipped = strcmp(key, skip[k]) == 0;
         if (skipped)
             continue;
-        for (const cJSON *f = obj->data->child; f != NULL; f = f->next) {
-            char snake[160];
-            civis_camel_to_snake(snake, sizeof(snake), f->string);
-            if (strcmp(snake, key) != 0 && strcmp(f->string, key) != 0)
-                continue;
-            if ((cJSON_IsString(f) || cJSON_IsBool(f) || cJSON_IsNumber(f)) &&
-                !scalar_matches(f, r->req->query_kv[i].value))
-                return false;
-            break;
-        }
+        snake_to_camel(q->f[q->n_f].camel, sizeof(q->f[q->n_f].camel), key);
+        q->f[q->n_f].key = key;
+        q->f[q->n_f].value = r->req->query_kv[i].value;
+        q->n_f++;
+    }
+}
+
+static bool flag_ok(flag_rule rule, bool set)
+{
+    return rule == FLAG_ANY || (rule == FLAG_SET) == set;
+}
+
+/* Other query parameters that name a stored scalar filter on it; those
+ * naming nothing stored, or a nested value, do not filter. */
+static bool list_keeps(const list_query *q, const sim_obj *o)
+{
+    if (q->nested && o->coll == q->coll && o->parent_id != q->parent_id)
+        return false;
+    if (!flag_ok(q->archived, o->archived) || !flag_ok(q->hidden, o->hidden))
+        return false;
+    for (size_t i = 0; i < q->n_f; i++) {
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(o->data, q->f[i].camel);
+        if (f == NULL)
+            f = cJSON_GetObjectItemCaseSensitive(o->data, q->f[i].key);
+        if ((cJSON_IsString(f) || cJSON_IsBool(f) || cJSON_IsNumber(f)) &&
+            !scalar_matches(f, q->f[i].value))
+            return false;
     }
     return true;
 }
 
-typedef struct sort_key {
-    const char *field; /* data field, or NULL for the id */
-    bool asc;
-} sort_key;
-
-static int cmp_objs(const sim_obj *a, const sim_obj *b, const sort_key *k)
+static int by_id(const void *a, const void *b)
 {
-    int c = 0;
-    if (k->field != NULL) {
-        const cJSON *x = cJSON_GetObjectItemCaseSensitive(a->data, k->field);
-        const cJSON *y = cJSON_GetObjectItemCaseSensitive(b->data, k->field);
-        if (cJSON_IsString(x) && cJSON_IsString(y))
-            c = strcasecmp(x->valuestring, y->valuestring);
-    }
-    if (c == 0)
-        c = a->id < b->id ? -1 : (a->id > b->id ? 1 : 0);
-    return k->asc ? c : -c;
+    return civis__sim_order_cmp(SIM_ORD_ID, *(sim_obj *const *)a, *(sim_obj *const *)b);
+}
+static int by_name(const void *a, const void *b)
+{
+    return civis__sim_order_cmp(SIM_ORD_NAME, *(sim_obj *const *)a, *(sim_obj *const *)b);
+}
+static int by_updated(const void *a, const void *b)
+{
+    return civis__sim_order_cmp(SIM_ORD_UPDATED, *(sim_obj *const *)a, *(sim_obj *const *)b);
 }
 
-/* Insertion sort: lists are small, and qsort would need the sort key in a
- * global. */
-static void sort_objs(sim_obj **v, size_t n, const sort_key *k)
+/*
+ * The objects a list path shows, in `order`: the collection's own sorted
+ * array when the path names one collection (no copy; *owned stays NULL),
+ * else the objects of every collection it accepts ("/scripts" shows
+ * scripts of every type) merged and sorted into *owned. False on
+ * allocation failure.
+ */
+static bool candidates(sim_req *r, sim_order order, sim_obj *const **v, size_t *n, sim_obj ***owned)
 {
-    for (size_t i = 1; i < n; i++) {
-        sim_obj *x = v[i];
-        size_t j = i;
-        while (j > 0 && cmp_objs(v[j - 1], x, k) > 0) {
-            v[j] = v[j - 1];
-            j--;
+    const civis_sim *sim = r->sim;
+    sim_list *lists = r->space->lists;
+    int coll = r->role->coll;
+    *v = NULL;
+    *n = 0;
+    *owned = NULL;
+    if (lists == NULL)
+        return true;
+    size_t total = 0, colls = 0;
+    for (size_t c = 0; c < sim->n_colls; c++)
+        if (lists[c].n > 0 && civis__sim_coll_accepts(sim, coll, (int)c)) {
+            total += lists[c].n;
+            colls++;
         }
-        v[j] = x;
+    if (colls <= 1 && (coll < 0 || lists[coll].n == total)) {
+        if (coll >= 0) {
+            *v = lists[coll].by[order];
+            *n = lists[coll].n;
+        }
+        if (coll >= 0 || total == 0)
+            return true;
     }
+    sim_obj **all = malloc((total + 1) * sizeof(*all));
+    if (all == NULL)
+        return false;
+    size_t k = 0;
+    for (size_t c = 0; c < sim->n_colls; c++)
+        if (lists[c].n > 0 && civis__sim_coll_accepts(sim, coll, (int)c)) {
+            memcpy(all + k, lists[c].by[SIM_ORD_ID], lists[c].n * sizeof(*all));
+            k += lists[c].n;
+        }
+    int (*cmp)(const void *, const void *) =
+        order == SIM_ORD_NAME ? by_name : (order == SIM_ORD_UPDATED ? by_updated : by_id);
+    qsort(all, k, sizeof(*all), cmp);
+    *v = all;
+    *n = k;
+    *owned = all;
+    return true;
 }
 
+static bool add_header(void *reply, const char *name, const char *value)
+{
+    return cmock__reply_header(reply, name, value);
+}
+
+static long query_count(const sim_req *r, const char *name)
+{
+    const char *v = civis__sim_query(r->req, name);
+    if (v == NULL)
+        return 0;
+    char *end = NULL;
+    long n = strtol(v, &end, 10);
+    return (end != v && *end == '\0' && n > 0) ? n : 0;
+}
+
+/*
+ * GET collection: walks the order asked for, tests each object on its
+ * stored fields only, counts every match for X-Pagination-Total-Entries and
+ * renders only the page answered.
+ */
 static void list(sim_req *r)
 {
     long parent_id = 0;
@@ -452,44 +571,76 @@ static void list(sim_req *r)
         civis__sim_not_found(r->reply);
         return;
     }
-    const sim_coll *c = &r->sim->colls[r->role->coll];
-    sim_obj **hits = malloc((r->space->n_objs + 1) * sizeof(*hits));
-    if (hits == NULL) {
+    sim_order order = SIM_ORD_ID; /* created_at too: ids grow with creation times */
+    const char *ord = civis__sim_query(r->req, "order");
+    if (ord != NULL && strcmp(ord, "name") == 0)
+        order = SIM_ORD_NAME;
+    else if (ord != NULL && strcmp(ord, "updated_at") == 0)
+        order = SIM_ORD_UPDATED;
+    const char *dir = civis__sim_query(r->req, "order_dir");
+    bool asc = dir != NULL && strcasecmp(dir, "asc") == 0;
+
+    sim_obj *const *v = NULL;
+    sim_obj **owned = NULL;
+    size_t n = 0;
+    if (!candidates(r, order, &v, &n, &owned)) {
         civis__sim_oom(r->reply);
         return;
     }
-    size_t n = 0;
-    for (size_t i = 0; i < r->space->n_objs; i++) {
-        sim_obj *o = r->space->objs[i];
-        if (o == NULL || !civis__sim_coll_accepts(r->sim, r->role->coll, o->coll))
-            continue;
-        if (c->nested && o->coll == r->role->coll && o->parent_id != parent_id)
-            continue;
-        if (filters_pass(r, o))
-            hits[n++] = o;
+    list_query q;
+    list_query_init(&q, r, parent_id);
+    bool paged = r->op->paginated;
+    long per_page = paged ? civis_answer_page_size(r->op, query_count(r, "limit")) : 0;
+    long pg = query_count(r, "page_num");
+    if (pg <= 0)
+        pg = 1;
+    long first = paged ? (pg - 1) * per_page : 0;
+    long last = paged ? first + per_page : (long)n; /* answered: [first, last) of the matches */
+    /* One collection, filtered by its flags alone: the total comes from
+     * the collection's counts and the walk stops at the end of the page,
+     * so a page costs the same at any collection size. */
+    bool counted = owned == NULL && n > 0 && q.n_f == 0 && !q.nested;
+    long counted_total = 0;
+    if (counted) {
+        const sim_list *l = &r->space->lists[r->role->coll];
+        for (int a = 0; a < 2; a++)
+            for (int h = 0; h < 2; h++)
+                if (flag_ok(q.archived, a) && flag_ok(q.hidden, h))
+                    counted_total += (long)l->flagged[a * 2 + h];
     }
-    sort_key k = {NULL, false};
-    const char *order = civis__sim_query(r->req, "order");
-    const char *dir = civis__sim_query(r->req, "order_dir");
-    if (order != NULL && strcmp(order, "name") == 0)
-        k.field = "name";
-    else if (order != NULL && strcmp(order, "created_at") == 0)
-        k.field = "createdAt";
-    else if (order != NULL && strcmp(order, "updated_at") == 0)
-        k.field = "updatedAt";
-    k.asc = dir != NULL && strcasecmp(dir, "asc") == 0;
-    sort_objs(hits, n, &k);
+    long total = 0;
     cJSON *arr = cJSON_CreateArray();
-    for (size_t i = 0; arr != NULL && i < n; i++) {
-        cJSON *item = civis__sim_render_obj(r, hits[i], r->op);
-        if (item == NULL || !cJSON_AddItemToArray(arr, item)) {
-            cJSON_Delete(item);
+    for (size_t i = 0; arr != NULL && i < n && !(counted && total >= last); i++) {
+        sim_obj *o = v[asc ? i : n - 1 - i];
+        if (!list_keeps(&q, o))
+            continue;
+        if (total >= first && total < last) {
+            cJSON *item = civis__sim_render_obj(r, o, r->op);
+            if (item == NULL || !cJSON_AddItemToArray(arr, item)) {
+                cJSON_Delete(item);
+                cJSON_Delete(arr);
+                arr = NULL;
+            }
+        }
+        total++;
+    }
+    free(owned);
+    if (counted)
+        total = counted_total;
+    if (arr == NULL) {
+        civis__sim_oom(r->reply);
+        return;
+    }
+    int status = (int)civis_answer_status(r->op);
+    if (paged) {
+        civis_answer_page page = {per_page, pg, (total + per_page - 1) / per_page, total};
+        if (!civis_answer_page_headers(&page, add_header, r->reply)) {
             cJSON_Delete(arr);
-            arr = NULL;
+            civis__sim_oom(r->reply);
+            return;
         }
     }
-    free(hits);
-    civis__sim_reply_list(r, arr);
+    civis__sim_reply_take(r->reply, status, arr);
 }
 
 void civis__sim_crud(sim_req *r)

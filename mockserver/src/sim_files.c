@@ -34,6 +34,7 @@
 #include <zlib.h>
 
 #include "sim.h"
+#include "sim_sql_internal.h"
 
 #define MAX_PARTS 10000 /* as S3 */
 #define POST_BUFFER (64 * 1024)
@@ -184,11 +185,11 @@ static sim_obj *file_obj(sim_req *r, const cJSON *schema, const cJSON *given)
         obj->data = data;
         ok = civis__sim_set_num(data, "id", (double)obj->id) &&
              civis__sim_set_time(data, "createdAt", now) &&
-             civis__sim_set_time(data, "updatedAt", now) && civis__sim_file_init(r, obj);
+             civis__sim_set_time(data, "updatedAt", now) && civis__sim_file_init(r, obj) &&
+             civis__sim_order_add(r->sim, r->space, obj);
     }
     if (!ok) {
-        r->space->objs[obj->id - 1] = NULL;
-        civis__sim_obj_free(obj);
+        civis__sim_obj_drop(r->space, obj);
         return NULL;
     }
     return obj;
@@ -213,8 +214,7 @@ sim_obj *civis__sim_file_from_bytes(sim_req *r, const char *name, const char *co
     f->content_type = strdup(content_type);
     if (f->blob == NULL || f->content_type == NULL ||
         !civis__sim_blob_write(f->blob, bytes, len, r->sim->mem_limit, r->sim->state_dir)) {
-        r->space->objs[obj->id - 1] = NULL;
-        civis__sim_obj_free(obj);
+        civis__sim_obj_drop(r->space, obj);
         return NULL;
     }
     return obj;
@@ -231,7 +231,7 @@ static void multipart_create(sim_req *r)
         np->valuedouble != (double)(long)np->valuedouble) {
         char desc[128];
         snprintf(desc, sizeof(desc), "numParts must be an integer from 1 to %d.", MAX_PARTS);
-        civis__mock_error(r->reply, 400, "invalid", desc);
+        cmock__error(r->reply, 400, "invalid", desc);
         return;
     }
     cJSON *given = civis__sim_to_wire(r->sim->spec, r->op->body_schema, r->body);
@@ -244,8 +244,7 @@ static void multipart_create(sim_req *r)
     obj->file->n_parts = (unsigned)np->valuedouble;
     obj->file->parts = calloc(obj->file->n_parts, sizeof(*obj->file->parts));
     if (obj->file->parts == NULL) {
-        r->space->objs[obj->id - 1] = NULL;
-        civis__sim_obj_free(obj);
+        civis__sim_obj_drop(r->space, obj);
         civis__sim_oom(r->reply);
         return;
     }
@@ -278,7 +277,7 @@ static void multipart_complete(sim_req *r)
     }
     sim_file *f = obj->file;
     if (f->completing) {
-        civis__mock_error(r->reply, 409, "conflict", "The upload is already being completed.");
+        cmock__error(r->reply, 409, "conflict", "The upload is already being completed.");
         return;
     }
     if (f->parts == NULL) { /* completed before: nothing left to do */
@@ -291,7 +290,7 @@ static void multipart_complete(sim_req *r)
             snprintf(desc, sizeof(desc),
                      "Part %u of %u was never uploaded; the file was not assembled.", i + 1,
                      f->n_parts);
-            civis__mock_error(r->reply, 400, "invalid", desc);
+            cmock__error(r->reply, 400, "invalid", desc);
             return;
         }
     }
@@ -308,14 +307,13 @@ static void multipart_complete(sim_req *r)
     f->completing = true;
 
     civis_sim *sim = r->sim;
-    pthread_mutex_unlock(&sim->lock);
+    civis__sim_space_unlock(r->space);
     sim_blob *blob = civis__sim_blob_new();
     bool ok = blob != NULL;
     for (unsigned i = 0; ok && i < n; i++)
         ok = civis__sim_blob_append(blob, parts[i], sim->mem_limit, sim->state_dir);
-    pthread_mutex_lock(&sim->lock);
-
-    r->space = civis__sim_space(sim, key, false);
+    /* A reset may have come in the meantime: find the space again. */
+    r->space = civis__sim_space_lock(sim, key, false);
     free(key);
     obj = r->space ? find_file(r->space, id, token) : NULL;
     if (obj != NULL)
@@ -328,8 +326,8 @@ static void multipart_complete(sim_req *r)
     } else if (obj != NULL) {
         obj->file->parts = parts; /* a retry can complete it */
         parts = NULL;
-        civis__mock_error(r->reply, 500, "internal",
-                          "civis-mock could not assemble the parts (out of memory or disk).");
+        cmock__error(r->reply, 500, "internal",
+                     "civis-mock could not assemble the parts (out of memory or disk).");
     } else {
         civis__sim_not_found(r->reply);
     }
@@ -352,7 +350,7 @@ void civis__sim_files(sim_req *r)
 typedef enum storage_kind { ST_BAD = 0, ST_UPLOAD, ST_PART, ST_DOWNLOAD } storage_kind;
 
 typedef struct storage_req {
-    civis_mock_server *srv;
+    cmock_server *srv;
     civis_sim *sim;
     storage_kind kind;
     char *method;
@@ -361,8 +359,8 @@ typedef struct storage_req {
     long id;
     char token[CIVIS_SIM_TOKEN_LEN + 1];
     unsigned part;                /* 1-based part number */
-    uint64_t budget;              /* bytes this upload may store (--state-max-bytes) */
-    uint64_t received;            /* file bytes that arrived */
+    size_t budget;                /* bytes this upload may store (--state-max-bytes) */
+    size_t received;              /* file bytes that arrived */
     struct MHD_PostProcessor *pp; /* uploads */
     sim_blob *blob;               /* bytes received */
     char *content_type;           /* the file part's type */
@@ -373,7 +371,7 @@ typedef struct storage_req {
     bool saw_file;
     int fail_status; /* 0 while all is well */
     const char *fail_code;
-    char fail_msg[160];
+    char fail_msg[256];
 } storage_req;
 
 bool civis__sim_is_storage(const char *path)
@@ -423,30 +421,33 @@ static bool parse_key(storage_req *s, const char *p, bool with_part)
 }
 
 /* The file a storage URL names; call with the sim lock held. */
-static sim_obj *storage_file(const storage_req *s)
+/* The file a storage address names, with its space locked in *space
+ * (release with civis__sim_space_unlock), or NULL. */
+static sim_obj *storage_file(const storage_req *s, sim_space **space)
 {
-    if (s->sim == NULL || s->space_index >= s->sim->n_spaces)
-        return NULL;
-    return find_file(s->sim->spaces[s->space_index], s->id, s->token);
+    *space = s->sim ? civis__sim_space_lock_at(s->sim, s->space_index) : NULL;
+    return *space ? find_file(*space, s->id, s->token) : NULL;
 }
 
-static void quota_fail(storage_req *s)
+static void budget_fail(storage_req *s)
 {
-    char msg[160];
+    char msg[200];
     snprintf(msg, sizeof(msg),
-             "The API key's stored files would pass --state-max-bytes (%llu bytes).",
-             (unsigned long long)s->sim->max_bytes);
-    fail(s, 507, "QuotaExceeded", msg);
+             "civis-mock keeps at most %zu bytes of objects, runs and files per API key "
+             "(--state-max-bytes); POST /__mock/reset clears them",
+             s->sim->max_bytes);
+    fail(s, 507, "InsufficientStorage", msg);
 }
 
-/* Counts n more bytes; past the budget the upload fails with 507 and what
- * arrived so far is let go at once. */
+/* Counts n more bytes; past what the key's budget had left when the upload
+ * began, it fails with 507 at once and what arrived so far is let go, so
+ * an endless upload never fills memory or disk first. */
 static bool over_budget(storage_req *s, size_t n)
 {
     s->received += n;
     if (s->received <= s->budget)
         return false;
-    quota_fail(s);
+    budget_fail(s);
     civis__sim_blob_free(s->blob);
     s->blob = NULL;
     return true;
@@ -521,20 +522,20 @@ static void begin(storage_req *s, struct MHD_Connection *con)
         fail(s, 405, "MethodNotAllowed", "The method is not allowed on this address.");
         return;
     }
-    pthread_mutex_lock(&s->sim->lock);
-    sim_obj *obj = storage_file(s);
+    sim_space *space = NULL;
+    sim_obj *obj = storage_file(s, &space);
     bool ok = obj != NULL;
     if (ok && s->kind == ST_PART)
         ok = obj->file->parts != NULL && s->part <= obj->file->n_parts;
     if (ok && s->kind != ST_DOWNLOAD) {
-        /* The bytes this upload replaces come back to the budget. */
+        /* What the bytes this upload replaces hold comes back to it. */
         const sim_blob *old =
             s->kind == ST_UPLOAD ? obj->file->blob : obj->file->parts[s->part - 1];
-        uint64_t left = civis__sim_quota_left(s->sim, s->sim->spaces[s->space_index]);
-        uint64_t had = old != NULL ? old->size : 0;
-        s->budget = left > UINT64_MAX - had ? UINT64_MAX : left + had;
+        size_t had = s->kind == ST_UPLOAD ? obj->file->bytes : (old ? (size_t)old->size : 0);
+        size_t used = space->bytes - (had < space->bytes ? had : space->bytes);
+        s->budget = used < s->sim->max_bytes ? s->sim->max_bytes - used : 0;
     }
-    pthread_mutex_unlock(&s->sim->lock);
+    civis__sim_space_unlock(space);
     if (!ok) {
         fail(s, 404, "NoSuchUpload", "The upload address is unknown or the upload is complete.");
         return;
@@ -585,6 +586,17 @@ static struct MHD_Response *error_response(const storage_req *s)
     return text_response(xml, "application/xml");
 }
 
+/* The bytes a multipart file holds in every part but `part` (1-based): a
+ * part uploaded again replaces its earlier bytes, it does not add to them. */
+static size_t parts_but(const sim_file *f, unsigned part)
+{
+    size_t total = 0;
+    for (unsigned i = 0; f->parts != NULL && i < f->n_parts; i++)
+        if (i + 1 != part && f->parts[i] != NULL)
+            total += (size_t)f->parts[i]->size;
+    return total;
+}
+
 /* Attaches the received bytes to the file; returns the HTTP status. */
 static int attach(storage_req *s)
 {
@@ -601,20 +613,16 @@ static int attach(storage_req *s)
     }
     if (s->fail_status != 0)
         return s->fail_status;
-    pthread_mutex_lock(&s->sim->lock);
-    sim_obj *obj = storage_file(s);
+    sim_space *space = NULL;
+    sim_obj *obj = storage_file(s, &space);
     int status = 0;
-    const sim_blob *old = NULL;
-    if (obj != NULL && s->kind == ST_UPLOAD)
-        old = obj->file->blob;
-    else if (obj != NULL && obj->file->parts != NULL && s->part <= obj->file->n_parts)
-        old = obj->file->parts[s->part - 1];
     if (obj == NULL) {
         fail(s, 404, "NoSuchUpload", "The file went away during the upload.");
-    } else if (!civis__sim_quota_allows(s->sim, s->sim->spaces[s->space_index], old ? old->size : 0,
-                                        s->blob ? s->blob->size : 0)) {
+    } else if (!civis__sim_charge(s->sim, space, &obj->file->bytes,
+                                  (s->blob ? (size_t)s->blob->size : 0) +
+                                      (s->kind == ST_PART ? parts_but(obj->file, s->part) : 0))) {
         /* Uploads running side by side each fit alone, not together. */
-        quota_fail(s);
+        budget_fail(s);
     } else if (s->kind == ST_UPLOAD) {
         sim_file *f = obj->file;
         civis__sim_blob_free(f->blob);
@@ -636,14 +644,14 @@ static int attach(storage_req *s)
             status = 200;
         }
     }
-    pthread_mutex_unlock(&s->sim->lock);
+    civis__sim_space_unlock(space);
     return s->fail_status ? s->fail_status : status;
 }
 
 static struct MHD_Response *download(storage_req *s, int *status)
 {
-    pthread_mutex_lock(&s->sim->lock);
-    sim_obj *obj = storage_file(s);
+    sim_space *space = NULL;
+    sim_obj *obj = storage_file(s, &space);
     const sim_blob *b = obj ? obj->file->blob : NULL;
     struct MHD_Response *resp = NULL;
     char type[128];
@@ -657,7 +665,7 @@ static struct MHD_Response *download(storage_req *s, int *status)
     } else if (b != NULL) {
         resp = MHD_create_response_from_buffer((size_t)b->size, b->mem, MHD_RESPMEM_MUST_COPY);
     }
-    pthread_mutex_unlock(&s->sim->lock);
+    civis__sim_space_unlock(space);
     if (b == NULL) {
         fail(s, 404, "NoSuchKey", "The file has no bytes yet.");
         *status = 404;
@@ -704,19 +712,19 @@ static enum MHD_Result respond(storage_req *s, struct MHD_Connection *con)
     enum MHD_Result rc = MHD_queue_response(con, (unsigned)status, resp);
     MHD_destroy_response(resp);
 
-    civis_mock_request jr = {.method = s->method, .path = s->path, .query = (char *)""};
-    civis_mock_outcome oc = {.source = "storage"};
+    cmock_request jr = {.method = s->method, .path = s->path, .query = (char *)""};
+    cmock_outcome oc = {.source = "storage"};
     if (s->fail_status != 0)
         oc.reason = s->fail_msg;
-    civis__mock_journal_add(s->srv->journal, &jr, &oc, status);
-    char *shown = civis__mock_log_escape(s->path);
-    civis__mock_log(s->srv, "%s %s %d storage\n", s->method, shown ? shown : "?", status);
+    cmock__journal_add(s->srv->journal, &jr, &oc, status);
+    char *shown = cmock__log_escape(s->path);
+    cmock__log(s->srv, "%s %s %d storage\n", s->method, shown ? shown : "?", status);
     free(shown);
     return rc;
 }
 
-enum MHD_Result civis__sim_storage(civis_mock_server *srv, struct MHD_Connection *con,
-                                   const char *path, const char *method, const char *upload_data,
+enum MHD_Result civis__sim_storage(cmock_server *srv, struct MHD_Connection *con, const char *path,
+                                   const char *method, const char *upload_data,
                                    size_t *upload_data_size, void **cls)
 {
     storage_req *s = *cls;
@@ -759,164 +767,18 @@ void civis__sim_storage_done(void *cls)
 
 /* ---- /files/preprocess/csv --------------------------------------------------- */
 
-#define SNIFF_BYTES (64 * 1024)
-
-/* The first bytes of a file, gunzipped when they are gzip; NUL-terminated. */
-static char *sniff(const sim_blob *b, bool *gz)
-{
-    size_t n = b->size < SNIFF_BYTES ? (size_t)b->size : SNIFF_BYTES;
-    char *raw = malloc(n + 1);
-    if (raw == NULL)
-        return NULL;
-    if (b->fd >= 0) {
-        ssize_t got = pread(b->fd, raw, n, 0);
-        n = got > 0 ? (size_t)got : 0;
-    } else if (n > 0) {
-        memcpy(raw, b->mem, n);
-    }
-    raw[n] = '\0';
-    *gz = n >= 2 && (unsigned char)raw[0] == 0x1f && (unsigned char)raw[1] == 0x8b;
-    if (!*gz)
-        return raw;
-    char *out = malloc(SNIFF_BYTES + 1);
-    z_stream zs;
-    memset(&zs, 0, sizeof(zs));
-    size_t len = 0;
-    if (out != NULL && inflateInit2(&zs, 15 + 32) == Z_OK) {
-        zs.next_in = (Bytef *)raw;
-        zs.avail_in = (uInt)n;
-        zs.next_out = (Bytef *)out;
-        zs.avail_out = SNIFF_BYTES;
-        (void)inflate(&zs, Z_SYNC_FLUSH); /* a truncated stream is fine: we want the start */
-        len = SNIFF_BYTES - zs.avail_out;
-        inflateEnd(&zs);
-    }
-    free(raw);
-    if (out != NULL)
-        out[len] = '\0';
-    return out;
-}
-
-static char delimiter_of(const cJSON *given, const char *line)
-{
-    const cJSON *d = cJSON_GetObjectItemCaseSensitive(given, "columnDelimiter");
-    if (cJSON_IsString(d)) {
-        if (strcmp(d->valuestring, "tab") == 0)
-            return '\t';
-        if (strcmp(d->valuestring, "pipe") == 0)
-            return '|';
-        if (strcmp(d->valuestring, "comma") == 0)
-            return ',';
-    }
-    size_t tabs = 0, pipes = 0, commas = 0;
-    for (const char *p = line; *p != '\0' && *p != '\n'; p++) {
-        tabs += *p == '\t';
-        pipes += *p == '|';
-        commas += *p == ',';
-    }
-    return tabs > commas && tabs >= pipes ? '\t' : (pipes > commas ? '|' : ',');
-}
-
-/* Splits one CSV line (quotes honoured) into an array of strings. */
-static cJSON *split_line(const char *s, char delim)
-{
-    cJSON *arr = cJSON_CreateArray();
-    char field[512];
-    size_t f = 0;
-    bool quoted = false;
-    for (;; s++) {
-        char c = *s;
-        bool end = c == '\0' || ((c == '\n' || c == '\r') && !quoted);
-        if (quoted && c == '"' && s[1] == '"') {
-            if (f + 1 < sizeof(field))
-                field[f++] = '"';
-            s++;
-        } else if (c == '"') {
-            quoted = !quoted;
-        } else if (end || (c == delim && !quoted)) {
-            field[f] = '\0';
-            cJSON *v = cJSON_CreateString(field);
-            if (arr == NULL || v == NULL || !cJSON_AddItemToArray(arr, v)) {
-                cJSON_Delete(v);
-                cJSON_Delete(arr);
-                return NULL;
-            }
-            f = 0;
-            if (end)
-                return arr;
-        } else if (f + 1 < sizeof(field)) {
-            field[f++] = c;
-        }
-    }
-}
-
-static const char *sql_type(const char *v)
-{
-    char *end = NULL;
-    if (*v == '\0')
-        return "VARCHAR(256)";
-    (void)strtoll(v, &end, 10);
-    if (*end == '\0')
-        return "INT";
-    (void)strtod(v, &end);
-    return *end == '\0' ? "DOUBLE PRECISION" : "VARCHAR(256)";
-}
-
-/* detectedInfo as the platform reports it for a cleaned CSV. */
-static cJSON *detected_info(const sim_blob *b, const cJSON *given)
-{
-    bool gz = false;
-    char *text = sniff(b, &gz);
-    if (text == NULL)
-        return NULL;
-    const cJSON *ih = cJSON_GetObjectItemCaseSensitive(given, "includeHeader");
-    bool header = !cJSON_IsFalse(ih);
-    char delim = delimiter_of(given, text);
-    const char *second = strchr(text, '\n');
-    cJSON *names = split_line(text, delim);
-    cJSON *values = second ? split_line(second + 1, delim) : NULL;
-    cJSON *info = cJSON_CreateObject();
-    cJSON *cols = info ? cJSON_AddArrayToObject(info, "tableColumns") : NULL;
-    bool ok = names != NULL && cols != NULL &&
-              civis__sim_set(info, "includeHeader", cJSON_CreateBool(header)) &&
-              civis__sim_set_str(info, "columnDelimiter",
-                                 delim == '\t' ? "tab" : (delim == '|' ? "pipe" : "comma")) &&
-              civis__sim_set_str(info, "compression", gz ? "gzip" : "none");
-    int i = 0;
-    for (const cJSON *n = names ? names->child : NULL; ok && n != NULL; n = n->next, i++) {
-        char fallback[32];
-        snprintf(fallback, sizeof(fallback), "column_%d", i + 1);
-        const cJSON *sample = cJSON_GetArrayItem(header ? values : names, i);
-        cJSON *col = cJSON_CreateObject();
-        ok = col != NULL &&
-             civis__sim_set_str(col, "name",
-                                header && n->valuestring[0] ? n->valuestring : fallback) &&
-             civis__sim_set_str(col, "sqlType",
-                                sql_type(cJSON_IsString(sample) ? sample->valuestring : "")) &&
-             cJSON_AddItemToArray(cols, col);
-        if (!ok)
-            cJSON_Delete(col);
-    }
-    cJSON_Delete(names);
-    cJSON_Delete(values);
-    free(text);
-    if (!ok) {
-        cJSON_Delete(info);
-        return NULL;
-    }
-    return info;
-}
+/* detectedInfo comes from the SQL engine's CSV scan (sim_sql_csv.c). */
 
 bool civis__sim_preprocess_output(sim_req *r, sim_obj *job, sim_run *run)
 {
-    const cJSON *fid = cJSON_GetObjectItemCaseSensitive(job->given, "fileId");
+    const cJSON *fid = civis__sim_given(job, "fileId");
     bool in_range =
         cJSON_IsNumber(fid) && fid->valuedouble >= 1 && fid->valuedouble <= (double)LONG_MAX / 2;
     sim_obj *src = in_range ? find_file(r->space, (long)fid->valuedouble, NULL) : NULL;
     if (src == NULL || src->file->blob == NULL)
         return false; /* nothing to clean: the run succeeds without output */
     sim_obj *out = src;
-    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(job->given, "inPlace"))) {
+    if (!cJSON_IsTrue(civis__sim_given(job, "inPlace"))) {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(src->data, "name");
         const sim_coll *fc = r->sim->files_coll >= 0 ? &r->sim->colls[r->sim->files_coll] : NULL;
         cJSON *given = cJSON_CreateObject();
@@ -934,14 +796,14 @@ bool civis__sim_preprocess_output(sim_req *r, sim_obj *job, sim_run *run)
         if (out->file->blob == NULL ||
             !civis__sim_blob_append(out->file->blob, src->file->blob, r->sim->mem_limit,
                                     r->sim->state_dir)) {
-            r->space->objs[out->id - 1] = NULL;
-            civis__sim_obj_free(out);
+            civis__sim_obj_drop(r->space, out);
             return false;
         }
         if (src->file->content_type != NULL)
             out->file->content_type = strdup(src->file->content_type);
     }
-    cJSON *info = detected_info(out->file->blob, job->given);
+    char why[256];
+    cJSON *info = cmock__sql_detect(out->file->blob, job->given, why, sizeof(why));
     if (info == NULL || !civis__sim_set(out->data, "detectedInfo", info))
         return false;
     cJSON *o = cJSON_CreateObject();

@@ -27,8 +27,8 @@
  * with its error.
  */
 #include <ctype.h>
-#include <limits.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -36,6 +36,7 @@
 #include <zlib.h>
 
 #include "sim.h"
+#include "sim_sql.h"
 
 #define DEFAULT_LOG_LIMIT 10000
 #define JOB_RUNS_SHOWN 10        /* Job.runs: the most recent runs */
@@ -165,6 +166,7 @@ void civis__sim_run_free(sim_run *run)
         return;
     free(run->error);
     cJSON_Delete(run->outputs);
+    cJSON_Delete(run->preview);
     for (size_t i = 0; i < run->n_logs; i++) {
         free(run->logs[i].message);
         free(run->logs[i].level);
@@ -341,7 +343,7 @@ static char *gzip_bytes(const char *buf, size_t len, size_t *out_len)
 
 static const cJSON *csv_setting(const sim_obj *job, const char *name)
 {
-    const cJSON *cs = cJSON_GetObjectItemCaseSensitive(job->given, "csvSettings");
+    const cJSON *cs = civis__sim_given(job, "csvSettings");
     return cJSON_IsObject(cs) ? cJSON_GetObjectItemCaseSensitive(cs, name) : NULL;
 }
 
@@ -457,6 +459,22 @@ static void finish(sim_req *r, sim_obj *job, sim_run *run, sim_state state, cons
     if (run->started_ms == 0)
         run->started_ms = at;
     run->finished_ms = at;
+    char why[512];
+    if (state == SIM_SUCCEEDED && cmock__sql_owns_job(r, job)) {
+        /* The SQL engine does the run's work now; its error fails the run. */
+        if (!cmock__sql_run(r, job, run, why, sizeof(why))) {
+            state = SIM_FAILED;
+            error = why;
+        }
+        run->state = state;
+        if (state == SIM_FAILED) {
+            free(run->error);
+            run->error = strdup(error);
+            if (run->error != NULL)
+                (void)civis__sim_run_log(r->space, run, "error", run->error);
+        }
+        return;
+    }
     run->state = state;
     if (state == SIM_FAILED) {
         free(run->error);
@@ -636,15 +654,38 @@ static bool query_results(sim_req *r, sim_obj *job, const sim_run *last, const c
     if (last == NULL || last->state != SIM_SUCCEEDED)
         return set_if(spec, schema, out, "resultColumns", cJSON_CreateNull()) &&
                set_if(spec, schema, out, "resultRows", cJSON_CreateNull());
-    const cJSON *pr = cJSON_GetObjectItemCaseSensitive(job->given, "previewRows");
+    const cJSON *pr = civis__sim_given(job, "previewRows");
     /* Clamped on the double: a cast of 1e300 to long is undefined behaviour. */
     long max = DEFAULT_PREVIEW_ROWS;
     if (cJSON_IsNumber(pr) && pr->valuedouble >= 0)
         max =
             pr->valuedouble >= (double)MAX_PREVIEW_ROWS ? MAX_PREVIEW_ROWS : (long)pr->valuedouble;
+    cJSON *header = NULL, *rows = NULL;
+    if (last->preview != NULL) { /* run by the SQL engine */
+        header =
+            cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(last->preview, "resultColumns"), true);
+        rows = cJSON_CreateArray();
+        const cJSON *all = cJSON_GetObjectItemCaseSensitive(last->preview, "resultRows");
+        long n = 0;
+        for (const cJSON *row = all ? all->child : NULL; rows && row && n < max; row = row->next) {
+            cJSON *copy = cJSON_Duplicate(row, true);
+            if (copy == NULL || !cJSON_AddItemToArray(rows, copy)) {
+                cJSON_Delete(copy);
+                cJSON_Delete(rows);
+                rows = NULL;
+            }
+            n++;
+        }
+        if (header == NULL || rows == NULL) {
+            cJSON_Delete(header);
+            cJSON_Delete(rows);
+            return false;
+        }
+        return set_if(spec, schema, out, "resultColumns", header) &&
+               set_if(spec, schema, out, "resultRows", rows);
+    }
     size_t len = 0;
     const char *csv = result_csv(r, job, &len);
-    cJSON *header = NULL, *rows = NULL;
     if (!parse_csv(csv, len, max, &header, &rows))
         return false;
     return set_if(spec, schema, out, "resultColumns", header) &&
@@ -802,10 +843,10 @@ static void logs(sim_req *r, sim_run *run)
     bool ok = true;
     if (run->n_logs > 0) {
         snprintf(num, sizeof(num), "%ld", run->logs[run->n_logs - 1].id);
-        ok = civis__mock_reply_header(r->reply, "Civis-Max-Id", num);
+        ok = cmock__reply_header(r->reply, "Civis-Max-Id", num);
     }
-    ok = ok && civis__mock_reply_header(r->reply, "Civis-Cache-Control",
-                                        finished(run) ? "store" : "no-store");
+    ok = ok &&
+         cmock__reply_header(r->reply, "Civis-Cache-Control", finished(run) ? "store" : "no-store");
     if (!ok) {
         cJSON_Delete(arr);
         civis__sim_oom(r->reply);
@@ -874,7 +915,7 @@ static void create_run(sim_req *r, sim_obj *job)
             char desc[160];
             snprintf(desc, sizeof(desc), "Job %ld already has a run in progress (run %ld, %s).",
                      job->id, old->id, state_name(old->state));
-            civis__mock_error(r->reply, 409, "already_running", desc);
+            cmock__error(r->reply, 409, "already_running", desc);
             return;
         }
     }
@@ -937,7 +978,7 @@ static void add_output(sim_req *r, sim_run *run)
     char why[160];
     size_t before = (size_t)cJSON_GetArraySize(run->outputs);
     if (!civis__sim_outputs_add(run->outputs, r->body, r->sim, why, sizeof(why))) {
-        civis__mock_error(r->reply, 400, "invalid", why);
+        cmock__error(r->reply, 400, "invalid", why);
         return;
     }
     int status = status_of(r->op);

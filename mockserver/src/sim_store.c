@@ -16,6 +16,7 @@
  * sim_files.c).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "sim.h"
+#include "sim_sql.h"
 
 /* ---- time ---------------------------------------------------------------- */
 
@@ -110,34 +112,34 @@ bool civis__sim_schema_has(const civis_spec *spec, const cJSON *schema, const ch
  * snake_case form the key is. */
 static const cJSON *find_prop(const cJSON *props, const char *key)
 {
-    const cJSON *exact = cJSON_GetObjectItemCaseSensitive(props, key);
-    if (exact != NULL)
-        return exact;
-    char snake[160];
-    for (const cJSON *p = props->child; p != NULL; p = p->next) {
-        if (p->string == NULL)
-            continue;
-        size_t need = civis_camel_to_snake(snake, sizeof(snake), p->string);
-        if (need < sizeof(snake) && strcmp(snake, key) == 0)
-            return p;
-    }
-    return NULL;
+    return civis_json_key(props, key);
 }
 
-static cJSON *to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *value, int depth)
+/* A free-form value as the raw JSON text it came in: one allocation instead
+ * of a node per key, and printed back byte for byte. */
+static cJSON *raw_copy(const cJSON *value)
+{
+    char *text = cJSON_PrintUnformatted(value);
+    cJSON *raw = text ? cJSON_CreateRaw(text) : NULL;
+    cJSON_free(text);
+    return raw;
+}
+
+static cJSON *to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *value, int depth,
+                      bool raw)
 {
     if (depth > 32)
-        return cJSON_Duplicate(value, true);
+        return raw ? raw_copy(value) : cJSON_Duplicate(value, true);
     const cJSON *s = civis_spec_deref(spec, schema);
     if (cJSON_IsObject(value)) {
         const cJSON *props = schema_props(spec, s);
         if (props == NULL) /* free-form (arguments, environment variables): keys as sent */
-            return cJSON_Duplicate(value, true);
+            return raw && depth > 0 ? raw_copy(value) : cJSON_Duplicate(value, true);
         cJSON *out = cJSON_CreateObject();
         for (const cJSON *c = value->child; out != NULL && c != NULL; c = c->next) {
             const cJSON *p = find_prop(props, c->string);
             const char *name = p ? p->string : c->string;
-            cJSON *v = to_wire(spec, p, c, depth + 1);
+            cJSON *v = to_wire(spec, p, c, depth + 1, raw);
             if (!civis__sim_set(out, name, v)) {
                 cJSON_Delete(out);
                 out = NULL;
@@ -149,7 +151,7 @@ static cJSON *to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *
         const cJSON *items = s ? cJSON_GetObjectItemCaseSensitive(s, "items") : NULL;
         cJSON *out = cJSON_CreateArray();
         for (const cJSON *c = value->child; out != NULL && c != NULL; c = c->next) {
-            cJSON *v = to_wire(spec, items, c, depth + 1);
+            cJSON *v = to_wire(spec, items, c, depth + 1, raw);
             if (v == NULL || !cJSON_AddItemToArray(out, v)) {
                 cJSON_Delete(v);
                 cJSON_Delete(out);
@@ -163,12 +165,36 @@ static cJSON *to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *
 
 cJSON *civis__sim_to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *value)
 {
-    return value ? to_wire(spec, schema, value, 0) : cJSON_CreateObject();
+    return value ? to_wire(spec, schema, value, 0, false) : cJSON_CreateObject();
+}
+
+cJSON *civis__sim_to_stored(const civis_spec *spec, const cJSON *schema, const cJSON *value)
+{
+    return value ? to_wire(spec, schema, value, 0, true) : cJSON_CreateObject();
+}
+
+/* A read of a stored value that shares its bytes instead of copying them:
+ * the rendered answer is printed and freed while the object is locked, so a
+ * large field is never copied per read. */
+static cJSON *borrow(const cJSON *v)
+{
+    cJSON *b = NULL;
+    if (cJSON_IsString(v))
+        b = cJSON_CreateStringReference(v->valuestring);
+    else if (cJSON_IsRaw(v) && (b = cJSON_CreateStringReference(v->valuestring)) != NULL)
+        b->type = cJSON_Raw | cJSON_IsReference; /* cJSON_Delete leaves valuestring alone */
+    else if (cJSON_IsObject(v))
+        b = cJSON_CreateObjectReference(v->child);
+    else if (cJSON_IsArray(v))
+        b = cJSON_CreateArrayReference(v->child);
+    else
+        b = cJSON_Duplicate(v, false);
+    return b;
 }
 
 /* A stored value in the type the rendering schema declares, where the two
  * disagree in a harmless way (the Job schema's archived is a string). */
-static cJSON *coerce(const civis_spec *spec, const cJSON *prop, const cJSON *v)
+static cJSON *coerce(const civis_spec *spec, const cJSON *prop, const cJSON *v, bool share)
 {
     civis_type t = civis_schema_type(civis_spec_deref(spec, prop));
     if (t == CIVIS_TYPE_STRING && cJSON_IsBool(v))
@@ -176,11 +202,11 @@ static cJSON *coerce(const civis_spec *spec, const cJSON *prop, const cJSON *v)
     if (t == CIVIS_TYPE_BOOLEAN && cJSON_IsString(v) &&
         (strcmp(v->valuestring, "true") == 0 || strcmp(v->valuestring, "false") == 0))
         return cJSON_CreateBool(strcmp(v->valuestring, "true") == 0);
-    return cJSON_Duplicate(v, true);
+    return share ? borrow(v) : cJSON_Duplicate(v, true);
 }
 
-cJSON *civis__sim_render(const civis_sim *sim, const cJSON *schema, const cJSON *data,
-                         uint64_t seed)
+static cJSON *render(const civis_sim *sim, const cJSON *schema, const cJSON *data, uint64_t seed,
+                     bool share)
 {
     const cJSON *s = civis_spec_deref(sim->spec, schema);
     civis_synth_options opts = {.seed = seed};
@@ -196,12 +222,31 @@ cJSON *civis__sim_render(const civis_sim *sim, const cJSON *schema, const cJSON 
         const cJSON *prop = props ? cJSON_GetObjectItemCaseSensitive(props, f->string) : NULL;
         if (props != NULL && prop == NULL)
             continue;
-        if (!civis__sim_set(out, f->string, coerce(sim->spec, prop, f))) {
+        cJSON *v = coerce(sim->spec, prop, f, share);
+        cJSON *old = v ? cJSON_GetObjectItemCaseSensitive(out, f->string) : NULL;
+        bool ok = v != NULL;
+        if (ok && old != NULL) {
+            /* in place: the synthesized value's slot, no second search */
+            v->string = old->string;
+            old->string = NULL;
+            v->type |= old->type & cJSON_StringIsConst;
+            ok = cJSON_ReplaceItemViaPointer(out, old, v);
+        } else if (ok && !cJSON_AddItemToObject(out, f->string, v)) {
+            cJSON_Delete(v);
+            ok = false;
+        }
+        if (!ok) {
             cJSON_Delete(out);
             return NULL;
         }
     }
     return out;
+}
+
+cJSON *civis__sim_render(const civis_sim *sim, const cJSON *schema, const cJSON *data,
+                         uint64_t seed)
+{
+    return render(sim, schema, data, seed, false);
 }
 
 bool civis__sim_contains_ci(const char *hay, const char *needle)
@@ -226,7 +271,7 @@ long civis__sim_param_id(const civis_route *route, size_t i)
     return (end != v && *end == '\0' && errno == 0 && id >= 0) ? id : -1;
 }
 
-const char *civis__sim_query(const civis_mock_request *req, const char *name)
+const char *civis__sim_query(const cmock_request *req, const char *name)
 {
     for (size_t i = 0; i < req->n_query; i++)
         if (strcmp(req->query_kv[i].key, name) == 0)
@@ -234,23 +279,23 @@ const char *civis__sim_query(const civis_mock_request *req, const char *name)
     return NULL;
 }
 
-void civis__sim_not_found(civis_mock_reply *reply)
+void civis__sim_not_found(cmock_reply *reply)
 {
-    civis__mock_error(reply, 404, "not_found", "The requested resource could not be found.");
+    cmock__error(reply, 404, "not_found", "The requested resource could not be found.");
 }
 
-void civis__sim_oom(civis_mock_reply *reply)
+void civis__sim_oom(cmock_reply *reply)
 {
-    civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+    cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
 }
 
-void civis__sim_reply_take(civis_mock_reply *reply, int status, cJSON *json)
+void civis__sim_reply_take(cmock_reply *reply, int status, cJSON *json)
 {
     if (json == NULL) {
         civis__sim_oom(reply);
         return;
     }
-    civis__mock_reply_json(reply, status, json);
+    cmock__reply_json(reply, status, json);
     cJSON_Delete(json);
 }
 
@@ -262,7 +307,7 @@ void civis__sim_reply_list(sim_req *r, cJSON *list)
     }
     r->reply->status = (int)civis_answer_status(r->op);
     if (r->op->paginated) {
-        if (!civis__mock_paginate(r->reply, r->op, r->req, list, true))
+        if (!cmock__paginate(r->reply, r->op, r->req, list, true))
             civis__sim_oom(r->reply);
         return;
     }
@@ -291,6 +336,13 @@ sim_space *civis__sim_space(civis_sim *sim, const char *key, bool create)
         free(sp);
         return NULL;
     }
+    if (pthread_mutex_init(&sp->lock, NULL) != 0) {
+        free(sp->key);
+        free(sp);
+        return NULL;
+    }
+    if (sim->all_locked) /* the admin API holds every space, this one too */
+        pthread_mutex_lock(&sp->lock);
     sp->next_id = 1;
     sp->next_log_id = 1;
     sp->index = sim->n_spaces;
@@ -345,6 +397,7 @@ void civis__sim_obj_free(sim_obj *obj)
         return;
     cJSON_Delete(obj->data);
     cJSON_Delete(obj->given);
+    free(obj->name_key);
     for (size_t i = 0; i < obj->n_runs; i++)
         civis__sim_run_free(obj->runs[i]);
     free(obj->runs);
@@ -355,15 +408,98 @@ void civis__sim_obj_free(sim_obj *obj)
     free(obj);
 }
 
-static void space_free(sim_space *sp)
+void civis__sim_obj_drop(sim_space *space, sim_obj *obj)
+{
+    civis__sim_order_remove(space, obj);
+    space->objs[obj->id - 1] = NULL;
+    civis_sim fake = {.max_bytes = SIZE_MAX}; /* releasing never needs the budget */
+    civis__sim_charge(&fake, space, &obj->bytes, 0);
+    if (obj->file != NULL)
+        civis__sim_charge(&fake, space, &obj->file->bytes, 0);
+    civis__sim_obj_free(obj);
+}
+
+const cJSON *civis__sim_given(const sim_obj *obj, const char *name)
+{
+    return obj->given ? cJSON_GetObjectItemCaseSensitive(obj->given, name) : NULL;
+}
+
+bool civis__sim_adopt(sim_obj *obj, cJSON *fields)
+{
+    if (obj->given == NULL && (obj->given = cJSON_CreateObject()) == NULL)
+        return false;
+    while (fields != NULL && fields->child != NULL) {
+        cJSON *f = cJSON_DetachItemViaPointer(fields, fields->child);
+        /* data's entry first: it may still share the value being replaced */
+        if (!civis__sim_set(obj->data, f->string, borrow(f))) {
+            cJSON_Delete(f);
+            return false;
+        }
+        cJSON *old = cJSON_GetObjectItemCaseSensitive(obj->given, f->string);
+        if (old != NULL) {
+            cJSON_ReplaceItemViaPointer(obj->given, old, f); /* takes f's own name */
+        } else if (!cJSON_AddItemToObject(obj->given, f->string, f)) {
+            cJSON_Delete(f);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- the byte budget ------------------------------------------------------ */
+
+bool civis__sim_charge(const civis_sim *sim, sim_space *space, size_t *held, size_t now)
+{
+    size_t before = held != NULL ? *held : 0;
+    size_t rest = space->bytes - (before < space->bytes ? before : space->bytes);
+    if (now > before && (now > sim->max_bytes || rest > sim->max_bytes - now))
+        return false;
+    space->bytes = rest + now;
+    if (held != NULL)
+        *held = now;
+    return true;
+}
+
+size_t civis__sim_obj_cost(const cJSON *data, size_t body_len)
+{
+    /* The request's bytes plus what storing them costs beyond the text:
+     * the JSON nodes of the top-level fields and the bookkeeping of an
+     * object. Close to the object's JSON size, and cheap to compute. */
+    size_t fields = 0;
+    for (const cJSON *f = data ? data->child : NULL; f != NULL; f = f->next)
+        fields++;
+    return body_len + fields * (sizeof(cJSON) + 16) + sizeof(sim_obj) + 3 * sizeof(void *) +
+           CIVIS_SIM_OBJ_OVERHEAD;
+}
+
+void civis__sim_budget_full(cmock_reply *reply, const civis_sim *sim, bool bytes)
+{
+    char why[320];
+    if (bytes)
+        snprintf(why, sizeof(why),
+                 "civis-mock keeps at most %zu bytes of objects, runs and files per API key "
+                 "(--state-max-bytes); POST /__mock/reset clears them",
+                 sim->max_bytes);
+    else
+        snprintf(why, sizeof(why),
+                 "civis-mock keeps at most %zu objects and runs per API key "
+                 "(--state-max-objects); POST /__mock/reset clears them",
+                 sim->max_objects);
+    cmock__error(reply, 507, "insufficient_storage", why);
+}
+
+static void space_free(const civis_sim *sim, sim_space *sp)
 {
     if (sp == NULL)
         return;
     for (size_t i = 0; i < sp->n_objs; i++)
         civis__sim_obj_free(sp->objs[i]);
+    civis__sim_order_free(sim, sp);
     free(sp->objs);
     free(sp->key);
     free(sp->csv);
+    pthread_mutex_destroy(&sp->lock);
+    cmock__sql_close(sp->sqldb);
     free(sp);
 }
 
@@ -375,24 +511,81 @@ uint64_t civis__sim_obj_seed(const civis_sim *sim, long id)
     return x ^ (x >> 32);
 }
 
-cJSON *civis__sim_render_obj(sim_req *r, sim_obj *obj, const civis_operation *op)
+cJSON *civis__sim_render_base(sim_req *r, sim_obj *obj, const civis_operation *op,
+                              const cJSON **schema_out)
 {
     const cJSON *schema = civis__sim_item_schema(r->sim->spec, op);
     if (schema == NULL && obj->coll >= 0 && r->sim->colls[obj->coll].get != NULL)
         schema = civis__sim_item_schema(r->sim->spec, r->sim->colls[obj->coll].get);
-    cJSON *out = civis__sim_render(r->sim, schema, obj->data, civis__sim_obj_seed(r->sim, obj->id));
+    *schema_out = schema;
+    return render(r->sim, schema, obj->data, civis__sim_obj_seed(r->sim, obj->id), true);
+}
+
+cJSON *civis__sim_render_obj(sim_req *r, sim_obj *obj, const civis_operation *op)
+{
+    const cJSON *schema = NULL;
+    cJSON *out = civis__sim_render_base(r, obj, op, &schema);
     if (out == NULL)
         return NULL;
+    if (!civis__sim_render_overlay(r, obj, schema, out)) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
+}
+
+bool civis__sim_render_overlay(sim_req *r, sim_obj *obj, const cJSON *schema, cJSON *out)
+{
     bool ok = true;
     if (obj->coll >= 0 && r->sim->colls[obj->coll].job)
         ok = civis__sim_job_overlay(r, obj, schema, out);
     if (ok && obj->file != NULL)
         ok = civis__sim_file_overlay(r, obj, schema, out);
-    if (!ok) {
-        cJSON_Delete(out);
-        return NULL;
-    }
-    return out;
+    return ok;
+}
+
+/* ---- locks ----------------------------------------------------------------- */
+
+sim_space *civis__sim_space_lock(civis_sim *sim, const char *key, bool create)
+{
+    pthread_mutex_lock(&sim->lock);
+    sim_space *sp = civis__sim_space(sim, key, create);
+    if (sp != NULL)
+        pthread_mutex_lock(&sp->lock);
+    pthread_mutex_unlock(&sim->lock);
+    return sp;
+}
+
+sim_space *civis__sim_space_lock_at(civis_sim *sim, size_t index)
+{
+    pthread_mutex_lock(&sim->lock);
+    sim_space *sp = index < sim->n_spaces ? sim->spaces[index] : NULL;
+    if (sp != NULL)
+        pthread_mutex_lock(&sp->lock);
+    pthread_mutex_unlock(&sim->lock);
+    return sp;
+}
+
+void civis__sim_space_unlock(sim_space *space)
+{
+    if (space != NULL)
+        pthread_mutex_unlock(&space->lock);
+}
+
+void civis__sim_lock_all(civis_sim *sim)
+{
+    pthread_mutex_lock(&sim->lock);
+    for (size_t i = 0; i < sim->n_spaces; i++)
+        pthread_mutex_lock(&sim->spaces[i]->lock);
+    sim->all_locked = true;
+}
+
+void civis__sim_unlock_all(civis_sim *sim)
+{
+    sim->all_locked = false;
+    for (size_t i = 0; i < sim->n_spaces; i++)
+        pthread_mutex_unlock(&sim->spaces[i]->lock);
+    pthread_mutex_unlock(&sim->lock);
 }
 
 /* ---- the simulation ---------------------------------------------------- */
@@ -407,10 +600,12 @@ civis_status civis__sim_new(civis_sim **out, const civis_spec *spec, const civis
     pthread_mutex_init(&sim->lock, NULL);
     sim->spec = spec;
     sim->seed = opts ? opts->seed : 0;
+    sim->databases = opts ? opts->databases : NULL;
+    sim->n_databases = opts ? opts->n_databases : 0;
     sim->mem_limit = opts && opts->mem_limit ? opts->mem_limit : CIVIS_SIM_DEFAULT_MEM_LIMIT;
     sim->max_objects =
         opts && opts->max_objects ? opts->max_objects : CIVIS_SIM_DEFAULT_MAX_OBJECTS;
-    sim->max_bytes = opts ? opts->max_bytes : 0;
+    sim->max_bytes = opts && opts->max_bytes ? opts->max_bytes : CIVIS_SIM_DEFAULT_MAX_BYTES;
     char why[256];
     const char *policy = opts && opts->run_policy ? opts->run_policy : "instant";
     civis_status st = CIVIS_OK;
@@ -457,7 +652,7 @@ fail:
 static void clear_state(civis_sim *sim)
 {
     for (size_t i = 0; i < sim->n_spaces; i++)
-        space_free(sim->spaces[i]);
+        space_free(sim, sim->spaces[i]);
     free(sim->spaces);
     sim->spaces = NULL;
     sim->n_spaces = sim->cap_spaces = 0;
@@ -486,10 +681,20 @@ void civis__sim_reset(void *ctx)
     civis_sim *sim = ctx;
     if (sim == NULL)
         return;
+    /* Every space locked: requests in flight finish first, and none
+     * starts (a request takes its space's lock under sim->lock). */
     pthread_mutex_lock(&sim->lock);
+    for (size_t i = 0; i < sim->n_spaces; i++) {
+        pthread_mutex_lock(&sim->spaces[i]->lock);
+        pthread_mutex_unlock(&sim->spaces[i]->lock);
+    }
     clear_state(sim);
     sim->policy = sim->start_policy;
     pthread_mutex_unlock(&sim->lock);
+    /* Give the freed state back to the system: glibc keeps freed heap
+     * pages otherwise, and a reset between CI suites should leave the
+     * server as small as it started. */
+    malloc_trim(0);
 }
 
 /* "http://host:port" as the client addressed us. */
@@ -506,29 +711,17 @@ static bool creates(sim_role_kind kind)
     return kind == SIM_R_CREATE || kind == SIM_R_RUN_CREATE || kind == SIM_R_MULTIPART_CREATE;
 }
 
-/* A key's state is bounded so a long load test cannot grow civis-mock
- * without limit; the answer says what happened and how to go on rather than
- * silently dropping old objects. */
-static void full(civis_mock_reply *reply, size_t max)
-{
-    char why[256];
-    snprintf(why, sizeof(why),
-             "civis-mock keeps at most %zu objects and runs per API key (--state-max-objects); "
-             "POST /__mock/reset clears them",
-             max);
-    civis__mock_error(reply, 507, "insufficient_storage", why);
-}
-
 bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *route,
-                       const civis_mock_request *req, const cJSON *body, const char *api_key,
-                       civis_mock_reply *reply, civis_mock_outcome *outcome)
+                       const cmock_request *req, const cJSON *body, const char *api_key,
+                       cmock_reply *reply, cmock_outcome *outcome)
 {
     civis_sim *sim = ctx;
     (void)spec; /* the simulation keeps its own pointer to the same spec */
     if (sim == NULL || route->op == NULL || api_key == NULL)
         return false;
     const sim_role *role = &sim->roles[route->op->index];
-    if (role->kind == SIM_R_NONE)
+    bool sql = cmock__sql_owns(route->op, req);
+    if (role->kind == SIM_R_NONE && !sql)
         return false;
     sim_req r = {
         .sim = sim,
@@ -541,19 +734,23 @@ bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *rou
         .oc = outcome,
     };
     base_url(r.base, sizeof(r.base), req->host);
-    pthread_mutex_lock(&sim->lock);
-    r.space = civis__sim_space(sim, api_key, true);
+    /* Only this key's state is locked: keys never wait for each other. */
+    r.space = civis__sim_space_lock(sim, api_key, true);
     if (r.space == NULL)
         civis__sim_oom(reply);
+    else if (sql)
+        (void)cmock__sql_handle(&r);
     else if (creates(role->kind) && r.space->n_objs >= sim->max_objects)
-        full(reply, sim->max_objects);
+        civis__sim_budget_full(reply, sim, false);
+    else if (creates(role->kind) && r.space->bytes >= sim->max_bytes)
+        civis__sim_budget_full(reply, sim, true);
     else if (role->kind == SIM_R_MULTIPART_CREATE || role->kind == SIM_R_MULTIPART_COMPLETE)
         civis__sim_files(&r);
     else if (role->kind >= SIM_R_RUN_CREATE)
         civis__sim_runs(&r);
     else
         civis__sim_crud(&r);
-    pthread_mutex_unlock(&sim->lock);
+    civis__sim_space_unlock(r.space); /* the space may have been re-found (sim_files.c) */
     outcome->source = "simulation";
     return true;
 }

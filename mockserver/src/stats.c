@@ -28,7 +28,7 @@ static double heap_bytes(void)
 #endif
 }
 
-void civis__mock_stats(civis_mock_server *srv, civis_mock_reply *reply)
+void cmock__stats(cmock_server *srv, cmock_reply *reply)
 {
     struct rusage ru;
     double rss = getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss : -1;
@@ -43,7 +43,7 @@ void civis__mock_stats(civis_mock_server *srv, civis_mock_reply *reply)
               (rss >= 0 ? cJSON_AddNumberToObject(o, "max_rss_kb", rss)
                         : cJSON_AddNullToObject(o, "max_rss_kb")) != NULL &&
               cJSON_AddNumberToObject(o, "inflight", inflight) != NULL;
-    if (!ok || !civis__mock_reply_json(reply, 200, o))
-        civis__mock_error(reply, 500, "internal", "civis-mock ran out of memory");
+    if (!ok || !cmock__reply_json(reply, 200, o))
+        cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
     cJSON_Delete(o);
 }

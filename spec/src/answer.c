@@ -1,6 +1,6 @@
 /*
  * answer.c: the default answers civis-mock and the in-process mock share
- * (see civis/answer.h): recorded headers, synthesized bodies, pages and
+ * (see civis/sys/answer.h): recorded headers, synthesized bodies, pages and
  * error words.
  */
 #include <ctype.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "civis/answer.h"
+#include "civis/sys/answer.h"
 #include "urlenc.h"
 
 /* ---- headers ------------------------------------------------------------- */
@@ -158,6 +158,36 @@ const char *civis_answer_error_kind(long status, const char **description)
     return kind;
 }
 
+/* The reason phrase of a status ("Not Found"), "" for one not listed. */
+const char *civis_answer_reason(long status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    }
+    return "";
+}
+
 /* ---- the query ----------------------------------------------------------- */
 
 void civis_answer_query_free(civis_kv *query, size_t n)
@@ -237,42 +267,12 @@ bool civis_answer_page_asked(const civis_kv *query, size_t n_query)
     return present;
 }
 
-/* The number after `marker` in text ("Defaults to 20", "Defaults to its
- * maximum of 50", "Maximum allowed is 1000"); 0 when absent. */
-static long number_after(const char *text, const char *marker)
-{
-    const char *p = strstr(text, marker);
-    if (p == NULL)
-        return 0;
-    p += strlen(marker);
-    if (strncmp(p, "its maximum of ", 15) == 0)
-        p += 15;
-    if (!isdigit((unsigned char)*p))
-        return 0;
-    long v = strtol(p, NULL, 10);
-    return v > 0 && v < 1000000 ? v : 0;
-}
-
-/* The limit parameter's description: its page size rules are written there
- * in prose, the spec has no "default"/"maximum" keywords for them. */
-static const char *limit_description(const civis_operation *op)
-{
-    const civis_param *p = civis_operation_param(op, "limit");
-    const cJSON *d =
-        p && p->schema ? cJSON_GetObjectItemCaseSensitive(p->schema, "description") : NULL;
-    return cJSON_IsString(d) ? d->valuestring : NULL;
-}
-
 long civis_answer_page_size(const civis_operation *op, long limit)
 {
-    const char *d = limit_description(op);
-    long per_page = limit > 0 ? limit : (d ? number_after(d, "efaults to ") : 0);
+    long per_page = limit > 0 ? limit : op->page_default;
     if (per_page <= 0)
         per_page = CIVIS_ANSWER_FALLBACK_LIMIT;
-    long max = d ? number_after(d, "aximum allowed is ") : 0;
-    if (max == 0 && d != NULL)
-        max = number_after(d, "maximum of ");
-    return (max > 0 && per_page > max) ? max : per_page;
+    return (op->page_max > 0 && per_page > op->page_max) ? op->page_max : per_page;
 }
 
 cJSON *civis_answer_paginate(civis_answer_page *page, const civis_operation *op,

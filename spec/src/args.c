@@ -16,17 +16,6 @@
 #include "spec_internal.h"
 #include "urlenc.h"
 
-/* "scripts.post_containers", or "POST /things/{id}" for an operation the
- * client gives no method. */
-static void op_label(char *buf, size_t len, const civis_operation *op)
-{
-    const char *name = op->method ? op->method : op->alias;
-    if (name != NULL)
-        snprintf(buf, len, "%s.%s", op->resource ? op->resource : "", name);
-    else
-        snprintf(buf, len, "%s %s", op->verb ? op->verb : "", op->path ? op->path : "");
-}
-
 /* The parameter an argument key names, or NULL. */
 static const civis_param *resolve(const civis_operation *op, const char *key)
 {
@@ -53,39 +42,31 @@ static const cJSON *arg_for(const civis_operation *op, const cJSON *args, const 
 static civis_status fail_unknown(const civis_operation *op, const char *key, const char *label,
                                  civis_error *err)
 {
-    const char **names = malloc((op->n_params ? op->n_params : 1) * sizeof(*names));
-    if (names == NULL)
-        return civis__fail(err, CIVIS_ENOMEM, key, "out of memory");
-    for (size_t i = 0; i < op->n_params; i++)
-        names[i] = op->params[i].name;
-    const char *best = civis_suggest(key, names, op->n_params);
-    char snake[128];
-    /* "dockerComand" is far from "docker_command" as typed, near once converted. */
-    if (best == NULL && civis_camel_to_snake(snake, sizeof(snake), key) < sizeof(snake))
-        best = civis_suggest(snake, names, op->n_params);
+    const char *best = civis_operation_suggest(op, key, -1);
     civis_status st;
     if (best != NULL)
         st = civis__fail(err, CIVIS_EINVAL, key,
                          "unknown argument '%s' for %s (did you mean '%s'?)", key, label, best);
     else
         st = civis__fail(err, CIVIS_EINVAL, key, "unknown argument '%s' for %s", key, label);
-    free(names);
     return st;
 }
 
 /* The JSON type check of one argument value: "must be integer, got string". */
-static civis_status check_type(const civis_param *p, const cJSON *v, const char *label,
+static civis_status check_type(const civis_param *p, const cJSON *v, const civis_operation *op,
                                civis_error *err)
 {
+    char label[160];
+#define LABEL civis_operation_name(op, label, sizeof(label))
     if (cJSON_IsNull(v)) {
-        if (!p->required && p->in != CIVIS_IN_PATH)
+        if (p->in != CIVIS_IN_PATH && civis__null_allowed(p->required, p->name))
             return CIVIS_OK;
         return civis__fail(err, CIVIS_EINVAL, p->name, "argument '%s' of %s must be %s, got null",
-                           p->name, label, civis__type_name(p->type));
+                           p->name, LABEL, civis__type_name(p->type));
     }
     if (!civis__json_has_type(v, p->type))
         return civis__fail(err, CIVIS_EINVAL, p->name, "argument '%s' of %s must be %s, got %s",
-                           p->name, label, civis__type_name(p->type), civis__json_kind(v));
+                           p->name, LABEL, civis__type_name(p->type), civis__json_kind(v));
     if (p->type == CIVIS_TYPE_ARRAY && p->item_type != CIVIS_TYPE_ANY &&
         p->item_type != CIVIS_TYPE_ARRAY) {
         /* Items are checked one level down only: nested bodies are the
@@ -94,13 +75,55 @@ static civis_status check_type(const civis_param *p, const cJSON *v, const char 
         for (const cJSON *it = v->child; it != NULL; it = it->next, i++)
             if (!civis__json_has_type(it, p->item_type))
                 return civis__fail(err, CIVIS_EINVAL, p->name,
-                                   "argument '%s[%zu]' of %s must be %s, got %s", p->name, i, label,
+                                   "argument '%s[%zu]' of %s must be %s, got %s", p->name, i, LABEL,
                                    civis__type_name(p->item_type), civis__json_kind(it));
     }
     if (p->in == CIVIS_IN_PATH && cJSON_IsString(v) && v->valuestring[0] == '\0')
         return civis__fail(err, CIVIS_EINVAL, p->name, "argument '%s' of %s must not be empty",
-                           p->name, label);
+                           p->name, LABEL);
     return CIVIS_OK;
+#undef LABEL
+}
+
+/* The checks in the official client's order: names first (TypeError from
+ * binding), then what is missing, then types. res has room for every key. */
+static civis_status check_args(const civis_operation *op, const cJSON *args,
+                               const civis_param **res, civis_error *err)
+{
+    char label[160];
+    /* The operation's name goes into messages only: written when one fails. */
+#define LABEL civis_operation_name(op, label, sizeof(label))
+    size_t i = 0;
+    for (const cJSON *a = args ? args->child : NULL; a != NULL; a = a->next, i++) {
+        const char *key = a->string ? a->string : "";
+        const civis_param *p = res[i] = resolve(op, key);
+        if (p == NULL)
+            return fail_unknown(op, key, LABEL, err);
+        const cJSON *b = args->child;
+        for (size_t j = 0; j < i; j++, b = b->next)
+            if (res[j] == p)
+                return civis__fail(err, CIVIS_EINVAL, p->name,
+                                   "argument '%s' given twice for %s (as '%s' and '%s')", p->name,
+                                   LABEL, b->string, key);
+    }
+    size_t n = i;
+    for (size_t k = 0; k < op->n_params; k++) {
+        const civis_param *p = &op->params[k];
+        bool given = false;
+        for (size_t j = 0; j < n && !given; j++)
+            given = res[j] == p;
+        if (p->required && !given)
+            return civis__fail(err, CIVIS_EINVAL, p->name, "missing required argument '%s' for %s",
+                               p->name, LABEL);
+    }
+    i = 0;
+    for (const cJSON *a = args ? args->child : NULL; a != NULL; a = a->next, i++) {
+        civis_status st = check_type(res[i], a, op, err);
+        if (st != CIVIS_OK)
+            return st;
+    }
+    return CIVIS_OK;
+#undef LABEL
 }
 
 civis_status civis_args_validate(const civis_spec *spec, const civis_operation *op,
@@ -110,36 +133,20 @@ civis_status civis_args_validate(const civis_spec *spec, const civis_operation *
     if (op == NULL)
         return civis__fail(err, CIVIS_EINVAL, "op", "no operation given");
     char label[160];
-    op_label(label, sizeof(label), op);
     if (args != NULL && !cJSON_IsObject(args))
         return civis__fail(err, CIVIS_EINVAL, "args",
-                           "arguments for %s must be a JSON object, got %s", label,
-                           civis__json_kind(args));
-    /* Order of the official client: names first (TypeError from binding),
-     * then what is missing, then types. */
-    for (const cJSON *a = args ? args->child : NULL; a != NULL; a = a->next) {
-        const char *key = a->string ? a->string : "";
-        const civis_param *p = resolve(op, key);
-        if (p == NULL)
-            return fail_unknown(op, key, label, err);
-        for (const cJSON *b = args->child; b != a; b = b->next)
-            if (resolve(op, b->string) == p)
-                return civis__fail(err, CIVIS_EINVAL, p->name,
-                                   "argument '%s' given twice for %s (as '%s' and '%s')", p->name,
-                                   label, b->string, key);
-    }
-    for (size_t i = 0; i < op->n_params; i++) {
-        const civis_param *p = &op->params[i];
-        if (p->required && arg_for(op, args, p) == NULL)
-            return civis__fail(err, CIVIS_EINVAL, p->name, "missing required argument '%s' for %s",
-                               p->name, label);
-    }
-    for (const cJSON *a = args ? args->child : NULL; a != NULL; a = a->next) {
-        civis_status st = check_type(resolve(op, a->string), a, label, err);
-        if (st != CIVIS_OK)
-            return st;
-    }
-    return CIVIS_OK;
+                           "arguments for %s must be a JSON object, got %s",
+                           civis_operation_name(op, label, sizeof(label)), civis__json_kind(args));
+    /* Each key is resolved once: the checks below compare parameters. */
+    size_t n = (size_t)(args ? cJSON_GetArraySize(args) : 0);
+    const civis_param *local[32];
+    const civis_param **res = n <= 32 ? local : malloc(n * sizeof(*res));
+    if (res == NULL)
+        return civis__fail(err, CIVIS_ENOMEM, "args", "out of memory");
+    civis_status st = check_args(op, args, res, err);
+    if (res != local)
+        free(res);
+    return st;
 }
 
 /* ---- placement -------------------------------------------------------------- */
@@ -187,8 +194,9 @@ static void put_scalar(civis_urlbuf *b, const cJSON *v, civis_urlenc_mode mode)
 }
 
 static civis_status place_path(char **out, const civis_operation *op, const cJSON *args,
-                               const char *label, civis_error *err)
+                               civis_error *err)
 {
+    char label[160]; /* the operation's name, written only into a message */
     civis_urlbuf b = {0};
     const char *t = op->path ? op->path : "/";
     if (*t != '/')
@@ -203,7 +211,7 @@ static civis_status place_path(char **out, const civis_operation *op, const cJSO
         if (close == NULL) {
             civis__urlbuf_free(&b);
             return civis__fail(err, CIVIS_ESPEC, "path", "unclosed '{' in the path of %s: %s",
-                               label, op->path);
+                               civis_operation_name(op, label, sizeof(label)), op->path);
         }
         civis__urlbuf_append(&b, t, (size_t)(open - t));
         char name[64];
@@ -213,7 +221,7 @@ static civis_status place_path(char **out, const civis_operation *op, const cJSO
         if (v == NULL || cJSON_IsNull(v)) {
             civis__urlbuf_free(&b);
             return civis__fail(err, CIVIS_EINVAL, name, "path parameter '%s' of %s has no value",
-                               name, label);
+                               name, civis_operation_name(op, label, sizeof(label)));
         }
         put_scalar(&b, v, CIVIS_URLENC_PATH);
         t = close + 1;
@@ -259,8 +267,24 @@ static civis_status place_query(char **out, const civis_operation *op, const cJS
     return *out ? CIVIS_OK : civis__fail(err, CIVIS_ENOMEM, "query", "out of memory");
 }
 
+/* A node that shares a value's contents instead of copying them: a
+ * reference for objects, arrays and strings (cJSON_Delete leaves what it
+ * points at alone), a one-node copy for the other scalars. cJSON's own
+ * cJSON_AddItemReferenceToObject is not used: in 1.7.15 it leaks its node
+ * when adding fails. */
+static cJSON *borrowed(const cJSON *a)
+{
+    if (cJSON_IsObject(a))
+        return cJSON_CreateObjectReference(a->child);
+    if (cJSON_IsArray(a))
+        return cJSON_CreateArrayReference(a->child);
+    if (cJSON_IsString(a))
+        return cJSON_CreateStringReference(a->valuestring);
+    return cJSON_Duplicate(a, 0);
+}
+
 static civis_status place_body(cJSON **out, const civis_operation *op, const cJSON *args,
-                               civis_key_style style, civis_error *err)
+                               civis_key_style style, bool borrow, civis_error *err)
 {
     *out = NULL;
     if (op->body_schema == NULL)
@@ -273,8 +297,8 @@ static civis_status place_body(cJSON **out, const civis_operation *op, const cJS
         const civis_param *p = resolve(op, a->string);
         if (p == NULL || p->in != CIVIS_IN_BODY)
             continue;
-        cJSON *copy = cJSON_Duplicate(a, 1);
         const char *key = style == CIVIS_KEYS_SNAKE ? p->name : p->wire;
+        cJSON *copy = borrow ? borrowed(a) : cJSON_Duplicate(a, 1);
         if (copy == NULL || !cJSON_AddItemToObject(body, key, copy)) {
             cJSON_Delete(copy);
             cJSON_Delete(body);
@@ -288,6 +312,13 @@ static civis_status place_body(cJSON **out, const civis_operation *op, const cJS
 civis_status civis_args_place(civis_placed *out, const civis_spec *spec, const civis_operation *op,
                               const cJSON *args, civis_key_style style, civis_error *err)
 {
+    return civis__args_place(out, spec, op, args, style, false, err);
+}
+
+civis_status civis__args_place(civis_placed *out, const civis_spec *spec, const civis_operation *op,
+                               const cJSON *args, civis_key_style style, bool borrow,
+                               civis_error *err)
+{
     if (out == NULL)
         return civis__fail(err, CIVIS_EINVAL, "out", "no output given");
     out->path = NULL;
@@ -296,11 +327,9 @@ civis_status civis_args_place(civis_placed *out, const civis_spec *spec, const c
     civis_status st = civis_args_validate(spec, op, args, err);
     if (st != CIVIS_OK)
         return st;
-    char label[160];
-    op_label(label, sizeof(label), op);
-    if ((st = place_path(&out->path, op, args, label, err)) != CIVIS_OK ||
+    if ((st = place_path(&out->path, op, args, err)) != CIVIS_OK ||
         (st = place_query(&out->query, op, args, err)) != CIVIS_OK ||
-        (st = place_body(&out->body, op, args, style, err)) != CIVIS_OK)
+        (st = place_body(&out->body, op, args, style, borrow, err)) != CIVIS_OK)
         civis_placed_clear(out);
     return st;
 }

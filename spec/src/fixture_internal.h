@@ -9,7 +9,7 @@
 
 #include <pthread.h>
 
-#include "civis/fixture.h"
+#include "civis/sys/fixture.h"
 
 /* One response of an exchange, kept ready to copy out. */
 typedef struct civis_fx_response {

@@ -14,15 +14,6 @@
 #include "fixture_internal.h"
 #include "spec_internal.h"
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d != NULL)
-        memcpy(d, s, n);
-    return d;
-}
-
 static bool json_space(char ch)
 {
     return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
@@ -39,26 +30,10 @@ civis_status civis__fx_parse_text(cJSON **out, const char *text, size_t len, con
     if (at == len)
         return civis__fail(err, CIVIS_EPARSE, "fixture", "%s: empty document, expected JSON",
                            source);
-    /* A terminated copy: cJSON then never reads past the caller's bytes. */
-    char *copy = malloc(len + 1);
-    if (copy == NULL)
+    bool oom = false;
+    cJSON *doc = civis__json_parse_exact(text, len, &at, &oom);
+    if (oom)
         return civis__fail(err, CIVIS_ENOMEM, NULL, "%s: out of memory reading fixtures", source);
-    memcpy(copy, text, len);
-    copy[len] = '\0';
-    const char *end = NULL;
-    cJSON *doc = cJSON_ParseWithLengthOpts(copy, len, &end, 0);
-    at = end != NULL && end >= copy ? (size_t)(end - copy) : 0;
-    if (at > len)
-        at = len;
-    if (doc != NULL) {
-        while (at < len && json_space(copy[at]))
-            at++;
-        if (at < len) {
-            cJSON_Delete(doc);
-            doc = NULL;
-        }
-    }
-    free(copy);
     if (doc == NULL) {
         size_t line = 1, col = 1;
         for (size_t i = 0; i < at; i++) {
@@ -180,7 +155,7 @@ static civis_status load_dir(civis_fixture_set *set, const char *dir, civis_fx_p
             names = nn;
             cap = ncap;
         }
-        if ((names[n] = dup_str(e->d_name)) == NULL)
+        if ((names[n] = strdup(e->d_name)) == NULL)
             st = civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory listing '%s'", dir);
         else
             n++;

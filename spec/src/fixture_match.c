@@ -136,88 +136,12 @@ static bool query_matches(const cJSON *want, const civis_fixture_request *req)
 
 /* ---- body ------------------------------------------------------------------ */
 
-/* Compares two object keys after camel_to_snake on both: "dockerCommand"
- * and "docker_command" are the same key. */
-static bool same_key(const char *a, const char *b)
-{
-    if (strcmp(a, b) == 0)
-        return true;
-    char sa[128], sb[128];
-    size_t na = civis_camel_to_snake(sa, sizeof(sa), a);
-    size_t nb = civis_camel_to_snake(sb, sizeof(sb), b);
-    if (na < sizeof(sa) && nb < sizeof(sb))
-        return strcmp(sa, sb) == 0;
-    /* Long keys: compare on the heap. An allocation failure is a mismatch. */
-    char *ha = malloc(na + 1), *hb = malloc(nb + 1);
-    bool same = false;
-    if (ha != NULL && hb != NULL) {
-        civis_camel_to_snake(ha, na + 1, a);
-        civis_camel_to_snake(hb, nb + 1, b);
-        same = strcmp(ha, hb) == 0;
-    }
-    free(ha);
-    free(hb);
-    return same;
-}
-
-static bool contains(const cJSON *want, const cJSON *got);
-
-static bool object_contains(const cJSON *want, const cJSON *got)
-{
-    const cJSON *w = NULL;
-    cJSON_ArrayForEach(w, want)
-    {
-        const cJSON *g = NULL;
-        bool hit = false;
-        cJSON_ArrayForEach(g, got)
-        {
-            if (g->string != NULL && same_key(w->string, g->string) && contains(w, g)) {
-                hit = true;
-                break;
-            }
-        }
-        if (!hit)
-            return false;
-    }
-    return true;
-}
-
-/* Objects: every key of `want` present (recursively) in `got`; arrays: same
- * length, element by element; scalars: equal. */
-static bool contains(const cJSON *want, const cJSON *got)
-{
-    if (cJSON_IsObject(want))
-        return cJSON_IsObject(got) && object_contains(want, got);
-    if (cJSON_IsArray(want)) {
-        if (!cJSON_IsArray(got) || cJSON_GetArraySize(want) != cJSON_GetArraySize(got))
-            return false;
-        const cJSON *g = got->child;
-        const cJSON *w = NULL;
-        cJSON_ArrayForEach(w, want)
-        {
-            if (!contains(w, g))
-                return false;
-            g = g->next;
-        }
-        return true;
-    }
-    if (cJSON_IsString(want))
-        return cJSON_IsString(got) && strcmp(want->valuestring, got->valuestring) == 0;
-    if (cJSON_IsNumber(want))
-        return cJSON_IsNumber(got) && want->valuedouble == got->valuedouble;
-    if (cJSON_IsBool(want))
-        return cJSON_IsBool(got) && cJSON_IsTrue(want) == cJSON_IsTrue(got);
-    if (cJSON_IsNull(want))
-        return cJSON_IsNull(got);
-    return false;
-}
-
 static bool body_matches(const cJSON *want, const cJSON *got)
 {
     /* No body and "{}" are the same request (as in request validation). */
     if (got == NULL)
         return cJSON_IsObject(want) && want->child == NULL;
-    return contains(want, got);
+    return civis_json_contains(got, want, NULL, 0);
 }
 
 /* ---- the whole request ------------------------------------------------------ */

@@ -47,21 +47,6 @@ static civis_status oom(const fx_ctx *c)
     return civis__fail(c->err, CIVIS_ENOMEM, NULL, "%s: out of memory reading fixtures", c->source);
 }
 
-static const char *kind(const cJSON *v)
-{
-    if (cJSON_IsObject(v))
-        return "object";
-    if (cJSON_IsArray(v))
-        return "array";
-    if (cJSON_IsString(v))
-        return "string";
-    if (cJSON_IsNumber(v))
-        return "number";
-    if (cJSON_IsBool(v))
-        return "boolean";
-    return "null";
-}
-
 /* Rejects keys the format does not have, with a did-you-mean, so that a
  * misspelled field is never silently ignored. */
 static civis_status check_keys(const fx_ctx *c, const cJSON *obj, const char *where,
@@ -119,21 +104,13 @@ void civis__fx_exchange_free(civis_fx_exchange *ex)
     free(ex);
 }
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d != NULL)
-        memcpy(d, s, n);
-    return d;
-}
-
 static const char *const verbs[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
 
 static civis_status parse_method(const fx_ctx *c, const cJSON *m, const char *field, char *out)
 {
     if (!cJSON_IsString(m))
-        return bad(c, field, "must be a string (GET, POST, PUT, PATCH or DELETE), got %s", kind(m));
+        return bad(c, field, "must be a string (GET, POST, PUT, PATCH or DELETE), got %s",
+                   civis_json_type_name(m));
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
         if (strcasecmp(m->valuestring, verbs[i]) == 0) {
             strcpy(out, verbs[i]);
@@ -236,7 +213,7 @@ static civis_status parse_query_values(const fx_ctx *c, const cJSON *q, const ci
         if (!ok) {
             cJSON_Delete(copy);
             return bad(c, field, "must be a string, number, boolean or an array of them, got %s",
-                       kind(v));
+                       civis_json_type_name(v));
         }
         if (cJSON_GetObjectItemCaseSensitive(copy, name) != NULL) {
             cJSON_Delete(copy);
@@ -260,7 +237,7 @@ static civis_status parse_query(const fx_ctx *c, const cJSON *q, const civis_ope
     char field[200];
     snprintf(field, sizeof(field), "%s.query", where);
     if (!cJSON_IsObject(q))
-        return bad(c, field, "must be an object of name -> value, got %s", kind(q));
+        return bad(c, field, "must be an object of name -> value, got %s", civis_json_type_name(q));
     const char **names = malloc((op->n_params ? op->n_params : 1) * sizeof(*names));
     if (names == NULL)
         return oom(c);
@@ -279,7 +256,8 @@ static civis_status parse_response(const fx_ctx *c, const cJSON *j, const char *
 {
     char field[200];
     if (!cJSON_IsObject(j))
-        return bad(c, where, "must be an object (status, headers, body), got %s", kind(j));
+        return bad(c, where, "must be an object (status, headers, body), got %s",
+                   civis_json_type_name(j));
     civis_status st = check_keys(c, j, where, response_keys, 3);
     if (st != CIVIS_OK)
         return st;
@@ -298,13 +276,14 @@ static civis_status parse_response(const fx_ctx *c, const cJSON *j, const char *
     if (headers != NULL && !cJSON_IsNull(headers)) {
         snprintf(field, sizeof(field), "%s.headers", where);
         if (!cJSON_IsObject(headers))
-            return bad(c, field, "must be an object of name -> string, got %s", kind(headers));
+            return bad(c, field, "must be an object of name -> string, got %s",
+                       civis_json_type_name(headers));
         const cJSON *h = NULL;
         cJSON_ArrayForEach(h, headers)
         {
             if (!cJSON_IsString(h)) {
                 snprintf(field, sizeof(field), "%s.headers.%.60s", where, h->string);
-                return bad(c, field, "must be a string, got %s", kind(h));
+                return bad(c, field, "must be a string, got %s", civis_json_type_name(h));
             }
             if (h->string[0] == '\0' || strpbrk(h->string, ": \t\r\n") != NULL ||
                 strpbrk(h->valuestring, "\r\n") != NULL) {
@@ -341,7 +320,7 @@ static civis_status parse_responses(const fx_ctx *c, const cJSON *j, const char 
         snprintf(field, sizeof(field), "%s.responses", where);
         if (!cJSON_IsArray(seq) || cJSON_GetArraySize(seq) == 0)
             return bad(c, field, "must be a non-empty array of responses, got %s",
-                       cJSON_IsArray(seq) ? "an empty array" : kind(seq));
+                       cJSON_IsArray(seq) ? "an empty array" : civis_json_type_name(seq));
         n = (size_t)cJSON_GetArraySize(seq);
     }
     ex->responses = calloc(n, sizeof(*ex->responses));
@@ -381,7 +360,8 @@ static civis_status parse_request(const fx_ctx *c, const cJSON *j, const char *w
     if (opj != NULL) {
         snprintf(field, sizeof(field), "%s.operation", where);
         if (!cJSON_IsString(opj))
-            return bad(c, field, "must be a string \"resource.method\", got %s", kind(opj));
+            return bad(c, field, "must be a string \"resource.method\", got %s",
+                       civis_json_type_name(opj));
         civis_error e = CIVIS_ERROR_INIT;
         if (civis_spec_find_dotted(&named, c->spec, opj->valuestring, &e) != CIVIS_OK)
             return bad(c, field, "%s", e.message);
@@ -390,7 +370,7 @@ static civis_status parse_request(const fx_ctx *c, const cJSON *j, const char *w
         return bad(c, where, "missing 'request' (or 'operation')");
     if (req != NULL && !cJSON_IsObject(req))
         return bad(c, rq, "must be an object (method, path, query, body, api_key), got %s",
-                   kind(req));
+                   civis_json_type_name(req));
     civis_status st = req ? check_keys(c, req, rq, request_keys, 5) : CIVIS_OK;
     if (st != CIVIS_OK)
         return st;
@@ -421,7 +401,7 @@ static civis_status parse_request(const fx_ctx *c, const cJSON *j, const char *w
     } else {
         snprintf(field, sizeof(field), "%s.path", rq);
         if (!cJSON_IsString(path))
-            return bad(c, field, "must be a string, got %s", kind(path));
+            return bad(c, field, "must be a string, got %s", civis_json_type_name(path));
         if ((st = check_path(c, path->valuestring, field, &ex->templated)) != CIVIS_OK ||
             (st = route_path(c, ex->verb, path->valuestring, field, &ex->op)) != CIVIS_OK)
             return st;
@@ -432,7 +412,7 @@ static civis_status parse_request(const fx_ctx *c, const cJSON *j, const char *w
             return bad(c, field, "%s %.100s is %s, not the operation %s", ex->verb,
                        path->valuestring, other, opn);
         }
-        if ((ex->path = dup_str(path->valuestring)) == NULL)
+        if ((ex->path = strdup(path->valuestring)) == NULL)
             return oom(c);
         size_t len = strlen(ex->path);
         if (len > 1 && ex->path[len - 1] == '/')
@@ -455,7 +435,7 @@ static civis_status parse_request(const fx_ctx *c, const cJSON *j, const char *w
             return bad(c, field, "differs from the API key these fixtures are added for");
         scope = key->valuestring;
     }
-    if (scope != NULL && (ex->scope = dup_str(scope)) == NULL)
+    if (scope != NULL && (ex->scope = strdup(scope)) == NULL)
         return oom(c);
     return CIVIS_OK;
 }
@@ -467,7 +447,8 @@ static civis_status parse_exchange(const fx_ctx *c, const cJSON *j, size_t idx,
     snprintf(where, sizeof(where), "[%zu]", idx);
     *out = NULL;
     if (!cJSON_IsObject(j))
-        return bad(c, where, "must be an exchange object (request, response), got %s", kind(j));
+        return bad(c, where, "must be an exchange object (request, response), got %s",
+                   civis_json_type_name(j));
     civis_status st = check_keys(c, j, where, exchange_keys, 5);
     if (st != CIVIS_OK)
         return st;
@@ -475,7 +456,7 @@ static civis_status parse_exchange(const fx_ctx *c, const cJSON *j, size_t idx,
     if (name != NULL && !cJSON_IsString(name)) {
         char field[48];
         snprintf(field, sizeof(field), "%s.name", where);
-        return bad(c, field, "must be a string, got %s", kind(name));
+        return bad(c, field, "must be a string, got %s", civis_json_type_name(name));
     }
     civis_fx_exchange *ex = calloc(1, sizeof(*ex));
     if (ex == NULL)
@@ -530,7 +511,8 @@ static civis_status parse_document(const fx_ctx *c, const cJSON *doc, civis_fx_p
             return st;
         list = cJSON_GetObjectItemCaseSensitive(doc, "fixtures");
         if (!cJSON_IsArray(list))
-            return bad(c, "fixtures", "must be an array of exchanges, got %s", kind(list));
+            return bad(c, "fixtures", "must be an array of exchanges, got %s",
+                       civis_json_type_name(list));
     }
     if (cJSON_IsObject(list)) {
         civis_fx_exchange *ex = NULL;
@@ -541,7 +523,7 @@ static civis_status parse_document(const fx_ctx *c, const cJSON *doc, civis_fx_p
         return bad(c, NULL,
                    "must be an exchange object, an array of them or {\"fixtures\": [...]}, "
                    "got %s",
-                   kind(list));
+                   civis_json_type_name(list));
     size_t i = 0;
     const cJSON *item = NULL;
     cJSON_ArrayForEach(item, list)

@@ -138,20 +138,6 @@ static bool span_starts_with(span sp, const char *prefix)
     return sp.len >= n && memcmp(sp.s, prefix, n) == 0;
 }
 
-/* "deprecated" anywhere in the summary, any case, as `in summary.lower()`. */
-static bool says_deprecated(const char *summary)
-{
-    static const char word[] = "deprecated";
-    for (const char *p = summary; *p; p++) {
-        size_t i = 0;
-        while (word[i] && tolower((unsigned char)p[i]) == word[i])
-            i++;
-        if (word[i] == '\0')
-            return true;
-    }
-    return false;
-}
-
 static bool bracketed(const char *s, size_t len)
 {
     return len >= 2 && s[0] == '{' && s[len - 1] == '}';
@@ -302,13 +288,25 @@ static bool in_string_array(const cJSON *arr, const char *s)
 static void describe_type(const civis_spec *spec, civis_param *p, const cJSON *schema)
 {
     const cJSON *s = civis_spec_deref(spec, schema);
-    p->type = civis_schema_type(s);
+    const cJSON *items = NULL;
+    p->type = CIVIS_TYPE_ANY;
     p->item_type = CIVIS_TYPE_ANY;
-    if (p->type == CIVIS_TYPE_ARRAY) {
-        const cJSON *items = cJSON_GetObjectItemCaseSensitive(s, "items");
-        p->item_type = civis_schema_type(civis_spec_deref(spec, items));
+    p->format = NULL;
+    /* One pass over the keys: this runs for every argument of every
+     * operation when a spec loads. */
+    for (const cJSON *c = cJSON_IsObject(s) ? s->child : NULL; c != NULL; c = c->next) {
+        const char *k = c->string;
+        if (k == NULL)
+            continue;
+        if (k[0] == 't' && strcmp(k, "type") == 0)
+            p->type = civis__type_of(c);
+        else if (k[0] == 'i' && strcmp(k, "items") == 0)
+            items = c;
+        else if (k[0] == 'f' && strcmp(k, "format") == 0)
+            p->format = str_or(c, NULL);
     }
-    p->format = s != NULL ? str_or(cJSON_GetObjectItemCaseSensitive(s, "format"), NULL) : NULL;
+    if (p->type == CIVIS_TYPE_ARRAY)
+        p->item_type = civis_schema_type(civis_spec_deref(spec, items));
 }
 
 static civis_status param_fail(builder *b, size_t i, const char *what, const char *detail)
@@ -365,6 +363,31 @@ static const char *snake_name(builder *b, const char *camel)
     return big;
 }
 
+/* The keys of a parameter object that the index reads, in one pass. */
+typedef struct param_keys {
+    const char *name, *in;
+    const cJSON *schema;
+    bool required;
+} param_keys;
+
+static void scan_param(param_keys *k, const cJSON *p)
+{
+    memset(k, 0, sizeof(*k));
+    for (const cJSON *c = p->child; c != NULL; c = c->next) {
+        const char *key = c->string;
+        if (key == NULL)
+            continue;
+        if (strcmp(key, "name") == 0)
+            k->name = str_or(c, NULL);
+        else if (strcmp(key, "in") == 0)
+            k->in = str_or(c, NULL);
+        else if (strcmp(key, "required") == 0)
+            k->required = is_true(c);
+        else if (strcmp(key, "schema") == 0)
+            k->schema = c;
+    }
+}
+
 /*
  * Fills op->params: path/query parameters as written, the body parameter
  * expanded into one argument per property of its (dereferenced) schema;
@@ -380,16 +403,20 @@ static civis_status build_params(builder *b, civis_operation *op, const cJSON *p
     if (st != CIVIS_OK)
         return st;
 
-    /* Validate and count. */
+    /* Validate and count, reading each parameter's keys once. */
     size_t total = 0;
     const cJSON *body = NULL;
     bool has_limit = false, has_page_num = false;
+    param_keys *keys = n_list ? civis__arena_alloc(&b->spec->arena, n_list * sizeof(*keys)) : NULL;
+    if (n_list > 0 && keys == NULL)
+        return oom(b);
     for (size_t i = 0; i < n_list; i++) {
         const cJSON *p = list[i];
         if (!cJSON_IsObject(p))
             return param_fail(b, i, "expected a parameter object", "");
-        const char *name = str_or(cJSON_GetObjectItemCaseSensitive(p, "name"), NULL);
-        const char *in = str_or(cJSON_GetObjectItemCaseSensitive(p, "in"), NULL);
+        scan_param(&keys[i], p);
+        const char *name = keys[i].name;
+        const char *in = keys[i].in;
         if (name == NULL)
             return param_fail(b, i, "parameter has no 'name'", "");
         if (in == NULL)
@@ -398,9 +425,8 @@ static civis_status build_params(builder *b, civis_operation *op, const cJSON *p
             if (body != NULL)
                 return param_fail(b, i, "more than one body parameter", "");
             body = p;
-            op->body_required = is_true(cJSON_GetObjectItemCaseSensitive(p, "required"));
-            op->body_schema =
-                civis_spec_deref(b->spec, cJSON_GetObjectItemCaseSensitive(p, "schema"));
+            op->body_required = keys[i].required;
+            op->body_schema = civis_spec_deref(b->spec, keys[i].schema);
             if (op->body_schema == NULL)
                 return param_fail(b, i, "body parameter has no 'schema'", "");
             const cJSON *props = cJSON_GetObjectItemCaseSensitive(op->body_schema, "properties");
@@ -452,14 +478,12 @@ static civis_status build_params(builder *b, civis_operation *op, const cJSON *p
                 }
                 continue;
             }
-            bool req = is_true(cJSON_GetObjectItemCaseSensitive(p, "required"));
+            bool req = keys[i].required;
             if (req != want)
                 continue;
             civis_param *out = &params[n++];
-            out->name = out->wire = cJSON_GetObjectItemCaseSensitive(p, "name")->valuestring;
-            out->in = strcmp(cJSON_GetObjectItemCaseSensitive(p, "in")->valuestring, "path") == 0
-                          ? CIVIS_IN_PATH
-                          : CIVIS_IN_QUERY;
+            out->name = out->wire = keys[i].name;
+            out->in = strcmp(keys[i].in, "path") == 0 ? CIVIS_IN_PATH : CIVIS_IN_QUERY;
             out->required = req;
             /* A Swagger 2.0 path/query parameter carries its own type, items
              * and format: the parameter object is its schema. */
@@ -494,10 +518,9 @@ static bool schema_is_array(const civis_spec *spec, const cJSON *schema)
 }
 
 /* Names one operation: method (NULL when skipped), alias, returns_array. */
-static civis_status name_operation(builder *b, civis_operation *op, const cJSON *node, span sp)
+static civis_status name_operation(builder *b, civis_operation *op, const cJSON *responses, span sp)
 {
-    const cJSON *ok = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(node, "responses"), "200");
+    const cJSON *ok = cJSON_GetObjectItemCaseSensitive(responses, "200");
     bool array_200 = schema_is_array(b->spec, cJSON_GetObjectItemCaseSensitive(ok, "schema"));
     bool is_get = strcmp(op->verb, "GET") == 0;
     bool in_array_list = is_get && span_in(sp, array_paths, N_OF(array_paths));
@@ -507,7 +530,7 @@ static civis_status name_operation(builder *b, civis_operation *op, const cJSON 
     for (size_t i = 0; i < N_OF(excluded_prefixes); i++)
         if (span_starts_with(sp, excluded_prefixes[i]))
             return CIVIS_OK;
-    if (says_deprecated(op->summary))
+    if (op->deprecated)
         return CIVIS_OK;
 
     /* The final segment decides between get and list for GETs. */
@@ -546,6 +569,91 @@ static civis_status name_operation(builder *b, civis_operation *op, const cJSON 
     return CIVIS_OK;
 }
 
+/* The keys of one operation object that the index reads, found in one pass
+ * over its keys (looking each up alone walked the object ten times). */
+typedef struct op_keys {
+    const cJSON *summary, *warning, *examples, *responses, *parameters;
+    bool marked_deprecated, marked_warning;
+    const char *marked_delete;
+} op_keys;
+
+static void scan_operation(op_keys *k, const cJSON *node)
+{
+    memset(k, 0, sizeof(*k));
+    for (const cJSON *c = node->child; c != NULL; c = c->next) {
+        const char *key = c->string;
+        if (key == NULL)
+            continue;
+        if (key[0] == 'x' && key[1] == '-') {
+            if (strcmp(key, "x-examples") == 0)
+                k->examples = c;
+            else if (strcmp(key, "x-deprecation-warning") == 0)
+                k->warning = c;
+            else if (strcmp(key, "x-civis-deprecated") == 0)
+                k->marked_deprecated = cJSON_IsTrue(c);
+            else if (strcmp(key, "x-civis-deprecation-warning") == 0)
+                k->marked_warning = cJSON_IsTrue(c);
+            else if (strcmp(key, "x-civis-delete") == 0)
+                k->marked_delete = cJSON_IsString(c) ? c->valuestring : NULL;
+        } else if (strcmp(key, "summary") == 0) {
+            k->summary = c;
+        } else if (strcmp(key, "responses") == 0) {
+            k->responses = c;
+        } else if (strcmp(key, "parameters") == 0) {
+            k->parameters = c;
+        }
+    }
+}
+
+/* What behaviour reads from an operation's prose, or from the markers that
+ * civis-spec-extract leaves in its place (spec/tools/spec_extract.c). */
+static void read_markers(civis_operation *op, const op_keys *k)
+{
+    op->deprecated = k->marked_deprecated || civis__prose_says(op->summary, "deprecated");
+    op->deprecation_warning = str_or(k->warning, NULL);
+    if (op->deprecation_warning != NULL && op->deprecation_warning[0] == '\0')
+        op->deprecation_warning = NULL; /* the client warns only on non-empty text */
+    if (op->deprecation_warning == NULL && k->marked_warning)
+        op->deprecation_warning = "the API marks this endpoint deprecated; it may be removed";
+    const char *del = k->marked_delete != NULL ? k->marked_delete : "";
+    if (strcmp(op->verb, "DELETE") != 0)
+        op->delete_effect = CIVIS_DELETE_REMOVES;
+    else if (strcmp(del, "archive") == 0)
+        op->delete_effect = CIVIS_DELETE_ARCHIVES;
+    else if (strcmp(del, "hide") == 0)
+        op->delete_effect = CIVIS_DELETE_HIDES;
+    else
+        op->delete_effect = civis__prose_delete_effect(op->summary);
+}
+
+static long positive_keyword(const cJSON *schema, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(schema, key);
+    return cJSON_IsNumber(v) && v->valuedouble >= 1 && v->valuedouble < 1e6 ? (long)v->valuedouble
+                                                                            : 0;
+}
+
+/* The limit parameter's page-size rules: the "default"/"maximum" keywords
+ * (the bundled spec has them), else the words of its description, which is
+ * where the public spec states them. */
+static void read_page_rules(civis_operation *op)
+{
+    const civis_param *p = civis_operation_param(op, "limit");
+    if (p == NULL || p->schema == NULL)
+        return;
+    op->page_default = positive_keyword(p->schema, "default");
+    op->page_max = positive_keyword(p->schema, "maximum");
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(p->schema, "description");
+    if (!cJSON_IsString(d))
+        return;
+    long def = 0, max = 0;
+    civis__prose_page_rules(d->valuestring, &def, &max);
+    if (op->page_default == 0)
+        op->page_default = def;
+    if (op->page_max == 0)
+        op->page_max = max;
+}
+
 static civis_status build_operation(builder *b, civis_operation *op, const char *path,
                                     const char *verb, const cJSON *node, const cJSON *path_params,
                                     size_t index)
@@ -557,15 +665,13 @@ static civis_status build_operation(builder *b, civis_operation *op, const char 
     op->resource = resource_of(b, sp);
     if (op->resource == NULL)
         return oom(b);
-    op->summary = str_or(cJSON_GetObjectItemCaseSensitive(node, "summary"), "");
-    op->deprecation_warning =
-        str_or(cJSON_GetObjectItemCaseSensitive(node, "x-deprecation-warning"), NULL);
-    if (op->deprecation_warning != NULL && op->deprecation_warning[0] == '\0')
-        op->deprecation_warning = NULL; /* the client warns only on non-empty text */
-    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(node, "x-examples");
-    op->examples = cJSON_IsArray(ex) && ex->child != NULL ? ex : NULL;
-    build_response(op, cJSON_GetObjectItemCaseSensitive(node, "responses"));
-    const cJSON *params = cJSON_GetObjectItemCaseSensitive(node, "parameters");
+    op_keys k;
+    scan_operation(&k, node);
+    op->summary = str_or(k.summary, "");
+    read_markers(op, &k);
+    op->examples = cJSON_IsArray(k.examples) && k.examples->child != NULL ? k.examples : NULL;
+    build_response(op, k.responses);
+    const cJSON *params = k.parameters;
     if (params != NULL && !cJSON_IsArray(params))
         return civis__fail(b->err, CIVIS_ESPEC, NULL, "$.paths.%s.%s.parameters: expected an array",
                            path, b->verb_key);
@@ -575,7 +681,8 @@ static civis_status build_operation(builder *b, civis_operation *op, const char 
     civis_status st = build_params(b, op, path_params, params);
     if (st != CIVIS_OK)
         return st;
-    return name_operation(b, op, node, sp);
+    read_page_rules(op);
+    return name_operation(b, op, k.responses, sp);
 }
 
 static const char *verb_of(const char *key)
@@ -765,10 +872,13 @@ civis_status civis_spec_find(const civis_operation **out, const civis_spec *spec
         bsearch(&resource, spec->resources, spec->n_resources, sizeof(*spec->resources), cmp_str);
     if (res == NULL) {
         const char *hint = civis_suggest(resource, spec->resources, spec->n_resources);
+        /* With no close name to offer, say which spec was searched: an old
+         * cache or a partial spec reads differently from a typo. */
         if (hint != NULL)
             return civis__fail(err, CIVIS_EINVAL, "resource",
                                "no resource '%s' (did you mean '%s'?)", resource, hint);
-        return civis__fail(err, CIVIS_EINVAL, "resource", "no resource '%s'", resource);
+        return civis__fail(err, CIVIS_EINVAL, "resource", "no resource '%s' in %s", resource,
+                           spec->origin);
     }
     size_t lo = lower_bound(spec, resource, method);
     if (lo < spec->n_methods && strcmp(spec->methods[lo].resource, resource) == 0 &&
@@ -786,8 +896,8 @@ civis_status civis_spec_find(const civis_operation **out, const civis_spec *spec
         return civis__fail(err, CIVIS_EINVAL, "method",
                            "no method '%s' on resource '%s' (did you mean '%s'?)", method, resource,
                            hint);
-    return civis__fail(err, CIVIS_EINVAL, "method", "no method '%s' on resource '%s'", method,
-                       resource);
+    return civis__fail(err, CIVIS_EINVAL, "method", "no method '%s' on resource '%s' in %s", method,
+                       resource, spec->origin);
 }
 
 civis_status civis_spec_find_dotted(const civis_operation **out, const civis_spec *spec,
@@ -814,11 +924,12 @@ const civis_param *civis_operation_param(const civis_operation *op, const char *
     if (op == NULL || name == NULL)
         return NULL;
     /* Argument names first: a wire name never shadows another argument. */
+    /* The first byte settles nearly every comparison without a call. */
     for (size_t i = 0; i < op->n_params; i++)
-        if (strcmp(op->params[i].name, name) == 0)
+        if (op->params[i].name[0] == name[0] && strcmp(op->params[i].name, name) == 0)
             return &op->params[i];
     for (size_t i = 0; i < op->n_params; i++)
-        if (strcmp(op->params[i].wire, name) == 0)
+        if (op->params[i].wire[0] == name[0] && strcmp(op->params[i].wire, name) == 0)
             return &op->params[i];
     return NULL;
 }

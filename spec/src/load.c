@@ -5,17 +5,22 @@
  * (route.c). Any step that fails frees everything built so far.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "etag.h"
 #include "spec_internal.h"
 
-/* Generated at build time from spec/civis-api.json (spec/tools/embed.c). */
+/* Generated at build time from spec/civis-api.json (spec/tools/embed.c):
+ * the bytes, and the same document as a static cJSON tree. */
 extern const unsigned char civis__bundled_spec[];
 extern const size_t civis__bundled_spec_len;
+extern cJSON *const civis__bundled_spec_doc;
+extern const char civis__bundled_spec_etag[];
 
 const char *civis_spec_bundled_text(size_t *len)
 {
@@ -180,18 +185,32 @@ static void prefix_origin(civis_error *err, bool was_clear, const char *origin)
     err->message[ol + 2 + keep] = '\0';
 }
 
+/* "spec file 'x.json'" becomes "spec file 'x.json' (2026-12-04, 910
+ * operations)": the date civis-spec-extract stamped, when there is one. */
+static void describe_origin(civis_spec *spec, const char *place)
+{
+    char where[sizeof(spec->origin)]; /* place may be spec->origin itself */
+    snprintf(where, sizeof(where), "%s", place);
+    const cJSON *stamp = cJSON_GetObjectItemCaseSensitive(spec->doc, "x-civis-extract");
+    const cJSON *date = cJSON_GetObjectItemCaseSensitive(stamp, "date");
+    snprintf(spec->origin, sizeof(spec->origin), "%.200s (%s%s%zu operations)", where,
+             cJSON_IsString(date) ? date->valuestring : "", cJSON_IsString(date) ? ", " : "",
+             spec->n_ops);
+}
+
 /* Shape checks and the load steps on a parsed document; frees the spec on
  * failure. */
 static civis_status finish_load(civis_spec **out, civis_spec *spec, civis_error *err)
 {
     civis_status st;
     if ((st = check_shape(spec, err)) != CIVIS_OK ||
-        (st = civis__refs_build(spec, err)) != CIVIS_OK ||
+        (st = civis__refs_build(spec, !spec->is_bundled, err)) != CIVIS_OK ||
         (st = civis__index_build(spec, err)) != CIVIS_OK ||
         (st = civis__route_build(spec, err)) != CIVIS_OK) {
         civis_spec_free(spec);
         return st;
     }
+    describe_origin(spec, spec->origin[0] ? spec->origin : "a spec given as a buffer");
     *out = spec;
     return CIVIS_OK;
 }
@@ -219,6 +238,12 @@ static civis_spec *spec_new(void)
 
 civis_status civis_spec_load_buffer(civis_spec **out, const char *buf, size_t len, civis_error *err)
 {
+    return civis_spec_load_buffer_from(out, buf, len, NULL, err);
+}
+
+civis_status civis_spec_load_buffer_from(civis_spec **out, const char *buf, size_t len,
+                                         const char *origin, civis_error *err)
+{
     if (out == NULL)
         return civis__fail(err, CIVIS_EINVAL, "out", "invalid argument 'out': must not be NULL");
     *out = NULL;
@@ -228,6 +253,8 @@ civis_status civis_spec_load_buffer(civis_spec **out, const char *buf, size_t le
     civis_spec *spec = spec_new();
     if (spec == NULL)
         return civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory loading a spec");
+    if (origin != NULL)
+        snprintf(spec->origin, sizeof(spec->origin), "%s", origin);
     /* Parse the caller's bytes first and copy them afterwards: the parse
      * then reuses the small blocks a previous spec just freed, instead of
      * the big copy forcing the allocator to consolidate them all first
@@ -316,6 +343,7 @@ civis_status civis_spec_load_file(civis_spec **out, const char *path, civis_erro
     civis_spec *spec = spec_new();
     if (spec == NULL)
         return civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory loading spec '%s'", path);
+    snprintf(spec->origin, sizeof(spec->origin), "spec file '%.200s'", path);
     civis_status st = read_file(&spec->text, &spec->text_len, path, err);
     if (st != CIVIS_OK) {
         free(spec);
@@ -325,11 +353,21 @@ civis_status civis_spec_load_file(civis_spec **out, const char *path, civis_erro
     return load_text(out, spec, path, err);
 }
 
-civis_status civis_spec_load_bundled(civis_spec **out, civis_error *err)
+/*
+ * The bundled spec is built once per process and shared: every
+ * civis_spec_load_bundled() returns the same immutable index, and
+ * civis_spec_free() leaves it alone, so a test suite that makes a mock per
+ * test pays for the index once. Its document is the static tree embed.c
+ * wrote (nothing parsed, nothing to free), and its $refs were checked when
+ * the file was generated and are checked again by the test suite, which
+ * loads spec/civis-api.json as a file; only the index and the router are
+ * built here. A failed build (out of memory) is retried by the next call.
+ */
+static pthread_mutex_t bundled_lock = PTHREAD_MUTEX_INITIALIZER;
+static civis_spec *bundled;
+
+static civis_status build_bundled(civis_spec **out, civis_error *err)
 {
-    if (out == NULL)
-        return civis__fail(err, CIVIS_EINVAL, "out", "invalid argument 'out': must not be NULL");
-    *out = NULL;
     civis_spec *spec = spec_new();
     if (spec == NULL)
         return civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory loading the bundled spec");
@@ -337,8 +375,44 @@ civis_status civis_spec_load_bundled(civis_spec **out, civis_error *err)
     spec->text = (char *)civis__bundled_spec;
     spec->text_len = civis__bundled_spec_len;
     spec->owns_text = false;
-    return load_text(out, spec, "bundled spec", err);
+    spec->doc = civis__bundled_spec_doc;
+    spec->is_bundled = true;
+    snprintf(spec->origin, sizeof(spec->origin), "the bundled spec");
+    bool was_clear = err != NULL && err->code == CIVIS_OK;
+    civis_status st = finish_load(out, spec, err);
+    if (st != CIVIS_OK)
+        prefix_origin(err, was_clear, "bundled spec");
+    return st;
 }
+
+civis_status civis_spec_load_bundled(civis_spec **out, civis_error *err)
+{
+    if (out == NULL)
+        return civis__fail(err, CIVIS_EINVAL, "out", "invalid argument 'out': must not be NULL");
+    *out = NULL;
+    civis_status st = CIVIS_OK;
+    pthread_mutex_lock(&bundled_lock);
+    if (bundled == NULL)
+        st = build_bundled(&bundled, err);
+    *out = bundled;
+    pthread_mutex_unlock(&bundled_lock);
+    return st;
+}
+
+/* The shared index lives until the program (or, for libcivis.so, the
+ * library) goes away; freeing it then keeps leak checkers quiet. */
+#if defined(__GNUC__)
+__attribute__((destructor)) static void free_bundled(void)
+{
+    civis_spec *spec = bundled;
+    bundled = NULL;
+    if (spec != NULL) {
+        spec->is_bundled = false;
+        spec->doc = NULL; /* static: not ours to delete */
+        civis_spec_free(spec);
+    }
+}
+#endif
 
 civis_status civis_spec_load_default(civis_spec **out, civis_error *err)
 {
@@ -350,8 +424,8 @@ civis_status civis_spec_load_default(civis_spec **out, civis_error *err)
 
 void civis_spec_free(civis_spec *spec)
 {
-    if (spec == NULL)
-        return;
+    if (spec == NULL || spec->is_bundled)
+        return; /* the shared bundled index (see civis_spec_load_bundled) */
     /* Big blocks first, the document's many small nodes last: freeing a
      * big block while lots of small ones sit freed makes glibc consolidate
      * them all on the spot, which made free cost as much as a parse. */
@@ -361,6 +435,30 @@ void civis_spec_free(civis_spec *spec)
     civis__arena_free(&spec->arena);
     cJSON_Delete(spec->doc);
     free(spec);
+}
+
+void civis_spec_etag(char *out, size_t len, const civis_spec *spec)
+{
+    if (len == 0)
+        return;
+    if (spec != NULL && spec->is_bundled) { /* computed when it was compiled in */
+        snprintf(out, len, "%s", civis__bundled_spec_etag);
+        return;
+    }
+    char etag[CIVIS_ETAG_LEN];
+    civis__etag_of(etag, (const unsigned char *)(spec ? spec->text : ""),
+                   spec ? spec->text_len : 0);
+    snprintf(out, len, "%s", etag);
+}
+
+const char *civis_spec_bundled_etag(void)
+{
+    return civis__bundled_spec_etag;
+}
+
+const char *civis_spec_origin(const civis_spec *spec)
+{
+    return spec != NULL ? spec->origin : "";
 }
 
 const cJSON *civis_spec_document(const civis_spec *spec)

@@ -91,7 +91,7 @@ size_t civis_edit_distance(const char *a, const char *b, size_t cap)
     /* The distance is at least the length difference: no table needed. */
     if ((la > lb ? la - lb : lb - la) > cap)
         return cap + 1;
-    if (lb > la) { /* keep the row as short as the shorter string */
+    if (lb > la) { /* keep the rows as short as the shorter string */
         const char *t = a;
         a = b;
         b = t;
@@ -99,56 +99,69 @@ size_t civis_edit_distance(const char *a, const char *b, size_t cap)
         la = lb;
         lb = tl;
     }
-    size_t stack_row[128];
-    size_t *row = stack_row;
-    if (lb + 1 > sizeof(stack_row) / sizeof(stack_row[0])) {
-        row = malloc((lb + 1) * sizeof(*row));
-        if (row == NULL)
+    /* Three rows: the one before last is needed for a swap of neighbours. */
+    size_t stack_rows[3 * 128];
+    size_t *rows = stack_rows;
+    if (3 * (lb + 1) > sizeof(stack_rows) / sizeof(stack_rows[0])) {
+        rows = malloc(3 * (lb + 1) * sizeof(*rows));
+        if (rows == NULL)
             return cap + 1; /* no memory: report "too far", never a false match */
     }
+    size_t *older = rows, *prev = rows + lb + 1, *row = rows + 2 * (lb + 1);
     for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
+        prev[j] = j;
     size_t result = 0;
     for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
         row[0] = i;
         size_t row_min = row[0];
         for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
-            if (up + 1 < best)
-                best = up + 1;
+            size_t best = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
             if (row[j - 1] + 1 < best)
                 best = row[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                older[j - 2] + 1 < best)
+                best = older[j - 2] + 1;
             row[j] = best;
-            diag = up;
             if (best < row_min)
                 row_min = best;
         }
-        /* Every later row is at least this row's minimum: stop early. */
-        if (row_min > cap) {
+        /* A later row can undercut this one's minimum by a swap only
+         * through the previous row, so both must be past the cap. */
+        size_t prev_min = prev[0];
+        for (size_t j = 1; j <= lb; j++)
+            prev_min = prev[j] < prev_min ? prev[j] : prev_min;
+        if (row_min > cap && prev_min > cap) {
             result = cap + 1;
             goto done;
         }
+        size_t *t = older;
+        older = prev;
+        prev = row;
+        row = t;
     }
-    result = row[lb] > cap ? cap + 1 : row[lb];
+    result = prev[lb] > cap ? cap + 1 : prev[lb];
 done:
-    if (row != stack_row)
-        free(row);
+    if (rows != stack_rows)
+        free(rows);
     return result;
 }
 
 /*
- * The bound grows with the name so that long names tolerate a few more typos
- * but short ones do not match everything: max(2, len/3). Ties go to the
- * candidate that sorts first, so the answer never depends on table order.
+ * A name is suggested only when it is close: a quarter of the name's length
+ * in edits (at least one, at most three), where a swap of two neighbours is
+ * one edit ("scirpts" -> "scripts"). A real name that happens to look like
+ * another ("exports" beside "imports", two edits in seven) gets none: a
+ * wrong hint is worse than no hint. Ties go to the candidate that sorts
+ * first, so the answer never depends on table order.
  */
 const char *civis_suggest(const char *name, const char *const *candidates, size_t n)
 {
     if (name == NULL || candidates == NULL)
         return NULL;
     size_t len = strlen(name);
-    size_t cap = len / 3 > 2 ? len / 3 : 2;
+    size_t cap = len / 4 < 1 ? 1 : len / 4 > 3 ? 3 : len / 4;
     const char *best = NULL;
     size_t best_d = cap + 1;
     for (size_t i = 0; i < n; i++) {

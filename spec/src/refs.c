@@ -94,7 +94,7 @@ static const char *ref_of(const cJSON *node)
     /* "$ref" is almost always the first key when present; the loop is
      * short either way (schema objects have a handful of keys). */
     for (const cJSON *c = node->child; c; c = c->next)
-        if (c->string && strcmp(c->string, "$ref") == 0)
+        if (c->string && c->string[0] == '$' && strcmp(c->string, "$ref") == 0)
             return cJSON_IsString(c) ? c->valuestring : NULL;
     return NULL;
 }
@@ -118,22 +118,25 @@ civis_type civis_schema_type(const cJSON *schema)
 {
     const cJSON *t =
         cJSON_IsObject(schema) ? cJSON_GetObjectItemCaseSensitive(schema, "type") : NULL;
+    return civis__type_of(t);
+}
+
+civis_type civis__type_of(const cJSON *t)
+{
     if (!cJSON_IsString(t))
         return CIVIS_TYPE_ANY;
     const char *s = t->valuestring;
-    if (strcmp(s, "string") == 0)
-        return CIVIS_TYPE_STRING;
-    if (strcmp(s, "integer") == 0)
-        return CIVIS_TYPE_INTEGER;
-    if (strcmp(s, "number") == 0)
-        return CIVIS_TYPE_NUMBER;
-    if (strcmp(s, "boolean") == 0)
-        return CIVIS_TYPE_BOOLEAN;
-    if (strcmp(s, "array") == 0)
-        return CIVIS_TYPE_ARRAY;
-    if (strcmp(s, "object") == 0)
-        return CIVIS_TYPE_OBJECT;
-    return CIVIS_TYPE_ANY;
+    /* The first letter tells the six names apart; called for every schema
+     * a load or a validation looks at. */
+    switch (s[0]) {
+    case 's': return strcmp(s, "string") == 0 ? CIVIS_TYPE_STRING : CIVIS_TYPE_ANY;
+    case 'i': return strcmp(s, "integer") == 0 ? CIVIS_TYPE_INTEGER : CIVIS_TYPE_ANY;
+    case 'n': return strcmp(s, "number") == 0 ? CIVIS_TYPE_NUMBER : CIVIS_TYPE_ANY;
+    case 'b': return strcmp(s, "boolean") == 0 ? CIVIS_TYPE_BOOLEAN : CIVIS_TYPE_ANY;
+    case 'a': return strcmp(s, "array") == 0 ? CIVIS_TYPE_ARRAY : CIVIS_TYPE_ANY;
+    case 'o': return strcmp(s, "object") == 0 ? CIVIS_TYPE_OBJECT : CIVIS_TYPE_ANY;
+    default: return CIVIS_TYPE_ANY;
+    }
 }
 
 /* ---- the load-time walk ---------------------------------------------------- */
@@ -389,10 +392,10 @@ static civis_status check_alias_chain(civis_spec *spec, const cJSON *def, civis_
                        chain);
 }
 
-civis_status civis__refs_build(civis_spec *spec, civis_error *err)
+civis_status civis__refs_build(civis_spec *spec, bool check_refs, civis_error *err)
 {
     civis_status st = build_def_table(spec, err);
-    if (st != CIVIS_OK)
+    if (st != CIVIS_OK || !check_refs)
         return st;
     walker *w = malloc(sizeof(*w)); /* ~9 KB of node pointers: keep it off the stack */
     if (w == NULL)

@@ -126,13 +126,8 @@ static const civis_param *query_param(const civis_operation *op, const char *key
 
 static void report_unknown_query(civis_check *c, const civis_operation *op, const char *key)
 {
-    const char *names[64];
-    size_t n = 0;
-    for (size_t i = 0; i < op->n_params && n < 64; i++)
-        if (op->params[i].in == CIVIS_IN_QUERY)
-            names[n++] = op->params[i].name;
-    const char *best = civis_suggest(key, names, n);
-    civis__check_report(c, true, best, "unknown parameter");
+    civis__check_report(c, true, civis_operation_suggest(op, key, CIVIS_IN_QUERY),
+                        "unknown parameter");
 }
 
 /* An array parameter sent plainly carries a comma-separated list (the
@@ -206,26 +201,11 @@ static bool parse_body(civis_check *c, cJSON **out, const char *body, size_t len
     *out = NULL;
     if (body == NULL || blank(body, len))
         return true;
-    /* cJSON reads within the length, but a terminated copy costs one memcpy
-     * and takes every older cJSON's reads past the end off the table. */
-    char *copy = malloc(len + 1);
-    if (copy == NULL)
+    size_t at = 0;
+    bool oom = false;
+    cJSON *doc = civis__json_parse_exact(body, len, &at, &oom);
+    if (oom)
         return false;
-    memcpy(copy, body, len);
-    copy[len] = '\0';
-    const char *end = NULL;
-    cJSON *doc = cJSON_ParseWithLengthOpts(copy, len, &end, 0);
-    size_t at = end ? (size_t)(end - copy) : 0;
-    if (doc != NULL) {
-        /* Whatever follows the value must be whitespace to the last byte. */
-        while (at < len && blank(copy + at, 1))
-            at++;
-        if (at < len) {
-            cJSON_Delete(doc);
-            doc = NULL;
-        }
-    }
-    free(copy);
     if (doc == NULL) {
         c->location = "body";
         civis__check_set_field(c, "");
@@ -277,13 +257,18 @@ civis_status civis_request_validate(civis_problems *problems, cJSON **body_out,
     check_path(&c, req->route);
     check_query(&c, op, req->query, req->query ? req->n_query : 0);
     cJSON *doc = NULL;
-    if (!parse_body(&c, &doc, req->body, req->body_len))
-        return CIVIS_ENOMEM;
-    bool parsed_ok = doc != NULL || req->body == NULL || blank(req->body, req->body_len);
-    if (parsed_ok && doc == NULL && op->body_schema != NULL && (doc = cJSON_CreateObject()) == NULL)
-        return CIVIS_ENOMEM;
-    if (doc != NULL)
-        check_body(&c, op, doc);
+    if (req->body_doc != NULL) {
+        check_body(&c, op, req->body_doc);
+    } else {
+        if (!parse_body(&c, &doc, req->body, req->body_len))
+            return CIVIS_ENOMEM;
+        bool parsed_ok = doc != NULL || req->body == NULL || blank(req->body, req->body_len);
+        if (parsed_ok && doc == NULL && op->body_schema != NULL &&
+            (doc = cJSON_CreateObject()) == NULL)
+            return CIVIS_ENOMEM;
+        if (doc != NULL)
+            check_body(&c, op, doc);
+    }
     if (c.oom) {
         cJSON_Delete(doc);
         return CIVIS_ENOMEM;

@@ -148,6 +148,12 @@ static size_t copy_clean(char *dst, size_t dstlen, const char *src)
     const unsigned char *u = (const unsigned char *)src;
     size_t n = strlen(src);
     for (size_t i = 0; i < n;) {
+        if (u[i] < 0x80) { /* ASCII, nearly every name: no decoding */
+            if (o + 2 > dstlen)
+                break;
+            dst[o++] = src[i++];
+            continue;
+        }
         size_t k = civis__utf8_seq(u + i, n - i);
         const char *piece = src + i;
         size_t plen = k;
@@ -294,27 +300,29 @@ static bool snake(char *buf, size_t len, const char *s)
     return civis_camel_to_snake(buf, len, s) < len;
 }
 
-/* The index of the property a key names, by exact name first, then by equal
- * snake_case forms ("remote_host_id", "remoteHostId", "provideApiKey" all
- * name provideAPIKey); -1 when none does. */
+/* The index of the property a key names, by exact name first, then by the
+ * one key rule (civis_key_equal: "remote_host_id", "remoteHostId",
+ * "provideApiKey" all name provideAPIKey); -1 when none does. */
 static int find_prop(const cJSON *props, const char *key, const cJSON **prop)
 {
-    int i = 0;
-    for (const cJSON *p = props->child; p != NULL; p = p->next, i++)
-        if (p->string != NULL && strcmp(p->string, key) == 0) {
+    /* One pass: an exact name wins wherever it is; else the first equal one. */
+    int i = 0, equal = -1;
+    const cJSON *equal_prop = NULL;
+    for (const cJSON *p = props->child; p != NULL; p = p->next, i++) {
+        if (p->string == NULL || (p->string[0] | 0x20) != (key[0] | 0x20))
+            continue; /* snake_case keeps the first letter, but for its case */
+        if (strcmp(p->string, key) == 0) {
             *prop = p;
             return i;
         }
-    char want[128], have[128];
-    if (!snake(want, sizeof(want), key))
-        return -1;
-    i = 0;
-    for (const cJSON *p = props->child; p != NULL; p = p->next, i++)
-        if (p->string != NULL && snake(have, sizeof(have), p->string) && strcmp(have, want) == 0) {
-            *prop = p;
-            return i;
+        if (equal < 0 && civis_key_equal(p->string, key)) {
+            equal = i;
+            equal_prop = p;
         }
-    return -1;
+    }
+    if (equal >= 0)
+        *prop = equal_prop;
+    return equal;
 }
 
 /* The nearest property name in the style the caller used (camelCase when the
@@ -366,16 +374,9 @@ static bool in_required(const cJSON *required, const char *wire)
 /* Whether some key of obj names the property `wire`. */
 static bool obj_names(const cJSON *obj, const char *wire)
 {
-    char want[128], have[128];
-    bool can_snake = snake(want, sizeof(want), wire);
-    for (const cJSON *k = obj->child; k != NULL; k = k->next) {
-        if (k->string == NULL)
-            continue;
-        if (strcmp(k->string, wire) == 0)
+    for (const cJSON *k = obj->child; k != NULL; k = k->next)
+        if (civis_key_equal(k->string, wire))
             return true;
-        if (can_snake && snake(have, sizeof(have), k->string) && strcmp(have, want) == 0)
-            return true;
-    }
     return false;
 }
 
@@ -401,6 +402,24 @@ static void check_missing(civis_check *c, const cJSON *obj, const cJSON *s)
     }
 }
 
+/* The API fills a credential left null with the caller's default one, and
+ * the official client relies on it: it sends credential_id: null when the
+ * user has no default database credential (CIVIS_API_NOTES section 4). */
+static bool defaulted_by_api(const char *name)
+{
+    char snake[128];
+    size_t n = civis_camel_to_snake(snake, sizeof(snake), name);
+    if (n >= sizeof(snake))
+        return false;
+    return strcmp(snake, "credential") == 0 ||
+           (n >= 13 && strcmp(snake + n - 13, "credential_id") == 0);
+}
+
+bool civis__null_allowed(bool required, const char *name)
+{
+    return !required || (name != NULL && defaulted_by_api(name));
+}
+
 static void check_object(civis_check *c, const cJSON *obj, const cJSON *s, int depth, bool top)
 {
     const cJSON *props = cJSON_GetObjectItemCaseSensitive(s, "properties");
@@ -424,6 +443,9 @@ static void check_object(civis_check *c, const cJSON *obj, const cJSON *s, int d
     }
     if (obj->child != NULL && too_deep(c, depth + 1))
         return;
+    /* Required lists are enforced at the top of the body, as the API does;
+     * a nested object's "required" is documentation (the API fills those
+     * fields), so below the top there is nothing required to be null. */
     const cJSON *required = top ? cJSON_GetObjectItemCaseSensitive(s, "required") : NULL;
     int n = cJSON_GetArraySize(props);
     /* The first key seen for each property, to catch one given twice. */
@@ -453,7 +475,8 @@ static void check_object(civis_check *c, const cJSON *obj, const cJSON *s, int d
                                 seen[idx]->string, key);
         } else {
             seen[idx] = k;
-            bool null_ok = !(required != NULL && in_required(required, prop->string));
+            bool null_ok = civis__null_allowed(
+                required != NULL && in_required(required, prop->string), prop->string);
             check_value(c, k, prop, depth + 1, null_ok);
         }
         pop(c, old);
@@ -493,7 +516,8 @@ static void check_value(civis_check *c, const cJSON *v, const cJSON *schema, int
         size_t i = 0;
         for (const cJSON *it = v->child; it != NULL && !c->oom; it = it->next, i++) {
             size_t old = push_index(c, i);
-            check_value(c, it, items, depth + 1, false);
+            /* an item is never required: null is accepted ([null, null]) */
+            check_value(c, it, items, depth + 1, true);
             pop(c, old);
         }
         break;

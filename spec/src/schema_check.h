@@ -37,6 +37,16 @@ size_t civis__utf8_seq(const unsigned char *s, size_t n);
  * "type" but with "properties" (or "items") counts as an object (array). */
 civis_type civis__schema_kind(const civis_spec *spec, const cJSON *schema, const cJSON **resolved);
 
+/*
+ * The null rule, the one place libcivis's argument checks and request
+ * validation (civis-mock, the in-process mock) take it from: null is
+ * accepted for a property, parameter or array item that is not required,
+ * and refused where it is required, except for a credential reference
+ * (credential, *_credential_id), which the API fills with the caller's
+ * default as the official client relies on. `name` in either key style.
+ */
+bool civis__null_allowed(bool required, const char *name);
+
 /* The walk's state: where it is and what it found. */
 typedef struct civis_check {
     const civis_spec *spec;

@@ -18,8 +18,9 @@
  * kept beyond the call; the caller may free or reuse it when the call returns.
  *
  * Errors: every function that can fail returns a civis_status and fills the
- * caller's civis_error (NULL allowed); see civis/error.h. On failure an
- * `out` parameter is set to NULL (or left at 0), so cleanup can always run.
+ * caller's civis_error (NULL allowed); see civis/error.h. On failure every
+ * `out` parameter is NULL (a pointer) or 0 / false (a value), so cleanup can
+ * always run and no stale value is read.
  *
  * Threading: a civis_client may be used from several threads at once once
  * civis_client_new() has returned. Its spec index is shared read-only. Each
@@ -42,9 +43,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "civis/export.h"
 #include "civis/error.h"
 #include "civis/spec.h"
-#include "civis/transport.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,6 +58,15 @@ extern "C" {
 #define CIVIS_VERSION_NUM 0x000100 /* 0xMMmmpp, for #if comparisons */
 
 typedef struct civis_client civis_client;
+/* The transport table, for implementors: civis/sys/transport.h. */
+typedef struct civis_transport civis_transport;
+
+/* One header line. In a request both strings are borrowed from the client;
+ * in a response they are owned by the response. */
+typedef struct civis_header {
+    const char *name;  /* as sent or received ("X-RateLimit-Remaining") */
+    const char *value; /* surrounding whitespace trimmed */
+} civis_header;
 typedef struct civis_response civis_response; /* civis/response.h */
 
 /* ---- process-wide set-up ------------------------------------------------ */
@@ -67,9 +77,9 @@ typedef struct civis_response civis_response; /* civis/response.h */
  * each needs a matching civis_global_cleanup(). Returns CIVIS_OK or
  * CIVIS_ETRANSPORT when libcurl cannot initialise.
  */
-civis_status civis_global_init(void);
+CIVIS_EXTERN civis_status civis_global_init(void);
 /* Undoes one civis_global_init(); the last one calls curl_global_cleanup(). */
-void civis_global_cleanup(void);
+CIVIS_EXTERN void civis_global_cleanup(void);
 
 /*
  * Replaces the allocator of libcivis and of cJSON (cJSON_InitHooks) with
@@ -83,7 +93,7 @@ typedef struct civis_allocator {
     void *(*realloc_fn)(void *ptr, size_t size); /* ptr may be NULL */
     void (*free_fn)(void *ptr);                  /* ptr may be NULL */
 } civis_allocator;
-void civis_set_allocator(const civis_allocator *allocator);
+CIVIS_EXTERN void civis_set_allocator(const civis_allocator *allocator);
 
 /* ---- options -------------------------------------------------------------- */
 
@@ -179,7 +189,7 @@ typedef struct civis_client_options {
 
     const civis_transport *transport; /* NULL: libcurl. The table is copied */
     void *transport_ctx;              /* given to transport->send; owned by the client from the
-                                         call to civis_client_new on (see civis/transport.h) */
+                                         call to civis_client_new on (see civis/sys/transport.h) */
 } civis_client_options;
 
 /* ---- the client --------------------------------------------------------- */
@@ -194,18 +204,18 @@ typedef struct civis_client_options {
  * CIVIS_EPARSE, CIVIS_EIO, CIVIS_ENOMEM. On failure *out is NULL.
  * Release with civis_client_free().
  */
-civis_status civis_client_new(civis_client **out, const civis_client_options *opts,
-                              civis_error *err);
+CIVIS_EXTERN civis_status civis_client_new(civis_client **out, const civis_client_options *opts,
+                                           civis_error *err);
 /* Frees the client, its transport context and its memos. NULL allowed. */
-void civis_client_free(civis_client *client);
+CIVIS_EXTERN void civis_client_free(civis_client *client);
 
 /* Borrowed getters; valid until civis_client_free(). */
-const civis_spec *civis_client_spec(const civis_client *client);
-const char *civis_client_base_url(const civis_client *client); /* ends with '/' */
-const char *civis_client_user_agent(const civis_client *client);
+CIVIS_EXTERN const civis_spec *civis_client_spec(const civis_client *client);
+CIVIS_EXTERN const char *civis_client_base_url(const civis_client *client); /* ends with '/' */
+CIVIS_EXTERN const char *civis_client_user_agent(const civis_client *client);
 /* Where the spec came from: "option", "buffer", "file", "bundled", "env",
  * "cache" or "download" (static storage). */
-const char *civis_client_spec_source(const civis_client *client);
+CIVIS_EXTERN const char *civis_client_spec_source(const civis_client *client);
 
 /* ---- calling an operation ----------------------------------------------- */
 
@@ -236,21 +246,24 @@ const char *civis_client_spec_source(const civis_client *client);
  * WWW-Authenticate value), CIVIS_EHTTP otherwise. No reply at all is
  * CIVIS_ETRANSPORT with libcurl's text.
  */
-civis_status civis_call(civis_response **out, civis_client *client, const char *resource,
-                        const char *method, const cJSON *args, civis_error *err);
+CIVIS_EXTERN civis_status civis_call(civis_response **out, civis_client *client,
+                                     const char *resource, const char *method, const cJSON *args,
+                                     civis_error *err);
 
 /* As civis_call, but takes ownership of `args` and frees it whatever
  * happens. A NULL `args` (e.g. a civis_args() that failed) is CIVIS_EINVAL,
  * param "args"; for no arguments pass civis_args(CIVIS_END). */
-civis_status civis_call_take(civis_response **out, civis_client *client, const char *resource,
-                             const char *method, cJSON *args, civis_error *err);
+CIVIS_EXTERN civis_status civis_call_take(civis_response **out, civis_client *client,
+                                          const char *resource, const char *method, cJSON *args,
+                                          civis_error *err);
 
 /* As civis_call, with the arguments as name / CIVIS_* value pairs ending in
  * CIVIS_END (see civis_args below):
  *     civis_callv(&resp, client, "scripts", "get_sql_runs", &err,
  *                 "id", CIVIS_INT(7), "run_id", CIVIS_INT(8), CIVIS_END); */
-civis_status civis_callv(civis_response **out, civis_client *client, const char *resource,
-                         const char *method, civis_error *err, ...)
+CIVIS_EXTERN civis_status civis_callv(civis_response **out, civis_client *client,
+                                      const char *resource, const char *method, civis_error *err,
+                                      ...)
 #if defined(__GNUC__)
     __attribute__((sentinel))
 #endif
@@ -263,8 +276,9 @@ civis_status civis_callv(civis_response **out, civis_client *client, const char 
  * printed as JSON, the same headers, retries and error handling as
  * civis_call.
  */
-civis_status civis_request(civis_response **out, civis_client *client, const char *method,
-                           const char *path_and_query, const cJSON *body, civis_error *err);
+CIVIS_EXTERN civis_status civis_request(civis_response **out, civis_client *client,
+                                        const char *method, const char *path_and_query,
+                                        const cJSON *body, civis_error *err);
 
 /* ---- building arguments --------------------------------------------------- */
 
@@ -332,9 +346,9 @@ typedef struct civis_value {
  */
 /* (No sentinel attribute here: civis_args(CIVIS_END), the empty object,
  * has the terminator as its named argument.) */
-cJSON *civis_args(const char *name, ...);
+CIVIS_EXTERN cJSON *civis_args(const char *name, ...);
 /* The va_list form, for your own variadic wrappers. */
-cJSON *civis_args_va(const char *name, va_list ap);
+CIVIS_EXTERN cJSON *civis_args_va(const char *name, va_list ap);
 
 #ifdef __cplusplus
 }

@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "civis/export.h"
 #include "civis/client.h"
 #include "civis/error.h"
 
@@ -78,8 +79,9 @@ typedef struct civis_file_options {
  * and the rest (4,460,678). Errors: CIVIS_EINVAL for 0 or more than 5 TiB
  * (param "size").
  */
-civis_status civis_file_part_plan(unsigned long long *part_size, unsigned long long *num_parts,
-                                  unsigned long long size, civis_error *err);
+CIVIS_EXTERN civis_status civis_file_part_plan(unsigned long long *part_size,
+                                               unsigned long long *num_parts,
+                                               unsigned long long size, civis_error *err);
 
 /*
  * Uploads the file at `path` as a new Civis file named `name` (NULL: the
@@ -91,15 +93,15 @@ civis_status civis_file_part_plan(unsigned long long *part_size, unsigned long l
  * when an answer lacks uploadUrl, uploadFields or the right number of
  * uploadUrls. On failure *file_id is 0.
  */
-civis_status civis_file_to_civis(long long *file_id, civis_client *client, const char *path,
-                                 const char *name, const civis_file_options *opts,
-                                 civis_error *err);
+CIVIS_EXTERN civis_status civis_file_to_civis(long long *file_id, civis_client *client,
+                                              const char *path, const char *name,
+                                              const civis_file_options *opts, civis_error *err);
 
 /* The same from `len` bytes at `data` (borrowed for the call). `name` is
  * required (CIVIS_EINVAL, param "name"). */
-civis_status civis_buffer_to_civis(long long *file_id, civis_client *client, const void *data,
-                                   size_t len, const char *name, const civis_file_options *opts,
-                                   civis_error *err);
+CIVIS_EXTERN civis_status civis_buffer_to_civis(long long *file_id, civis_client *client,
+                                                const void *data, size_t len, const char *name,
+                                                const civis_file_options *opts, civis_error *err);
 
 /*
  * Downloads Civis file `file_id` into the file at `path` (created or
@@ -109,21 +111,22 @@ civis_status civis_buffer_to_civis(long long *file_id, civis_client *client, con
  * GET /files/{id} and of the transfer. On failure the file at `path` may
  * hold part of the data.
  */
-civis_status civis_civis_to_file(civis_client *client, long long file_id, const char *path,
-                                 const civis_file_options *opts, civis_error *err);
+CIVIS_EXTERN civis_status civis_civis_to_file(civis_client *client, long long file_id,
+                                              const char *path, const civis_file_options *opts,
+                                              civis_error *err);
 
 /* The same into an open stream (borrowed; written from its current
  * position, flushed, not closed). A retry rewinds a seekable stream to
  * where it started and cuts it there; on a pipe a transfer that already
  * wrote something is not retried. */
-civis_status civis_civis_to_stream(civis_client *client, long long file_id, FILE *fp,
-                                   const civis_file_options *opts, civis_error *err);
+CIVIS_EXTERN civis_status civis_civis_to_stream(civis_client *client, long long file_id, FILE *fp,
+                                                const civis_file_options *opts, civis_error *err);
 
 /* The same into memory: *data (NUL-terminated for convenience, owned by
  * the caller: civis_free) and *len. On failure *data is NULL. */
-civis_status civis_civis_to_buffer(char **data, size_t *len, civis_client *client,
-                                   long long file_id, const civis_file_options *opts,
-                                   civis_error *err);
+CIVIS_EXTERN civis_status civis_civis_to_buffer(char **data, size_t *len, civis_client *client,
+                                                long long file_id, const civis_file_options *opts,
+                                                civis_error *err);
 
 #ifdef __cplusplus
 }

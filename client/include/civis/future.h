@@ -66,6 +66,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "civis/export.h"
 #include "civis/client.h"
 #include "civis/error.h"
 #include "civis/response.h"
@@ -113,15 +114,16 @@ typedef struct civis_future_options {
  * param names the field), CIVIS_ENOMEM. On failure *out is NULL. Release
  * with civis_future_free(). The client must outlive the future.
  */
-civis_status civis_future_new(civis_future **out, civis_client *client, const char *resource,
-                              const char *method, const cJSON *args,
-                              const civis_future_options *opts, civis_error *err);
+CIVIS_EXTERN civis_status civis_future_new(civis_future **out, civis_client *client,
+                                           const char *resource, const char *method,
+                                           const cJSON *args, const civis_future_options *opts,
+                                           civis_error *err);
 
 /* As civis_future_new, the arguments as name / CIVIS_* value pairs ending
  * in CIVIS_END (see civis_args in civis/client.h). */
-civis_status civis_future_newv(civis_future **out, civis_client *client, const char *resource,
-                               const char *method, const civis_future_options *opts,
-                               civis_error *err, ...)
+CIVIS_EXTERN civis_status civis_future_newv(civis_future **out, civis_client *client,
+                                            const char *resource, const char *method,
+                                            const civis_future_options *opts, civis_error *err, ...)
 #if defined(__GNUC__)
     __attribute__((sentinel))
 #endif
@@ -129,31 +131,32 @@ civis_status civis_future_newv(civis_future **out, civis_client *client, const c
 
 /* A future over a container script's run (scripts.get_containers_runs),
  * the official client's ContainerFuture. */
-civis_status civis_future_container(civis_future **out, civis_client *client, long long job_id,
-                                    long long run_id, const civis_future_options *opts,
-                                    civis_error *err);
+CIVIS_EXTERN civis_status civis_future_container(civis_future **out, civis_client *client,
+                                                 long long job_id, long long run_id,
+                                                 const civis_future_options *opts,
+                                                 civis_error *err);
 
 /*
  * Frees the future. Must not race with any other call on it (including a
  * civis_futures_wait that holds it). A running future is just forgotten:
  * the run goes on. NULL allowed.
  */
-void civis_future_free(civis_future *f);
+CIVIS_EXTERN void civis_future_free(civis_future *f);
 
 /* ---- state ---------------------------------------------------------------- */
 
 /* Polls once if a poll is due, then says whether the future has finished
  * (in any final state). Never waits for an interval. */
-bool civis_future_done(civis_future *f);
+CIVIS_EXTERN bool civis_future_done(civis_future *f);
 /* The state as last seen, without polling. */
-civis_future_state civis_future_peek(const civis_future *f);
+CIVIS_EXTERN civis_future_state civis_future_peek(const civis_future *f);
 /* The job and run ids (the arguments "id" and "run_id"), 0 when unknown. */
-long long civis_future_job_id(const civis_future *f);
-long long civis_future_run_id(const civis_future *f);
+CIVIS_EXTERN long long civis_future_job_id(const civis_future *f);
+CIVIS_EXTERN long long civis_future_run_id(const civis_future *f);
 /* Polls sent so far (each counts once, whatever the client's retries). */
-int civis_future_polls(const civis_future *f);
+CIVIS_EXTERN int civis_future_polls(const civis_future *f);
 /* The client the future polls with (borrowed). */
-civis_client *civis_future_client(const civis_future *f);
+CIVIS_EXTERN civis_client *civis_future_client(const civis_future *f);
 
 /*
  * The last response a poll (or a cancel) gave, or NULL before the first
@@ -161,14 +164,14 @@ civis_client *civis_future_client(const civis_future *f);
  * future has finished, until civis_future_free(). Read it from the thread
  * that polls, or once the future is done.
  */
-const civis_response *civis_future_response(const civis_future *f);
+CIVIS_EXTERN const civis_response *civis_future_response(const civis_future *f);
 
 /*
  * The whole text of the error that ended the future, which err->message
  * (512 bytes) may cut: "(From job J / run R) line 1\nline 2". NULL while
  * running and after success. Borrowed until civis_future_free().
  */
-const char *civis_future_error_text(const civis_future *f);
+CIVIS_EXTERN const char *civis_future_error_text(const civis_future *f);
 
 /* ---- waiting and results ---------------------------------------------------- */
 
@@ -178,7 +181,7 @@ const char *civis_future_error_text(const civis_future *f);
  * finished, whatever its state (civis_future_result says how), or
  * CIVIS_ETIMEOUT ("the future did not finish within N ms").
  */
-civis_status civis_future_wait(civis_future *f, long timeout_ms, civis_error *err);
+CIVIS_EXTERN civis_status civis_future_wait(civis_future *f, long timeout_ms, civis_error *err);
 
 /*
  * Waits (without a limit: call civis_future_wait first for one) until the
@@ -198,7 +201,8 @@ civis_status civis_future_wait(civis_future *f, long timeout_ms, civis_error *er
  * for the callbacks (that would deadlock) and reports what is known so far
  * (the run's outcome, or an earlier callback's error).
  */
-civis_status civis_future_result(const civis_response **out, civis_future *f, civis_error *err);
+CIVIS_EXTERN civis_status civis_future_result(const civis_response **out, civis_future *f,
+                                              civis_error *err);
 
 /*
  * Cancels the run: POST /scripts/{id}/cancel with the future's job id.
@@ -212,7 +216,7 @@ civis_status civis_future_result(const civis_response **out, civis_future *f, ci
  * Other failures of the request are returned as they are (*cancelled =
  * false). A future with no job id is CIVIS_EINVAL, param "id".
  */
-civis_status civis_future_cancel(bool *cancelled, civis_future *f, civis_error *err);
+CIVIS_EXTERN civis_status civis_future_cancel(bool *cancelled, civis_future *f, civis_error *err);
 
 /* ---- done callbacks --------------------------------------------------------- */
 
@@ -233,8 +237,8 @@ typedef civis_status (*civis_future_callback)(civis_future *f, void *data, civis
  * calls it at once, from this thread. `data` is borrowed and must stay
  * valid until then. Errors: CIVIS_EINVAL (NULL cb), CIVIS_ENOMEM.
  */
-civis_status civis_future_add_done_callback(civis_future *f, civis_future_callback cb, void *data,
-                                            civis_error *err);
+CIVIS_EXTERN civis_status civis_future_add_done_callback(civis_future *f, civis_future_callback cb,
+                                                         void *data, civis_error *err);
 
 /* ---- waiting on many futures ---------------------------------------------- */
 
@@ -261,8 +265,10 @@ typedef enum civis_wait_mode {
  * scheduler at once; the scheduler never polls a future that another
  * thread is polling at that moment.
  */
-civis_status civis_futures_wait(size_t *n_done, size_t *first_done, civis_future *const *futures,
-                                size_t n, civis_wait_mode mode, long timeout_ms, civis_error *err);
+CIVIS_EXTERN civis_status civis_futures_wait(size_t *n_done, size_t *first_done,
+                                             civis_future *const *futures, size_t n,
+                                             civis_wait_mode mode, long timeout_ms,
+                                             civis_error *err);
 
 #define CIVIS_WAIT_MAX_THREADS 8 /* the most worker threads a wait may use */
 
@@ -284,10 +290,10 @@ typedef struct civis_wait_options {
  * CIVIS_EINVAL for threads outside 0..CIVIS_WAIT_MAX_THREADS, CIVIS_ENOMEM
  * when the pool cannot start.
  */
-civis_status civis_futures_wait_opts(size_t *n_done, size_t *first_done,
-                                     civis_future *const *futures, size_t n, civis_wait_mode mode,
-                                     long timeout_ms, const civis_wait_options *opts,
-                                     civis_error *err);
+CIVIS_EXTERN civis_status civis_futures_wait_opts(size_t *n_done, size_t *first_done,
+                                                  civis_future *const *futures, size_t n,
+                                                  civis_wait_mode mode, long timeout_ms,
+                                                  const civis_wait_options *opts, civis_error *err);
 
 #ifdef __cplusplus
 }

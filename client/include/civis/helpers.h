@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "civis/export.h"
 #include "civis/client.h"
 #include "civis/error.h"
 
@@ -24,8 +25,8 @@ extern "C" {
  * name is equal. Not there: CIVIS_ENOTFOUND "Database X not found.", param
  * "database". Errors of the call pass through.
  */
-civis_status civis_get_database_id(long long *out, civis_client *client, const char *database,
-                                   civis_error *err);
+CIVIS_EXTERN civis_status civis_get_database_id(long long *out, civis_client *client,
+                                                const char *database, civis_error *err);
 
 /*
  * The id of a table "schema.table" (or "table") in a database (name or
@@ -33,24 +34,26 @@ civis_status civis_get_database_id(long long *out, civis_client *client, const c
  * result. The table name is split as civis_split_schema_tablename does.
  * No result: CIVIS_ENOTFOUND "Table schema.table not found.", param "table".
  */
-civis_status civis_get_table_id(long long *out, civis_client *client, const char *table,
-                                const char *database, civis_error *err);
+CIVIS_EXTERN civis_status civis_get_table_id(long long *out, civis_client *client,
+                                             const char *table, const char *database,
+                                             civis_error *err);
 
 /* The id of a storage host given its name or numeric string: GET
  * /storage_hosts and the entry whose name is equal; CIVIS_ENOTFOUND
  * "Storage Host X not found.", param "storage_host". */
-civis_status civis_get_storage_host_id(long long *out, civis_client *client,
-                                       const char *storage_host, civis_error *err);
+CIVIS_EXTERN civis_status civis_get_storage_host_id(long long *out, civis_client *client,
+                                                    const char *storage_host, civis_error *err);
 
 /* The id of the caller's default database credential: GET
  * /credentials?type=Database&default=True and the first id. None:
  * CIVIS_EEMPTY "no default database credential", param "credential". */
-civis_status civis_default_database_credential_id(long long *out, civis_client *client,
-                                                  civis_error *err);
+CIVIS_EXTERN civis_status civis_default_database_credential_id(long long *out, civis_client *client,
+                                                               civis_error *err);
 
 /* The caller's user object (GET /users/me), borrowed from the client's memo:
  * valid until civis_client_free(). */
-civis_status civis_current_user(const cJSON **out, civis_client *client, civis_error *err);
+CIVIS_EXTERN civis_status civis_current_user(const cJSON **out, civis_client *client,
+                                             civis_error *err);
 
 /*
  * Splits "schema.table" as the official client does: '.' separates, '"'
@@ -59,12 +62,12 @@ civis_status civis_current_user(const cJSON **out, civis_client *client, civis_e
  * 'schema."tab""le."' -> schema / tab"le. ; "table" alone -> *schema NULL.
  * *schema and *table are owned by the caller (free with civis_free).
  */
-civis_status civis_split_schema_tablename(char **schema, char **table, const char *name,
-                                          civis_error *err);
+CIVIS_EXTERN civis_status civis_split_schema_tablename(char **schema, char **table,
+                                                       const char *name, civis_error *err);
 
 /* Frees memory that libcivis handed out as plain bytes (the strings of
  * civis_split_schema_tablename). NULL allowed. */
-void civis_free(void *ptr);
+CIVIS_EXTERN void civis_free(void *ptr);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "civis/export.h"
 #include "civis/client.h"
 #include "civis/error.h"
 #include "civis/future.h"
@@ -39,8 +40,8 @@ extern "C" {
  * CIVIS_ENOTFOUND for an unknown job; CIVIS_EPARSE when the answer has no
  * run id. On failure *out is NULL. Release with civis_future_free().
  */
-civis_status civis_run_job(civis_future **out, civis_client *client, long long job_id,
-                           const civis_future_options *opts, civis_error *err);
+CIVIS_EXTERN civis_status civis_run_job(civis_future **out, civis_client *client, long long job_id,
+                                        const civis_future_options *opts, civis_error *err);
 
 /*
  * Runs a custom script from template `template_id`: POST /scripts/custom
@@ -52,9 +53,10 @@ civis_status civis_run_job(civis_future **out, civis_client *client, long long j
  * when an answer has no id. On failure *out is NULL (a script that was
  * created stays). Release with civis_future_free().
  */
-civis_status civis_run_template(civis_future **out, civis_client *client, long long template_id,
-                                const cJSON *arguments, const cJSON *extra,
-                                const civis_future_options *opts, civis_error *err);
+CIVIS_EXTERN civis_status civis_run_template(civis_future **out, civis_client *client,
+                                             long long template_id, const cJSON *arguments,
+                                             const cJSON *extra, const civis_future_options *opts,
+                                             civis_error *err);
 
 /*
  * civis_run_template, then waits for the run and returns its outputs
@@ -64,9 +66,11 @@ civis_status civis_run_template(civis_future **out, civis_client *client, long l
  * (cJSON_Delete). The run's failure is returned as civis_future_result
  * returns it (CIVIS_EJOB, ...).
  */
-civis_status civis_run_template_files(cJSON **out, civis_client *client, long long template_id,
-                                      const cJSON *arguments, const cJSON *extra,
-                                      const civis_future_options *opts, civis_error *err);
+CIVIS_EXTERN civis_status civis_run_template_files(cJSON **out, civis_client *client,
+                                                   long long template_id, const cJSON *arguments,
+                                                   const cJSON *extra,
+                                                   const civis_future_options *opts,
+                                                   civis_error *err);
 
 /*
  * The same, returning the `value` of the run's first output whose
@@ -74,9 +78,11 @@ civis_status civis_run_template_files(cJSON **out, civis_client *client, long lo
  * caller. No such output: CIVIS_EEMPTY "run R of template script J has no
  * JSONValue output".
  */
-civis_status civis_run_template_json_value(cJSON **out, civis_client *client, long long template_id,
-                                           const cJSON *arguments, const cJSON *extra,
-                                           const civis_future_options *opts, civis_error *err);
+CIVIS_EXTERN civis_status civis_run_template_json_value(cJSON **out, civis_client *client,
+                                                        long long template_id,
+                                                        const cJSON *arguments, const cJSON *extra,
+                                                        const civis_future_options *opts,
+                                                        civis_error *err);
 
 /*
  * Waits for the future's run (as civis_future_result, whose errors it
@@ -85,7 +91,7 @@ civis_status civis_run_template_json_value(cJSON **out, civis_client *client, lo
  * ({objectType, objectId, name, link, value}), owned by the caller
  * (cJSON_Delete). A future without a job and run id is CIVIS_EINVAL.
  */
-civis_status civis_future_outputs(cJSON **out, civis_future *f, civis_error *err);
+CIVIS_EXTERN civis_status civis_future_outputs(cJSON **out, civis_future *f, civis_error *err);
 
 /* ---- following a run's log ----------------------------------------------- */
 
@@ -110,8 +116,9 @@ typedef struct civis_job_logs_options {
  * CIVIS_ENOMEM. Release with civis_job_logs_free(). The client must
  * outlive the iterator, which one thread uses at a time.
  */
-civis_status civis_job_logs_new(civis_job_logs **out, civis_client *client, long long job_id,
-                                const civis_job_logs_options *opts, civis_error *err);
+CIVIS_EXTERN civis_status civis_job_logs_new(civis_job_logs **out, civis_client *client,
+                                             long long job_id, const civis_job_logs_options *opts,
+                                             civis_error *err);
 
 /*
  * The next log line, a JSON object {id, createdAt, message, level} (read
@@ -127,14 +134,15 @@ civis_status civis_job_logs_new(civis_job_logs **out, civis_client *client, long
  * when a finished run never logged anything. A failed request returns its
  * error; calling again retries it.
  */
-civis_status civis_job_logs_next(const cJSON **line, civis_job_logs *logs, civis_error *err);
+CIVIS_EXTERN civis_status civis_job_logs_next(const cJSON **line, civis_job_logs *logs,
+                                              civis_error *err);
 
 /* The run being followed. */
-long long civis_job_logs_run_id(const civis_job_logs *logs);
+CIVIS_EXTERN long long civis_job_logs_run_id(const civis_job_logs *logs);
 /* Log requests sent so far. */
-int civis_job_logs_requests(const civis_job_logs *logs);
+CIVIS_EXTERN int civis_job_logs_requests(const civis_job_logs *logs);
 /* Frees the iterator and the lines it holds. NULL allowed. */
-void civis_job_logs_free(civis_job_logs *logs);
+CIVIS_EXTERN void civis_job_logs_free(civis_job_logs *logs);
 
 #ifdef __cplusplus
 }

@@ -58,9 +58,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "civis/export.h"
 #include "civis/client.h"
 #include "civis/error.h"
-#include "civis/fixture.h"
 #include "civis/spec.h"
 
 #ifdef __cplusplus
@@ -68,6 +68,8 @@ extern "C" {
 #endif
 
 typedef struct civis_mock civis_mock;
+/* A set of fixtures; loading and adding them: civis/sys/fixture.h. */
+typedef struct civis_fixture_set civis_fixture_set;
 
 /* ---- creating a mock -------------------------------------------------------- */
 
@@ -97,19 +99,20 @@ typedef struct civis_mock_options {
  * message names the file and the field) or a bad retry policy;
  * CIVIS_ENOMEM. On failure *out is NULL. Release with civis_mock_free().
  */
-civis_status civis_mock_new(civis_mock **out, const civis_mock_options *opts, civis_error *err);
+CIVIS_EXTERN civis_status civis_mock_new(civis_mock **out, const civis_mock_options *opts,
+                                         civis_error *err);
 
 /* Frees the mock, its client, behaviours, fixtures and journal. NULL allowed. */
-void civis_mock_free(civis_mock *mock);
+CIVIS_EXTERN void civis_mock_free(civis_mock *mock);
 
 /* The client to hand to the code under test; borrowed, lives until
  * civis_mock_free(). Do not free it. */
-civis_client *civis_mock_client(const civis_mock *mock);
+CIVIS_EXTERN civis_client *civis_mock_client(const civis_mock *mock);
 
 /* The mock's spec (borrowed) and its fixture set (borrowed: add exchanges
- * with civis_fixtures_add_text and friends). */
-const civis_spec *civis_mock_spec(const civis_mock *mock);
-civis_fixture_set *civis_mock_fixtures(const civis_mock *mock);
+ * with civis_fixtures_add_text and friends, civis/sys/fixture.h). */
+CIVIS_EXTERN const civis_spec *civis_mock_spec(const civis_mock *mock);
+CIVIS_EXTERN civis_fixture_set *civis_mock_fixtures(const civis_mock *mock);
 
 /* ---- behaviours ------------------------------------------------------------- */
 
@@ -160,23 +163,25 @@ typedef struct civis_mock_rule {
  * status outside 100..599, a header line without ':', a rule with neither
  * replies nor callback. CIVIS_ENOMEM. Nothing changes on failure.
  */
-civis_status civis_mock_on(civis_mock *mock, const char *operation, const civis_mock_rule *rule,
-                           civis_error *err);
+CIVIS_EXTERN civis_status civis_mock_on(civis_mock *mock, const char *operation,
+                                        const civis_mock_rule *rule, civis_error *err);
 
 /* Every call of `operation` returns `json` (a JSON text) with the
  * operation's success status. */
-civis_status civis_mock_return(civis_mock *mock, const char *operation, const char *json,
-                               civis_error *err);
+CIVIS_EXTERN civis_status civis_mock_return(civis_mock *mock, const char *operation,
+                                            const char *json, civis_error *err);
 /* The same with a cJSON value (borrowed; printed and kept as text). */
-civis_status civis_mock_return_json(civis_mock *mock, const char *operation, const cJSON *value,
-                                    civis_error *err);
+CIVIS_EXTERN civis_status civis_mock_return_json(civis_mock *mock, const char *operation,
+                                                 const cJSON *value, civis_error *err);
 /* Only calls whose arguments contain `when` (partial JSON match) return
  * `json`: civis_mock_return_when(m, "scripts.get_sql_runs", "{\"id\": 7}", "{...}", &err). */
-civis_status civis_mock_return_when(civis_mock *mock, const char *operation, const char *when,
-                                    const char *json, civis_error *err);
+CIVIS_EXTERN civis_status civis_mock_return_when(civis_mock *mock, const char *operation,
+                                                 const char *when, const char *json,
+                                                 civis_error *err);
 /* Successive calls return the JSON texts in turn; once they run out the
  * last one repeats. The list ends with CIVIS_END (NULL). */
-civis_status civis_mock_return_seq(civis_mock *mock, const char *operation, civis_error *err, ...)
+CIVIS_EXTERN civis_status civis_mock_return_seq(civis_mock *mock, const char *operation,
+                                                civis_error *err, ...)
 #if defined(__GNUC__)
     __attribute__((sentinel))
 #endif
@@ -185,16 +190,18 @@ civis_status civis_mock_return_seq(civis_mock *mock, const char *operation, civi
  * API's error body for that status). 401 comes with WWW-Authenticate, 429
  * with Retry-After (so the client's retry path runs: with the mock's default
  * policy every retry gets the same 429 at once until attempts run out). */
-civis_status civis_mock_return_error(civis_mock *mock, const char *operation, long status,
-                                     const char *body_json, civis_error *err);
+CIVIS_EXTERN civis_status civis_mock_return_error(civis_mock *mock, const char *operation,
+                                                  long status, const char *body_json,
+                                                  civis_error *err);
 /* Every call is answered by `fn` (see civis_mock_fn). */
-civis_status civis_mock_side_effect(civis_mock *mock, const char *operation, civis_mock_fn fn,
-                                    void *data, civis_error *err);
+CIVIS_EXTERN civis_status civis_mock_side_effect(civis_mock *mock, const char *operation,
+                                                 civis_mock_fn fn, void *data, civis_error *err);
 
 /* Removes the behaviours of `operation` (NULL: of every operation), so its
  * calls fall back to fixtures, examples and synthesis. Returns CIVIS_OK or
  * CIVIS_EINVAL for an unknown operation. */
-civis_status civis_mock_clear(civis_mock *mock, const char *operation, civis_error *err);
+CIVIS_EXTERN civis_status civis_mock_clear(civis_mock *mock, const char *operation,
+                                           civis_error *err);
 
 /* ---- the journal -------------------------------------------------------------- */
 
@@ -223,36 +230,42 @@ struct civis_mock_call {
     long status;               /* HTTP status; 0 for a rejected call */
     const char *response_body; /* body text, NULL when none */
     const char *source;        /* "return", "callback", "fixture", "example",
-                                  "synthesized", "unrouted"; "" for a rejected call */
+                                  "synthesized", "route" (404, 405) or "validation"
+                                  (400), as civis-mock journals them; "" for a
+                                  rejected call */
 };
 
 /* Every entry in order, rejected calls included. civis_mock_journal_at
  * returns NULL when i is out of range. */
-size_t civis_mock_journal_count(const civis_mock *mock);
-const civis_mock_call *civis_mock_journal_at(const civis_mock *mock, size_t i);
+CIVIS_EXTERN size_t civis_mock_journal_count(const civis_mock *mock);
+CIVIS_EXTERN const civis_mock_call *civis_mock_journal_at(const civis_mock *mock, size_t i);
 /* Empties the journal (behaviours and their sequences stay). Not while
  * calls are in flight on other threads. */
-void civis_mock_journal_clear(civis_mock *mock);
+CIVIS_EXTERN void civis_mock_journal_clear(civis_mock *mock);
 
 /* Accepted calls of `operation` (NULL: of every operation); rejected calls
  * are not counted. An unknown operation counts 0. */
-size_t civis_mock_call_count(const civis_mock *mock, const char *operation);
+CIVIS_EXTERN size_t civis_mock_call_count(const civis_mock *mock, const char *operation);
 /* Rejected calls, whatever their name. */
-size_t civis_mock_rejected_count(const civis_mock *mock);
+CIVIS_EXTERN size_t civis_mock_rejected_count(const civis_mock *mock);
 /* The n-th (0-based) accepted call of `operation`, or NULL. */
-const civis_mock_call *civis_mock_nth_call(const civis_mock *mock, const char *operation, size_t n);
+CIVIS_EXTERN const civis_mock_call *civis_mock_nth_call(const civis_mock *mock,
+                                                        const char *operation, size_t n);
 /* Its arguments as passed, or NULL when there is no such call. */
-const cJSON *civis_mock_call_args(const civis_mock *mock, const char *operation, size_t n);
+CIVIS_EXTERN const cJSON *civis_mock_call_args(const civis_mock *mock, const char *operation,
+                                               size_t n);
 /* Whether some accepted call of `operation` had arguments containing the
  * JSON object `pattern` (partial match). False for bad JSON. */
-bool civis_mock_called_with(const civis_mock *mock, const char *operation, const char *pattern);
+CIVIS_EXTERN bool civis_mock_called_with(const civis_mock *mock, const char *operation,
+                                         const char *pattern);
 
 /*
  * The operations that have a behaviour but were never called (an accepted
  * call), as a new array of "resource.method" strings in the order the
  * behaviours were set; owned by the caller (cJSON_Delete). CIVIS_ENOMEM.
  */
-civis_status civis_mock_uncalled(cJSON **out, const civis_mock *mock, civis_error *err);
+CIVIS_EXTERN civis_status civis_mock_uncalled(cJSON **out, const civis_mock *mock,
+                                              civis_error *err);
 
 /*
  * Partial match: true when `value` contains `pattern`. Objects: every key of
@@ -262,11 +275,12 @@ civis_status civis_mock_uncalled(cJSON **out, const civis_mock *mock, civis_erro
  * everything else by equality. When it fails and `why` is not NULL, a
  * one-line reason is written there ("id: expected 7, got 8").
  */
-bool civis_mock_match(const cJSON *value, const cJSON *pattern, char *why, size_t why_len);
+CIVIS_EXTERN bool civis_mock_match(const cJSON *value, const cJSON *pattern, char *why,
+                                   size_t why_len);
 
 /* Writes the journal as text, one call a line ("#0 scripts.post_sql
  * {\"name\":\"q\"} -> 201 (return)"), cut to len bytes. Returns buf. */
-char *civis_mock_journal_format(char *buf, size_t len, const civis_mock *mock);
+CIVIS_EXTERN char *civis_mock_journal_format(char *buf, size_t len, const civis_mock *mock);
 
 /* ---- checks behind the CUnit assertions (civis/mock_assert.h) ---------------- */
 
@@ -277,13 +291,14 @@ char *civis_mock_journal_format(char *buf, size_t len, const civis_mock *mock);
  * not match), then every call made. An unknown operation name is a failure
  * with a did-you-mean, never a silent "not called".
  */
-bool civis_mock_check_called(const civis_mock *mock, const char *operation, char *msg, size_t len);
-bool civis_mock_check_not_called(const civis_mock *mock, const char *operation, char *msg,
-                                 size_t len);
-bool civis_mock_check_called_with(const civis_mock *mock, const char *operation,
-                                  const char *pattern, char *msg, size_t len);
-bool civis_mock_check_call_count(const civis_mock *mock, const char *operation, size_t count,
-                                 char *msg, size_t len);
+CIVIS_EXTERN bool civis_mock_check_called(const civis_mock *mock, const char *operation, char *msg,
+                                          size_t len);
+CIVIS_EXTERN bool civis_mock_check_not_called(const civis_mock *mock, const char *operation,
+                                              char *msg, size_t len);
+CIVIS_EXTERN bool civis_mock_check_called_with(const civis_mock *mock, const char *operation,
+                                               const char *pattern, char *msg, size_t len);
+CIVIS_EXTERN bool civis_mock_check_call_count(const civis_mock *mock, const char *operation,
+                                              size_t count, char *msg, size_t len);
 
 /* ---- container scripts --------------------------------------------------------- */
 
@@ -311,8 +326,9 @@ typedef struct civis_mock_container_opts {
  * "cancelled" too. `opts` may be NULL. CIVIS_EINVAL when the spec lacks one
  * of these operations or a JSON text is not an array; CIVIS_ENOMEM.
  */
-civis_status civis_mock_container_setup(civis_mock *mock, const civis_mock_container_opts *opts,
-                                        civis_error *err);
+CIVIS_EXTERN civis_status civis_mock_container_setup(civis_mock *mock,
+                                                     const civis_mock_container_opts *opts,
+                                                     civis_error *err);
 
 #ifdef __cplusplus
 }

@@ -24,6 +24,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "civis/export.h"
 #include "civis/client.h"
 #include "civis/error.h"
 
@@ -40,8 +41,9 @@ typedef struct civis_pager civis_pager;
  * not paginated (no limit and page_num)", param "method"). On failure *out
  * is NULL. Release with civis_pager_free(). The client must outlive it.
  */
-civis_status civis_pager_new(civis_pager **out, civis_client *client, const char *resource,
-                             const char *method, const cJSON *args, civis_error *err);
+CIVIS_EXTERN civis_status civis_pager_new(civis_pager **out, civis_client *client,
+                                          const char *resource, const char *method,
+                                          const cJSON *args, civis_error *err);
 
 /*
  * The next item: *item is borrowed and valid until the next call on this
@@ -50,23 +52,24 @@ civis_status civis_pager_new(civis_pager **out, civis_client *client, const char
  * and the pager stays at that page: calling again retries it. A page body
  * that is not a JSON array is CIVIS_EPARSE.
  */
-civis_status civis_pager_next(const cJSON **item, civis_pager *pager, civis_error *err);
+CIVIS_EXTERN civis_status civis_pager_next(const cJSON **item, civis_pager *pager,
+                                           civis_error *err);
 
 /* The response of the page the last item came from (headers such as
  * X-Pagination-Total-Entries), borrowed like the item; NULL before the first page. */
-const civis_response *civis_pager_page(const civis_pager *pager);
+CIVIS_EXTERN const civis_response *civis_pager_page(const civis_pager *pager);
 /* Page requests made so far (retries not counted). */
-int civis_pager_requests(const civis_pager *pager);
+CIVIS_EXTERN int civis_pager_requests(const civis_pager *pager);
 
 /* Frees the pager and the page it holds. NULL allowed. */
-void civis_pager_free(civis_pager *pager);
+CIVIS_EXTERN void civis_pager_free(civis_pager *pager);
 
 /*
  * Walks every page at once: *out receives an array of every item, owned by
  * the caller (cJSON_Delete). On failure *out is NULL.
  */
-civis_status civis_list_all(cJSON **out, civis_client *client, const char *resource,
-                            const char *method, const cJSON *args, civis_error *err);
+CIVIS_EXTERN civis_status civis_list_all(cJSON **out, civis_client *client, const char *resource,
+                                         const char *method, const cJSON *args, civis_error *err);
 
 #ifdef __cplusplus
 }

@@ -29,6 +29,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "civis/export.h"
 #include "civis/client.h"
 #include "civis/error.h"
 
@@ -37,74 +38,78 @@ extern "C" {
 #endif
 
 /* Frees a response. NULL allowed. */
-void civis_response_free(civis_response *resp);
+CIVIS_EXTERN void civis_response_free(civis_response *resp);
 
 /* The HTTP status (200, 201, 202, 204, ...). */
-long civis_response_status(const civis_response *resp);
+CIVIS_EXTERN long civis_response_status(const civis_response *resp);
 /* The first header named `name` (ASCII case-insensitive), or NULL. */
-const char *civis_response_header(const civis_response *resp, const char *name);
+CIVIS_EXTERN const char *civis_response_header(const civis_response *resp, const char *name);
 /* Header count and the i-th header (in the order received); NULL when out of range. */
-size_t civis_response_header_count(const civis_response *resp);
-const civis_header *civis_response_header_at(const civis_response *resp, size_t i);
+CIVIS_EXTERN size_t civis_response_header_count(const civis_response *resp);
+CIVIS_EXTERN const civis_header *civis_response_header_at(const civis_response *resp, size_t i);
 /* X-RateLimit-Limit and X-RateLimit-Remaining as numbers; -1 when absent or
  * not a number. */
-long civis_response_rate_limit(const civis_response *resp);
-long civis_response_calls_remaining(const civis_response *resp);
+CIVIS_EXTERN long civis_response_rate_limit(const civis_response *resp);
+CIVIS_EXTERN long civis_response_calls_remaining(const civis_response *resp);
 /* How many times the request was retried before this response (0: first try). */
-int civis_response_retries(const civis_response *resp);
+CIVIS_EXTERN int civis_response_retries(const civis_response *resp);
 /* "GET" and "/scripts/sql/7?x=1" as sent (for messages). */
-const char *civis_response_method(const civis_response *resp);
-const char *civis_response_path(const civis_response *resp);
+CIVIS_EXTERN const char *civis_response_method(const civis_response *resp);
+CIVIS_EXTERN const char *civis_response_path(const civis_response *resp);
 
 /* The parsed body, or NULL for an empty body (204). The tree is built on
  * first use (the body was checked to be JSON when the call returned); NULL
  * also when memory runs out building it, which the typed getters report as
  * CIVIS_ENOMEM. */
-const cJSON *civis_response_json(const civis_response *resp);
+CIVIS_EXTERN const cJSON *civis_response_json(const civis_response *resp);
 /* The raw body bytes (NUL-terminated) and their length; NULL when empty. */
-const char *civis_response_body(const civis_response *resp, size_t *len);
+CIVIS_EXTERN const char *civis_response_body(const civis_response *resp, size_t *len);
 /* Moves the parsed body out: the caller owns it (cJSON_Delete) and the
  * response's JSON becomes NULL. Not for responses shared between threads. */
-cJSON *civis_response_take_json(civis_response *resp);
+CIVIS_EXTERN cJSON *civis_response_take_json(civis_response *resp);
 
 /* ---- reading by path ------------------------------------------------------ */
 
 /* The node at `path`, or NULL when any step is missing. */
-const cJSON *civis_response_get(const civis_response *resp, const char *path);
+CIVIS_EXTERN const cJSON *civis_response_get(const civis_response *resp, const char *path);
 
 /*
- * Typed getters. On CIVIS_OK *out holds the value. Otherwise *out is left
- * unchanged and err says why, naming the path in err->param:
+ * Typed getters. On CIVIS_OK *out holds the value. Otherwise *out is 0,
+ * false or NULL (the rule of every out parameter, civis/client.h) and err
+ * says why, naming the path in err->param:
  * CIVIS_ENOTFOUND "no field 'output.0.file_id' in the response (no key
  * 'file_id' at 'output.0')", or CIVIS_EPARSE "field 'id' is string, expected
  * integer". int accepts integral numbers only; double accepts any number;
  * string returns a borrowed pointer.
  */
-civis_status civis_response_int(long long *out, const civis_response *resp, const char *path,
-                                civis_error *err);
-civis_status civis_response_double(double *out, const civis_response *resp, const char *path,
-                                   civis_error *err);
-civis_status civis_response_bool(bool *out, const civis_response *resp, const char *path,
-                                 civis_error *err);
-civis_status civis_response_string(const char **out, const civis_response *resp, const char *path,
-                                   civis_error *err);
+CIVIS_EXTERN civis_status civis_response_int(long long *out, const civis_response *resp,
+                                             const char *path, civis_error *err);
+CIVIS_EXTERN civis_status civis_response_double(double *out, const civis_response *resp,
+                                                const char *path, civis_error *err);
+CIVIS_EXTERN civis_status civis_response_bool(bool *out, const civis_response *resp,
+                                              const char *path, civis_error *err);
+CIVIS_EXTERN civis_status civis_response_string(const char **out, const civis_response *resp,
+                                                const char *path, civis_error *err);
 
 /* The length of the array at `path`; 0 when it is missing or not an array. */
-size_t civis_response_len(const civis_response *resp, const char *path);
+CIVIS_EXTERN size_t civis_response_len(const civis_response *resp, const char *path);
 /* Element i of the array at `path`; NULL when out of range or not an array. */
-const cJSON *civis_response_at(const civis_response *resp, const char *path, size_t i);
+CIVIS_EXTERN const cJSON *civis_response_at(const civis_response *resp, const char *path, size_t i);
 
 /* ---- the same on any cJSON value (list items, find results) --------------- */
 
 /* As the civis_response_* getters, on a cJSON root (borrowed). A root that
  * is an element of a json_values response should be read with
  * civis_response_get instead so that its `value` keeps its case. */
-const cJSON *civis_json_get(const cJSON *root, const char *path);
-civis_status civis_json_int(long long *out, const cJSON *root, const char *path, civis_error *err);
-civis_status civis_json_double(double *out, const cJSON *root, const char *path, civis_error *err);
-civis_status civis_json_bool(bool *out, const cJSON *root, const char *path, civis_error *err);
-civis_status civis_json_string(const char **out, const cJSON *root, const char *path,
-                               civis_error *err);
+CIVIS_EXTERN const cJSON *civis_json_get(const cJSON *root, const char *path);
+CIVIS_EXTERN civis_status civis_json_int(long long *out, const cJSON *root, const char *path,
+                                         civis_error *err);
+CIVIS_EXTERN civis_status civis_json_double(double *out, const cJSON *root, const char *path,
+                                            civis_error *err);
+CIVIS_EXTERN civis_status civis_json_bool(bool *out, const cJSON *root, const char *path,
+                                          civis_error *err);
+CIVIS_EXTERN civis_status civis_json_string(const char **out, const cJSON *root, const char *path,
+                                            civis_error *err);
 
 /* ---- filtering lists --------------------------------------------------------- */
 
@@ -117,12 +122,13 @@ civis_status civis_json_string(const char **out, const cJSON *root, const char *
  * the caller (cJSON_Delete); CIVIS_EINVAL when list is not an array or
  * pattern not an object; CIVIS_ENOMEM.
  */
-civis_status civis_find(cJSON **out, const cJSON *list, const cJSON *pattern, civis_error *err);
+CIVIS_EXTERN civis_status civis_find(cJSON **out, const cJSON *list, const cJSON *pattern,
+                                     civis_error *err);
 /* The first match, borrowed from `list`, or NULL (also for bad input). */
-const cJSON *civis_find_one(const cJSON *list, const cJSON *pattern);
+CIVIS_EXTERN const cJSON *civis_find_one(const cJSON *list, const cJSON *pattern);
 /* civis_find_one with the pattern as pairs:
  *     civis_find_onev(dbs, "name", CIVIS_STR("redshift-general"), CIVIS_END); */
-const cJSON *civis_find_onev(const cJSON *list, ...)
+CIVIS_EXTERN const cJSON *civis_find_onev(const cJSON *list, ...)
 #if defined(__GNUC__)
     __attribute__((sentinel))
 #endif

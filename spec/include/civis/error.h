@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "civis/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -48,10 +50,10 @@ typedef struct civis_error {
     }
 
 /* A short constant description of a status code. Never returns NULL. */
-const char *civis_strerror(civis_status code);
+CIVIS_EXTERN const char *civis_strerror(civis_status code);
 
 /* Resets *err to CIVIS_ERROR_INIT. NULL is allowed. */
-void civis_error_clear(civis_error *err);
+CIVIS_EXTERN void civis_error_clear(civis_error *err);
 
 #ifdef __cplusplus
 }

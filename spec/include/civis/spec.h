@@ -21,6 +21,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "civis/export.h"
 #include "civis/error.h"
 
 #ifdef __cplusplus
@@ -59,18 +60,31 @@ typedef struct civis_param {
     const cJSON *schema;  /* the property's schema, $ref NOT followed (civis_spec_deref) */
 } civis_param;
 
+/* What a DELETE does to the object it names. */
+typedef enum civis_delete_effect {
+    CIVIS_DELETE_REMOVES = 0, /* the object is gone */
+    CIVIS_DELETE_ARCHIVES,    /* archived=true, still readable ("Archive a ...") */
+    CIVIS_DELETE_HIDES        /* hidden=true ("... Hidden ...") */
+} civis_delete_effect;
+
 /* One operation of the spec (one verb on one path). */
 typedef struct civis_operation {
-    const char *resource;            /* first path segment, '-' -> '_' ("storage_hosts") */
-    const char *method;              /* official method name ("post_containers"); NULL when the
-                                        summary says deprecated and the client gives it no method */
-    const char *alias;               /* deprecated legacy list_* alias ("list_me"), or NULL */
-    const char *verb;                /* "GET", "POST", "PUT", "PATCH" or "DELETE" */
-    const char *path;                /* template as written in the spec ("/files/") */
-    const char *summary;             /* may be "" */
-    const char *deprecation_warning; /* x-deprecation-warning text, or NULL */
-    bool paginated;                  /* GET with both limit and page_num query parameters */
-    const civis_param *params;       /* required ones first, each group in spec order */
+    const char *resource;              /* first path segment, '-' -> '_' ("storage_hosts") */
+    const char *method;                /* official method name ("post_containers"); NULL when the
+                                          summary says deprecated and the client gives it no method */
+    const char *alias;                 /* deprecated legacy list_* alias ("list_me"), or NULL */
+    const char *verb;                  /* "GET", "POST", "PUT", "PATCH" or "DELETE" */
+    const char *path;                  /* template as written in the spec ("/files/") */
+    const char *summary;               /* may be "" (the bundled spec keeps no prose) */
+    const char *deprecation_warning;   /* x-deprecation-warning text (or, for the bundled
+                                          spec's x-civis-deprecation-warning marker, a
+                                          generic one), or NULL */
+    bool deprecated;                   /* the summary says deprecated (x-civis-deprecated) */
+    civis_delete_effect delete_effect; /* DELETE only; from the summary (x-civis-delete) */
+    long page_default;                 /* the limit parameter's default page size, 0 when unknown */
+    long page_max;                     /* its maximum, 0 when unknown */
+    bool paginated;                    /* GET with both limit and page_num query parameters */
+    const civis_param *params;         /* required ones first, each group in spec order */
     size_t n_params;
     const cJSON *body_schema;     /* the body parameter's schema ($ref followed), or NULL */
     bool body_required;           /* the body parameter is marked required */
@@ -90,33 +104,53 @@ typedef struct civis_operation {
  * unresolved $ref '#/definitions/Nope'". On failure *out is NULL.
  * Release with civis_spec_free().
  */
-civis_status civis_spec_load_file(civis_spec **out, const char *path, civis_error *err);
-civis_status civis_spec_load_buffer(civis_spec **out, const char *buf, size_t len,
-                                    civis_error *err);
+CIVIS_EXTERN civis_status civis_spec_load_file(civis_spec **out, const char *path,
+                                               civis_error *err);
+CIVIS_EXTERN civis_status civis_spec_load_buffer(civis_spec **out, const char *buf, size_t len,
+                                                 civis_error *err);
 /* The spec compiled into the binaries (spec/civis-api.json). */
-civis_status civis_spec_load_bundled(civis_spec **out, civis_error *err);
+/* Same, naming where the bytes came from ("the spec downloaded from
+ * https://api.civisanalytics.com/endpoints"), for civis_spec_origin(). */
+CIVIS_EXTERN civis_status civis_spec_load_buffer_from(civis_spec **out, const char *buf, size_t len,
+                                                      const char *origin, civis_error *err);
+CIVIS_EXTERN civis_status civis_spec_load_bundled(civis_spec **out, civis_error *err);
 /* The spec named by $CIVIS_API_SPEC, else the bundled one. */
-civis_status civis_spec_load_default(civis_spec **out, civis_error *err);
-void civis_spec_free(civis_spec *spec);
+CIVIS_EXTERN civis_status civis_spec_load_default(civis_spec **out, civis_error *err);
+CIVIS_EXTERN void civis_spec_free(civis_spec *spec);
 
 /* The bundled document's bytes (not NUL-terminated; static storage). */
-const char *civis_spec_bundled_text(size_t *len);
+CIVIS_EXTERN const char *civis_spec_bundled_text(size_t *len);
+
+/* The spec's validator, as civis-mock sends it with GET /endpoints: a hash
+ * of its bytes in quotes ("\"0123456789abcdef\""); len >= 20. The bundled
+ * spec's is computed at build time; others hash their bytes (1.7 MB: about
+ * a millisecond). */
+CIVIS_EXTERN void civis_spec_etag(char *out, size_t len, const civis_spec *spec);
+/* The bundled spec's validator (static storage). */
+CIVIS_EXTERN const char *civis_spec_bundled_etag(void);
+
+/* Where the spec came from, with its date (when civis-spec-extract made
+ * it) and operation count: "the bundled spec (2026-12-04, 910 operations)",
+ * "spec file 'x.json' (88 operations)". Unknown names are reported against
+ * it. Borrowed; lives as long as the spec. */
+CIVIS_EXTERN const char *civis_spec_origin(const civis_spec *spec);
 
 /* The loaded document as parsed, and the bytes it was parsed from. */
-const cJSON *civis_spec_document(const civis_spec *spec);
-const char *civis_spec_text(const civis_spec *spec, size_t *len);
+CIVIS_EXTERN const cJSON *civis_spec_document(const civis_spec *spec);
+CIVIS_EXTERN const char *civis_spec_text(const civis_spec *spec, size_t *len);
 
 /* ---- the operation index -------------------------------------------- */
 
-size_t
+CIVIS_EXTERN size_t CIVIS_EXTERN
 civis_spec_operation_count(const civis_spec *spec); /* every operation, 910 for the full spec */
-const civis_operation *civis_spec_operation_at(const civis_spec *spec, size_t i);
+CIVIS_EXTERN const civis_operation *civis_spec_operation_at(const civis_spec *spec, size_t i);
 
 /* Method names: one entry per (resource, name), aliases included, sorted by
  * resource then name. */
-size_t civis_spec_method_count(const civis_spec *spec);
-const civis_operation *civis_spec_method_at(const civis_spec *spec, size_t i, const char **resource,
-                                            const char **name, bool *is_alias);
+CIVIS_EXTERN size_t civis_spec_method_count(const civis_spec *spec);
+CIVIS_EXTERN const civis_operation *civis_spec_method_at(const civis_spec *spec, size_t i,
+                                                         const char **resource, const char **name,
+                                                         bool *is_alias);
 
 /*
  * Finds an operation by resource and method name (aliases included).
@@ -124,28 +158,66 @@ const civis_operation *civis_spec_method_at(const civis_spec *spec, size_t i, co
  * did-you-mean: "no method 'get_sql_run' on resource 'scripts' (did you mean
  * 'get_sql_runs'?)", "no resource 'scirpts' (did you mean 'scripts'?)".
  */
-civis_status civis_spec_find(const civis_operation **out, const civis_spec *spec,
-                             const char *resource, const char *method, civis_error *err);
+CIVIS_EXTERN civis_status civis_spec_find(const civis_operation **out, const civis_spec *spec,
+                                          const char *resource, const char *method,
+                                          civis_error *err);
 /* Same, with "resource.method". */
-civis_status civis_spec_find_dotted(const civis_operation **out, const civis_spec *spec,
-                                    const char *dotted, civis_error *err);
+CIVIS_EXTERN civis_status civis_spec_find_dotted(const civis_operation **out,
+                                                 const civis_spec *spec, const char *dotted,
+                                                 civis_error *err);
 
 /* Follows a $ref chain to its target schema (borrowed). NULL in, NULL out. */
-const cJSON *civis_spec_deref(const civis_spec *spec, const cJSON *schema);
+CIVIS_EXTERN const cJSON *civis_spec_deref(const civis_spec *spec, const cJSON *schema);
 /* The type a (dereferenced) schema declares. */
-civis_type civis_schema_type(const cJSON *schema);
+CIVIS_EXTERN civis_type civis_schema_type(const cJSON *schema);
 /* Finds a parameter by snake_case or wire name; NULL when absent. */
-const civis_param *civis_operation_param(const civis_operation *op, const char *name);
+CIVIS_EXTERN const civis_param *civis_operation_param(const civis_operation *op, const char *name);
 
 /* ---- names ------------------------------------------------------------- */
 
 /* The official client's camel_to_snake ("provideAPIKey" -> "provide_api_key").
  * Writes at most outlen bytes including the NUL; returns the length needed. */
-size_t civis_camel_to_snake(char *out, size_t outlen, const char *in);
-/* Levenshtein distance, capped: returns cap+1 when larger. */
-size_t civis_edit_distance(const char *a, const char *b, size_t cap);
-/* The candidate nearest to `name` within a small edit distance, or NULL. */
-const char *civis_suggest(const char *name, const char *const *candidates, size_t n);
+CIVIS_EXTERN size_t civis_camel_to_snake(char *out, size_t outlen, const char *in);
+/* Edit distance counting a swap of neighbours as one edit (optimal string
+ * alignment), capped: returns cap+1 when larger. */
+CIVIS_EXTERN size_t civis_edit_distance(const char *a, const char *b, size_t cap);
+/* The candidate nearest to `name` when it is close (a quarter of its length
+ * in edits, at least 1, at most 3), or NULL. */
+CIVIS_EXTERN const char *civis_suggest(const char *name, const char *const *candidates, size_t n);
+
+/* Whether two JSON keys name the same thing: equal, or equal once both are
+ * in snake_case ("remoteHostId", "remote_host_id"), whatever their length.
+ * The one rule for request bodies, fixtures, mock patterns and response
+ * paths. NULL is equal to nothing. */
+CIVIS_EXTERN bool civis_key_equal(const char *a, const char *b);
+/* The member of obj that `key` names: an exact key first, then one that
+ * civis_key_equal() accepts; NULL when none (or obj is not an object). */
+CIVIS_EXTERN const cJSON *civis_json_key(const cJSON *obj, const char *key);
+/* How messages name an operation: "scripts.post_containers", the legacy
+ * alias for one the official client gives only an alias, else "GET /path".
+ * Written into buf, which is returned. NULL op gives "(none)". */
+CIVIS_EXTERN const char *civis_operation_name(const civis_operation *op, char *buf, size_t len);
+/* The did-you-mean for an argument name the operation does not know: the
+ * nearest parameter name (snake_case), as typed or once converted to
+ * snake_case; only parameters of location `in` (a civis_param_in), or of
+ * any location when `in` is -1. Borrowed from the spec; NULL when none is
+ * near. */
+CIVIS_EXTERN const char *civis_operation_suggest(const civis_operation *op, const char *key,
+                                                 int in);
+/*
+ * Whether `whole` contains `part`: objects when every key of part is
+ * present in whole (civis_json_key) with a value that contains it, arrays
+ * of the same length element by element, scalars equal and of the same
+ * type. NULL part is contained in anything. On a mismatch the first
+ * difference is written into why (may be NULL): "args.id: expected 7, got 8".
+ */
+CIVIS_EXTERN bool civis_json_contains(const cJSON *whole, const cJSON *part, char *why,
+                                      size_t why_len);
+/* A value printed for a message into buf, cut with "..." when longer;
+ * "nothing" for NULL. */
+CIVIS_EXTERN void civis_json_show(char *buf, size_t len, const cJSON *v);
+/* "object", "array", "string", "number", "boolean" or "null" (static). */
+CIVIS_EXTERN const char *civis_json_type_name(const cJSON *v);
 
 /* ---- call arguments: validation and placement ------------------------ */
 
@@ -158,8 +230,8 @@ const char *civis_suggest(const char *name, const char *const *candidates, size_
  * argument 'name' for scripts.post_containers"), wrong JSON type ("argument
  * 'id' of scripts.get_sql_runs must be integer, got string").
  */
-civis_status civis_args_validate(const civis_spec *spec, const civis_operation *op,
-                                 const cJSON *args, civis_error *err);
+CIVIS_EXTERN civis_status civis_args_validate(const civis_spec *spec, const civis_operation *op,
+                                              const cJSON *args, civis_error *err);
 
 /* Body key style for civis_args_place. */
 typedef enum civis_key_style {
@@ -181,9 +253,10 @@ typedef struct civis_placed {
  * sends them, arrays as repeated "name[]=v", null values dropped, everything
  * percent-encoded (RFC 3986 unreserved characters kept).
  */
-civis_status civis_args_place(civis_placed *out, const civis_spec *spec, const civis_operation *op,
-                              const cJSON *args, civis_key_style style, civis_error *err);
-void civis_placed_clear(civis_placed *placed);
+CIVIS_EXTERN civis_status civis_args_place(civis_placed *out, const civis_spec *spec,
+                                           const civis_operation *op, const cJSON *args,
+                                           civis_key_style style, civis_error *err);
+CIVIS_EXTERN void civis_placed_clear(civis_placed *placed);
 
 /* ---- routing (the server side) ---------------------------------------- */
 
@@ -206,8 +279,8 @@ typedef struct civis_route {
  * 404) or CIVIS_EMETHOD (the path exists with other verbs: 405, out->allow
  * set). Never allocates.
  */
-civis_status civis_spec_route(civis_route *out, const civis_spec *spec, const char *verb,
-                              const char *path, civis_error *err);
+CIVIS_EXTERN civis_status civis_spec_route(civis_route *out, const civis_spec *spec,
+                                           const char *verb, const char *path, civis_error *err);
 
 /* ---- request validation (the server side) ----------------------------- */
 
@@ -238,8 +311,10 @@ typedef struct civis_request_check {
     size_t n_query;
     const char *body; /* raw body bytes, may be NULL */
     size_t body_len;
-    bool lenient; /* accept unknown names (still reported as problems
-                     with kind unknown, but civis_request_validate returns OK) */
+    bool lenient;          /* accept unknown names (still reported as problems
+                              with kind unknown, but civis_request_validate returns OK) */
+    const cJSON *body_doc; /* the body already parsed (borrowed; *body_out is then
+                              NULL), or NULL to parse body[0..body_len) */
 } civis_request_check;
 
 /*
@@ -252,17 +327,18 @@ typedef struct civis_request_check {
  * Returns CIVIS_OK or CIVIS_EINVAL (problems->count > 0); CIVIS_ENOMEM.
  * *body_out (may be NULL) receives the parsed body, owned by the caller.
  */
-civis_status civis_request_validate(civis_problems *problems, cJSON **body_out,
-                                    const civis_spec *spec, const civis_request_check *req);
-void civis_problems_clear(civis_problems *problems);
+CIVIS_EXTERN civis_status civis_request_validate(civis_problems *problems, cJSON **body_out,
+                                                 const civis_spec *spec,
+                                                 const civis_request_check *req);
+CIVIS_EXTERN void civis_problems_clear(civis_problems *problems);
 
 /* ---- responses: examples and synthesis -------------------------------- */
 
 /* The first x-example response of an operation with a 2xx status. Returns
  * false when there is none. *headers and *body_text are borrowed (body_text
  * may be NULL for an empty body). */
-bool civis_spec_example(const civis_operation *op, int *status, const cJSON **headers,
-                        const char **body_text);
+CIVIS_EXTERN bool civis_spec_example(const civis_operation *op, int *status, const cJSON **headers,
+                                     const char **body_text);
 
 typedef struct civis_synth_options {
     uint64_t seed; /* same seed, same bytes */
@@ -273,12 +349,12 @@ typedef struct civis_synth_options {
 /* A deterministic schema-valid value for a schema (format "time" and
  * "date-time" fields get ISO 8601 date-times). Owned by the caller
  * (cJSON_Delete). NULL on allocation failure or a NULL schema. */
-cJSON *civis_synthesize(const civis_spec *spec, const cJSON *schema,
-                        const civis_synth_options *opts);
+CIVIS_EXTERN cJSON *civis_synthesize(const civis_spec *spec, const cJSON *schema,
+                                     const civis_synth_options *opts);
 /* The body of the operation's declared response: synthesized, not from
  * examples. NULL for operations with no response schema. */
-cJSON *civis_synthesize_response(const civis_spec *spec, const civis_operation *op,
-                                 const civis_synth_options *opts);
+CIVIS_EXTERN cJSON *civis_synthesize_response(const civis_spec *spec, const civis_operation *op,
+                                              const civis_synth_options *opts);
 
 #ifdef __cplusplus
 }
