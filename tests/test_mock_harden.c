@@ -324,7 +324,7 @@ static void test_harden__absurd_numbers_are_refused_not_cast(void)
 static void test_harden__storage_uploads_count_against_state_max_bytes(void)
 {
     civis_mockproc mp;
-    const char *args[] = {"--state-max-bytes", "1K", NULL};
+    const char *args[] = {"--state-max-bytes", "64K", NULL};
     unsigned long crc = 0;
     CU_ASSERT_EQUAL_FATAL(civis_mockproc_start(&mp, args), 0);
     cJSON *f = NULL;
@@ -334,19 +334,19 @@ static void test_harden__storage_uploads_count_against_state_max_bytes(void)
     CU_ASSERT_FATAL(cJSON_GetArraySize(urls) == 3);
     const char *p1 = cJSON_GetArrayItem(urls, 0)->valuestring;
     const char *p2 = cJSON_GetArrayItem(urls, 1)->valuestring;
-    CU_ASSERT_EQUAL(civis_simtest_put_stream(p1, "PUT", 1, 0, 600, &crc), 200);
-    /* 600 + 600 > 1024 */
-    CU_ASSERT_EQUAL(civis_simtest_put_stream(p2, "PUT", 2, 0, 600, &crc), 507);
+    CU_ASSERT_EQUAL(civis_simtest_put_stream(p1, "PUT", 1, 0, 30000, &crc), 200);
+    /* 30000 + 40000 > 65536 */
+    CU_ASSERT_EQUAL(civis_simtest_put_stream(p2, "PUT", 2, 0, 40000, &crc), 507);
     /* a part that replaces an earlier one gets its bytes back */
-    CU_ASSERT_EQUAL(civis_simtest_put_stream(p1, "PUT", 3, 0, 300, &crc), 200);
-    CU_ASSERT_EQUAL(civis_simtest_put_stream(p2, "PUT", 2, 0, 600, &crc), 200);
+    CU_ASSERT_EQUAL(civis_simtest_put_stream(p1, "PUT", 3, 0, 10000, &crc), 200);
+    CU_ASSERT_EQUAL(civis_simtest_put_stream(p2, "PUT", 2, 0, 40000, &crc), 200);
     /* another key has its own budget */
     cJSON *g = NULL;
     CU_ASSERT(civis_simtest_post(&g, NULL, &mp, "other", "/files/multipart",
                                  "{\"name\":\"o.bin\",\"numParts\":1}") > 0);
     const cJSON *ou = cJSON_GetObjectItemCaseSensitive(g, "uploadUrls");
     CU_ASSERT_EQUAL(
-        civis_simtest_put_stream(cJSON_GetArrayItem(ou, 0)->valuestring, "PUT", 4, 0, 1000, &crc),
+        civis_simtest_put_stream(cJSON_GetArrayItem(ou, 0)->valuestring, "PUT", 4, 0, 60000, &crc),
         200);
     /* a 1 MB part is cut off once it passes the budget, and answered 507 */
     CU_ASSERT_EQUAL(civis_simtest_put_stream(cJSON_GetArrayItem(urls, 2)->valuestring, "PUT", 5, 0,
@@ -359,7 +359,7 @@ static void test_harden__storage_uploads_count_against_state_max_bytes(void)
     civis_error err = CIVIS_ERROR_INIT;
     civis_client_options o = {.api_key = "quota2", .base_url = mp.base_url, .bundled_spec = true};
     ASSERT_CIVIS_OK(civis_client_new(&client, &o, &err), err);
-    char data[2048];
+    static char data[100000];
     memset(data, 'x', sizeof(data));
     long long id = 0;
     civis_file_options fo = {.no_retry_wait = true, .max_attempts = 1};
@@ -368,7 +368,7 @@ static void test_harden__storage_uploads_count_against_state_max_bytes(void)
     CU_ASSERT_EQUAL(err.http_status, 507);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "--state-max-bytes"));
     err = (civis_error)CIVIS_ERROR_INIT;
-    ASSERT_CIVIS_OK(civis_buffer_to_civis(&id, client, data, 1000, "d.txt", &fo, &err), err);
+    ASSERT_CIVIS_OK(civis_buffer_to_civis(&id, client, data, 10000, "d.txt", &fo, &err), err);
     civis_client_free(client);
     CU_ASSERT_EQUAL(civis_mockproc_stop(&mp), 0);
 }
