@@ -87,6 +87,7 @@ civis_status civis__send(civis_response **out, civis_client *c, const civis_send
         .body_len = s->body_len,
         .timeout_ms = c->timeout_ms,
         .connect_timeout_ms = c->connect_timeout_ms,
+        .max_body_bytes = c->max_response_bytes,
         .op = s->op,
         .args = s->args,
         .body_json = s->body_json,
@@ -117,9 +118,8 @@ civis_status civis__send(civis_response **out, civis_client *c, const civis_send
         }
         if (again && attempt < c->retry.max_attempts &&
             civis__now() - start < c->retry.max_elapsed_s) {
-            double wait = civis__retry_backoff(c, attempt);
-            if (!(c->retry.zero_wait && c->retry.ignore_retry_after) && retry_after > wait)
-                wait = retry_after;
+            double wait = civis__retry_wait(civis__retry_backoff(c, attempt), retry_after,
+                                            civis__now() - start, &c->retry);
             report_retry(c, s, path_url, attempt, st == CIVIS_OK ? resp.status : 0, wait,
                          retry_after);
             civis_http_response_clear(&resp);

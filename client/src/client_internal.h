@@ -49,6 +49,10 @@ civis_status civis__pyjson(char **out, size_t *len, const cJSON *v, civis_error 
 
 /* helpers.c */
 
+/* civis_client_options.max_response_bytes when 0: far above any API answer
+ * (the whole spec is 2.4 MB), far below what would hurt a machine. */
+#define CIVIS_DEFAULT_MAX_RESPONSE_BYTES ((size_t)64 << 20)
+
 struct civis_client {
     char *api_key;
     char *base_url;          /* ends with '/' */
@@ -70,7 +74,8 @@ struct civis_client {
     pthread_mutex_t refresh_lock; /* one refresh at a time */
     long timeout_ms;
     long connect_timeout_ms;
-    civis_retry_policy retry; /* defaults filled in */
+    size_t max_response_bytes; /* 0 never: the default filled in */
+    civis_retry_policy retry;  /* defaults filled in */
     bool camel_keys;
     civis_transport transport; /* copied table */
     void *transport_ctx;
@@ -159,8 +164,13 @@ bool civis__retry_status(const char *method, long status);
 bool civis__retry_idempotent(const char *method);
 /* The back-off wait before retry `attempt` (1-based), in seconds. */
 double civis__retry_backoff(civis_client *client, int attempt);
-/* Retry-After in seconds (0 when missing or not a number). */
+/* Retry-After in seconds (0 when missing or not a number, HUGE_VAL when
+ * too large for a double). */
 double civis__retry_after(const char *value);
+/* The wait before a retry: the back-off, at least Retry-After (unless the
+ * policy ignores it), at most what is left of max_elapsed_s. */
+double civis__retry_wait(double backoff, double retry_after, double elapsed_s,
+                         const civis_retry_policy *p);
 void civis__sleep(double seconds);
 double civis__now(void); /* monotonic seconds */
 

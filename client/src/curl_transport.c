@@ -68,6 +68,8 @@ typedef struct exchange {
     size_t len, cap;
     size_t count;
     bool oom;
+    size_t max_body; /* 0: no limit */
+    bool too_big;    /* the body passed max_body: transfer aborted */
 } exchange;
 
 static bool block_put(exchange *x, const char *s, size_t n)
@@ -117,6 +119,10 @@ static bool headers_finish(exchange *x)
 static size_t on_body(char *data, size_t size, size_t n, void *user)
 {
     exchange *x = user;
+    if (x->max_body > 0 && size * n > x->max_body - x->resp->body_len) {
+        x->too_big = true;
+        return 0; /* aborts the transfer before the body outgrows the limit */
+    }
     if (civis_http_response_append_body(x->resp, data, size * n) != CIVIS_OK) {
         x->oom = true;
         return 0; /* aborts the transfer */
@@ -248,13 +254,16 @@ static civis_status curl_send(void *vctx, const civis_http_request *req, civis_h
     }
     hdrs = next;
 
-    exchange x = {.resp = resp};
+    exchange x = {.resp = resp, .max_body = req->max_body_bytes};
     char errbuf[CURL_ERROR_SIZE];
     errbuf[0] = '\0';
     curl_easy_setopt(h, CURLOPT_URL, req->url);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
+    /* A Content-Length over the limit is refused before any byte arrives;
+     * a body without one is cut in on_body. */
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_body_bytes);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
@@ -282,6 +291,14 @@ static civis_status curl_send(void *vctx, const civis_http_request *req, civis_h
     if (x.oom || !headers_finish(&x)) {
         civis__free(x.block);
         return civis__fail(err, CIVIS_ENOMEM, "", "out of memory reading the response");
+    }
+    if (x.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+        resp->status = 0;
+        return civis__fail(err, CIVIS_ETRANSPORT, "max_response_bytes",
+                           "%s %s: the response body is larger than max_response_bytes (%zu "
+                           "bytes); raise civis_client_options.max_response_bytes if it is "
+                           "expected",
+                           req->method, req->path, req->max_body_bytes);
     }
     if (rc != CURLE_OK) {
         resp->connect_failed = rc == CURLE_COULDNT_CONNECT;

@@ -22,7 +22,9 @@ typedef struct civis__xfer {
     double wait_s; /* first back-off */
     bool no_wait;
     long connect_ms;
-    long stall_s; /* CURLOPT_LOW_SPEED_TIME */
+    long stall_s;    /* CURLOPT_LOW_SPEED_TIME */
+    long timeout_ms; /* the whole transfer's deadline, as given */
+    double deadline; /* civis__now() by which it must be over */
     int parallel;
     const char *user_agent; /* borrowed from the client */
 } civis__xfer;
@@ -80,9 +82,12 @@ double civis__presigned_backoff(const civis__xfer *x, int attempt);
  * storage: <body>". `what` says which transfer ("upload of report.csv",
  * "part 2 of 4"), `host` where it went (never the signed query).
  */
-civis_status civis__presigned_fail(civis_error *err, const char *what, const char *url, CURLcode rc,
-                                   long status, const char *errbuf, const civis__errbody *body,
-                                   int attempts, int io_errno);
+civis_status civis__presigned_fail(civis_error *err, const civis__xfer *x, const char *what,
+                                   const char *url, CURLcode rc, long status, const char *errbuf,
+                                   const civis__errbody *body, int attempts, int io_errno);
+/* Whether the transfer's deadline (civis_file_options.timeout_ms) passed:
+ * then nothing is retried. */
+bool civis__xfer_expired(const civis__xfer *x);
 
 /* CURLOPT_WRITEFUNCTION that keeps the first bytes of an error reply. */
 size_t civis__errbody_write(char *data, size_t size, size_t nmemb, void *arg);

@@ -135,11 +135,11 @@ static civis_status post_form(const char *url, const cJSON *fields, const char *
         if (rc == CURLE_OK && status >= 200 && status < 300)
             return CIVIS_OK;
         if (cur.read_errno == 0 && civis__presigned_retryable(rc, status) &&
-            attempt < x->max_attempts) {
+            attempt < x->max_attempts && !civis__xfer_expired(x)) {
             civis__sleep(civis__presigned_backoff(x, attempt));
             continue;
         }
-        return civis__presigned_fail(err, what, url, rc, status, errbuf, &body, attempt,
+        return civis__presigned_fail(err, x, what, url, rc, status, errbuf, &body, attempt,
                                      cur.read_errno);
     }
 }
@@ -380,11 +380,11 @@ static civis_status download(const char *url, long long file_id, sink *s, const 
             return CIVIS_OK;
         }
         if (s->io_errno == 0 && civis__presigned_retryable(rc, status) &&
-            attempt < x->max_attempts && sink_rewind(s)) {
+            attempt < x->max_attempts && !civis__xfer_expired(x) && sink_rewind(s)) {
             civis__sleep(civis__presigned_backoff(x, attempt));
             continue;
         }
-        return civis__presigned_fail(err, what, url, rc, status, errbuf, &s->body, attempt,
+        return civis__presigned_fail(err, x, what, url, rc, status, errbuf, &s->body, attempt,
                                      s->io_errno);
     }
 }

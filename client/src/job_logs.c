@@ -12,6 +12,7 @@
  * once the log has been quiet for 5 minutes); lines already given are
  * skipped by id, so each line is given once.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +97,8 @@ static bool idset_add(idset *s, long long id)
 static long long line_id(const cJSON *line)
 {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(line, "id");
-    return cJSON_IsNumber(id) ? (long long)id->valuedouble : 0;
+    /* The range on the double first: casting 1e300 is undefined behaviour. */
+    return cJSON_IsNumber(id) && fabs(id->valuedouble) < 9.2e18 ? (long long)id->valuedouble : 0;
 }
 
 static const char *line_time(const cJSON *line)

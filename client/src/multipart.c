@@ -166,15 +166,16 @@ static civis_status put_parts(part *parts, unsigned n, const civis__xfer *x, civ
                 p->state = PART_DONE;
                 done++;
             } else if (p->cur.read_errno == 0 && civis__presigned_retryable(rc, status) &&
-                       p->attempts < x->max_attempts) {
+                       p->attempts < x->max_attempts && !civis__xfer_expired(x)) {
                 part_release(p, multi);
                 p->state = PART_WAITING;
                 p->ready_at = civis__now() + civis__presigned_backoff(x, p->attempts);
             } else {
                 char what[64];
                 snprintf(what, sizeof(what), "part %u of %u", p->idx + 1, n);
-                bool fresh = err != NULL && err->code == CIVIS_OK;
-                st = civis__presigned_fail(err, what, p->url, rc, status, p->errbuf, &p->body,
+                bool fresh = err != NULL && err->code == CIVIS_OK &&
+                             !(rc == CURLE_OPERATION_TIMEDOUT && civis__xfer_expired(x));
+                st = civis__presigned_fail(err, x, what, p->url, rc, status, p->errbuf, &p->body,
                                            p->attempts, p->cur.read_errno);
                 if (fresh)
                     snprintf(err->param, sizeof(err->param), "part");

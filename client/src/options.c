@@ -134,6 +134,8 @@ civis_status civis__options_apply(civis_client *c, const civis_client_options *o
 
     c->timeout_ms = o->timeout_ms ? o->timeout_ms : 60000;
     c->connect_timeout_ms = o->connect_timeout_ms ? o->connect_timeout_ms : 10000;
+    c->max_response_bytes =
+        o->max_response_bytes ? o->max_response_bytes : CIVIS_DEFAULT_MAX_RESPONSE_BYTES;
     c->camel_keys = o->camel_case_keys;
     c->log = o->log;
     c->on_retry = o->on_retry;

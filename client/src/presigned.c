@@ -17,6 +17,7 @@
 #define DEFAULT_WAIT_MS 1000
 #define MAX_WAIT_S 30.0
 #define DEFAULT_TIMEOUT_MS 60000
+#define DEFAULT_DEADLINE_MS 3600000L
 
 civis_status civis__xfer_init(civis__xfer *x, const civis_client *client,
                               const civis_file_options *o, civis_error *err)
@@ -30,12 +31,16 @@ civis_status civis__xfer_init(civis__xfer *x, const civis_client *client,
     if (o->parallel < 0)
         return civis__fail(err, CIVIS_EINVAL, "parallel", "parallel must be >= 0, got %d",
                            o->parallel);
-    if (o->retry_wait_ms < 0 || o->connect_timeout_ms < 0 || o->stall_timeout_ms < 0)
+    if (o->retry_wait_ms < 0 || o->connect_timeout_ms < 0 || o->stall_timeout_ms < 0 ||
+        o->timeout_ms < 0)
         return civis__fail(err, CIVIS_EINVAL,
                            o->retry_wait_ms < 0        ? "retry_wait_ms"
                            : o->connect_timeout_ms < 0 ? "connect_timeout_ms"
-                                                       : "stall_timeout_ms",
+                           : o->stall_timeout_ms < 0   ? "stall_timeout_ms"
+                                                       : "timeout_ms",
                            "timeouts and waits must be >= 0");
+    x->timeout_ms = o->timeout_ms ? o->timeout_ms : DEFAULT_DEADLINE_MS;
+    x->deadline = civis__now() + (double)x->timeout_ms / 1000.0;
     x->max_attempts = o->max_attempts ? o->max_attempts : DEFAULT_ATTEMPTS;
     x->wait_s = (double)(o->retry_wait_ms ? o->retry_wait_ms : DEFAULT_WAIT_MS) / 1000.0;
     x->no_wait = o->no_retry_wait;
@@ -126,6 +131,10 @@ civis_status civis__presigned_setup(CURL *h, const civis__xfer *x, const char *u
      * a whole-transfer limit would cut large files, a stall limit does not. */
     SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
     SET(CURLOPT_LOW_SPEED_TIME, x->stall_s);
+    /* A stall limit does not stop a server that drips a byte a second: the
+     * transfer as a whole also has a deadline (timeout_ms). */
+    double left_ms = (x->deadline - civis__now()) * 1000.0;
+    SET(CURLOPT_TIMEOUT_MS, left_ms < 1.0 ? 1L : (left_ms > 1e12 ? 0L : (long)left_ms));
     SET(CURLOPT_HTTPHEADER, *hdrs);
     if (x->user_agent != NULL)
         SET(CURLOPT_USERAGENT, x->user_agent);
@@ -179,9 +188,14 @@ static void origin(char *buf, size_t len, const char *url)
     snprintf(buf, len, "%.*s%.*s", (int)(p - url), url, (int)n, p);
 }
 
-civis_status civis__presigned_fail(civis_error *err, const char *what, const char *url, CURLcode rc,
-                                   long status, const char *errbuf, const civis__errbody *body,
-                                   int attempts, int io_errno)
+bool civis__xfer_expired(const civis__xfer *x)
+{
+    return civis__now() >= x->deadline;
+}
+
+civis_status civis__presigned_fail(civis_error *err, const civis__xfer *x, const char *what,
+                                   const char *url, CURLcode rc, long status, const char *errbuf,
+                                   const civis__errbody *body, int attempts, int io_errno)
 {
     char where[160], tries[40] = "";
     origin(where, sizeof(where), url);
@@ -189,6 +203,11 @@ civis_status civis__presigned_fail(civis_error *err, const char *what, const cha
         snprintf(tries, sizeof(tries), " (after %d attempts)", attempts);
     if (io_errno != 0)
         return civis__fail(err, CIVIS_EIO, "", "%s: %s%s", what, strerror(io_errno), tries);
+    if (rc == CURLE_OPERATION_TIMEDOUT && civis__xfer_expired(x))
+        return civis__fail(err, CIVIS_ETRANSPORT, "timeout_ms",
+                           "%s to %s did not finish within the transfer deadline "
+                           "(timeout_ms %ld)%s",
+                           what, where, x->timeout_ms, tries);
     if (rc == CURLE_OK) {
         bool fresh = err != NULL && err->code == CIVIS_OK;
         civis__fail(err, CIVIS_EHTTP, "", "(%ld) %s was refused by the storage at %s%s: %s", status,

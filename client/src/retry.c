@@ -73,7 +73,8 @@ double civis__retry_backoff(civis_client *client, int attempt)
 double civis__retry_after(const char *value)
 {
     /* Seconds as a float, as the official client reads it; an HTTP date or
-     * garbage counts as 0. */
+     * garbage counts as 0. A number too large for a double ("1e999",
+     * "inf") is HUGE_VAL: civis__retry_wait caps it like any other. */
     if (value == NULL)
         return 0.0;
     char *end = NULL;
@@ -81,15 +82,37 @@ double civis__retry_after(const char *value)
     double s = strtod(value, &end);
     while (end && (*end == ' ' || *end == '\t'))
         end++;
-    if (errno != 0 || end == value || *end != '\0' || !isfinite(s) || s < 0)
+    if (end == value || *end != '\0' || isnan(s) || s < 0)
+        return 0.0;
+    if (errno == ERANGE && s > 1.0)
+        return HUGE_VAL;
+    if (errno != 0)
         return 0.0;
     return s;
+}
+
+double civis__retry_wait(double backoff, double retry_after, double elapsed_s,
+                         const civis_retry_policy *p)
+{
+    double wait = backoff;
+    if (!(p->zero_wait && p->ignore_retry_after) && retry_after > wait)
+        wait = retry_after;
+    /* Retry-After is the server's word, and the official client waits it
+     * out whatever it says; but "Retry-After: 86400" on a call allowed
+     * max_elapsed_s = 5 must not block for a day. The wait never outlasts
+     * the time the policy has left, and that also bounds 1e300 or inf. */
+    double left = p->max_elapsed_s - elapsed_s;
+    if (!(wait <= left))
+        wait = left > 0 ? left : 0.0;
+    return wait;
 }
 
 void civis__sleep(double seconds)
 {
     if (!(seconds > 0))
         return;
+    if (seconds > 1e9) /* about 31 years: the time_t cast below stays defined */
+        seconds = 1e9;
     struct timespec ts;
     ts.tv_sec = (time_t)seconds;
     ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);

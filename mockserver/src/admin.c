@@ -232,6 +232,11 @@ void cmock__admin(cmock_server *srv, const cmock_request *req, cmock_reply *repl
             reply_status_ok(reply, 200, "ok");
         else
             not_allowed(reply, req, "GET");
+    } else if (strcmp(path, "/stats") == 0) {
+        if (is(req, "GET"))
+            cmock__stats(srv, reply);
+        else
+            not_allowed(reply, req, "GET");
     } else if (strcmp(path, "/stubs") == 0) {
         if (is(req, "POST")) {
             add_stubs(srv, req, reply, oc);

@@ -120,8 +120,31 @@ char *cmock__auth_key(const char *authorization, char *why, size_t whylen)
         *colon = '\0';
         return dec;
     }
+    /* Only a registered scheme name is echoed: a header with no scheme at
+     * all is most likely the bare key, and the reason goes into the 401
+     * body and the journal. */
+    static const char *const schemes[] = {"Digest",
+                                          "Negotiate",
+                                          "NTLM",
+                                          "Token",
+                                          "OAuth",
+                                          "HOBA",
+                                          "Mutual",
+                                          "vapid",
+                                          "SCRAM-SHA-1",
+                                          "SCRAM-SHA-256",
+                                          "AWS4-HMAC-SHA256",
+                                          "DPoP"};
     size_t scheme = strcspn(a, " \t");
-    snprintf(why, whylen, "Unsupported authorization scheme '%.*s': use Basic or Bearer.",
-             (int)(scheme > 32 ? 32 : scheme), a);
+    for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        if (strlen(schemes[i]) == scheme && strncasecmp(a, schemes[i], scheme) == 0) {
+            snprintf(why, whylen, "Unsupported authorization scheme '%s': use Basic or Bearer.",
+                     schemes[i]);
+            return NULL;
+        }
+    }
+    snprintf(why, whylen,
+             "The Authorization header has no Basic or Bearer scheme (its value is not shown): "
+             "send 'Basic base64(KEY:)' or 'Bearer KEY'.");
     return NULL;
 }

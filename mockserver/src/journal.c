@@ -133,14 +133,24 @@ static void entry_fill(entry *e, const cmock_request *req, const cmock_outcome *
     gettimeofday(&e->when, NULL);
     e->method = cmock__utf8_clean(req->method, strlen(req->method), NULL);
     e->path = cmock__utf8_clean(req->path, strlen(req->path), NULL);
-    e->query = cmock__utf8_clean(req->query, strlen(req->query), NULL);
+    char *query = cmock__redact_query(req->query);
+    if (query != NULL)
+        e->query = cmock__utf8_clean(query, strlen(query), NULL);
+    free(query);
     if (req->body != NULL && req->body_len > 0) {
         size_t keep = req->body_len;
         if (keep > CMOCK_JOURNAL_BODY_CAP) {
             keep = CMOCK_JOURNAL_BODY_CAP;
             e->body_truncated = true;
         }
-        e->body = cmock__utf8_clean(req->body, keep, NULL);
+        /* Admin bodies name keys ("api_key" of a stub or fault): only the
+         * masked form is kept. */
+        bool admin = strncmp(req->path, "/__mock/", 8) == 0;
+        char *masked = admin ? cmock__redact_body(req->body, keep) : NULL;
+        if (!admin || masked != NULL)
+            e->body =
+                cmock__utf8_clean(admin ? masked : req->body, admin ? strlen(masked) : keep, NULL);
+        free(masked);
         e->body_bytes = req->body_len;
     }
     e->api_key = dup_or_null(oc->api_key);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "mock.h"
@@ -60,6 +61,9 @@ static const char usage[] =
     "  --redact NAME        also replace this field's values by [REDACTED]; repeatable\n"
     "  --match-ignore NAME  leave this field out of request matching; repeatable\n"
     "  --fail-on-unmatched  exit 4 at shutdown if a request had no recording\n"
+    "  --conn-timeout S     seconds an idle connection is kept open (default 15)\n"
+    "  --max-conns-per-ip N connections one client address may hold open (default 256);\n"
+    "                       more are closed at once\n"
     "  --help               show this help and exit\n"
     "\n"
     "Requests need an API key: HTTP Basic with the key as user name and an empty password,\n"
@@ -84,7 +88,9 @@ static const char *const flag_names[] = {"--spec",
                                          "--state-max-objects",
                                          "--state-max-bytes",
                                          "--stateless",
-                                         "--database"};
+                                         "--database",
+                                         "--conn-timeout",
+                                         "--max-conns-per-ip"};
 #define N_FLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
 
 static int usage_error(const char *fmt, ...)
@@ -155,6 +161,8 @@ static int parse_args(cmock_config *cfg, int argc, char **argv)
     cfg->threads = cpu_count();
     bool threads_given = false;
     cfg->max_body = CMOCK_DEFAULT_MAX_BODY;
+    cfg->conn_timeout_s = CMOCK_DEFAULT_CONN_TIMEOUT_S;
+    cfg->conns_per_ip = CMOCK_DEFAULT_CONNS_PER_IP;
     const char *env_spec = getenv("CIVIS_API_SPEC");
     if (env_spec != NULL && *env_spec != '\0')
         cfg->spec_path = env_spec;
@@ -285,6 +293,15 @@ static int parse_args(cmock_config *cfg, int argc, char **argv)
                                    "(K/M/G suffixes allowed), got '%s'",
                                    value);
             cfg->state_max_bytes = (size_t)n;
+        } else if (strcmp(name, "--conn-timeout") == 0) {
+            if (!parse_u64(value, &n, 3600) || n == 0)
+                return usage_error("option '--conn-timeout' must be 1..3600 seconds, got '%s'",
+                                   value);
+            cfg->conn_timeout_s = (unsigned)n;
+        } else if (strcmp(name, "--max-conns-per-ip") == 0) {
+            if (!parse_u64(value, &n, 4096) || n == 0)
+                return usage_error("option '--max-conns-per-ip' must be 1..4096, got '%s'", value);
+            cfg->conns_per_ip = (unsigned)n;
         }
     }
     char why[256];
@@ -395,6 +412,17 @@ static void release(cmock_server *srv)
     pthread_mutex_destroy(&srv->inflight_lock);
 }
 
+/* The soft descriptor limit (often 1024) up to the hard one, so the
+ * connection limits (server.c) are what bounds connections, not EMFILE. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 int main(int argc, char **argv)
 {
     cmock_server srv;
@@ -412,6 +440,7 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit();
 
     int rc = parse_args(&srv.config, argc, argv);
     if (rc < 0)

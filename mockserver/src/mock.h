@@ -33,7 +33,10 @@
 #define CMOCK_DEFAULT_MAX_BODY (10u * 1024u * 1024u)
 #define CMOCK_JOURNAL_CAP 10000            /* entries kept; the oldest go first */
 #define CMOCK_JOURNAL_BODY_CAP (16 * 1024) /* body bytes kept per entry */
-#define CMOCK_MAX_DELAY_MS 60000           /* a fault never holds a thread longer */
+#define CMOCK_MAX_DELAY_MS 60000           /* a fault never delays an answer longer */
+#define CMOCK_MAX_QUERY_PARAMS 500         /* more query parameters get 414 */
+#define CMOCK_DEFAULT_CONN_TIMEOUT_S 15    /* idle connections are closed after this */
+#define CMOCK_DEFAULT_CONNS_PER_IP 256     /* open connections one client address may hold */
 
 /* Exported by libcivis_spec (spec/src/error.c); declared here so the server
  * records errors the same way the engine does. */
@@ -68,6 +71,8 @@ typedef struct cmock_config {
     const char **databases;   /* --database names, borrowed from argv */
     size_t n_databases;
     cmock_record_config record; /* --record-from, --cassette, ... (record.h) */
+    unsigned conn_timeout_s;    /* --conn-timeout seconds an idle connection is kept */
+    unsigned conns_per_ip;      /* --max-conns-per-ip */
 } cmock_config;
 
 /* ---- requests and replies --------------------------------------------- */
@@ -222,6 +227,31 @@ typedef struct cmock_simulation {
     void *ctx;
 } cmock_simulation;
 
+/* ---- delayed answers (delay.c) ------------------------------------------ */
+
+struct MHD_Connection;
+typedef struct cmock_delayer cmock_delayer;
+
+civis_status cmock__delayer_new(cmock_delayer **out, civis_error *err);
+/* Suspends `con` (call from its access handler) and resumes it after `ms`.
+ * False when it cannot (out of memory, or stopping): answer at once. */
+bool cmock__delayer_add(cmock_delayer *d, struct MHD_Connection *con, unsigned ms);
+/* Resumes every waiting connection now and refuses new ones (shutdown). */
+void cmock__delayer_flush(cmock_delayer *d);
+/* Stops the timer thread; call after the daemon stopped. NULL is fine. */
+void cmock__delayer_free(cmock_delayer *d);
+
+/* ---- redaction (redact.c) ------------------------------------------------ */
+
+/* The query with every api_key= value masked. malloc'd; NULL on OOM. */
+char *cmock__redact_query(const char *query);
+/* body[0..len) with the string value of every "api_key" member masked.
+ * malloc'd and NUL-terminated; NULL on OOM. */
+char *cmock__redact_body(const char *body, size_t len);
+/* s with control bytes, stray non-UTF-8 bytes and backslashes written as
+ * \xHH / \\, safe for a log line. malloc'd; NULL on OOM. */
+char *cmock__log_escape(const char *s);
+
 typedef struct cmock_server {
     cmock_config config;
     civis_spec *spec;            /* owned, read-only once serving */
@@ -237,8 +267,9 @@ typedef struct cmock_server {
     pthread_mutex_t log_lock;
     struct MHD_Daemon *daemon;
     pthread_mutex_t inflight_lock;
-    unsigned inflight; /* requests between first call and completion */
-    int port;          /* the bound port */
+    unsigned inflight;      /* requests between first call and completion */
+    int port;               /* the bound port */
+    cmock_delayer *delayer; /* fault delays (delay.c) */
 } cmock_server;
 
 /* Answers one non-admin request: auth, route, fault, validate, answer. */
@@ -247,6 +278,8 @@ void cmock__pipeline(cmock_server *srv, const cmock_request *req, cmock_reply *r
 /* Answers one /__mock/ request. */
 void cmock__admin(cmock_server *srv, const cmock_request *req, cmock_reply *reply,
                   cmock_outcome *outcome);
+/* GET /__mock/stats: heap in use, peak RSS, requests in flight (stats.c). */
+void cmock__stats(cmock_server *srv, cmock_reply *reply);
 /* Puts stubs, journal, faults, fixture sequences and the simulation back to start-up. */
 void cmock__reset(cmock_server *srv);
 

@@ -26,8 +26,10 @@
  * larger: MHD zeroes the whole pool between keep-alive requests, so its
  * size is paid on every request. */
 #define CONNECTION_MEMORY (32 * 1024)
-#define CONNECTION_TIMEOUT_S 60
 #define STOP_GRACE_MS 5000
+/* Connections in all; a client address gets --max-conns-per-ip of them, so
+ * one flood (or one leaky test) never takes the health check's place. */
+#define CONNECTION_LIMIT 4096
 
 typedef struct conn_state {
     cmock_request req;
@@ -38,6 +40,10 @@ typedef struct conn_state {
     size_t body_cap;
     void *storage; /* a /__storage/ request's own state (sim_files.c) */
     struct timespec t0;
+    size_t n_params; /* query parameters in the raw target */
+    bool delayed;    /* suspended by a fault's delay; `pending` goes out on resume */
+    cmock_reply pending;
+    const char *pending_source; /* for the log line */
 } conn_state;
 
 /* Splits the raw query into decoded pairs, form-style (%XX, '+' is a
@@ -57,6 +63,7 @@ static void state_free(conn_state *s)
     free(s->req.query);
     civis_answer_query_free(s->req.query_kv, s->req.n_query);
     free(s->req.body);
+    cmock__reply_clear(&s->pending);
     free(s);
 }
 
@@ -77,15 +84,36 @@ static conn_state *state_new(const char *uri)
     char *hash = strchr(s->req.query, '#');
     if (hash != NULL)
         *hash = '\0';
+    for (const char *p = s->req.query; *p != '\0'; p += *p != '\0') {
+        size_t n = strcspn(p, "&;");
+        s->n_params += n > 0;
+        p += n;
+    }
     return s;
 }
 
-/* MHD_OPTION_URI_LOG_CALLBACK: its return value becomes *req_cls. */
+/*
+ * MHD_OPTION_URI_LOG_CALLBACK: its return value becomes *req_cls.
+ *
+ * The query is ours to parse (state_new keeps the raw text), so MHD is kept
+ * from parsing it too: it stores each argument in the connection's 32 KB
+ * memory pool, and a thousand of them exhaust the pool before any handler
+ * runs; MHD then cannot even send its 431 and holds the connection. MHD
+ * calls this callback with the request line it will parse next (the URI is
+ * the writable read buffer, declared const); ending the string right after
+ * the '?' leaves it an empty argument list.
+ */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 {
     (void)cls; /* required by the MHD callback signature */
     (void)con;
-    return state_new(uri);
+    if (uri == NULL)
+        return NULL;
+    conn_state *s = state_new(uri);
+    char *q = strchr(uri, '?');
+    if (q != NULL && s != NULL)
+        q[1] = '\0';
+    return s;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
@@ -157,6 +185,27 @@ static enum MHD_Result send_reply(struct MHD_Connection *con, const cmock_reply 
     return r;
 }
 
+static double elapsed_ms(const struct timespec *t0);
+
+/* The log line of an answered request: control bytes escaped, api_key=
+ * values masked. */
+static void log_request(cmock_server *srv, const conn_state *s, int status, const char *source)
+{
+    if (srv->log == NULL)
+        return;
+    char *query = cmock__redact_query(s->req.query);
+    char *eq = query ? cmock__log_escape(query) : NULL;
+    char *method = cmock__log_escape(s->req.method ? s->req.method : "-");
+    char *path = cmock__log_escape(s->req.path);
+    cmock__log(srv, "%s %s%s%s %d %s %.2fms\n", method ? method : "?", path ? path : "?",
+               eq && eq[0] ? "?" : "", eq ? eq : "", status, source ? source : "-",
+               elapsed_ms(&s->t0));
+    free(query);
+    free(eq);
+    free(method);
+    free(path);
+}
+
 static void sleep_ms(unsigned ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -195,7 +244,15 @@ static enum MHD_Result finish(cmock_server *srv, struct MHD_Connection *con, con
     req->host = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Host");
     req->if_none_match = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "If-None-Match");
 
-    if (!parse_query(req)) {
+    if (s->n_params > CMOCK_MAX_QUERY_PARAMS) {
+        char desc[160];
+        snprintf(desc, sizeof(desc),
+                 "The query string has %zu parameters; civis-mock accepts at most %d.", s->n_params,
+                 CMOCK_MAX_QUERY_PARAMS);
+        oc.source = "too_large";
+        oc.reason = strdup(desc);
+        cmock__error(&reply, 414, "uri_too_long", desc);
+    } else if (!parse_query(req)) {
         oc.source = "internal";
         cmock__error(&reply, 500, "internal", "civis-mock ran out of memory");
     } else if (s->too_large) {
@@ -210,11 +267,16 @@ static enum MHD_Result finish(cmock_server *srv, struct MHD_Connection *con, con
 
     if (!oc.skip_journal)
         cmock__journal_add(srv->journal, req, &oc, reply.drop ? 0 : reply.status);
-    if (reply.delay_ms > 0)
-        sleep_ms(reply.delay_ms);
-    cmock__log(srv, "%s %s%s%s %d %s %.2fms\n", req->method, req->path, req->query[0] ? "?" : "",
-               req->query, reply.drop ? 0 : reply.status, oc.source ? oc.source : "-",
-               elapsed_ms(&s->t0));
+    if (reply.delay_ms > 0 && cmock__delayer_add(srv->delayer, con, reply.delay_ms)) {
+        /* The connection sleeps, not the worker: on_request sends the
+         * reply when the delayer resumes it. */
+        s->pending = reply;
+        s->pending_source = oc.source;
+        s->delayed = true;
+        cmock__outcome_clear(&oc);
+        return MHD_YES;
+    }
+    log_request(srv, s, reply.drop ? 0 : reply.status, oc.source);
     /* A dropped connection: MHD_NO makes MHD close it without a reply. */
     enum MHD_Result r = reply.drop ? MHD_NO : send_reply(con, &reply);
     cmock__reply_clear(&reply);
@@ -280,6 +342,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
             return MHD_NO;
         *req_cls = s;
     }
+    if (s->delayed) {
+        /* Resumed after a fault's delay. */
+        s->delayed = false;
+        log_request(srv, s, s->pending.drop ? 0 : s->pending.status, s->pending_source);
+        enum MHD_Result r = s->pending.drop ? MHD_NO : send_reply(con, &s->pending);
+        cmock__reply_clear(&s->pending);
+        return r;
+    }
     /* Presigned-style storage streams its bodies itself: no --max-body. */
     if (civis__sim_is_storage(s->req.path))
         return civis__sim_storage(srv, con, s->req.path, method, upload_data, upload_data_size,
@@ -342,8 +412,14 @@ civis_status cmock__server_start(cmock_server *srv, civis_error *err)
     civis_status st = resolve(&ss, &sslen, &ipv6, srv->config.host, srv->config.port, err);
     if (st != CIVIS_OK)
         return st;
+    if ((st = cmock__delayer_new(&srv->delayer, err)) != CIVIS_OK)
+        return st;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
+    unsigned timeout =
+        srv->config.conn_timeout_s ? srv->config.conn_timeout_s : CMOCK_DEFAULT_CONN_TIMEOUT_S;
+    unsigned per_ip =
+        srv->config.conns_per_ip ? srv->config.conns_per_ip : CMOCK_DEFAULT_CONNS_PER_IP;
     unsigned pool = srv->config.threads > 1 ? srv->config.threads : 0;
     /* The logger goes first so that no MHD message escapes it. */
     /* clang-format off */
@@ -353,7 +429,9 @@ civis_status cmock__server_start(cmock_server *srv, civis_error *err)
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, pool,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
         MHD_OPTION_END);
@@ -369,11 +447,17 @@ civis_status cmock__server_start(cmock_server *srv, civis_error *err)
 
 void cmock__server_stop(cmock_server *srv)
 {
-    if (srv->daemon == NULL)
+    if (srv->daemon == NULL) {
+        cmock__delayer_free(srv->delayer); /* the daemon failed to start */
+        srv->delayer = NULL;
         return;
+    }
     /* Stop accepting, then give requests already being answered (a fault's
      * delay included) a bounded time to finish before MHD closes the rest. */
     MHD_socket ls = MHD_quiesce_daemon(srv->daemon);
+    /* Delayed answers go out now: MHD must not stop with suspended
+     * connections. */
+    cmock__delayer_flush(srv->delayer);
     for (int waited = 0; waited < STOP_GRACE_MS; waited += 5) {
         pthread_mutex_lock(&srv->inflight_lock);
         unsigned n = srv->inflight;
@@ -390,4 +474,6 @@ void cmock__server_stop(cmock_server *srv)
      * socket to us. */
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
+    cmock__delayer_free(srv->delayer);
+    srv->delayer = NULL;
 }

@@ -132,6 +132,9 @@ typedef struct sim_policy {
 
 /* Bytes of one file: in memory up to the limit, then in an unlinked file
  * under the state dir (sim_blob.c). */
+/* Storage tokens: 128 bits from the OS random source, in hex. */
+#define CIVIS_SIM_TOKEN_LEN 32
+
 typedef struct sim_blob {
     char *mem;     /* the bytes while small, or NULL */
     size_t cap;    /* allocated bytes of mem */
@@ -163,13 +166,13 @@ typedef struct sim_run {
 
 /* Storage state of a File object. */
 typedef struct sim_file {
-    char token[24];     /* random part of every storage URL of this file */
-    sim_blob *blob;     /* the uploaded bytes, NULL before upload */
-    char *content_type; /* as uploaded, or NULL */
-    unsigned n_parts;   /* multipart uploads: parts announced, else 0 */
-    sim_blob **parts;   /* n_parts slots; NULL until that part arrived */
-    bool completing;    /* a complete call is assembling the parts */
-    size_t bytes;       /* uploaded bytes charged to the space's budget */
+    char token[CIVIS_SIM_TOKEN_LEN + 1]; /* random part of every storage URL of this file */
+    sim_blob *blob;                      /* the uploaded bytes, NULL before upload */
+    char *content_type;                  /* as uploaded, or NULL */
+    unsigned n_parts;                    /* multipart uploads: parts announced, else 0 */
+    sim_blob **parts;                    /* n_parts slots; NULL until that part arrived */
+    bool completing;                     /* a complete call is assembling the parts */
+    size_t bytes;                        /* uploaded bytes charged to the space's budget */
 } sim_file;
 
 typedef struct sim_obj {
@@ -216,7 +219,6 @@ typedef struct sim_list {
 
 typedef struct sim_space {
     pthread_mutex_t lock; /* guards everything below but key and index */
-    uint64_t rng;         /* storage token generator */
     char *key;            /* the API key this state belongs to */
     sim_list *lists;      /* by collection (civis_sim.n_colls), or NULL before the first object */
     size_t bytes;         /* charged so far against --state-max-bytes (civis__sim_charge) */
@@ -288,7 +290,6 @@ struct civis_sim {
     char *state_dir;
     bool own_dir; /* created by us, removed at free */
     uint64_t seed;
-    uint64_t rng; /* token generator state (under lock) */
     sim_coll *colls;
     size_t n_colls;
     sim_role *roles; /* by civis_operation.index */

@@ -21,10 +21,13 @@
  * same way, and a download of a large file streams from disk. The sim lock
  * is held only to look a file up and to attach the finished blob.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,15 +41,33 @@
 
 /* ---- file objects ----------------------------------------------------------- */
 
-static void new_token(sim_space *space, char *out, size_t len)
+/*
+ * 128 bits from the operating system's random source. A storage URL needs
+ * no auth, as a presigned URL does not, so its token is all that keeps one
+ * key from reading or overwriting another key's file: it must not be
+ * predictable from tokens seen before, as a seeded generator's output is.
+ */
+static bool new_token(char *out, size_t len)
 {
-    /* xorshift64*: unguessable enough for a test server, no global state. */
-    uint64_t x = space->rng;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    space->rng = x;
-    snprintf(out, len, "%016llx", (unsigned long long)(x * 0x2545F4914F6CDD1Dull));
+    unsigned char raw[CIVIS_SIM_TOKEN_LEN / 2];
+    size_t got = 0;
+    while (got < sizeof(raw)) {
+        ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        got += (size_t)n;
+    }
+    static const char hex[] = "0123456789abcdef";
+    if (len < 2 * sizeof(raw) + 1)
+        return false;
+    for (size_t i = 0; i < sizeof(raw); i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
+    }
+    out[2 * sizeof(raw)] = '\0';
+    return true;
 }
 
 void civis__sim_file_free(sim_file *file)
@@ -63,11 +84,11 @@ void civis__sim_file_free(sim_file *file)
 
 bool civis__sim_file_init(sim_req *r, sim_obj *obj)
 {
+    (void)r; /* the token depends on nothing the request holds */
     obj->file = calloc(1, sizeof(*obj->file));
     if (obj->file == NULL)
         return false;
-    new_token(r->space, obj->file->token, sizeof(obj->file->token));
-    return true;
+    return new_token(obj->file->token, sizeof(obj->file->token));
 }
 
 /* "{space}.{id}.{token}": what a storage URL names. */
@@ -336,8 +357,10 @@ typedef struct storage_req {
     char *path;
     size_t space_index;
     long id;
-    char token[24];
+    char token[CIVIS_SIM_TOKEN_LEN + 1];
     unsigned part;                /* 1-based part number */
+    size_t budget;                /* bytes this upload may store (--state-max-bytes) */
+    size_t received;              /* file bytes that arrived */
     struct MHD_PostProcessor *pp; /* uploads */
     sim_blob *blob;               /* bytes received */
     char *content_type;           /* the file part's type */
@@ -406,6 +429,30 @@ static sim_obj *storage_file(const storage_req *s, sim_space **space)
     return *space ? find_file(*space, s->id, s->token) : NULL;
 }
 
+static void budget_fail(storage_req *s)
+{
+    char msg[200];
+    snprintf(msg, sizeof(msg),
+             "civis-mock keeps at most %zu bytes of objects, runs and files per API key "
+             "(--state-max-bytes); POST /__mock/reset clears them",
+             s->sim->max_bytes);
+    fail(s, 507, "InsufficientStorage", msg);
+}
+
+/* Counts n more bytes; past what the key's budget had left when the upload
+ * began, it fails with 507 at once and what arrived so far is let go, so
+ * an endless upload never fills memory or disk first. */
+static bool over_budget(storage_req *s, size_t n)
+{
+    s->received += n;
+    if (s->received <= s->budget)
+        return false;
+    budget_fail(s);
+    civis__sim_blob_free(s->blob);
+    s->blob = NULL;
+    return true;
+}
+
 static enum MHD_Result on_form(void *cls, enum MHD_ValueKind kind, const char *key,
                                const char *filename, const char *content_type,
                                const char *transfer_encoding, const char *data, uint64_t off,
@@ -428,6 +475,8 @@ static enum MHD_Result on_form(void *cls, enum MHD_ValueKind kind, const char *k
             if (content_type != NULL)
                 s->content_type = strdup(content_type);
         }
+        if (size > 0 && over_budget(s, size))
+            return MHD_YES;
         if (size > 0 &&
             !civis__sim_blob_write(s->blob, data, size, s->sim->mem_limit, s->sim->state_dir))
             fail(s, 500, "InternalError", "civis-mock could not store the bytes (memory or disk)");
@@ -478,6 +527,14 @@ static void begin(storage_req *s, struct MHD_Connection *con)
     bool ok = obj != NULL;
     if (ok && s->kind == ST_PART)
         ok = obj->file->parts != NULL && s->part <= obj->file->n_parts;
+    if (ok && s->kind != ST_DOWNLOAD) {
+        /* What the bytes this upload replaces hold comes back to it. */
+        const sim_blob *old =
+            s->kind == ST_UPLOAD ? obj->file->blob : obj->file->parts[s->part - 1];
+        size_t had = s->kind == ST_UPLOAD ? obj->file->bytes : (old ? (size_t)old->size : 0);
+        size_t used = space->bytes - (had < space->bytes ? had : space->bytes);
+        s->budget = used < s->sim->max_bytes ? s->sim->max_bytes - used : 0;
+    }
     civis__sim_space_unlock(space);
     if (!ok) {
         fail(s, 404, "NoSuchUpload", "The upload address is unknown or the upload is complete.");
@@ -503,6 +560,8 @@ static void consume(storage_req *s, const char *data, size_t len)
         if (MHD_post_process(s->pp, data, len) != MHD_YES)
             fail(s, 400, "MalformedPOSTRequest", "The multipart/form-data body is malformed.");
     } else if (s->kind == ST_PART) {
+        if (over_budget(s, len))
+            return;
         if (!civis__sim_blob_write(s->blob, data, len, s->sim->mem_limit, s->sim->state_dir))
             fail(s, 500, "InternalError", "civis-mock could not store the bytes (memory or disk)");
     }
@@ -525,6 +584,17 @@ static struct MHD_Response *error_response(const storage_req *s)
              "<Error><Code>%s</Code><Message>%s</Message></Error>\n",
              s->fail_code, s->fail_msg);
     return text_response(xml, "application/xml");
+}
+
+/* The bytes a multipart file holds in every part but `part` (1-based): a
+ * part uploaded again replaces its earlier bytes, it does not add to them. */
+static size_t parts_but(const sim_file *f, unsigned part)
+{
+    size_t total = 0;
+    for (unsigned i = 0; f->parts != NULL && i < f->n_parts; i++)
+        if (i + 1 != part && f->parts[i] != NULL)
+            total += (size_t)f->parts[i]->size;
+    return total;
 }
 
 /* Attaches the received bytes to the file; returns the HTTP status. */
@@ -550,13 +620,9 @@ static int attach(storage_req *s)
         fail(s, 404, "NoSuchUpload", "The file went away during the upload.");
     } else if (!civis__sim_charge(s->sim, space, &obj->file->bytes,
                                   (s->blob ? (size_t)s->blob->size : 0) +
-                                      (s->kind == ST_PART ? obj->file->bytes : 0))) {
-        char msg[200];
-        snprintf(msg, sizeof(msg),
-                 "civis-mock keeps at most %zu bytes of objects, runs and files per API key "
-                 "(--state-max-bytes); POST /__mock/reset clears them",
-                 s->sim->max_bytes);
-        fail(s, 507, "InsufficientStorage", msg);
+                                      (s->kind == ST_PART ? parts_but(obj->file, s->part) : 0))) {
+        /* Uploads running side by side each fit alone, not together. */
+        budget_fail(s);
     } else if (s->kind == ST_UPLOAD) {
         sim_file *f = obj->file;
         civis__sim_blob_free(f->blob);
@@ -651,7 +717,9 @@ static enum MHD_Result respond(storage_req *s, struct MHD_Connection *con)
     if (s->fail_status != 0)
         oc.reason = s->fail_msg;
     cmock__journal_add(s->srv->journal, &jr, &oc, status);
-    cmock__log(s->srv, "%s %s %d storage\n", s->method, s->path, status);
+    char *shown = cmock__log_escape(s->path);
+    cmock__log(s->srv, "%s %s %d storage\n", s->method, shown ? shown : "?", status);
+    free(shown);
     return rc;
 }
 
@@ -704,7 +772,9 @@ void civis__sim_storage_done(void *cls)
 bool civis__sim_preprocess_output(sim_req *r, sim_obj *job, sim_run *run)
 {
     const cJSON *fid = civis__sim_given(job, "fileId");
-    sim_obj *src = cJSON_IsNumber(fid) ? find_file(r->space, (long)fid->valuedouble, NULL) : NULL;
+    bool in_range =
+        cJSON_IsNumber(fid) && fid->valuedouble >= 1 && fid->valuedouble <= (double)LONG_MAX / 2;
+    sim_obj *src = in_range ? find_file(r->space, (long)fid->valuedouble, NULL) : NULL;
     if (src == NULL || src->file->blob == NULL)
         return false; /* nothing to clean: the run succeeds without output */
     sim_obj *out = src;

@@ -28,6 +28,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -654,10 +655,11 @@ static bool query_results(sim_req *r, sim_obj *job, const sim_run *last, const c
         return set_if(spec, schema, out, "resultColumns", cJSON_CreateNull()) &&
                set_if(spec, schema, out, "resultRows", cJSON_CreateNull());
     const cJSON *pr = civis__sim_given(job, "previewRows");
-    long max =
-        cJSON_IsNumber(pr) && pr->valuedouble >= 0 ? (long)pr->valuedouble : DEFAULT_PREVIEW_ROWS;
-    if (max > MAX_PREVIEW_ROWS)
-        max = MAX_PREVIEW_ROWS;
+    /* Clamped on the double: a cast of 1e300 to long is undefined behaviour. */
+    long max = DEFAULT_PREVIEW_ROWS;
+    if (cJSON_IsNumber(pr) && pr->valuedouble >= 0)
+        max =
+            pr->valuedouble >= (double)MAX_PREVIEW_ROWS ? MAX_PREVIEW_ROWS : (long)pr->valuedouble;
     cJSON *header = NULL, *rows = NULL;
     if (last->preview != NULL) { /* run by the SQL engine */
         header =
@@ -733,7 +735,10 @@ static cJSON *render_output(sim_req *r, const cJSON *stored)
         return NULL;
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(o, "objectType");
     const cJSON *oid = cJSON_GetObjectItemCaseSensitive(o, "objectId");
-    long id = cJSON_IsNumber(oid) ? (long)oid->valuedouble : -1;
+    long id =
+        cJSON_IsNumber(oid) && oid->valuedouble >= 1 && oid->valuedouble <= (double)LONG_MAX / 2
+            ? (long)oid->valuedouble
+            : -1;
     sim_obj *target = civis__sim_obj_get(r->space, id);
     bool ok = true;
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");

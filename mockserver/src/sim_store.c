@@ -381,10 +381,6 @@ sim_space *civis__sim_space(civis_sim *sim, const char *key, bool create)
         free(sp);
         return NULL;
     }
-    /* The space's own token generator, so that keys never share state. */
-    uint64_t x = sim->rng += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    sp->rng = (x ^ (x >> 27)) | 1;
     if (sim->all_locked) /* the admin API holds every space, this one too */
         pthread_mutex_lock(&sp->lock);
     sp->next_id = 1;
@@ -739,7 +735,6 @@ civis_status civis__sim_new(civis_sim **out, const civis_spec *spec, const civis
     sim->max_objects =
         opts && opts->max_objects ? opts->max_objects : CIVIS_SIM_DEFAULT_MAX_OBJECTS;
     sim->max_bytes = opts && opts->max_bytes ? opts->max_bytes : CIVIS_SIM_DEFAULT_MAX_BYTES;
-    sim->rng = (uint64_t)civis__sim_now_ms() ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)sim;
     char why[256];
     const char *policy = opts && opts->run_policy ? opts->run_policy : "instant";
     civis_status st = CIVIS_OK;

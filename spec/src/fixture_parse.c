@@ -265,7 +265,8 @@ static civis_status parse_response(const fx_ctx *c, const cJSON *j, const char *
     r->status = op->response_status ? op->response_status : 200;
     if (status != NULL) {
         double d = cJSON_IsNumber(status) ? status->valuedouble : 0;
-        if (!cJSON_IsNumber(status) || d != (double)(int)d || d < 100 || d > 599) {
+        /* The range first: casting 4e49 to int is undefined behaviour. */
+        if (!cJSON_IsNumber(status) || !(d >= 100 && d <= 599) || d != (double)(int)d) {
             snprintf(field, sizeof(field), "%s.status", where);
             return bad(c, field, "must be an integer from 100 to 599");
         }

@@ -167,18 +167,21 @@ typedef struct civis_client_options {
     const char *cache_dir; /* the cache folder; NULL: as above */
     long spec_ttl_s;       /* cache lifetime; 0 means 86400 */
 
-    const char *user_agent;   /* prefix of "User-Agent: <prefix> (civis-c X; libcurl Y)";
-                                 NULL means "civis-c" */
-    long timeout_ms;          /* per HTTP attempt; 0 means 60000 */
-    long connect_timeout_ms;  /* 0 means 10000 */
-    civis_retry_policy retry; /* all zero: the official client's defaults */
-    bool camel_case_keys;     /* send top-level body keys as the spec spells them
-                                 (camelCase) instead of snake_case as the official
-                                 Python client does (the default) */
-    const char *ca_file;      /* extra CA bundle to trust (PEM); TLS peer and host
-                                 verification are always on and cannot be disabled */
-    int max_handles;          /* idle libcurl handles kept for reuse; 0 means 8 */
-    unsigned long long seed;  /* back-off randomness; 0 picks one from the clock */
+    const char *user_agent;    /* prefix of "User-Agent: <prefix> (civis-c X; libcurl Y)";
+                                  NULL means "civis-c" */
+    long timeout_ms;           /* per HTTP attempt; 0 means 60000 */
+    size_t max_response_bytes; /* largest API answer body kept in memory; 0 means 64 MiB.
+                                  A larger one fails with CIVIS_ETRANSPORT (files stream to
+                                  disk through civis/files.h and are not bounded by this) */
+    long connect_timeout_ms;   /* 0 means 10000 */
+    civis_retry_policy retry;  /* all zero: the official client's defaults */
+    bool camel_case_keys;      /* send top-level body keys as the spec spells them
+                                  (camelCase) instead of snake_case as the official
+                                  Python client does (the default) */
+    const char *ca_file;       /* extra CA bundle to trust (PEM); TLS peer and host
+                                  verification are always on and cannot be disabled */
+    int max_handles;           /* idle libcurl handles kept for reuse; 0 means 8 */
+    unsigned long long seed;   /* back-off randomness; 0 picks one from the clock */
 
     civis_log_fn log;        /* NULL: no logging */
     civis_retry_fn on_retry; /* NULL: no hook */

@@ -67,6 +67,9 @@ typedef struct civis_file_options {
     long connect_timeout_ms; /* per presigned transfer; 0 means 60000 */
     long stall_timeout_ms;   /* a presigned transfer that moves no byte for this long
                                 fails (and is retried); 0 means 60000 */
+    long timeout_ms;         /* the whole transfer (every part and retry) must end within
+                                this; 0 means 3600000 (1 h). Past it the call fails with
+                                CIVIS_ETRANSPORT naming timeout_ms */
 } civis_file_options;
 
 /*

@@ -53,6 +53,7 @@ typedef struct civis_http_request {
     const cJSON *body_json;    /* the body as the client built it from the arguments
                                   (`body` is its printing), or NULL; lets a transport
                                   that answers in-process skip parsing it again */
+    size_t max_body_bytes;     /* refuse a response body larger than this; 0: no limit */
 } civis_http_request;
 
 /*
