@@ -29,6 +29,7 @@
 #include "civis/mock.h"
 
 #include "bench.h"
+#include "mockrun.h"
 
 #define ROUNDS 21
 #define STARTS 9
@@ -78,27 +79,6 @@ static double run_child(const char *self, const char *mode)
     return pclose(p) == 0 ? v : -1;
 }
 
-static size_t discard(char *ptr, size_t size, size_t n, void *ud)
-{
-    (void)ptr;
-    (void)ud;
-    return size * n;
-}
-
-static long rss_kb(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    long kb = -1;
-    while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            kb = strtol(line + 6, NULL, 10);
-    if (f != NULL)
-        fclose(f);
-    return kb;
-}
-
 /* Starts civis-mock on a free port, polls GET /users/me until it answers;
  * returns ms from fork to that answer, *rss its VmRSS then. */
 static double mock_start(const char *bin, long *rss)
@@ -135,7 +115,7 @@ static double mock_start(const char *bin, long *rss)
             snprintf(url, sizeof(url), "http://127.0.0.1:%d/users/me", port);
             curl_easy_setopt(h, CURLOPT_URL, url);
             curl_easy_setopt(h, CURLOPT_USERPWD, "bench-key:");
-            curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+            curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, mockrun_discard);
         }
         long status = 0;
         if (curl_easy_perform(h) == CURLE_OK &&
@@ -144,7 +124,7 @@ static double mock_start(const char *bin, long *rss)
             break;
         }
     }
-    *rss = rss_kb(pid);
+    *rss = mockrun_rss_kb(pid);
     curl_easy_cleanup(h);
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);

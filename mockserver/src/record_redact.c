@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "mock.h"
+#include "../../spec/src/urlenc.h"
 #include "record.h"
 
 /* Presigned-URL and upload-form credentials (normalised). */
@@ -117,32 +118,9 @@ bool cmock__record_ignored_name(const cmock_redactor *r, const char *name)
            (r->n_ignore > 0 && listed(name, strlen(name), r->ignore, r->n_ignore));
 }
 
-/* A growing output string. */
-typedef struct buf {
-    char *s;
-    size_t n, cap;
-    bool oom;
-} buf;
-
-static void put(buf *b, const char *s, size_t n)
+static void put(civis_urlbuf *b, const char *s, size_t n)
 {
-    if (b->oom)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *ns = realloc(b->s, cap);
-        if (ns == NULL) {
-            b->oom = true;
-            return;
-        }
-        b->s = ns;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
+    civis__urlbuf_append(b, s, n);
 }
 
 static bool name_char(char c)
@@ -152,7 +130,7 @@ static bool name_char(char c)
 
 char *cmock__record_redact_text(const cmock_redactor *r, const char *s)
 {
-    buf b = {0};
+    civis_urlbuf b = {0};
     size_t klen = r->key ? strlen(r->key) : 0, blen = strlen(r->basic);
     bool in_query = false;
     for (size_t i = 0; s[i] != '\0';) {
@@ -187,13 +165,7 @@ char *cmock__record_redact_text(const cmock_redactor *r, const char *s)
         while (s[i] != '\0' && s[i] != '&' && s[i] != '#' && s[i] != ' ' && s[i] != '"')
             i++;
     }
-    if (b.s == NULL && !b.oom)
-        return strdup("");
-    if (b.oom) {
-        free(b.s);
-        return NULL;
-    }
-    return b.s;
+    return civis__urlbuf_take(&b); /* "" for an empty text, NULL out of memory */
 }
 
 static bool redact_string(const cmock_redactor *r, cJSON *v)

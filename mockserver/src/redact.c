@@ -12,50 +12,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../spec/src/urlenc.h"
 #include "mock.h"
 
 /* From libcivis_spec (spec/src/schema_check.c): the length of the
  * well-formed UTF-8 sequence at s (n > 0 bytes left), 1 to 4, or 0. */
 size_t civis__utf8_seq(const unsigned char *s, size_t n);
 
-/* A growing output buffer; `oom` once an append failed. */
-typedef struct outbuf {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} outbuf;
-
-static void put(outbuf *b, const char *s, size_t n)
+/* The spec engine's growable string (spec/src/urlenc.h): appends after a
+ * failed allocation are no-ops and civis__urlbuf_take then gives NULL. */
+static void put(civis_urlbuf *b, const char *s, size_t n)
 {
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *ns = realloc(b->s, cap);
-        if (ns == NULL) {
-            b->oom = true;
-            return;
-        }
-        b->s = ns;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
+    civis__urlbuf_append(b, s, n);
 }
 
-static char *finish(outbuf *b)
-{
-    if (b->oom || b->s == NULL) {
-        free(b->s);
-        return b->oom ? NULL : strdup("");
-    }
-    return b->s;
-}
-
-static void put_mask(outbuf *b, const char *key, size_t n)
+static void put_mask(civis_urlbuf *b, const char *key, size_t n)
 {
     char *k = strndup(key, n);
     if (k == NULL) {
@@ -70,7 +41,7 @@ static void put_mask(outbuf *b, const char *key, size_t n)
 
 char *cmock__redact_query(const char *query)
 {
-    outbuf b = {0};
+    civis_urlbuf b = {0};
     const char *p = query;
     while (*p != '\0') {
         size_t n = strcspn(p, "&;");
@@ -87,7 +58,7 @@ char *cmock__redact_query(const char *query)
         if (*p != '\0')
             put(&b, p++, 1);
     }
-    return finish(&b);
+    return civis__urlbuf_take(&b);
 }
 
 /* The end of the JSON string whose opening quote is at s[0]: the index of
@@ -107,7 +78,7 @@ char *cmock__redact_body(const char *body, size_t len)
 {
     static const char name[] = "\"api_key\"";
     const size_t nl = sizeof(name) - 1;
-    outbuf b = {0};
+    civis_urlbuf b = {0};
     size_t i = 0, copied = 0;
     while (i + nl <= len) {
         if (memcmp(body + i, name, nl) != 0) {
@@ -142,13 +113,13 @@ char *cmock__redact_body(const char *body, size_t len)
         i = copied;
     }
     put(&b, body + copied, len - copied);
-    return finish(&b);
+    return civis__urlbuf_take(&b);
 }
 
 char *cmock__log_escape(const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    outbuf b = {0};
+    civis_urlbuf b = {0};
     const unsigned char *p = (const unsigned char *)s;
     size_t left = strlen(s);
     while (left > 0) {
@@ -170,5 +141,5 @@ char *cmock__log_escape(const char *s)
         p += n;
         left -= n;
     }
-    return finish(&b);
+    return civis__urlbuf_take(&b);
 }
