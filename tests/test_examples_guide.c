@@ -297,11 +297,126 @@ static void test_guide__futures_example(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "cancelled: "));
 }
 
+/* The rows of a CSV text of numbers equal the seeded data. */
+static bool csv_is_data(const char *text)
+{
+    size_t r = 0;
+    for (const char *p = text; *p && r < NROWS; r++) {
+        for (int c = 0; c < 3; c++) {
+            char *end = NULL;
+            double v = strtod(p, &end);
+            if (end == p || fabs(v - data[r][c]) > 1e-9 || *end != (c < 2 ? ',' : '\n'))
+                return false;
+            p = end + 1;
+        }
+        if (r + 1 == NROWS && *p != '\0')
+            return false;
+    }
+    return r == NROWS;
+}
+
+static void test_guide__client_example(void)
+{
+    CU_ASSERT_FATAL(mock_up);
+    seed();
+    char out[OUT_MAX];
+    CU_ASSERT_EQUAL_FATAL(run_example("guide_client", DB, out, sizeof(out), 0), 0);
+    const cJSON *me = NULL;
+    civis_error err = CIVIS_ERROR_INIT;
+    ASSERT_CIVIS_OK(civis_current_user(&me, client, &err), err);
+    char want[256];
+    snprintf(want, sizeof(want), "signed in as %s\n",
+             cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(me, "username")));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    CU_ASSERT_PTR_NOT_NULL(strstr(
+        out, "refused: unknown argument 'schmea' for tables.list (did you mean 'schema'?)\n"));
+
+    /* every table the key has, one page each */
+    long long db = 0;
+    ASSERT_CIVIS_OK(civis_get_database_id(&db, client, DB, &err), err);
+    cJSON *tables = NULL, *args = civis_args("database_id", CIVIS_INT(db), CIVIS_END);
+    ASSERT_CIVIS_OK(civis_list_all(&tables, client, "tables", "list", args, &err), err);
+    cJSON_Delete(args);
+    const cJSON *t = NULL;
+    cJSON_ArrayForEach(t, tables)
+    {
+        snprintf(want, sizeof(want), "table %s.%s\n",
+                 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "schema")),
+                 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "name")));
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    }
+    CU_ASSERT(cJSON_GetArraySize(tables) >= 1);
+    snprintf(want, sizeof(want), "\n%d page requests\n", cJSON_GetArraySize(tables));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    cJSON_Delete(tables);
+
+    /* the export is a gzip file of the table's rows, without a header */
+    char path[128], text[4096];
+    snprintf(path, sizeof(path), "%s/measurements.csv.gz", work);
+    gzFile gz = gzopen(path, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(gz);
+    CU_ASSERT_EQUAL(gzdirect(gz), 0); /* compressed, not plain text */
+    int n = gzread(gz, text, sizeof(text) - 1);
+    gzclose(gz);
+    CU_ASSERT_FATAL(n > 0);
+    text[n] = '\0';
+    CU_ASSERT(csv_is_data(text));
+    snprintf(want, sizeof(want), "\n%zu rows\n", NROWS);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+}
+
+static void test_guide__responses_example(void)
+{
+    CU_ASSERT_FATAL(mock_up);
+    seed();
+    char out[OUT_MAX];
+    CU_ASSERT_EQUAL_FATAL(run_example("guide_responses", DB, out, sizeof(out), 0), 0);
+    long long db = 0, table = 0, cred = 0;
+    civis_error err = CIVIS_ERROR_INIT;
+    ASSERT_CIVIS_OK(civis_get_database_id(&db, client, DB, &err), err);
+    ASSERT_CIVIS_OK(civis_get_table_id(&table, client, "demo.measurements", DB, &err), err);
+    ASSERT_CIVIS_OK(civis_default_database_credential_id(&cred, client, &err), err);
+    char want[256];
+    snprintf(want, sizeof(want), "database " DB " has id %lld\n", db);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    snprintf(want, sizeof(want),
+             "table demo.measurements (schema demo, name measurements) has id %lld\n", table);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    snprintf(want, sizeof(want), "default credential %lld, user ", cred);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    snprintf(want, sizeof(want), "%zu rows, 3 columns:\n  x ", NROWS);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n  y DOUBLE PRECISION\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "not found: no field 'columns.99.name'"));
+    snprintf(want, sizeof(want), "HTTP 200 from GET /tables/%lld, 0 retries\n", table);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    /* a database that is not there is an error, not a guess */
+    CU_ASSERT_EQUAL(run_example("guide_responses", "nowhere", out, sizeof(out), 1), 1);
+    CU_ASSERT_STRING_EQUAL(out, "civis: no database nowhere\n");
+}
+
+static void test_guide__testing_example(void)
+{
+    /* unit tests on the in-process mock: no server; all of them ran and passed */
+    char out[OUT_MAX];
+    CU_ASSERT_EQUAL_FATAL(run_example("guide_testing", NULL, out, sizeof(out), 0), 0);
+    int tests = 0, passed = 0;
+    for (const char *p = out; (p = strstr(p, "  Test: ")) != NULL; p++)
+        tests++;
+    for (const char *p = out; (p = strstr(p, "...passed\n")) != NULL; p++)
+        passed++;
+    CU_ASSERT(tests >= 5);
+    CU_ASSERT_EQUAL(passed, tests);
+}
+
 static CU_TestInfo tests[] = {
     {"every C block is in its example", test_guide__every_c_block_is_in_its_example},
     {"the README links the guide", test_guide__readme_links_it},
     {"correlation example", test_guide__correlation_example},
     {"futures example", test_guide__futures_example},
+    {"client example", test_guide__client_example},
+    {"responses example", test_guide__responses_example},
+    {"testing example", test_guide__testing_example},
     CU_TEST_INFO_NULL,
 };
 
