@@ -121,8 +121,9 @@ int main(int argc, char **argv)
     if (start_sql(&doomed, client, "SELECT 1", database, &polling, &err) != CIVIS_OK ||
         civis_future_cancel(&cancelled, doomed, &err) != CIVIS_OK)
         goto done;
-    if (cancelled)
-        printf("cancelled: %s\n", civis_strerror(civis_future_result(NULL, doomed, &why)));
+    civis_error gone = CIVIS_ERROR_INIT;
+    if (cancelled && civis_future_result(NULL, doomed, &gone) == CIVIS_ECANCELLED)
+        printf("cancelled: %s\n", gone.message);
     else
         printf("too late to cancel: the run had finished\n");
     rc = 0;

@@ -168,19 +168,34 @@ static double pearson(int a, int b)
 
 #define MARK "<!-- from "
 
+/* Checks one fenced block: a C block must name its example, and a block
+ * that names one must be in it verbatim. */
+static void check_block(const char *lang, const char *body, const char *source_name,
+                        const char *source)
+{
+    if (strcmp(lang, "c") == 0 && source_name[0] == '\0') {
+        fprintf(stderr, "\n  unmarked C block: %.60s\n", body);
+        CU_FAIL("a C block of the guide names no example");
+    } else if (source_name[0] != '\0' && (source == NULL || strstr(source, body) == NULL)) {
+        fprintf(stderr, "\n  not in %s:\n%s\n", source_name, body);
+        CU_FAIL("a block of the guide is not in its example");
+    }
+}
+
 static void test_guide__every_c_block_is_in_its_example(void)
 {
     char path[512];
     repo_path(path, sizeof(path), "docs/user-guide.md");
     char *guide = slurp(path);
     CU_ASSERT_PTR_NOT_NULL_FATAL(guide);
-    int blocks = 0, marked = 0;
-    char *source = NULL, source_name[128] = "";
+    int blocks = 0;
+    char *source = NULL, source_name[128] = "", lang[16] = "";
+    char *body = NULL; /* inside a block: where its text starts */
     for (char *line = guide; line && *line;) {
         char *next = strchr(line, '\n');
         if (next)
             *next++ = '\0';
-        if (strncmp(line, MARK, strlen(MARK)) == 0) {
+        if (body == NULL && strncmp(line, MARK, strlen(MARK)) == 0) {
             /* "<!-- from examples/guide_x.c -->" names the next block's file */
             char *name = line + strlen(MARK), *end = strstr(name, " -->");
             if (end)
@@ -188,35 +203,34 @@ static void test_guide__every_c_block_is_in_its_example(void)
             snprintf(source_name, sizeof(source_name), "%s", name);
             free(source);
             repo_path(path, sizeof(path), source_name);
-            source = slurp(path);
-            if (source == NULL || strncmp(source_name, "examples/", 9) != 0) {
+            source = strncmp(source_name, "examples/", 9) == 0 ? slurp(path) : NULL;
+            if (source == NULL) {
                 fprintf(stderr, "\n  the guide names %s, which is not an example\n", name);
                 CU_FAIL("a block names a missing example");
             }
-            marked = 1;
-        } else if (strcmp(line, "```c") == 0) {
-            /* the block runs to the closing fence; it must be in the named file */
-            char *body = next, *close = next ? strstr(next, "\n```\n") : NULL;
-            if (body && strncmp(body, "```\n", 4) == 0)
-                close = body - 1;
-            CU_ASSERT_PTR_NOT_NULL_FATAL(close);
-            *close = '\0';
-            blocks++;
-            if (!marked) {
-                fprintf(stderr, "\n  unmarked C block: %.60s\n", body);
-                CU_FAIL("a C block of the guide names no example");
-            } else if (source == NULL || strstr(source, body) == NULL) {
-                fprintf(stderr, "\n  not in %s:\n%s\n", source_name, body);
-                CU_FAIL("a C block of the guide is not in its example");
-            }
-            marked = 0;
-            next = close + 5;
+        } else if (body == NULL && strncmp(line, "```", 3) == 0) {
+            snprintf(lang, sizeof(lang), "%s", line + 3);
+            body = next;
+        } else if (body != NULL && strcmp(line, "```") == 0) {
+            /* the lines in between, rejoined (the closing fence's line is cut) */
+            for (char *p = body; p < line - 1; p++)
+                if (*p == '\0')
+                    *p = '\n';
+            if (line > body)
+                line[-1] = '\0';
+            else
+                body = line;
+            check_block(lang, line > body ? body : "", source_name, source);
+            blocks += source_name[0] != '\0';
+            source_name[0] = '\0';
+            body = NULL;
         }
         line = next;
     }
+    CU_ASSERT_PTR_NULL(body); /* every block is closed */
     free(source);
     free(guide);
-    CU_ASSERT(blocks >= 5); /* a guide with no checked block proves nothing */
+    CU_ASSERT(blocks >= 10); /* a guide with no checked block proves nothing */
 }
 
 static void test_guide__readme_links_it(void)
@@ -294,7 +308,8 @@ static void test_guide__futures_example(void)
         CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
     }
     /* the cancel reached a running run */
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "cancelled: "));
+    char *cancel = strstr(out, "cancelled: job ");
+    CU_ASSERT(cancel != NULL && strstr(cancel, " was cancelled\n") != NULL);
 }
 
 /* The rows of a CSV text of numbers equal the seeded data. */
@@ -409,6 +424,32 @@ static void test_guide__testing_example(void)
     CU_ASSERT_EQUAL(passed, tests);
 }
 
+static void test_guide__ci_script(void)
+{
+    /* the script starts and stops a civis-mock of its own */
+    const char *mock = getenv("CIVIS_MOCK_BIN"), *cli = getenv("CIVIS_CLI_BIN"),
+               *examples = getenv("CIVIS_EXAMPLES_DIR");
+    if (mock == NULL || cli == NULL || examples == NULL) {
+        civis_test_skip(
+            "CIVIS_MOCK_BIN, CIVIS_CLI_BIN or CIVIS_EXAMPLES_DIR not set (make test sets them)");
+        return;
+    }
+    char script[512], cmd[2048], out[OUT_MAX];
+    repo_path(script, sizeof(script), "examples/guide_ci.sh");
+    snprintf(cmd, sizeof(cmd), "CIVIS_MOCK='%s' CIVIS='%s' EXAMPLES='%s' sh '%s' 2>&1", mock, cli,
+             examples, script);
+    FILE *p = popen(cmd, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    size_t n = fread(out, 1, sizeof(out) - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "read 4 rows of 3 columns from demo.measurements\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nuploaded demo.correlations (job "));
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fprintf(stderr, "\n  guide_ci.sh:\n%s\n", out);
+}
+
 static CU_TestInfo tests[] = {
     {"every C block is in its example", test_guide__every_c_block_is_in_its_example},
     {"the README links the guide", test_guide__readme_links_it},
@@ -417,6 +458,7 @@ static CU_TestInfo tests[] = {
     {"client example", test_guide__client_example},
     {"responses example", test_guide__responses_example},
     {"testing example", test_guide__testing_example},
+    {"CI script", test_guide__ci_script},
     CU_TEST_INFO_NULL,
 };
 
