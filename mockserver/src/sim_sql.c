@@ -1,17 +1,22 @@
 /*
- * sim_sql.c: one SQLite database per API key, and the SQL runs on it.
+ * sim_sql.c: a SQLite database per Civis database per API key, and the SQL
+ * runs on them.
  *
- * A key's database opens on first use: in memory, or, when --state-dir was
- * given, as files in a directory of its own under it (removed at reset and
- * exit: the point is to keep large tables out of RAM, not to persist them).
- * Civis schemas are attached databases ("public" is "main"), attached when
- * a script creates a schema, when a statement names an unknown one in a
- * CREATE, or when an import targets one.
+ * A key's databases open on first use (each with the seeded tables of
+ * sim_sql_seed.c): in memory, or, when --state-dir was given, as files in
+ * a directory of their own under it (removed at reset and exit: the point
+ * is to keep large tables out of RAM, not to persist them). Keeping the
+ * default database and each --database apart is what lets a Dbsync import
+ * copy a table from one to another. Civis schemas are attached databases
+ * ("public" is "main"), attached when a script creates a schema, when a
+ * statement names an unknown one in a CREATE, or when an import targets
+ * one.
  *
  * A SQL script's run runs its statements in order; the last statement that
- * returns columns is the result set, written as the run's output File per
+ * returns columns is the result, written as the run's output File per
  * csvSettings (header, delimiter, quoting, gzip) while it is read, so a
- * large result never sits in memory whole. NULL is an empty field, an
+ * large result never sits in memory whole; force_multifile cuts it into
+ * parts with a manifest (sim_sql_multi.c). NULL is an empty field, an
  * empty string is "" so the two stay apart. Queries keep their first
  * previewRows rows for resultRows.
  */

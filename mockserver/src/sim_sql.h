@@ -1,11 +1,13 @@
 /*
- * sim_sql.h: the SQL engine of the simulation. Every API key gets one
- * SQLite database (sim_sql.c); Civis schemas are attached SQLite databases,
+ * sim_sql.h: the SQL engine of the simulation. Every API key gets a
+ * SQLite database per Civis database (sim_sql.c); Civis schemas are
+ * attached SQLite databases,
  * so "schema.table" works, and "public" is SQLite's "main". Redshift SQL
  * goes through a small translation first (sim_sql_translate.c); CSV files
  * load into tables and type detection lives in sim_sql_csv.c.
  *
- * Everything here runs under the simulation lock (civis_sim.lock).
+ * Everything here runs under the space's lock (the seeds' changes under
+ * civis__sim_lock_all).
  */
 #ifndef CIVIS_MOCK_SIM_SQL_H
 #define CIVIS_MOCK_SIM_SQL_H
