@@ -240,6 +240,102 @@ static bool scan_file(const sim_blob *b, char delim, row_fn fn, void *ctx, char 
     return ok;
 }
 
+/* An escaped file (Redshift's ESCAPE): no quoting; a backslash makes the
+ * next byte part of the value, be it the delimiter, a newline, a quote or
+ * a backslash. An empty field is NULL, as in the CSV files. */
+typedef struct esc_state {
+    char *val;
+    size_t n, cap;
+    bool escape;  /* the previous byte was an unescaped backslash */
+    bool in_row;  /* bytes or fields of the current row were seen */
+    bool literal; /* the field holds an escaped byte (so it is not NULL) */
+} esc_state;
+
+static bool esc_push(esc_state *e, char c)
+{
+    if (e->n + 1 >= e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 256;
+        char *v = realloc(e->val, cap);
+        if (v == NULL)
+            return false;
+        e->val = v;
+        e->cap = cap;
+    }
+    e->val[e->n++] = c;
+    return true;
+}
+
+static void esc_field(esc_state *e, scan *sc)
+{
+    if (e->n > 0 && e->val[e->n - 1] == '\r' && !e->literal)
+        e->n--; /* CRLF line ends */
+    on_field(e->n == 0 && !e->literal ? NULL : e->val, e->n, sc);
+    e->n = 0;
+    e->literal = false;
+}
+
+static bool scan_escaped(const sim_blob *b, char delim, row_fn fn, void *ctx, char *error,
+                         size_t errlen)
+{
+    scan sc = {.fn = fn, .ctx = ctx};
+    esc_state e = {0};
+    blob_reader br;
+    char *buf = malloc(READ_CHUNK);
+    bool ok = buf != NULL && reader_open(&br, b);
+    if (!ok)
+        snprintf(error, errlen, "out of memory");
+    while (ok && !sc.stop) {
+        size_t n = reader_read(&br, buf, READ_CHUNK);
+        if (br.error) {
+            snprintf(error, errlen, "the file is not readable%s", br.gz ? " gzip" : "");
+            ok = false;
+            break;
+        }
+        if (n == 0)
+            break;
+        for (size_t i = 0; ok && !sc.stop && i < n; i++) {
+            char c = buf[i];
+            e.in_row = true;
+            if (e.escape) {
+                e.escape = false;
+                e.literal = true;
+                ok = esc_push(&e, c);
+            } else if (c == '\\') {
+                e.escape = true;
+            } else if (c == delim) {
+                esc_field(&e, &sc);
+            } else if (c == '\n') {
+                esc_field(&e, &sc);
+                on_row(0, &sc);
+                e.in_row = false;
+            } else {
+                ok = esc_push(&e, c);
+            }
+        }
+        if (!ok)
+            snprintf(error, errlen, "out of memory");
+    }
+    if (ok && e.escape) {
+        snprintf(error, errlen, "row %ld: the file ends in the middle of an escape", sc.row + 1);
+        ok = false;
+    }
+    if (ok && !sc.stop && e.in_row) {
+        esc_field(&e, &sc);
+        on_row(0, &sc);
+    }
+    if (ok && sc.oom) {
+        snprintf(error, errlen, "out of memory");
+        ok = false;
+    }
+    if (buf != NULL)
+        reader_close(&br);
+    free(buf);
+    free(e.val);
+    free(sc.arena);
+    free(sc.fields);
+    return ok;
+}
+
 /* ---- value kinds ------------------------------------------------------------ */
 
 enum { K_BOOL = 1, K_INT = 2, K_BIGINT = 4, K_FLOAT = 8, K_DATE = 16, K_TS = 32 };
@@ -440,14 +536,29 @@ static const char *delimiter_name(char d)
     return d == '\t' ? "tab" : (d == '|' ? "pipe" : "comma");
 }
 
+static cJSON *detect_info(const sim_blob *b, const cJSON *given, bool escaped, char *error,
+                          size_t errlen);
+
 cJSON *cmock__sql_detect(const sim_blob *b, const cJSON *given, char *error, size_t errlen)
+{
+    return detect_info(b, given, false, error, errlen);
+}
+
+static cJSON *detect_escaped(const sim_blob *b, const cJSON *given, char *error, size_t errlen)
+{
+    return detect_info(b, given, true, error, errlen);
+}
+
+static cJSON *detect_info(const sim_blob *b, const cJSON *given, bool escaped, char *error,
+                          size_t errlen)
 {
     const cJSON *gd = cJSON_GetObjectItemCaseSensitive(given, "columnDelimiter");
     char delim = given_delimiter(gd);
     if (delim == 0)
         delim = detect_delimiter(b);
     detect d = {0};
-    bool ok = scan_file(b, delim, detect_row, &d, error, errlen);
+    bool ok = escaped ? scan_escaped(b, delim, detect_row, &d, error, errlen)
+                      : scan_file(b, delim, detect_row, &d, error, errlen);
     if (ok && d.oom) {
         snprintf(error, errlen, "out of memory");
         ok = false;
@@ -642,7 +753,7 @@ static bool load_row(void *ctx, const char *arena, const row_field *f, size_t n,
     return true;
 }
 
-static void quote_ident(char *out, size_t len, const char *name)
+void cmock__sql_quote_ident(char *out, size_t len, const char *name)
 {
     size_t o = 0;
     if (len < 3)
@@ -667,10 +778,10 @@ static bool exec_sql(sqlite3 *db, const char *sql, char *error, size_t errlen)
     return false;
 }
 
-bool cmock__sql_table_exists(sim_sqldb *db, const char *schema, const char *table)
+bool cmock__sql_table_exists(sql_conn *db, const char *schema, const char *table)
 {
     char q[200], sql[400];
-    quote_ident(q, sizeof(q), strcasecmp(schema, "public") == 0 ? "main" : schema);
+    cmock__sql_quote_ident(q, sizeof(q), strcasecmp(schema, "public") == 0 ? "main" : schema);
     snprintf(sql, sizeof(sql),
              "SELECT 1 FROM %s.sqlite_master WHERE type IN ('table','view') AND name = ?1 "
              "COLLATE NOCASE",
@@ -692,7 +803,7 @@ static const cJSON *field(const cJSON *o, const char *name)
 }
 
 /* The table's columns: the given tableColumns, else detected from the first file. */
-static bool columns_for(sim_req *r, const cJSON *tc, const sim_blob *first, const cJSON *given,
+static bool columns_for(const cJSON *tc, const sim_blob *first, const cJSON *given, bool escaped,
                         load_col **cols, size_t *n, char *error, size_t errlen)
 {
     cJSON *detected = NULL;
@@ -701,12 +812,12 @@ static bool columns_for(sim_req *r, const cJSON *tc, const sim_blob *first, cons
             snprintf(error, errlen, "no file to detect the table's columns from");
             return false;
         }
-        detected = cmock__sql_detect(first, given, error, errlen);
+        detected = escaped ? detect_escaped(first, given, error, errlen)
+                           : cmock__sql_detect(first, given, error, errlen);
         if (detected == NULL)
             return false;
         tc = cJSON_GetObjectItemCaseSensitive(detected, "tableColumns");
     }
-    (void)r;
     size_t count = (size_t)cJSON_GetArraySize(tc);
     *cols = calloc(count ? count : 1, sizeof(**cols));
     if (*cols == NULL) {
@@ -731,6 +842,7 @@ static bool columns_for(sim_req *r, const cJSON *tc, const sim_blob *first, cons
             if (!isalnum((unsigned char)*p) && *p != '(' && *p != ')' && *p != ',' && *p != ' ') {
                 snprintf(error, errlen, "column %s: unsupported sql_type '%s'", lc->name, lc->type);
                 free(*cols);
+                *cols = NULL;
                 cJSON_Delete(detected);
                 return false;
             }
@@ -741,9 +853,133 @@ static bool columns_for(sim_req *r, const cJSON *tc, const sim_blob *first, cons
     return true;
 }
 
+/* An existing table's own columns decide the types. */
+static bool columns_of_table(sqlite3 *db, const char *qs, const char *qt, load *l)
+{
+    char pragma[440];
+    snprintf(pragma, sizeof(pragma), "PRAGMA %s.table_info(%s)", qs, qt);
+    sqlite3_stmt *st = NULL;
+    bool ok = sqlite3_prepare_v2(db, pragma, -1, &st, NULL) == SQLITE_OK;
+    while (ok && sqlite3_step(st) == SQLITE_ROW) {
+        load_col *c = realloc(l->cols, (l->n + 1) * sizeof(*c));
+        if (c == NULL) {
+            ok = false;
+            break;
+        }
+        l->cols = c;
+        load_col *lc = &l->cols[l->n++];
+        memset(lc, 0, sizeof(*lc));
+        snprintf(lc->name, sizeof(lc->name), "%s", (const char *)sqlite3_column_text(st, 1));
+        const char *ty = (const char *)sqlite3_column_text(st, 2);
+        snprintf(lc->type, sizeof(lc->type), "%s", ty ? ty : "");
+        lc->kind = kind_of_type(lc->type, &lc->maxlen);
+    }
+    sqlite3_finalize(st);
+    return ok;
+}
+
+static bool create_table(sqlite3 *db, const char *full, const load *l, char *error, size_t errlen)
+{
+    char sql[4096];
+    size_t o = (size_t)snprintf(sql, sizeof(sql), "CREATE TABLE %s (", full);
+    for (size_t i = 0; i < l->n && o < sizeof(sql); i++) {
+        char qc[200];
+        cmock__sql_quote_ident(qc, sizeof(qc), l->cols[i].name);
+        o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s%s %s", i ? ", " : "", qc,
+                              l->cols[i].type);
+    }
+    if (o + 2 >= sizeof(sql)) {
+        snprintf(error, errlen, "too many columns for civis-mock's CREATE TABLE");
+        return false;
+    }
+    snprintf(sql + o, sizeof(sql) - o, ")");
+    return exec_sql(db, sql, error, errlen);
+}
+
+bool cmock__sql_load(sql_conn *db, const sql_load_opts *o, const sim_blob *const *blobs,
+                     const long *fids, size_t n_files, long *loaded, long *bad, char *error,
+                     size_t errlen)
+{
+    const char *mode = o->mode ? o->mode : "fail";
+    if (strcmp(mode, "fail") != 0 && strcmp(mode, "truncate") != 0 && strcmp(mode, "append") != 0 &&
+        strcmp(mode, "drop") != 0) {
+        snprintf(error, errlen,
+                 "existing_table_rows must be fail, truncate, append or drop, got '%s'", mode);
+        return false;
+    }
+    if (!cmock__sql_attach(db, o->schema, error, errlen))
+        return false;
+    char qs[200], qt[200], full[420], sql[4096];
+    cmock__sql_quote_ident(qs, sizeof(qs),
+                           strcasecmp(o->schema, "public") == 0 ? "main" : o->schema);
+    cmock__sql_quote_ident(qt, sizeof(qt), o->table);
+    snprintf(full, sizeof(full), "%s.%s", qs, qt);
+    bool exists = cmock__sql_table_exists(db, o->schema, o->table);
+    if (exists && strcmp(mode, "fail") == 0) {
+        snprintf(error, errlen, "Table %s.%s already exists (existing_table_rows is fail)",
+                 o->schema, o->table);
+        return false;
+    }
+    load l = {.max_errors = o->max_errors > 0 ? o->max_errors : 0,
+              .skip_header = o->skip_header,
+              .error = error,
+              .errlen = errlen};
+    bool ok = exec_sql(db->db, "BEGIN", error, errlen);
+    bool in_tx = ok;
+    if (ok && exists && strcmp(mode, "drop") == 0) {
+        snprintf(sql, sizeof(sql), "DROP TABLE %s", full);
+        ok = exec_sql(db->db, sql, error, errlen);
+        exists = false;
+    }
+    if (ok && exists && strcmp(mode, "truncate") == 0) {
+        snprintf(sql, sizeof(sql), "DELETE FROM %s", full);
+        ok = exec_sql(db->db, sql, error, errlen);
+    }
+    if (ok && !exists) {
+        ok = columns_for(o->table_columns, n_files > 0 ? blobs[0] : NULL, o->detect_given,
+                         o->escaped, &l.cols, &l.n, error, errlen) &&
+             create_table(db->db, full, &l, error, errlen);
+    } else if (ok && !columns_of_table(db->db, qs, qt, &l)) {
+        snprintf(error, errlen, "cannot read the columns of %s.%s", o->schema, o->table);
+        ok = false;
+    }
+    if (ok) {
+        size_t k = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s VALUES (", full);
+        for (size_t i = 0; i < l.n && k + 8 < sizeof(sql); i++)
+            k += (size_t)snprintf(sql + k, sizeof(sql) - k, "%s?", i ? "," : "");
+        snprintf(sql + k, sizeof(sql) - k, ")");
+        l.db = db->db;
+        if (sqlite3_prepare_v2(db->db, sql, -1, &l.ins, NULL) != SQLITE_OK) {
+            snprintf(error, errlen, "%s", sqlite3_errmsg(db->db));
+            ok = false;
+        }
+    }
+    for (size_t i = 0; ok && i < n_files; i++) {
+        l.file_id = fids ? fids[i] : 0;
+        ok = (o->escaped ? scan_escaped(blobs[i], o->delimiter, load_row, &l, error, errlen)
+                         : scan_file(blobs[i], o->delimiter, load_row, &l, error, errlen)) &&
+             !l.failed;
+    }
+    if (ok && l.errors > l.max_errors) {
+        snprintf(error, errlen, "%ld bad rows, more than max_errors (%ld); the first: %s", l.errors,
+                 l.max_errors, l.first_bad);
+        ok = false;
+    }
+    sqlite3_finalize(l.ins);
+    free(l.cols);
+    if (in_tx) {
+        char ignored[8];
+        (void)exec_sql(db->db, ok ? "COMMIT" : "ROLLBACK", ignored, sizeof(ignored));
+    }
+    if (loaded != NULL)
+        *loaded = l.loaded;
+    if (bad != NULL)
+        *bad = l.errors;
+    return ok;
+}
+
 bool cmock__sql_import_run(sim_req *r, sim_obj *job, sim_run *run, char *error, size_t errlen)
 {
-    (void)run;
     const cJSON *g = job->given;
     const cJSON *dest = field(g, "destination");
     const cJSON *schema = field(dest, "schema");
@@ -755,10 +991,6 @@ bool cmock__sql_import_run(sim_req *r, sim_obj *job, sim_run *run, char *error, 
     }
     if (!cJSON_IsArray(ids) || cJSON_GetArraySize(ids) == 0) {
         snprintf(error, errlen, "source.file_ids names no file");
-        return false;
-    }
-    if (cJSON_IsTrue(field(g, "escaped"))) {
-        snprintf(error, errlen, "civis-mock does not load escaped files (escaped: true)");
         return false;
     }
     /* Every file must be there before anything changes. */
@@ -785,119 +1017,30 @@ bool cmock__sql_import_run(sim_req *r, sim_obj *job, sim_run *run, char *error, 
             fids[k] = f->id;
         }
     }
-    sim_sqldb *db = ok ? cmock__sql_db(r, error, errlen) : NULL;
-    ok = ok && db != NULL && cmock__sql_attach(db, schema->valuestring, error, errlen);
+    sql_conn *db =
+        ok ? cmock__sql_db(r, cmock__sql_job_database(field(dest, "remoteHostId")), error, errlen)
+           : NULL;
     const cJSON *etr = field(g, "existingTableRows");
-    const char *mode = cJSON_IsString(etr) ? etr->valuestring : "fail";
-    if (ok && strcmp(mode, "fail") != 0 && strcmp(mode, "truncate") != 0 &&
-        strcmp(mode, "append") != 0 && strcmp(mode, "drop") != 0) {
-        snprintf(error, errlen,
-                 "existing_table_rows must be fail, truncate, append or drop, got '%s'", mode);
-        ok = false;
-    }
-    char qs[200], qt[200], full[420];
-    quote_ident(qs, sizeof(qs),
-                strcasecmp(schema->valuestring, "public") == 0 ? "main" : schema->valuestring);
-    quote_ident(qt, sizeof(qt), table->valuestring);
-    snprintf(full, sizeof(full), "%s.%s", qs, qt);
-    bool exists = ok && cmock__sql_table_exists(db, schema->valuestring, table->valuestring);
-    if (ok && exists && strcmp(mode, "fail") == 0) {
-        snprintf(error, errlen, "Table %s.%s already exists (existing_table_rows is fail)",
-                 schema->valuestring, table->valuestring);
-        ok = false;
-    }
-    load l = {.max_errors = 0, .error = error, .errlen = errlen};
     const cJSON *me = field(g, "maxErrors");
-    if (cJSON_IsNumber(me) && me->valuedouble > 0)
-        l.max_errors = (long)me->valuedouble;
-    l.skip_header = cJSON_IsTrue(field(g, "firstRowIsHeader"));
     char delim = given_delimiter(field(g, "columnDelimiter"));
-    if (delim == 0)
-        delim = ',';
-    bool in_tx = ok && exec_sql(db->db, "BEGIN", error, errlen);
-    ok = ok && in_tx;
-    char sql[4096];
-    if (ok && exists && strcmp(mode, "drop") == 0) {
-        snprintf(sql, sizeof(sql), "DROP TABLE %s", full);
-        ok = exec_sql(db->db, sql, error, errlen);
-        exists = false;
-    }
-    if (ok && exists && strcmp(mode, "truncate") == 0) {
-        snprintf(sql, sizeof(sql), "DELETE FROM %s", full);
-        ok = exec_sql(db->db, sql, error, errlen);
-    }
-    if (ok && !exists) {
-        ok = columns_for(r, field(g, "tableColumns"), blobs[0], g, &l.cols, &l.n, error, errlen);
-        size_t o = (size_t)snprintf(sql, sizeof(sql), "CREATE TABLE %s (", full);
-        for (size_t i = 0; ok && i < l.n && o < sizeof(sql); i++) {
-            char qc[200];
-            quote_ident(qc, sizeof(qc), l.cols[i].name);
-            o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s%s %s", i ? ", " : "", qc,
-                                  l.cols[i].type);
-        }
-        if (ok && o + 2 >= sizeof(sql)) {
-            snprintf(error, errlen, "too many columns for civis-mock's CREATE TABLE");
-            ok = false;
-        }
-        if (ok) {
-            snprintf(sql + o, sizeof(sql) - o, ")");
-            ok = exec_sql(db->db, sql, error, errlen);
-        }
-    } else if (ok) {
-        /* An existing table's own columns decide the types. */
-        char pragma[440];
-        snprintf(pragma, sizeof(pragma), "PRAGMA %s.table_info(%s)", qs, qt);
-        sqlite3_stmt *st = NULL;
-        ok = sqlite3_prepare_v2(db->db, pragma, -1, &st, NULL) == SQLITE_OK;
-        while (ok && sqlite3_step(st) == SQLITE_ROW) {
-            load_col *c = realloc(l.cols, (l.n + 1) * sizeof(*c));
-            if (c == NULL) {
-                ok = false;
-                break;
-            }
-            l.cols = c;
-            load_col *lc = &l.cols[l.n++];
-            memset(lc, 0, sizeof(*lc));
-            snprintf(lc->name, sizeof(lc->name), "%s", (const char *)sqlite3_column_text(st, 1));
-            const char *ty = (const char *)sqlite3_column_text(st, 2);
-            snprintf(lc->type, sizeof(lc->type), "%s", ty ? ty : "");
-            lc->kind = kind_of_type(lc->type, &lc->maxlen);
-        }
-        sqlite3_finalize(st);
-        if (!ok)
-            snprintf(error, errlen, "cannot read the columns of %s.%s", schema->valuestring,
-                     table->valuestring);
-    }
-    if (ok) {
-        size_t o = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s VALUES (", full);
-        for (size_t i = 0; i < l.n && o + 8 < sizeof(sql); i++)
-            o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s?", i ? "," : "");
-        snprintf(sql + o, sizeof(sql) - o, ")");
-        l.db = db->db;
-        if (sqlite3_prepare_v2(db->db, sql, -1, &l.ins, NULL) != SQLITE_OK) {
-            snprintf(error, errlen, "%s", sqlite3_errmsg(db->db));
-            ok = false;
-        }
-    }
-    for (size_t i = 0; ok && i < n_files; i++) {
-        l.file_id = fids[i];
-        ok = scan_file(blobs[i], delim, load_row, &l, error, errlen) && !l.failed;
-    }
-    if (ok && l.errors > l.max_errors) {
-        snprintf(error, errlen, "%ld bad rows, more than max_errors (%ld); the first: %s", l.errors,
-                 l.max_errors, l.first_bad);
-        ok = false;
-    }
-    sqlite3_finalize(l.ins);
-    free(l.cols);
-    if (in_tx) {
-        char ignored[8];
-        (void)exec_sql(db->db, ok ? "COMMIT" : "ROLLBACK", ignored, sizeof(ignored));
-    }
+    sql_load_opts o = {
+        .schema = schema->valuestring,
+        .table = table->valuestring,
+        .mode = cJSON_IsString(etr) ? etr->valuestring : "fail",
+        .table_columns = field(g, "tableColumns"),
+        .detect_given = g,
+        .skip_header = cJSON_IsTrue(field(g, "firstRowIsHeader")),
+        .delimiter = delim ? delim : ',',
+        .escaped = cJSON_IsTrue(field(g, "escaped")),
+        .max_errors = cJSON_IsNumber(me) && me->valuedouble > 0 ? (long)me->valuedouble : 0,
+    };
+    long loaded = 0, bad = 0;
+    ok = ok && db != NULL &&
+         cmock__sql_load(db, &o, blobs, fids, n_files, &loaded, &bad, error, errlen);
     if (ok) {
         char line[200];
-        snprintf(line, sizeof(line), "Loaded %ld rows into %s.%s (%ld bad rows skipped)", l.loaded,
-                 schema->valuestring, table->valuestring, l.errors);
+        snprintf(line, sizeof(line), "Loaded %ld rows into %s.%s (%ld bad rows skipped)", loaded,
+                 schema->valuestring, table->valuestring, bad);
         (void)civis__sim_run_log(r->space, run, "info", line);
     }
     free(blobs);
