@@ -13,6 +13,7 @@
 #include "test.h"
 #include "test_client_support.h"
 #include "civis/io.h"
+#include "civis/sys/fixture.h"
 
 static civis_mockproc mp;
 static bool mock_up;
@@ -561,6 +562,65 @@ static void test_tables__escaped_import_round_trip(void)
     civis_client_free(c);
 }
 
+static void test_tables__bad_seeds_stop_start_up_naming_them(void)
+{
+    char bad[512], missing[600], arg[700];
+    civis_test_data(bad, sizeof(bad), "tables/bad_fixture.json");
+    char *out = NULL, *errs = NULL;
+    const char *a1[] = {"--port", "0", "--fixtures", bad, NULL};
+    CU_ASSERT_EQUAL(civis_mockproc_run(a1, NULL, &out, &errs), 2);
+    CU_ASSERT(errs != NULL && strstr(errs, "tables[0]") != NULL &&
+              strstr(errs, "bad.typed") != NULL && strstr(errs, "not a number") != NULL);
+    free(out);
+    free(errs);
+    civis_test_data(missing, sizeof(missing), "tables/no-such-file.csv");
+    snprintf(arg, sizeof(arg), "s.t=%s", missing);
+    const char *a2[] = {"--port", "0", "--table", arg, NULL};
+    CU_ASSERT_EQUAL(civis_mockproc_run(a2, NULL, &out, &errs), 2);
+    CU_ASSERT(errs != NULL && strstr(errs, "no-such-file.csv") != NULL);
+    free(out);
+    free(errs);
+    const char *a3[] = {"--port", "0", "--table", "no-equals-sign", NULL};
+    CU_ASSERT_EQUAL(civis_mockproc_run(a3, NULL, &out, &errs), 2);
+    CU_ASSERT(errs != NULL && strstr(errs, "SCHEMA.NAME=FILE") != NULL);
+    free(out);
+    free(errs);
+}
+
+/* The fixture format's tables, as the spec engine keeps them for both fakes. */
+static void test_tables__fixture_sets_keep_table_declarations(void)
+{
+    civis_spec *spec = NULL;
+    civis_fixture_set *set = NULL;
+    civis_error err = CIVIS_ERROR_INIT;
+    CU_ASSERT_EQUAL_FATAL(civis_spec_load_bundled(&spec, &err), CIVIS_OK);
+    CU_ASSERT_EQUAL_FATAL(civis_fixtures_new(&set, spec, &err), CIVIS_OK);
+    CU_ASSERT_PTR_NULL(civis_fixtures_tables(set));
+    const char *doc = "{\"tables\": [{\"table\": \"a.b\", \"csv\": \"x\\n1\\n\"}]}";
+    CU_ASSERT_EQUAL(civis_fixtures_add_text(set, doc, strlen(doc), "t.json", "key-1", NULL, &err),
+                    CIVIS_OK);
+    const cJSON *tables = civis_fixtures_tables(set);
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(tables), 1);
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(tables, 0), "api_key");
+    CU_ASSERT(cJSON_IsString(k) && strcmp(k->valuestring, "key-1") == 0); /* the added-for key */
+    CU_ASSERT_EQUAL(civis_fixtures_count(set), 0);
+    /* Shape errors name the declaration; nothing of the document is added. */
+    const char *bad = "{\"tables\": [{\"table\": \"a.c\", \"csv\": \"x\", \"rows\": []}]}";
+    CU_ASSERT_EQUAL(civis_fixtures_add_text(set, bad, strlen(bad), "bad.json", NULL, NULL, &err),
+                    CIVIS_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.message,
+                           "bad.json: tables[0]: needs exactly one of \"csv\" (text) and \"rows\" "
+                           "(arrays)");
+    civis_error_clear(&err);
+    const char *typo = "{\"tables\": [{\"tabel\": \"a.c\", \"csv\": \"x\"}]}";
+    CU_ASSERT_EQUAL(civis_fixtures_add_text(set, typo, strlen(typo), "typo.json", NULL, NULL, &err),
+                    CIVIS_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "did you mean 'table'?"));
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(civis_fixtures_tables(set)), 1);
+    civis_fixtures_free(set);
+    civis_spec_free(spec);
+}
+
 static CU_TestInfo tests[] = {
     {"seeded by --table, types detected",
      test_tables__seeded_by_the_flag_are_read_back_with_detected_types},
@@ -573,6 +633,8 @@ static CU_TestInfo tests[] = {
     {"transfer_table", test_tables__transfer_table_copies_with_the_official_calls},
     {"multifile export", test_tables__multifile_export_and_its_manifest},
     {"escaped import", test_tables__escaped_import_round_trip},
+    {"bad seeds stop start-up", test_tables__bad_seeds_stop_start_up_naming_them},
+    {"fixture sets keep tables", test_tables__fixture_sets_keep_table_declarations},
     CU_TEST_INFO_NULL,
 };
 

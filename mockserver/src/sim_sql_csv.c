@@ -682,9 +682,13 @@ static col_kind kind_of_type(const char *type, size_t *maxlen)
 static void bad_row(load *l, long row, const char *what)
 {
     l->errors++;
-    if (l->first_bad[0] == '\0')
+    if (l->first_bad[0] != '\0')
+        return;
+    if (l->file_id > 0)
         snprintf(l->first_bad, sizeof(l->first_bad), "row %ld of file %ld: %s", row, l->file_id,
                  what);
+    else /* a seeded table's text, not a File */
+        snprintf(l->first_bad, sizeof(l->first_bad), "row %ld: %s", row, what);
 }
 
 static bool load_row(void *ctx, const char *arena, const row_field *f, size_t n, long row)
