@@ -8,7 +8,10 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+
+#include <zlib.h>
 
 #include "test.h"
 #include "test_client_support.h"
@@ -515,6 +518,77 @@ static void test_tables__multifile_export_and_its_manifest(void)
     civis_client_free(c);
 }
 
+/* A gzip member of at most 2 MB, inflated (NUL-terminated); NULL when it is not gzip. */
+static char *gunzip(const char *buf, size_t len, size_t *out_len)
+{
+    size_t cap = (size_t)2 * 1024 * 1024 + 1;
+    char *out = malloc(cap);
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    if (out == NULL || len < 2 || (unsigned char)buf[0] != 0x1f ||
+        inflateInit2(&zs, 15 + 32) != Z_OK) {
+        free(out);
+        return NULL;
+    }
+    zs.next_in = (Bytef *)(uintptr_t)buf;
+    zs.avail_in = (uInt)len;
+    zs.next_out = (Bytef *)out;
+    zs.avail_out = (uInt)(cap - 1);
+    int rc = inflate(&zs, Z_FINISH);
+    *out_len = cap - 1 - zs.avail_out;
+    inflateEnd(&zs);
+    if (rc != Z_STREAM_END) {
+        free(out);
+        return NULL;
+    }
+    out[*out_len] = '\0';
+    return out;
+}
+
+static void test_tables__multifile_gzip_parts_and_max_file_size(void)
+{
+    civis_client *c = mock_client(&mp, "multi2", NULL);
+    civis_error err = CIVIS_ERROR_INIT;
+    /* About 2.6 MB of rows: max_file_size 1 (MB) cuts it into at least 3 parts. */
+    const char *sql = "with recursive n(x) as (select 1 union all select x + 1 from n where x < "
+                      "60000) select x, 'abcdefghijklmnopqrstuvwxyz0123456789' as pad from n";
+    cJSON *m = NULL;
+    civis_multifile_options mf = {.compression = "gzip", .max_file_size = 1, .prefix = "big_"};
+    civis_status st = civis_civis_to_multifile_csv(&m, c, sql, DB, &mf, &io, &err);
+    if (st != CIVIS_OK)
+        fprintf(stderr, "\n  multifile: %s\n", err.message);
+    CU_ASSERT_EQUAL_FATAL(st, CIVIS_OK);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItemCaseSensitive(m, "compression")->valuestring, "gzip");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItemCaseSensitive(m, "delimiter")->valuestring, "|");
+    const cJSON *entries = cJSON_GetObjectItemCaseSensitive(m, "entries");
+    CU_ASSERT(cJSON_GetArraySize(entries) >= 3);
+    long rows = 0, expect = 1;
+    bool in_order = true;
+    const cJSON *e = NULL;
+    cJSON_ArrayForEach(e, entries)
+    {
+        const char *name = cJSON_GetObjectItemCaseSensitive(e, "name")->valuestring;
+        CU_ASSERT(strncmp(name, "big_", 4) == 0 && strstr(name, ".gz") != NULL);
+        size_t len = 0, plain_len = 0;
+        char *part =
+            file_bytes(c, (long long)cJSON_GetObjectItemCaseSensitive(e, "id")->valuedouble, &len);
+        char *plain = part ? gunzip(part, len, &plain_len) : NULL;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(plain);
+        CU_ASSERT(plain_len <= 1024 * 1024 + 64); /* at most one row past the limit */
+        for (char *line = plain; *line; rows++) {
+            in_order = in_order && strtol(line, NULL, 10) == expect++;
+            char *nl = strchr(line, '\n');
+            line = nl ? nl + 1 : line + strlen(line);
+        }
+        free(plain);
+        civis_free(part);
+    }
+    CU_ASSERT_EQUAL(rows, 60000);
+    CU_ASSERT(in_order);
+    cJSON_Delete(m);
+    civis_client_free(c);
+}
+
 static void test_tables__escaped_import_round_trip(void)
 {
     civis_client *c = mock_client(&mp, "esc", NULL);
@@ -632,6 +706,7 @@ static CU_TestInfo tests[] = {
     {"databases distinct", test_tables__each_database_is_distinct},
     {"transfer_table", test_tables__transfer_table_copies_with_the_official_calls},
     {"multifile export", test_tables__multifile_export_and_its_manifest},
+    {"multifile gzip, max_file_size", test_tables__multifile_gzip_parts_and_max_file_size},
     {"escaped import", test_tables__escaped_import_round_trip},
     {"bad seeds stop start-up", test_tables__bad_seeds_stop_start_up_naming_them},
     {"fixture sets keep tables", test_tables__fixture_sets_keep_table_declarations},
