@@ -8,11 +8,15 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+
+#include <zlib.h>
 
 #include "test.h"
 #include "test_client_support.h"
 #include "civis/io.h"
+#include "civis/sys/fixture.h"
 
 static civis_mockproc mp;
 static bool mock_up;
@@ -514,6 +518,77 @@ static void test_tables__multifile_export_and_its_manifest(void)
     civis_client_free(c);
 }
 
+/* A gzip member of at most 2 MB, inflated (NUL-terminated); NULL when it is not gzip. */
+static char *gunzip(const char *buf, size_t len, size_t *out_len)
+{
+    size_t cap = (size_t)2 * 1024 * 1024 + 1;
+    char *out = malloc(cap);
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    if (out == NULL || len < 2 || (unsigned char)buf[0] != 0x1f ||
+        inflateInit2(&zs, 15 + 32) != Z_OK) {
+        free(out);
+        return NULL;
+    }
+    zs.next_in = (Bytef *)(uintptr_t)buf;
+    zs.avail_in = (uInt)len;
+    zs.next_out = (Bytef *)out;
+    zs.avail_out = (uInt)(cap - 1);
+    int rc = inflate(&zs, Z_FINISH);
+    *out_len = cap - 1 - zs.avail_out;
+    inflateEnd(&zs);
+    if (rc != Z_STREAM_END) {
+        free(out);
+        return NULL;
+    }
+    out[*out_len] = '\0';
+    return out;
+}
+
+static void test_tables__multifile_gzip_parts_and_max_file_size(void)
+{
+    civis_client *c = mock_client(&mp, "multi2", NULL);
+    civis_error err = CIVIS_ERROR_INIT;
+    /* About 2.6 MB of rows: max_file_size 1 (MB) cuts it into at least 3 parts. */
+    const char *sql = "with recursive n(x) as (select 1 union all select x + 1 from n where x < "
+                      "60000) select x, 'abcdefghijklmnopqrstuvwxyz0123456789' as pad from n";
+    cJSON *m = NULL;
+    civis_multifile_options mf = {.compression = "gzip", .max_file_size = 1, .prefix = "big_"};
+    civis_status st = civis_civis_to_multifile_csv(&m, c, sql, DB, &mf, &io, &err);
+    if (st != CIVIS_OK)
+        fprintf(stderr, "\n  multifile: %s\n", err.message);
+    CU_ASSERT_EQUAL_FATAL(st, CIVIS_OK);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItemCaseSensitive(m, "compression")->valuestring, "gzip");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItemCaseSensitive(m, "delimiter")->valuestring, "|");
+    const cJSON *entries = cJSON_GetObjectItemCaseSensitive(m, "entries");
+    CU_ASSERT(cJSON_GetArraySize(entries) >= 3);
+    long rows = 0, expect = 1;
+    bool in_order = true;
+    const cJSON *e = NULL;
+    cJSON_ArrayForEach(e, entries)
+    {
+        const char *name = cJSON_GetObjectItemCaseSensitive(e, "name")->valuestring;
+        CU_ASSERT(strncmp(name, "big_", 4) == 0 && strstr(name, ".gz") != NULL);
+        size_t len = 0, plain_len = 0;
+        char *part =
+            file_bytes(c, (long long)cJSON_GetObjectItemCaseSensitive(e, "id")->valuedouble, &len);
+        char *plain = part ? gunzip(part, len, &plain_len) : NULL;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(plain);
+        CU_ASSERT(plain_len <= 1024 * 1024 + 64); /* at most one row past the limit */
+        for (char *line = plain; *line; rows++) {
+            in_order = in_order && strtol(line, NULL, 10) == expect++;
+            char *nl = strchr(line, '\n');
+            line = nl ? nl + 1 : line + strlen(line);
+        }
+        free(plain);
+        civis_free(part);
+    }
+    CU_ASSERT_EQUAL(rows, 60000);
+    CU_ASSERT(in_order);
+    cJSON_Delete(m);
+    civis_client_free(c);
+}
+
 static void test_tables__escaped_import_round_trip(void)
 {
     civis_client *c = mock_client(&mp, "esc", NULL);
@@ -561,6 +636,65 @@ static void test_tables__escaped_import_round_trip(void)
     civis_client_free(c);
 }
 
+static void test_tables__bad_seeds_stop_start_up_naming_them(void)
+{
+    char bad[512], missing[600], arg[700];
+    civis_test_data(bad, sizeof(bad), "tables/bad_fixture.json");
+    char *out = NULL, *errs = NULL;
+    const char *a1[] = {"--port", "0", "--fixtures", bad, NULL};
+    CU_ASSERT_EQUAL(civis_mockproc_run(a1, NULL, &out, &errs), 2);
+    CU_ASSERT(errs != NULL && strstr(errs, "tables[0]") != NULL &&
+              strstr(errs, "bad.typed") != NULL && strstr(errs, "not a number") != NULL);
+    free(out);
+    free(errs);
+    civis_test_data(missing, sizeof(missing), "tables/no-such-file.csv");
+    snprintf(arg, sizeof(arg), "s.t=%s", missing);
+    const char *a2[] = {"--port", "0", "--table", arg, NULL};
+    CU_ASSERT_EQUAL(civis_mockproc_run(a2, NULL, &out, &errs), 2);
+    CU_ASSERT(errs != NULL && strstr(errs, "no-such-file.csv") != NULL);
+    free(out);
+    free(errs);
+    const char *a3[] = {"--port", "0", "--table", "no-equals-sign", NULL};
+    CU_ASSERT_EQUAL(civis_mockproc_run(a3, NULL, &out, &errs), 2);
+    CU_ASSERT(errs != NULL && strstr(errs, "SCHEMA.NAME=FILE") != NULL);
+    free(out);
+    free(errs);
+}
+
+/* The fixture format's tables, as the spec engine keeps them for both fakes. */
+static void test_tables__fixture_sets_keep_table_declarations(void)
+{
+    civis_spec *spec = NULL;
+    civis_fixture_set *set = NULL;
+    civis_error err = CIVIS_ERROR_INIT;
+    CU_ASSERT_EQUAL_FATAL(civis_spec_load_bundled(&spec, &err), CIVIS_OK);
+    CU_ASSERT_EQUAL_FATAL(civis_fixtures_new(&set, spec, &err), CIVIS_OK);
+    CU_ASSERT_PTR_NULL(civis_fixtures_tables(set));
+    const char *doc = "{\"tables\": [{\"table\": \"a.b\", \"csv\": \"x\\n1\\n\"}]}";
+    CU_ASSERT_EQUAL(civis_fixtures_add_text(set, doc, strlen(doc), "t.json", "key-1", NULL, &err),
+                    CIVIS_OK);
+    const cJSON *tables = civis_fixtures_tables(set);
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(tables), 1);
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(tables, 0), "api_key");
+    CU_ASSERT(cJSON_IsString(k) && strcmp(k->valuestring, "key-1") == 0); /* the added-for key */
+    CU_ASSERT_EQUAL(civis_fixtures_count(set), 0);
+    /* Shape errors name the declaration; nothing of the document is added. */
+    const char *bad = "{\"tables\": [{\"table\": \"a.c\", \"csv\": \"x\", \"rows\": []}]}";
+    CU_ASSERT_EQUAL(civis_fixtures_add_text(set, bad, strlen(bad), "bad.json", NULL, NULL, &err),
+                    CIVIS_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.message,
+                           "bad.json: tables[0]: needs exactly one of \"csv\" (text) and \"rows\" "
+                           "(arrays)");
+    civis_error_clear(&err);
+    const char *typo = "{\"tables\": [{\"tabel\": \"a.c\", \"csv\": \"x\"}]}";
+    CU_ASSERT_EQUAL(civis_fixtures_add_text(set, typo, strlen(typo), "typo.json", NULL, NULL, &err),
+                    CIVIS_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "did you mean 'table'?"));
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(civis_fixtures_tables(set)), 1);
+    civis_fixtures_free(set);
+    civis_spec_free(spec);
+}
+
 static CU_TestInfo tests[] = {
     {"seeded by --table, types detected",
      test_tables__seeded_by_the_flag_are_read_back_with_detected_types},
@@ -572,7 +706,10 @@ static CU_TestInfo tests[] = {
     {"databases distinct", test_tables__each_database_is_distinct},
     {"transfer_table", test_tables__transfer_table_copies_with_the_official_calls},
     {"multifile export", test_tables__multifile_export_and_its_manifest},
+    {"multifile gzip, max_file_size", test_tables__multifile_gzip_parts_and_max_file_size},
     {"escaped import", test_tables__escaped_import_round_trip},
+    {"bad seeds stop start-up", test_tables__bad_seeds_stop_start_up_naming_them},
+    {"fixture sets keep tables", test_tables__fixture_sets_keep_table_declarations},
     CU_TEST_INFO_NULL,
 };
 

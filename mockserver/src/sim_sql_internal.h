@@ -88,6 +88,22 @@ bool cmock__sql_exec(sim_req *r, long dbid, const char *sql, const sql_csv_opts 
                      sim_blob **blob, long preview, cJSON **cols, cJSON **rows, char *error,
                      size_t errlen);
 
+/* sim_sql_scan.c: the rows of a file (gunzipped when gzip). A field is
+ * arena[off, off + len), NUL-terminated; null for an empty unquoted one. */
+typedef struct sql_field {
+    size_t off, len;
+    bool null;
+} sql_field;
+/* Called per row (row from 1); false stops the scan. */
+typedef bool (*sql_row_fn)(void *ctx, const char *arena, const sql_field *f, size_t n, long row);
+/* Every row of `b` (CSV, or backslash-escaped with `escaped`) through fn.
+ * False with the reason in error when the file cannot be read or parsed
+ * (not when fn stops it). */
+bool cmock__sql_scan(const sim_blob *b, char delim, bool escaped, sql_row_fn fn, void *ctx,
+                     char *error, size_t errlen);
+/* Up to cap bytes of the start of `b`, gunzipped: what delimiter detection reads. */
+size_t cmock__sql_head(const sim_blob *b, char *buf, size_t cap);
+
 /* How a file loads into a table (sim_sql_csv.c). */
 typedef struct sql_load_opts {
     const char *schema, *table;
