@@ -151,17 +151,23 @@ static void seed(void)
     civis_table_free(t);
 }
 
-/* Pearson's r by the two-pass formula (the example uses one pass). */
-static double pearson(int a, int b)
+/* Pearson's r of columns a and b of n rows, by the two-pass formula (the
+ * example uses one pass). */
+static double pearson_of(const double (*rows)[3], size_t n, int a, int b)
 {
     double ma = 0, mb = 0, cab = 0, caa = 0, cbb = 0;
-    for (size_t r = 0; r < NROWS; r++)
-        ma += data[r][a] / NROWS, mb += data[r][b] / NROWS;
-    for (size_t r = 0; r < NROWS; r++) {
-        double da = data[r][a] - ma, db = data[r][b] - mb;
+    for (size_t r = 0; r < n; r++)
+        ma += rows[r][a] / (double)n, mb += rows[r][b] / (double)n;
+    for (size_t r = 0; r < n; r++) {
+        double da = rows[r][a] - ma, db = rows[r][b] - mb;
         cab += da * db, caa += da * da, cbb += db * db;
     }
     return cab / sqrt(caa * cbb);
+}
+
+static double pearson(int a, int b)
+{
+    return pearson_of(data, NROWS, a, b);
 }
 
 /* ---- the guide and its sources ---------------------------------------------- */
@@ -444,7 +450,33 @@ static void test_guide__ci_script(void)
     out[n] = '\0';
     int st = pclose(p);
     CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "read 4 rows of 3 columns from demo.measurements\n"));
+
+    /* the matrix it prints is the one of the CSV file it seeded */
+    char csv_path[512];
+    repo_path(csv_path, sizeof(csv_path), "examples/guide_measurements.csv");
+    char *csv = slurp(csv_path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    double rows[64][3];
+    size_t nrows = 0;
+    for (char *line = strchr(csv, '\n'); line && line[1] && nrows < 64;
+         line = strchr(line + 1, '\n'))
+        if (sscanf(line + 1, "%lf,%lf,%lf", &rows[nrows][0], &rows[nrows][1], &rows[nrows][2]) == 3)
+            nrows++;
+    free(csv);
+    CU_ASSERT_FATAL(nrows >= 3);
+    char want[128];
+    snprintf(want, sizeof(want), "read %zu rows of 3 columns from demo.measurements\n", nrows);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    for (int r = 0; r < 3; r++) {
+        int len = snprintf(want, sizeof(want), "\n%-10s", names[r]);
+        for (int c = 0; c < 3; c++)
+            len += snprintf(want + len, sizeof(want) - (size_t)len, " %10.6f",
+                            pearson_of((const double(*)[3])rows, nrows, r, c));
+        snprintf(want + len, sizeof(want) - (size_t)len, "\n");
+        if (strstr(out, want) == NULL)
+            fprintf(stderr, "\n  missing row:%s", want);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    }
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nuploaded demo.correlations (job "));
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
         fprintf(stderr, "\n  guide_ci.sh:\n%s\n", out);
