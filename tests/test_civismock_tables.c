@@ -633,6 +633,30 @@ static void test_tables__escaped_import_round_trip(void)
     CU_ASSERT(value_is(t, 2, 1, NULL));
     CU_ASSERT(value_is(t, 2, 2, "\"quoted\""));
     civis_table_free(t);
+
+    /* The same file through civis_file_to_table, the official client's path
+     * (preprocess, then the import with escaped: true and the given columns). */
+    cJSON *cols = cJSON_Parse("[{\"name\": \"id\", \"sql_type\": \"INT\"}, {\"name\": \"a\", "
+                              "\"sql_type\": \"VARCHAR(64)\"}, {\"name\": \"b\", \"sql_type\": "
+                              "\"VARCHAR(64)\"}]");
+    civis_import_options opts = {
+        .escaped = true, .table_columns = cols, .delimiter = ',', .headers = -1};
+    f = NULL;
+    st = civis_file_to_table(&f, c, &file_id, 1, DB, "esc.t2", &opts, &io, &err);
+    if (st == CIVIS_OK)
+        st = civis_future_result(NULL, f, &err);
+    if (st != CIVIS_OK)
+        fprintf(stderr, "\n  file_to_table: %s\n", err.message);
+    CU_ASSERT_EQUAL(st, CIVIS_OK);
+    civis_future_free(f);
+    cJSON_Delete(cols);
+    t = query(c, "select id, a, b from esc.t2 order by id", DB, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_EQUAL(civis_table_nrows(t), 3);
+    CU_ASSERT(value_is(t, 0, 1, "a,b"));
+    CU_ASSERT(value_is(t, 1, 1, "line\nbreak"));
+    CU_ASSERT(value_is(t, 1, 2, "back\\slash"));
+    civis_table_free(t);
     civis_client_free(c);
 }
 
