@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "allocfail.h"
 #include "test.h"
 #include "civis.h"
 #include "civis/io.h"
@@ -361,6 +362,68 @@ static void test_mockio__bad_declarations_are_refused(void)
     civis_mock_free(m);
 }
 
+/* One read, for the allocation walk: each failure must come back clean. */
+static civis_status read_once(void *ctx)
+{
+    civis_table *got = NULL;
+    civis_error err = CIVIS_ERROR_INIT;
+    const char *cols[] = {"y", "x"};
+    civis_status st =
+        civis_read_civis(&got, civis_mock_client(ctx), "s.t", cols, 2, "db", &io, &err);
+    if (st == CIVIS_OK)
+        CU_ASSERT(civis_table_nrows(got) == 2 && strcmp(civis_table_column(got, 0), "y") == 0 &&
+                  strcmp(civis_table_value(got, 1, 1), "3") == 0);
+    civis_table_free(got);
+    return st;
+}
+
+static void test_mockio__a_read_survives_every_allocation_failure(void)
+{
+    civis_mock *m = new_mock();
+    civis_table *t = table_of(XY, 3, (const char *[]){"1", "2", "a", "3", "4", "b"}, 2);
+    declare(m, "db", "s.t", t);
+    civis_table_free(t);
+    CU_ASSERT(civis_test_alloc_walk(read_once, m, 5000) > 10);
+    civis_mock_free(m);
+}
+
+/* A query preview and an upload, for the allocation walk. */
+static civis_status query_and_upload(void *ctx)
+{
+    civis_future *f = NULL;
+    civis_error err = CIVIS_ERROR_INIT;
+    civis_status st =
+        civis_query_civis(&f, civis_mock_client(ctx), "select * from s.t", "db", 1, &io, &err);
+    const civis_response *q = NULL;
+    if (st == CIVIS_OK)
+        st = civis_future_result(&q, f, &err);
+    if (st == CIVIS_OK)
+        CU_ASSERT_EQUAL(civis_response_len(q, "result_rows"), 1);
+    civis_future_free(f);
+    long long id = 0;
+    if (st == CIVIS_OK)
+        st = civis_buffer_to_civis(&id, civis_mock_client(ctx), "a,b\n", 4, "x.csv", NULL, &err);
+    return st;
+}
+
+static void test_mockio__queries_and_uploads_survive_every_allocation_failure(void)
+{
+    civis_mock *m = new_mock();
+    civis_error err = CIVIS_ERROR_INIT;
+    civis_mock_return(m, "files.post",
+                      "{\"id\": 70, \"uploadUrl\": \"https://storage.invalid/up\", "
+                      "\"uploadFields\": {\"key\": \"k/70\"}}",
+                      &err);
+    civis_table *t = table_of(XY, 3, (const char *[]){"1", "2", "a", "3", "4", "b"}, 2);
+    declare(m, "db", "s.t", t);
+    civis_table_free(t);
+    CU_ASSERT(civis_test_alloc_walk(query_and_upload, m, 5000) > 10);
+    size_t len = 0;
+    const char *last = civis_mock_upload_bytes(m, civis_mock_upload_count(m) - 1, &len, NULL);
+    CU_ASSERT(last != NULL && len == 4 && strcmp(last, "a,b\n") == 0);
+    civis_mock_free(m);
+}
+
 static CU_TestInfo tests[] = {
     {"mean and correlation on declared rows",
      test_mockio__a_function_reading_a_table_runs_on_declared_rows},
@@ -375,6 +438,9 @@ static CU_TestInfo tests[] = {
     {"uploads recorded", test_mockio__table_to_civis_upload_is_recorded},
     {"unknown storage URL", test_mockio__an_unknown_storage_url_is_a_404},
     {"bad declarations", test_mockio__bad_declarations_are_refused},
+    {"allocation failures", test_mockio__a_read_survives_every_allocation_failure},
+    {"allocation failures, queries and uploads",
+     test_mockio__queries_and_uploads_survive_every_allocation_failure},
     CU_TEST_INFO_NULL,
 };
 

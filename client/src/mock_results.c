@@ -285,7 +285,9 @@ static cJSON *post_sql(void *data, const civis_mock_call *call, long *status)
         return oom(status);
     }
     cJSON_AddNumberToObject(answer, "id", (double)id);
-    cJSON_AddItemToObject(answer, "name", cJSON_Duplicate(arg(call->args, "name", "name"), true));
+    cJSON *name = cJSON_Duplicate(arg(call->args, "name", "name"), true);
+    if (name != NULL && !cJSON_AddItemToObject(answer, "name", name))
+        cJSON_Delete(name); /* the key could not be copied: the answer goes without */
     cJSON_AddStringToObject(answer, "sql", text);
     return answer;
 }
@@ -455,7 +457,9 @@ static cJSON *queries_post(void *data, const civis_mock_call *call, long *status
         return oom(status);
     }
     /* queries.post answers while the query runs; queries.get has the end. */
-    cJSON_ReplaceItemInObjectCaseSensitive(answer, "state", cJSON_CreateString("running"));
+    cJSON *running = cJSON_CreateString("running");
+    if (running != NULL && !cJSON_ReplaceItemInObjectCaseSensitive(answer, "state", running))
+        cJSON_Delete(running);
     return answer;
 }
 
