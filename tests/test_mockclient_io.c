@@ -261,6 +261,46 @@ static void test_mockio__civis_to_csv_writes_the_declared_rows(void)
     civis_mock_free(m);
 }
 
+static void test_mockio__an_export_is_a_file_to_download(void)
+{
+    civis_mock *m = new_mock();
+    const char *n[] = {"a"};
+    civis_table *t = table_of(n, 1, (const char *[]){"1", "2"}, 2);
+    declare(m, "db", "select a from s.t", t);
+    civis_table_free(t);
+    civis_future *f = NULL;
+    civis_error err = CIVIS_ERROR_INIT;
+    ASSERT_CIVIS_OK(civis_export_to_civis_file(&f, civis_mock_client(m), "select a from s.t", "db",
+                                               NULL, &io, &err),
+                    err);
+    const civis_response *run = NULL;
+    ASSERT_CIVIS_OK(civis_future_result(&run, f, &err), err);
+    long long fid = 0;
+    ASSERT_CIVIS_OK(civis_response_int(&fid, run, "output.0.file_id", &err), err);
+    civis_future_free(f);
+    char *bytes = NULL;
+    size_t len = 0;
+    ASSERT_CIVIS_OK(civis_civis_to_buffer(&bytes, &len, civis_mock_client(m), fid, NULL, &err),
+                    err);
+    /* csv_settings {} exports gzip, as civis-mock does */
+    CU_ASSERT(len > 2 && (unsigned char)bytes[0] == 0x1f && (unsigned char)bytes[1] == 0x8b);
+    civis_free(bytes);
+    /* an uncompressed export reads back as text */
+    cJSON *none = cJSON_Parse("{\"compression\": \"none\", \"include_header\": false}");
+    ASSERT_CIVIS_OK(civis_export_to_civis_file(&f, civis_mock_client(m), "select a from s.t", "db",
+                                               none, &io, &err),
+                    err);
+    ASSERT_CIVIS_OK(civis_future_result(&run, f, &err), err);
+    ASSERT_CIVIS_OK(civis_response_int(&fid, run, "output.0.file_id", &err), err);
+    civis_future_free(f);
+    ASSERT_CIVIS_OK(civis_civis_to_buffer(&bytes, &len, civis_mock_client(m), fid, NULL, &err),
+                    err);
+    CU_ASSERT(bytes != NULL && strcmp(bytes, "1\n2\n") == 0);
+    civis_free(bytes);
+    cJSON_Delete(none);
+    civis_mock_free(m);
+}
+
 static void test_mockio__query_civis_previews_declared_rows(void)
 {
     civis_mock *m = new_mock();
@@ -435,6 +475,7 @@ static CU_TestInfo tests[] = {
      test_mockio__databases_keep_their_own_rows_and_the_latest_wins},
     {"civis_to_csv", test_mockio__civis_to_csv_writes_the_declared_rows},
     {"query_civis previews", test_mockio__query_civis_previews_declared_rows},
+    {"export_to_civis_file", test_mockio__an_export_is_a_file_to_download},
     {"uploads recorded", test_mockio__table_to_civis_upload_is_recorded},
     {"unknown storage URL", test_mockio__an_unknown_storage_url_is_a_404},
     {"bad declarations", test_mockio__bad_declarations_are_refused},

@@ -191,7 +191,8 @@ static bool write_output(char *url, size_t url_len, mock_store *s, const civis_t
         delim = strcmp(d->valuestring, "tab") == 0    ? '\t'
                 : strcmp(d->valuestring, "pipe") == 0 ? '|'
                                                       : ',';
-    bool gz = cJSON_IsString(c) && strcmp(c->valuestring, "gzip") == 0;
+    /* gzip unless "none", as civis-mock writes it */
+    bool gz = !(cJSON_IsString(c) && strcmp(c->valuestring, "none") == 0);
     char *text = NULL, *packed = NULL;
     size_t len = 0, packed_len = 0;
     if (civis__table_write_csv(&text, &len, rows, delim, !cJSON_IsFalse(h), NULL) != CIVIS_OK)
@@ -352,19 +353,51 @@ static cJSON *run_json(const mock_script *sc, const char *state)
     return r;
 }
 
+/* files.get of a run's output file answers its URL, so that code holding
+ * output[0].file_id (export_to_civis_file's callers) can download it.
+ * Called without the lock: it sets a behaviour. */
+static bool serve_file(civis_mock *mock, long long file_id, const char *url)
+{
+    char when[64];
+    snprintf(when, sizeof(when), "{\"id\": %lld}", file_id);
+    cJSON *f = cJSON_CreateObject();
+    bool ok = f != NULL && cJSON_AddNumberToObject(f, "id", (double)file_id) &&
+              cJSON_AddStringToObject(f, "name", strrchr(url, '/') + 1) &&
+              cJSON_AddStringToObject(f, "fileUrl", url);
+    char *text = ok ? cJSON_PrintUnformatted(f) : NULL;
+    cJSON_Delete(f);
+    ok = text != NULL && civis_mock_return_when(mock, "files.get", when, text, NULL) == CIVIS_OK;
+    cJSON_free(text);
+    return ok;
+}
+
 static cJSON *post_sql_runs(void *data, const civis_mock_call *call, long *status)
 {
     civis_mock *mock = data;
     civis__mock_lock(mock);
     mock_script *sc = find_script(mock->store, int_arg(call->args, "id", "id"));
     cJSON *r = NULL;
+    char *url = NULL;
+    long long file_id = 0;
+    bool output = false;
     if (sc == NULL)
         *status = 404;
     else if (run_script(mock->store, sc, mock->store->next_id++))
         r = run_json(sc, "queued");
     else
         *status = 500;
+    if (r != NULL && sc->url != NULL) {
+        output = true;
+        url = civis__strdup(sc->url);
+        file_id = sc->file_id;
+    }
     civis__mock_unlock(mock);
+    if (output && (url == NULL || !serve_file(mock, file_id, url))) {
+        cJSON_Delete(r);
+        r = NULL;
+        *status = 500;
+    }
+    civis__free(url);
     return r;
 }
 
