@@ -13,6 +13,8 @@
  *   POST   /__mock/faults            a fault rule -> 201 {"id"}
  *   DELETE /__mock/faults            every rule
  *   DELETE /__mock/faults/{id}       one rule
+ *   GET    /__mock/tables            the seeded SQL tables
+ *   POST   /__mock/tables            seed a table (JSON declaration, or CSV with ?table=)
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -286,12 +288,14 @@ void cmock__admin(cmock_server *srv, const cmock_request *req, cmock_reply *repl
             cmock__error(reply, 404, "not_found", "No fault with that id.");
         else
             reply->status = 204;
+    } else if (strcmp(path, "/tables") == 0) {
+        civis__sim_tables_admin(srv, req, reply);
     } else if (strcmp(path, "/sim") == 0 || strncmp(path, "/sim/", 5) == 0) {
         civis__sim_admin(srv->sim.handle == civis__sim_handle ? srv->sim.ctx : NULL, req, path,
                          reply, oc);
     } else {
         cmock__error(reply, 404, "not_found",
                      "No such civis-mock admin endpoint; see /__mock/health, /__mock/stubs, "
-                     "/__mock/reset, /__mock/journal, /__mock/faults.");
+                     "/__mock/reset, /__mock/journal, /__mock/faults, /__mock/tables.");
     }
 }

@@ -45,6 +45,9 @@ static const char usage[] =
     "                       exit, and databases in memory)\n"
     "  --database NAME      offer a database NAME besides the default 'civis-mock';\n"
     "                       repeatable\n"
+    "  --table [DB:]SCHEMA.NAME=FILE  seed a table every API key sees from a CSV file\n"
+    "                       whose header names the columns (types detected); in the\n"
+    "                       default database unless DB: names another; repeatable\n"
     "  --state-mem-limit B  bytes of one simulated file kept in memory (default 8M)\n"
     "  --state-max-objects N  objects and runs one API key may create (default 20000);\n"
     "                       further creations get 507 until a reset\n"
@@ -89,6 +92,7 @@ static const char *const flag_names[] = {"--spec",
                                          "--state-max-bytes",
                                          "--stateless",
                                          "--database",
+                                         "--table",
                                          "--conn-timeout",
                                          "--max-conns-per-ip"};
 #define N_FLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
@@ -168,7 +172,8 @@ static int parse_args(cmock_config *cfg, int argc, char **argv)
         cfg->spec_path = env_spec;
     cfg->fixtures = calloc((size_t)argc, sizeof(char *));
     cfg->databases = calloc((size_t)argc, sizeof(char *));
-    if (cfg->fixtures == NULL || cfg->databases == NULL) {
+    cfg->tables = calloc((size_t)argc, sizeof(char *));
+    if (cfg->fixtures == NULL || cfg->databases == NULL || cfg->tables == NULL) {
         fputs("civis-mock: out of memory\n", stderr);
         return 1;
     }
@@ -274,6 +279,11 @@ static int parse_args(cmock_config *cfg, int argc, char **argv)
             if (*value == '\0' || strlen(value) > 200)
                 return usage_error("option '--database' needs a name of 1 to 200 bytes");
             cfg->databases[cfg->n_databases++] = value;
+        } else if (strcmp(name, "--table") == 0) {
+            const char *eqs = strchr(value, '=');
+            if (eqs == NULL || eqs == value || eqs[1] == '\0')
+                return usage_error("option '--table' needs SCHEMA.NAME=FILE, got '%s'", value);
+            cfg->tables[cfg->n_tables++] = value;
         } else if (strcmp(name, "--state-dir") == 0) {
             cfg->state_dir = value;
         } else if (strcmp(name, "--state-mem-limit") == 0) {
@@ -408,6 +418,7 @@ static void release(cmock_server *srv)
         fclose(srv->log);
     free(srv->config.fixtures);
     free(srv->config.databases);
+    free(srv->config.tables);
     pthread_mutex_destroy(&srv->log_lock);
     pthread_mutex_destroy(&srv->inflight_lock);
 }

@@ -70,6 +70,8 @@ typedef struct cmock_config {
     bool stateless;           /* --stateless: no simulation */
     const char **databases;   /* --database names, borrowed from argv */
     size_t n_databases;
+    const char **tables; /* --table schema.name=FILE texts, borrowed from argv */
+    size_t n_tables;
     cmock_record_config record; /* --record-from, --cassette, ... (record.h) */
     unsigned conn_timeout_s;    /* --conn-timeout seconds an idle connection is kept */
     unsigned conns_per_ip;      /* --max-conns-per-ip */

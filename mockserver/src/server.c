@@ -440,7 +440,13 @@ civis_status cmock__server_start(cmock_server *srv, civis_error *err)
         return st;
     if ((st = cmock__delayer_new(&srv->delayer, err)) != CIVIS_OK)
         return st;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
+    /* poll(), not MHD_USE_AUTO's epoll: with epoll and a thread pool,
+     * libmicrohttpd 0.9.75's MHD_quiesce_daemon races a worker removing the
+     * same listen socket from its epoll set, and whichever loses aborts the
+     * process ("Failed to remove listen FD from epoll set"), now and then at
+     * shutdown. With poll() quiescing only signals the workers. A test
+     * server's few dozen connections per worker cost poll() nothing. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
     unsigned timeout =
         srv->config.conn_timeout_s ? srv->config.conn_timeout_s : CMOCK_DEFAULT_CONN_TIMEOUT_S;
@@ -495,10 +501,8 @@ void cmock__server_stop(cmock_server *srv)
     }
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
-    /* Closed only now: a worker thread may still be taking the quiesced
-     * socket out of its epoll set, and closing it under it made MHD abort
-     * ("Failed to remove listen FD from epoll set"). MHD leaves a quiesced
-     * socket to us. */
+    /* MHD leaves a quiesced socket to us; closed only once no worker can
+     * still be looking at it. */
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
     cmock__delayer_free(srv->delayer);

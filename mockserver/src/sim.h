@@ -96,6 +96,10 @@ bool civis__sim_policy_check(const char *text, char *why, size_t whylen);
 void civis__sim_admin(civis_sim *sim, const cmock_request *req, const char *path,
                       cmock_reply *reply, cmock_outcome *outcome);
 
+/* GET and POST /__mock/tables: seeded SQL tables (sim_sql_seed.c); a 404
+ * with --stateless. */
+void civis__sim_tables_admin(cmock_server *srv, const cmock_request *req, cmock_reply *reply);
+
 /* The presigned-style storage endpoints under /__storage/ (no auth). They
  * are MHD access handlers of their own because their bodies stream: an
  * upload of any size never sits in memory whole. `*cls` is per-request
@@ -306,6 +310,7 @@ struct civis_sim {
     size_t csv_len;
     const char *const *databases; /* --database names (borrowed), besides the default */
     size_t n_databases;
+    struct sql_seeds *seeds; /* seeded tables (sim_sql_seed.c), or NULL before the first */
 };
 
 /* One API request being answered by the simulation. */

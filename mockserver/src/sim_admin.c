@@ -31,6 +31,7 @@
 #include <strings.h>
 
 #include "sim.h"
+#include "sim_sql.h"
 
 /* "instant", "polls:3", "ms:50", "fail:boom", "polls:3 fail:boom". */
 static const char *policy_text(const sim_policy *p, char *buf, size_t len)
@@ -394,6 +395,23 @@ void civis__sim_admin(civis_sim *sim, const cmock_request *req, const char *path
     civis__sim_unlock_all(sim);
 }
 
+/* A reset forgets the seeded tables the admin API declared, then the
+ * state; databases reopen with the start-up seeds alone. */
+static void sim_reset(void *ctx)
+{
+    civis_sim *sim = ctx;
+    civis__sim_lock_all(sim);
+    cmock__sql_seed_reset(sim);
+    civis__sim_unlock_all(sim);
+    civis__sim_reset(sim);
+}
+
+void civis__sim_tables_admin(cmock_server *srv, const cmock_request *req, cmock_reply *reply)
+{
+    cmock__sql_seed_admin(srv->sim.handle == civis__sim_handle ? srv->sim.ctx : NULL, req, reply,
+                          admin_key(req));
+}
+
 int civis__sim_install(cmock_server *srv)
 {
     if (srv->config.stateless)
@@ -418,16 +436,25 @@ int civis__sim_install(cmock_server *srv)
         fprintf(stderr, "civis-mock: %s\n", err.message);
         return err.code == CIVIS_EINVAL || err.code == CIVIS_EIO ? 2 : 1;
     }
+    int rc = cmock__sql_seed_install(sim, srv->config.tables, srv->config.n_tables,
+                                     civis_fixtures_tables(srv->fixtures));
+    if (rc >= 0) {
+        cmock__sql_seed_free(sim);
+        civis__sim_free(sim);
+        return rc;
+    }
     srv->sim.handle = civis__sim_handle;
-    srv->sim.reset = civis__sim_reset;
+    srv->sim.reset = sim_reset;
     srv->sim.ctx = sim;
     return -1;
 }
 
 void civis__sim_uninstall(cmock_server *srv)
 {
-    if (srv->sim.handle == civis__sim_handle)
+    if (srv->sim.handle == civis__sim_handle) {
+        cmock__sql_seed_free(srv->sim.ctx);
         civis__sim_free(srv->sim.ctx);
+    }
     srv->sim.handle = NULL;
     srv->sim.reset = NULL;
     srv->sim.ctx = NULL;

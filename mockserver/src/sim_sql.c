@@ -1,21 +1,27 @@
 /*
- * sim_sql.c: one SQLite database per API key, and the SQL runs on it.
+ * sim_sql.c: a SQLite database per Civis database per API key, and the SQL
+ * runs on them.
  *
- * A key's database opens on first use: in memory, or, when --state-dir was
- * given, as files in a directory of its own under it (removed at reset and
- * exit: the point is to keep large tables out of RAM, not to persist them).
- * Civis schemas are attached databases ("public" is "main"), attached when
- * a script creates a schema, when a statement names an unknown one in a
- * CREATE, or when an import targets one.
+ * A key's databases open on first use (each with the seeded tables of
+ * sim_sql_seed.c): in memory, or, when --state-dir was given, as files in
+ * a directory of their own under it (removed at reset and exit: the point
+ * is to keep large tables out of RAM, not to persist them). Keeping the
+ * default database and each --database apart is what lets a Dbsync import
+ * copy a table from one to another. Civis schemas are attached databases
+ * ("public" is "main"), attached when a script creates a schema, when a
+ * statement names an unknown one in a CREATE, or when an import targets
+ * one.
  *
  * A SQL script's run runs its statements in order; the last statement that
- * returns columns is the result set, written as the run's output File per
+ * returns columns is the result, written as the run's output File per
  * csvSettings (header, delimiter, quoting, gzip) while it is read, so a
- * large result never sits in memory whole. NULL is an empty field, an
+ * large result never sits in memory whole; force_multifile cuts it into
+ * parts with a manifest (sim_sql_multi.c). NULL is an empty field, an
  * empty string is "" so the two stay apart. Queries keep their first
  * previewRows rows for resultRows.
  */
 #include <ctype.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +40,8 @@
 #define MAX_PREVIEW_ROWS 1000
 #define DEFAULT_PREVIEW_ROWS 100
 
-static unsigned long db_counter; /* directory names of on-disk databases (under the lock) */
+/* Directory names of on-disk databases; keys open theirs under their own locks. */
+static atomic_ulong db_counter;
 
 /* ---- opening and schemas -------------------------------------------------- */
 
@@ -71,7 +78,7 @@ int cmock__sql_parse_bool(const char *s)
     return -1;
 }
 
-void cmock__sql_close(sim_sqldb *db)
+static void conn_close(sql_conn *db)
 {
     if (db == NULL)
         return;
@@ -87,6 +94,16 @@ void cmock__sql_close(sim_sqldb *db)
         rmdir(db->dir);
         free(db->dir);
     }
+    free(db);
+}
+
+void cmock__sql_close(sim_sqldb *db)
+{
+    if (db == NULL)
+        return;
+    for (size_t i = 0; i < db->n_conns; i++)
+        conn_close(db->conns[i]);
+    free(db->conns);
     for (size_t i = 0; i < db->n_tables; i++) {
         free(db->tables[i].schema);
         free(db->tables[i].name);
@@ -95,11 +112,34 @@ void cmock__sql_close(sim_sqldb *db)
     free(db);
 }
 
-sim_sqldb *cmock__sql_db(sim_req *r, char *error, size_t errlen)
+size_t cmock__sql_n_databases(const civis_sim *sim)
 {
-    if (r->space->sqldb != NULL)
-        return r->space->sqldb;
-    sim_sqldb *db = calloc(1, sizeof(*db));
+    return 1 + sim->n_databases;
+}
+
+const char *cmock__sql_database_name(const civis_sim *sim, long id)
+{
+    if (id < 1 || (size_t)id > cmock__sql_n_databases(sim))
+        return NULL;
+    return id == 1 ? CIVIS_SQL_DEFAULT_DATABASE : sim->databases[id - 2];
+}
+
+long cmock__sql_database_id(const civis_sim *sim, const char *name)
+{
+    for (size_t i = 0; i < cmock__sql_n_databases(sim); i++)
+        if (strcasecmp(cmock__sql_database_name(sim, (long)i + 1), name) == 0)
+            return (long)i + 1;
+    return 0;
+}
+
+long cmock__sql_job_database(const cJSON *value)
+{
+    return cJSON_IsNumber(value) ? (long)value->valuedouble : 1;
+}
+
+static sql_conn *conn_open(sim_req *r, char *error, size_t errlen)
+{
+    sql_conn *db = calloc(1, sizeof(*db));
     if (db == NULL) {
         snprintf(error, errlen, "out of memory opening the database");
         return NULL;
@@ -108,7 +148,7 @@ sim_sqldb *cmock__sql_db(sim_req *r, char *error, size_t errlen)
     const char *open_path = ":memory:";
     if (!r->sim->own_dir) {
         snprintf(path, sizeof(path), "%s/sql-%d-%lu", r->sim->state_dir, (int)getpid(),
-                 ++db_counter);
+                 atomic_fetch_add(&db_counter, 1) + 1);
         if (mkdir(path, 0700) != 0 || (db->dir = strdup(path)) == NULL) {
             snprintf(error, errlen, "cannot create the database directory %s: %s", path,
                      strerror(errno));
@@ -129,10 +169,42 @@ sim_sqldb *cmock__sql_db(sim_req *r, char *error, size_t errlen)
     if (rc != SQLITE_OK) {
         snprintf(error, errlen, "cannot open the database: %s",
                  db->db ? sqlite3_errmsg(db->db) : sqlite3_errstr(rc));
-        cmock__sql_close(db);
+        conn_close(db);
         return NULL;
     }
-    r->space->sqldb = db;
+    return db;
+}
+
+sql_conn *cmock__sql_db(sim_req *r, long id, char *error, size_t errlen)
+{
+    if (id < 1 || (size_t)id > cmock__sql_n_databases(r->sim)) {
+        snprintf(error, errlen, "database %ld does not exist (civis-mock offers %zu)", id,
+                 cmock__sql_n_databases(r->sim));
+        return NULL;
+    }
+    sim_sqldb *k = r->space->sqldb;
+    if (k == NULL) {
+        k = calloc(1, sizeof(*k));
+        size_t n = cmock__sql_n_databases(r->sim);
+        if (k == NULL || (k->conns = calloc(n, sizeof(*k->conns))) == NULL) {
+            free(k);
+            snprintf(error, errlen, "out of memory opening the database");
+            return NULL;
+        }
+        k->n_conns = n;
+        r->space->sqldb = k;
+    }
+    if (k->conns[id - 1] != NULL)
+        return k->conns[id - 1];
+    sql_conn *db = conn_open(r, error, errlen);
+    if (db == NULL)
+        return NULL;
+    /* Seeded tables are there from the first look on. */
+    if (!cmock__sql_seed_apply(r->sim, r->space->key, id, db, error, errlen)) {
+        conn_close(db);
+        return NULL;
+    }
+    k->conns[id - 1] = db;
     return db;
 }
 
@@ -147,7 +219,7 @@ static bool valid_schema_name(const char *s)
     return n < 64;
 }
 
-bool cmock__sql_has_schema(sim_sqldb *db, const char *schema)
+bool cmock__sql_has_schema(sql_conn *db, const char *schema)
 {
     if (strcasecmp(schema, "public") == 0 || strcasecmp(schema, "main") == 0)
         return true;
@@ -160,7 +232,7 @@ bool cmock__sql_has_schema(sim_sqldb *db, const char *schema)
     return found;
 }
 
-bool cmock__sql_attach(sim_sqldb *db, const char *schema, char *error, size_t errlen)
+bool cmock__sql_attach(sql_conn *db, const char *schema, char *error, size_t errlen)
 {
     if (cmock__sql_has_schema(db, schema))
         return true;
@@ -531,10 +603,11 @@ static char *substitute(const sim_obj *job, const char *sql, char *error, size_t
 /* Runs every statement of `sql` in order. The last one with columns is
  * the result: into *blob (when blob is not NULL) per `opts`, and into
  * *cols and *rows up to `preview` rows (when cols is not NULL). */
-bool cmock__sql_exec(sim_req *r, const char *sql, const sql_csv_opts *opts, sim_blob **blob,
-                     long preview, cJSON **cols, cJSON **rows, char *error, size_t errlen)
+bool cmock__sql_exec(sim_req *r, long dbid, const char *sql, const sql_csv_opts *opts,
+                     sim_blob **blob, long preview, cJSON **cols, cJSON **rows, char *error,
+                     size_t errlen)
 {
-    sim_sqldb *db = cmock__sql_db(r, error, errlen);
+    sql_conn *db = cmock__sql_db(r, dbid, error, errlen);
     if (db == NULL)
         return false;
     char schemas[CIVIS_SQL_MAX_SCHEMAS][64];
@@ -627,7 +700,7 @@ bool cmock__sql_owns_job(const sim_req *r, const sim_obj *job)
     const sim_coll *c = &r->sim->colls[job->coll];
     if (c->sql || c->starts_run)
         return job->csv == NULL && r->space->csv == NULL && r->sim->csv == NULL;
-    return strcmp(c->key, "/imports/files/csv") == 0;
+    return strcmp(c->key, "/imports/files/csv") == 0 || cmock__sql_is_dbsync(r, job);
 }
 
 static bool sql_script_run(sim_req *r, sim_obj *job, sim_run *run, char *error, size_t errlen)
@@ -654,10 +727,16 @@ static bool sql_script_run(sim_req *r, sim_obj *job, sim_run *run, char *error, 
         cJSON_IsNumber(pr) && pr->valuedouble >= 0 ? (long)pr->valuedouble : DEFAULT_PREVIEW_ROWS;
     if (preview > MAX_PREVIEW_ROWS)
         preview = MAX_PREVIEW_ROWS;
+    long dbid = cmock__sql_job_database(given(job, query ? "database" : "remoteHostId"));
+    if (!query && cJSON_IsTrue(setting(job, "forceMultifile"))) {
+        bool done = cmock__sql_multifile(r, job, run, dbid, text, &opts, error, errlen);
+        free(text);
+        return done;
+    }
     sim_blob *blob = NULL;
     cJSON *cols = NULL, *rows = NULL;
-    bool ok = cmock__sql_exec(r, text, &opts, query ? NULL : &blob, preview, query ? &cols : NULL,
-                              query ? &rows : NULL, error, errlen);
+    bool ok = cmock__sql_exec(r, dbid, text, &opts, query ? NULL : &blob, preview,
+                              query ? &cols : NULL, query ? &rows : NULL, error, errlen);
     free(text);
     if (ok && query) {
         cJSON *p = cJSON_CreateObject();
@@ -712,5 +791,7 @@ bool cmock__sql_run(sim_req *r, sim_obj *job, sim_run *run, char *error, size_t 
         return sql_script_run(r, job, run, error, errlen);
     if (strcmp(coll_key(r, job), "/imports/files/csv") == 0)
         return cmock__sql_import_run(r, job, run, error, errlen);
+    if (cmock__sql_is_dbsync(r, job))
+        return cmock__sql_sync_run(r, job, run, error, errlen);
     return true;
 }

@@ -1,11 +1,13 @@
 /*
- * sim_sql.h: the SQL engine of the simulation. Every API key gets one
- * SQLite database (sim_sql.c); Civis schemas are attached SQLite databases,
+ * sim_sql.h: the SQL engine of the simulation. Every API key gets a
+ * SQLite database per Civis database (sim_sql.c); Civis schemas are
+ * attached SQLite databases,
  * so "schema.table" works, and "public" is SQLite's "main". Redshift SQL
  * goes through a small translation first (sim_sql_translate.c); CSV files
  * load into tables and type detection lives in sim_sql_csv.c.
  *
- * Everything here runs under the simulation lock (civis_sim.lock).
+ * Everything here runs under the space's lock (the seeds' changes under
+ * civis__sim_lock_all).
  */
 #ifndef CIVIS_MOCK_SIM_SQL_H
 #define CIVIS_MOCK_SIM_SQL_H
@@ -19,6 +21,10 @@
 #define CIVIS_SQL_DEFAULT_DATABASE "civis-mock"
 #define CIVIS_SQL_CREDENTIAL_ID 900000001L /* the default Database credential of every key */
 #define CIVIS_SQL_MAX_SCHEMAS 8            /* SQLite attaches at most 10 databases */
+
+/* Seeded tables (sim_sql_seed.c): how many, and their CSV bytes in all. */
+#define CIVIS_SQL_MAX_SEEDS 64
+#define CIVIS_SQL_MAX_SEED_BYTES ((size_t)64 * 1024 * 1024)
 
 typedef struct sim_sqldb sim_sqldb;
 
@@ -40,6 +46,22 @@ bool cmock__sql_owns(const civis_operation *op, const cmock_request *req);
 bool cmock__sql_run(sim_req *r, sim_obj *job, sim_run *run, char *error, size_t errlen);
 /* Whether the engine owns `job`'s runs (a declared result set wins). */
 bool cmock__sql_owns_job(const sim_req *r, const sim_obj *job);
+
+/* Seeds the tables of --table texts ("[DB:]schema.name=FILE") and of the
+ * fixtures' "tables" (may be NULL), checking each. Prints its own error;
+ * returns -1 to go on or exit status 2, as main.c's steps do. */
+int cmock__sql_seed_install(civis_sim *sim, const char *const *flags, size_t n_flags,
+                            const cJSON *fixture_tables);
+/* GET and POST /__mock/tables; `key` (may be NULL) scopes new seeds. */
+void cmock__sql_seed_admin(civis_sim *sim, const cmock_request *req, cmock_reply *reply,
+                           const char *key);
+/* Forgets the seeds the admin API declared (with every space locked). */
+void cmock__sql_seed_reset(civis_sim *sim);
+void cmock__sql_seed_free(civis_sim *sim);
+
+/* "schema.table" split as civis.io.split_schema_tablename does (double
+ * quotes protect dots; one part means public). False when malformed. */
+bool cmock__sql_split_table(const char *path, char *schema, size_t slen, char *table, size_t tlen);
 
 /* ---- inside the engine ------------------------------------------------- */
 

@@ -1,10 +1,11 @@
 /*
  * sim_sql_api.c: the platform objects around the SQL engine. Databases are
  * the default one (CIVIS_SQL_DEFAULT_DATABASE, id 1) and those named by
- * --database (ids 2, 3, ...); every database of a key shares the key's one
- * SQLite database. Every key has one default Database credential
- * (CIVIS_SQL_CREDENTIAL_ID). Tables are what the database holds, with ids
- * handed out the first time the tables API shows them.
+ * --database (ids 2, 3, ...); each is a SQLite database of its own per
+ * key. Every key has one default Database credential
+ * (CIVIS_SQL_CREDENTIAL_ID). Tables are what the databases hold, with ids
+ * (unique over the key's databases) handed out the first time the tables
+ * API shows them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,12 +60,12 @@ bool cmock__sql_owns(const civis_operation *op, const cmock_request *req)
 
 static size_t n_databases(const civis_sim *sim)
 {
-    return 1 + sim->n_databases;
+    return cmock__sql_n_databases(sim);
 }
 
 static const char *database_name(const civis_sim *sim, size_t i)
 {
-    return i == 0 ? CIVIS_SQL_DEFAULT_DATABASE : sim->databases[i - 1];
+    return cmock__sql_database_name(sim, (long)i + 1);
 }
 
 static cJSON *render(sim_req *r, const cJSON *data, long id)
@@ -130,20 +131,21 @@ static const char *shown_schema(const char *sqlite_name)
     return strcmp(sqlite_name, "main") == 0 ? "public" : sqlite_name;
 }
 
-/* The id of schema.name, handed out on first sight; 0 on allocation failure. */
-static long table_id(sim_sqldb *db, const char *schema, const char *name)
+/* The id of schema.name of database dbid, handed out on first sight; 0 on
+ * allocation failure. */
+static long table_id(sim_sqldb *k, long dbid, const char *schema, const char *name)
 {
-    for (size_t i = 0; i < db->n_tables; i++)
-        if (strcasecmp(db->tables[i].schema, schema) == 0 &&
-            strcasecmp(db->tables[i].name, name) == 0)
+    for (size_t i = 0; i < k->n_tables; i++)
+        if (k->tables[i].database == dbid && strcasecmp(k->tables[i].schema, schema) == 0 &&
+            strcasecmp(k->tables[i].name, name) == 0)
             return (long)i + 1;
-    if (db->n_tables == db->cap_tables) {
-        size_t cap = db->cap_tables ? db->cap_tables * 2 : 16;
-        sql_table_id *t = realloc(db->tables, cap * sizeof(*t));
+    if (k->n_tables == k->cap_tables) {
+        size_t cap = k->cap_tables ? k->cap_tables * 2 : 16;
+        sql_table_id *t = realloc(k->tables, cap * sizeof(*t));
         if (t == NULL)
             return 0;
-        db->tables = t;
-        db->cap_tables = cap;
+        k->tables = t;
+        k->cap_tables = cap;
     }
     char *s = strdup(schema), *n = strdup(name);
     if (s == NULL || n == NULL) {
@@ -151,8 +153,8 @@ static long table_id(sim_sqldb *db, const char *schema, const char *name)
         free(n);
         return 0;
     }
-    db->tables[db->n_tables] = (sql_table_id){s, n};
-    return (long)++db->n_tables;
+    k->tables[k->n_tables] = (sql_table_id){dbid, s, n};
+    return (long)++k->n_tables;
 }
 
 /* Redshift's names for SQLite's declared types. */
@@ -173,11 +175,11 @@ static const char *sql_type_name(const char *decl, char *buf, size_t len)
 
 /* A table as the tables API shows it; `detail` adds its columns. NULL on
  * allocation failure or when it is gone. */
-static cJSON *table_obj(sim_req *r, sim_sqldb *db, const char *sqlite_schema, const char *name,
-                        bool detail)
+static cJSON *table_obj(sim_req *r, sql_conn *db, long dbid, const char *sqlite_schema,
+                        const char *name, bool detail)
 {
     const char *schema = shown_schema(sqlite_schema);
-    long id = table_id(db, schema, name);
+    long id = table_id(r->space->sqldb, dbid, schema, name);
     char sql[600];
     snprintf(sql, sizeof(sql), "PRAGMA \"%s\".table_info(\"%s\")", sqlite_schema, name);
     sqlite3_stmt *st = NULL;
@@ -204,7 +206,8 @@ static cJSON *table_obj(sim_req *r, sim_sqldb *db, const char *sqlite_schema, co
         sqlite3_step(st) == SQLITE_ROW)
         rows = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    ok = ok && civis__sim_set_num(d, "id", (double)id) && civis__sim_set_num(d, "databaseId", 1) &&
+    ok = ok && civis__sim_set_num(d, "id", (double)id) &&
+         civis__sim_set_num(d, "databaseId", (double)dbid) &&
          civis__sim_set_str(d, "schema", schema) && civis__sim_set_str(d, "name", name) &&
          civis__sim_set_num(d, "rowCount", (double)rows) &&
          civis__sim_set_num(d, "columnCount", n) &&
@@ -227,10 +230,9 @@ typedef struct table_filter {
 } table_filter;
 
 /* Every table of the key's database that passes `f`, as list items. */
-static cJSON *tables(sim_req *r, sim_sqldb *db, const table_filter *f, bool *ok)
+static bool tables(sim_req *r, sql_conn *db, long dbid, const table_filter *f, cJSON *arr)
 {
-    cJSON *arr = cJSON_CreateArray();
-    *ok = arr != NULL;
+    bool okv = true, *ok = &okv;
     sqlite3_stmt *dbs = NULL;
     if (*ok && sqlite3_prepare_v2(db->db, "PRAGMA database_list", -1, &dbs, NULL) != SQLITE_OK)
         *ok = false;
@@ -267,15 +269,11 @@ static cJSON *tables(sim_req *r, sim_sqldb *db, const table_filter *f, bool *ok)
         sqlite3_finalize(st);
         /* The PRAGMA inside table_obj cannot run while st is open, hence the copy. */
         for (size_t i = 0; *ok && i < n; i++)
-            add_or_fail(arr, table_obj(r, db, sname, names[i], false), ok);
+            add_or_fail(arr, table_obj(r, db, dbid, sname, names[i], false), ok);
         free(names);
     }
     sqlite3_finalize(dbs);
-    if (!*ok) {
-        cJSON_Delete(arr);
-        return NULL;
-    }
-    return arr;
+    return *ok;
 }
 
 static const char *route_param(const sim_req *r, const char *name)
@@ -287,14 +285,14 @@ static const char *route_param(const sim_req *r, const char *name)
 }
 
 /* The SQLite name of a Civis schema, or NULL when it does not exist. */
-static const char *sqlite_schema(sim_sqldb *db, const char *schema)
+static const char *sqlite_schema(sql_conn *db, const char *schema)
 {
     if (strcasecmp(schema, "public") == 0)
         return "main";
     return cmock__sql_has_schema(db, schema) ? schema : NULL;
 }
 
-static void one_table(sim_req *r, sim_sqldb *db, const char *schema, const char *name,
+static void one_table(sim_req *r, sql_conn *db, long dbid, const char *schema, const char *name,
                       bool columns_only)
 {
     const char *ss = sqlite_schema(db, schema);
@@ -302,7 +300,7 @@ static void one_table(sim_req *r, sim_sqldb *db, const char *schema, const char 
         civis__sim_not_found(r->reply);
         return;
     }
-    cJSON *t = table_obj(r, db, ss, name, true);
+    cJSON *t = table_obj(r, db, dbid, ss, name, true);
     if (t == NULL) {
         civis__sim_oom(r->reply);
         return;
@@ -314,6 +312,21 @@ static void one_table(sim_req *r, sim_sqldb *db, const char *schema, const char 
         return;
     }
     civis__sim_reply_take(r->reply, (int)civis_answer_status(r->op), t);
+}
+
+static void schemas(sql_conn *db, cJSON *arr, bool *ok)
+{
+    sqlite3_stmt *st = NULL;
+    *ok = sqlite3_prepare_v2(db->db, "PRAGMA database_list", -1, &st, NULL) == SQLITE_OK;
+    while (*ok && sqlite3_step(st) == SQLITE_ROW) {
+        const char *s = (const char *)sqlite3_column_text(st, 1);
+        if (strcmp(s, "temp") == 0)
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        *ok = o != NULL && civis__sim_set_str(o, "schema", shown_schema(s));
+        add_or_fail(arr, o, ok);
+    }
+    sqlite3_finalize(st);
 }
 
 bool cmock__sql_handle(sim_req *r)
@@ -361,62 +374,72 @@ bool cmock__sql_handle(sim_req *r)
             civis__sim_reply_take(r->reply, (int)civis_answer_status(r->op), d);
         return true;
     }
-    sim_sqldb *db = cmock__sql_db(r, error, sizeof(error));
-    if (db == NULL) {
-        cmock__error(r->reply, 500, "internal", error);
-        return true;
-    }
-    if (route_is(r, "GET", "/databases/{id}/schemas")) {
-        cJSON *arr = cJSON_CreateArray();
-        sqlite3_stmt *st = NULL;
-        ok = arr != NULL &&
-             sqlite3_prepare_v2(db->db, "PRAGMA database_list", -1, &st, NULL) == SQLITE_OK;
-        while (ok && sqlite3_step(st) == SQLITE_ROW) {
-            const char *s = (const char *)sqlite3_column_text(st, 1);
-            if (strcmp(s, "temp") == 0)
-                continue;
-            cJSON *o = cJSON_CreateObject();
-            ok = o != NULL && civis__sim_set_str(o, "schema", shown_schema(s));
-            add_or_fail(arr, o, &ok);
-        }
-        sqlite3_finalize(st);
-        if (!ok)
-            cJSON_Delete(arr);
-        civis__sim_reply_list(r, ok ? arr : NULL);
-        return true;
-    }
-    if (route_is(r, "GET", "/databases/{id}/schemas/{schema_name}/tables/{table_name}")) {
-        one_table(r, db, route_param(r, "schema_name"), route_param(r, "table_name"), false);
-        return true;
-    }
-    table_filter f = {0};
-    if (route_is(r, "GET", "/databases/{id}/schemas/{schema_name}/tables")) {
-        f.schema = route_param(r, "schema_name");
-        if (sqlite_schema(db, f.schema) == NULL) {
+    if (route_is(r, "GET", "/tables/{id}") || route_is(r, "GET", "/tables/{id}/columns")) {
+        long id = civis__sim_param_id(r->route, 0);
+        sim_sqldb *k = r->space->sqldb;
+        if (k == NULL || id < 1 || (size_t)id > k->n_tables) {
             civis__sim_not_found(r->reply);
             return true;
         }
-    } else if (route_is(r, "GET", "/tables/")) {
+        sql_table_id *t = &k->tables[id - 1];
+        sql_conn *db = cmock__sql_db(r, t->database, error, sizeof(error));
+        if (db == NULL)
+            cmock__error(r->reply, 500, "internal", error);
+        else
+            one_table(r, db, t->database, t->schema, t->name,
+                      strstr(r->op->path, "columns") != NULL);
+        return true;
+    }
+    table_filter f = {0};
+    long first = 1, last = (long)n_databases(r->sim);
+    if (route_is(r, "GET", "/tables/")) {
         const char *dbq = civis__sim_query(r->req, "database_id");
-        if (dbq != NULL &&
-            (strtol(dbq, NULL, 10) < 1 || (size_t)strtol(dbq, NULL, 10) > n_databases(r->sim))) {
-            civis__sim_reply_list(r, cJSON_CreateArray());
-            return true;
+        if (dbq != NULL) {
+            first = last = strtol(dbq, NULL, 10);
+            if (first < 1 || (size_t)first > n_databases(r->sim)) {
+                civis__sim_reply_list(r, cJSON_CreateArray());
+                return true;
+            }
         }
         f.schema = civis__sim_query(r->req, "schema");
         f.name = civis__sim_query(r->req, "name");
         f.search = civis__sim_query(r->req, "search");
-    } else if (route_is(r, "GET", "/tables/{id}") || route_is(r, "GET", "/tables/{id}/columns")) {
-        long id = civis__sim_param_id(r->route, 0);
-        if (id < 1 || (size_t)id > db->n_tables) {
-            civis__sim_not_found(r->reply);
+    } else {
+        first = last = dbid;
+    }
+    cJSON *arr = cJSON_CreateArray();
+    ok = arr != NULL;
+    for (long id = first; ok && id <= last; id++) {
+        sql_conn *db = cmock__sql_db(r, id, error, sizeof(error));
+        if (db == NULL) {
+            cJSON_Delete(arr);
+            cmock__error(r->reply, 500, "internal", error);
             return true;
         }
-        one_table(r, db, db->tables[id - 1].schema, db->tables[id - 1].name,
-                  strstr(r->op->path, "columns") != NULL);
-        return true;
+        if (route_is(r, "GET", "/databases/{id}/schemas")) {
+            schemas(db, arr, &ok);
+            break;
+        }
+        if (route_is(r, "GET", "/databases/{id}/schemas/{schema_name}/tables/{table_name}")) {
+            cJSON_Delete(arr);
+            one_table(r, db, id, route_param(r, "schema_name"), route_param(r, "table_name"),
+                      false);
+            return true;
+        }
+        if (route_is(r, "GET", "/databases/{id}/schemas/{schema_name}/tables")) {
+            f.schema = route_param(r, "schema_name");
+            if (sqlite_schema(db, f.schema) == NULL) {
+                cJSON_Delete(arr);
+                civis__sim_not_found(r->reply);
+                return true;
+            }
+        }
+        ok = tables(r, db, id, &f, arr);
     }
-    cJSON *arr = tables(r, db, &f, &ok);
+    if (!ok) {
+        cJSON_Delete(arr);
+        arr = NULL;
+    }
     civis__sim_reply_list(r, arr);
     return true;
 }

@@ -1,9 +1,7 @@
 /*
  * sim_sql_csv.c: CSV files into tables, and what /files/preprocess/csv
- * detects in them. Parsing is libcsv's (RFC 4180: quotes, delimiters and
- * newlines inside quoted fields); files are read from their blobs in
- * chunks and gunzipped on the fly (concatenated gzip members too), so a
- * file of any size costs a chunk of memory plus one row.
+ * detects in them. The rows come from sim_sql_scan.c (CSV or escaped,
+ * gunzipped on the fly), one at a time.
  *
  * Types are detected from every row, not the first alone:
  *   BOOLEAN   every value is true/false/t/f/yes/no (any case)
@@ -20,225 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
-
-#include <csv.h>
 
 #include "sim_sql_internal.h"
-
-#define READ_CHUNK (256 * 1024)
-
-/* ---- reading a blob, gunzipped when it is gzip ---------------------------- */
-
-typedef struct blob_reader {
-    const sim_blob *b;
-    uint64_t off;
-    bool gz;
-    bool z_open;
-    bool z_end; /* the current gzip member ended */
-    z_stream zs;
-    unsigned char *in;
-    bool error;
-} blob_reader;
-
-static size_t raw_read(blob_reader *br, unsigned char *out, size_t cap)
-{
-    const sim_blob *b = br->b;
-    if (br->off >= b->size)
-        return 0;
-    size_t n = b->size - br->off < cap ? (size_t)(b->size - br->off) : cap;
-    if (b->fd >= 0) {
-        ssize_t got = pread(b->fd, out, n, (off_t)br->off);
-        if (got < 0) {
-            br->error = true;
-            return 0;
-        }
-        n = (size_t)got;
-    } else {
-        memcpy(out, b->mem + br->off, n);
-    }
-    br->off += n;
-    return n;
-}
-
-static bool reader_open(blob_reader *br, const sim_blob *b)
-{
-    memset(br, 0, sizeof(*br));
-    br->b = b;
-    unsigned char magic[2] = {0, 0};
-    if (b->size >= 2) {
-        (void)raw_read(br, magic, 2);
-        br->off = 0;
-    }
-    br->gz = magic[0] == 0x1f && magic[1] == 0x8b;
-    if (!br->gz)
-        return !br->error;
-    br->in = malloc(READ_CHUNK);
-    if (br->in == NULL || inflateInit2(&br->zs, 15 + 32) != Z_OK)
-        return false;
-    br->z_open = true;
-    return true;
-}
-
-static void reader_close(blob_reader *br)
-{
-    if (br->z_open)
-        inflateEnd(&br->zs);
-    free(br->in);
-}
-
-/* Up to cap bytes of the (decompressed) file; 0 at the end or on error. */
-static size_t reader_read(blob_reader *br, char *out, size_t cap)
-{
-    if (!br->gz)
-        return raw_read(br, (unsigned char *)out, cap);
-    br->zs.next_out = (Bytef *)out;
-    br->zs.avail_out = (uInt)cap;
-    while (br->zs.avail_out == cap && !br->error) {
-        if (br->zs.avail_in == 0) {
-            size_t n = raw_read(br, br->in, READ_CHUNK);
-            if (n == 0)
-                break;
-            br->zs.next_in = br->in;
-            br->zs.avail_in = (uInt)n;
-        }
-        if (br->z_end) { /* another member follows */
-            if (inflateReset(&br->zs) != Z_OK)
-                br->error = true;
-            br->z_end = false;
-        }
-        int rc = inflate(&br->zs, Z_NO_FLUSH);
-        if (rc == Z_STREAM_END)
-            br->z_end = true;
-        else if (rc != Z_OK && rc != Z_BUF_ERROR)
-            br->error = true;
-    }
-    return cap - br->zs.avail_out;
-}
-
-/* ---- rows ------------------------------------------------------------------- */
-
-typedef struct row_field {
-    size_t off, len;
-    bool null;
-} row_field;
-
-typedef bool (*row_fn)(void *ctx, const char *arena, const row_field *f, size_t n, long row);
-
-typedef struct scan {
-    char *arena;
-    size_t used, cap;
-    row_field *fields;
-    size_t n, cap_fields;
-    long row; /* 1-based number of the row being built */
-    row_fn fn;
-    void *ctx;
-    bool stop; /* the callback asked to stop, or memory ran out */
-    bool oom;
-} scan;
-
-static void on_field(void *s, size_t len, void *data)
-{
-    scan *sc = data;
-    if (sc->stop)
-        return;
-    if (sc->n == sc->cap_fields) {
-        size_t cap = sc->cap_fields ? sc->cap_fields * 2 : 16;
-        row_field *f = realloc(sc->fields, cap * sizeof(*f));
-        if (f == NULL) {
-            sc->stop = sc->oom = true;
-            return;
-        }
-        sc->fields = f;
-        sc->cap_fields = cap;
-    }
-    if (sc->used + len + 1 > sc->cap) {
-        size_t cap = (sc->used + len + 1) * 2;
-        char *a = realloc(sc->arena, cap);
-        if (a == NULL) {
-            sc->stop = sc->oom = true;
-            return;
-        }
-        sc->arena = a;
-        sc->cap = cap;
-    }
-    row_field *f = &sc->fields[sc->n++];
-    f->off = sc->used;
-    f->len = s ? len : 0;
-    f->null = s == NULL;
-    if (s != NULL)
-        memcpy(sc->arena + sc->used, s, len);
-    sc->arena[sc->used + f->len] = '\0';
-    sc->used += f->len + 1;
-}
-
-static void on_row(int c, void *data)
-{
-    (void)c;
-    scan *sc = data;
-    if (!sc->stop && sc->n > 0) {
-        sc->row++;
-        if (!sc->fn(sc->ctx, sc->arena, sc->fields, sc->n, sc->row))
-            sc->stop = true;
-    }
-    sc->n = 0;
-    sc->used = 0;
-}
-
-static int no_space(unsigned char c)
-{
-    (void)c;
-    return 0;
-}
-
-/* Parses the whole file, calling fn for each row. False with the reason in
- * error when the file cannot be read or parsed (not when fn stops it). */
-static bool scan_file(const sim_blob *b, char delim, row_fn fn, void *ctx, char *error,
-                      size_t errlen)
-{
-    struct csv_parser p;
-    if (csv_init(&p, CSV_STRICT | CSV_EMPTY_IS_NULL) != 0) {
-        snprintf(error, errlen, "out of memory");
-        return false;
-    }
-    csv_set_delim(&p, (unsigned char)delim);
-    csv_set_space_func(&p, no_space);
-    scan sc = {.fn = fn, .ctx = ctx};
-    blob_reader br;
-    char *buf = malloc(READ_CHUNK);
-    bool ok = buf != NULL && reader_open(&br, b);
-    if (!ok)
-        snprintf(error, errlen, "out of memory");
-    while (ok && !sc.stop) {
-        size_t n = reader_read(&br, buf, READ_CHUNK);
-        if (br.error) {
-            snprintf(error, errlen, "the file is not readable%s", br.gz ? " gzip" : "");
-            ok = false;
-            break;
-        }
-        if (n == 0)
-            break;
-        if (csv_parse(&p, buf, n, on_field, on_row, &sc) != n) {
-            snprintf(error, errlen, "row %ld: %s", sc.row + 1, csv_strerror(csv_error(&p)));
-            ok = false;
-        }
-    }
-    if (ok && !sc.stop && csv_fini(&p, on_field, on_row, &sc) != 0) {
-        snprintf(error, errlen, "row %ld: %s", sc.row + 1, csv_strerror(csv_error(&p)));
-        ok = false;
-    }
-    if (ok && sc.oom) {
-        snprintf(error, errlen, "out of memory");
-        ok = false;
-    }
-    if (buf != NULL)
-        reader_close(&br);
-    free(buf);
-    free(sc.arena);
-    free(sc.fields);
-    csv_free(&p);
-    return ok;
-}
 
 /* ---- value kinds ------------------------------------------------------------ */
 
@@ -362,7 +143,7 @@ typedef struct detect {
     bool oom;
 } detect;
 
-static bool detect_row(void *ctx, const char *arena, const row_field *f, size_t n, long row)
+static bool detect_row(void *ctx, const char *arena, const sql_field *f, size_t n, long row)
 {
     detect *d = ctx;
     if (n > d->n) {
@@ -402,12 +183,8 @@ static bool detect_row(void *ctx, const char *arena, const row_field *f, size_t 
 
 static char detect_delimiter(const sim_blob *b)
 {
-    blob_reader br;
     char buf[4096];
-    size_t n = 0;
-    if (reader_open(&br, b))
-        n = reader_read(&br, buf, sizeof(buf) - 1);
-    reader_close(&br);
+    size_t n = cmock__sql_head(b, buf, sizeof(buf) - 1);
     size_t tabs = 0, pipes = 0, commas = 0;
     bool quoted = false;
     for (size_t i = 0; i < n && (quoted || buf[i] != '\n'); i++) {
@@ -440,14 +217,28 @@ static const char *delimiter_name(char d)
     return d == '\t' ? "tab" : (d == '|' ? "pipe" : "comma");
 }
 
+static cJSON *detect_info(const sim_blob *b, const cJSON *given, bool escaped, char *error,
+                          size_t errlen);
+
 cJSON *cmock__sql_detect(const sim_blob *b, const cJSON *given, char *error, size_t errlen)
+{
+    return detect_info(b, given, false, error, errlen);
+}
+
+static cJSON *detect_escaped(const sim_blob *b, const cJSON *given, char *error, size_t errlen)
+{
+    return detect_info(b, given, true, error, errlen);
+}
+
+static cJSON *detect_info(const sim_blob *b, const cJSON *given, bool escaped, char *error,
+                          size_t errlen)
 {
     const cJSON *gd = cJSON_GetObjectItemCaseSensitive(given, "columnDelimiter");
     char delim = given_delimiter(gd);
     if (delim == 0)
         delim = detect_delimiter(b);
     detect d = {0};
-    bool ok = scan_file(b, delim, detect_row, &d, error, errlen);
+    bool ok = cmock__sql_scan(b, delim, escaped, detect_row, &d, error, errlen);
     if (ok && d.oom) {
         snprintf(error, errlen, "out of memory");
         ok = false;
@@ -571,12 +362,16 @@ static col_kind kind_of_type(const char *type, size_t *maxlen)
 static void bad_row(load *l, long row, const char *what)
 {
     l->errors++;
-    if (l->first_bad[0] == '\0')
+    if (l->first_bad[0] != '\0')
+        return;
+    if (l->file_id > 0)
         snprintf(l->first_bad, sizeof(l->first_bad), "row %ld of file %ld: %s", row, l->file_id,
                  what);
+    else /* a seeded table's text, not a File */
+        snprintf(l->first_bad, sizeof(l->first_bad), "row %ld: %s", row, what);
 }
 
-static bool load_row(void *ctx, const char *arena, const row_field *f, size_t n, long row)
+static bool load_row(void *ctx, const char *arena, const sql_field *f, size_t n, long row)
 {
     load *l = ctx;
     if (row == 1 && l->skip_header)
@@ -642,7 +437,7 @@ static bool load_row(void *ctx, const char *arena, const row_field *f, size_t n,
     return true;
 }
 
-static void quote_ident(char *out, size_t len, const char *name)
+void cmock__sql_quote_ident(char *out, size_t len, const char *name)
 {
     size_t o = 0;
     if (len < 3)
@@ -667,10 +462,10 @@ static bool exec_sql(sqlite3 *db, const char *sql, char *error, size_t errlen)
     return false;
 }
 
-bool cmock__sql_table_exists(sim_sqldb *db, const char *schema, const char *table)
+bool cmock__sql_table_exists(sql_conn *db, const char *schema, const char *table)
 {
     char q[200], sql[400];
-    quote_ident(q, sizeof(q), strcasecmp(schema, "public") == 0 ? "main" : schema);
+    cmock__sql_quote_ident(q, sizeof(q), strcasecmp(schema, "public") == 0 ? "main" : schema);
     snprintf(sql, sizeof(sql),
              "SELECT 1 FROM %s.sqlite_master WHERE type IN ('table','view') AND name = ?1 "
              "COLLATE NOCASE",
@@ -692,7 +487,7 @@ static const cJSON *field(const cJSON *o, const char *name)
 }
 
 /* The table's columns: the given tableColumns, else detected from the first file. */
-static bool columns_for(sim_req *r, const cJSON *tc, const sim_blob *first, const cJSON *given,
+static bool columns_for(const cJSON *tc, const sim_blob *first, const cJSON *given, bool escaped,
                         load_col **cols, size_t *n, char *error, size_t errlen)
 {
     cJSON *detected = NULL;
@@ -701,12 +496,12 @@ static bool columns_for(sim_req *r, const cJSON *tc, const sim_blob *first, cons
             snprintf(error, errlen, "no file to detect the table's columns from");
             return false;
         }
-        detected = cmock__sql_detect(first, given, error, errlen);
+        detected = escaped ? detect_escaped(first, given, error, errlen)
+                           : cmock__sql_detect(first, given, error, errlen);
         if (detected == NULL)
             return false;
         tc = cJSON_GetObjectItemCaseSensitive(detected, "tableColumns");
     }
-    (void)r;
     size_t count = (size_t)cJSON_GetArraySize(tc);
     *cols = calloc(count ? count : 1, sizeof(**cols));
     if (*cols == NULL) {
@@ -731,6 +526,7 @@ static bool columns_for(sim_req *r, const cJSON *tc, const sim_blob *first, cons
             if (!isalnum((unsigned char)*p) && *p != '(' && *p != ')' && *p != ',' && *p != ' ') {
                 snprintf(error, errlen, "column %s: unsupported sql_type '%s'", lc->name, lc->type);
                 free(*cols);
+                *cols = NULL;
                 cJSON_Delete(detected);
                 return false;
             }
@@ -741,9 +537,132 @@ static bool columns_for(sim_req *r, const cJSON *tc, const sim_blob *first, cons
     return true;
 }
 
+/* An existing table's own columns decide the types. */
+static bool columns_of_table(sqlite3 *db, const char *qs, const char *qt, load *l)
+{
+    char pragma[440];
+    snprintf(pragma, sizeof(pragma), "PRAGMA %s.table_info(%s)", qs, qt);
+    sqlite3_stmt *st = NULL;
+    bool ok = sqlite3_prepare_v2(db, pragma, -1, &st, NULL) == SQLITE_OK;
+    while (ok && sqlite3_step(st) == SQLITE_ROW) {
+        load_col *c = realloc(l->cols, (l->n + 1) * sizeof(*c));
+        if (c == NULL) {
+            ok = false;
+            break;
+        }
+        l->cols = c;
+        load_col *lc = &l->cols[l->n++];
+        memset(lc, 0, sizeof(*lc));
+        snprintf(lc->name, sizeof(lc->name), "%s", (const char *)sqlite3_column_text(st, 1));
+        const char *ty = (const char *)sqlite3_column_text(st, 2);
+        snprintf(lc->type, sizeof(lc->type), "%s", ty ? ty : "");
+        lc->kind = kind_of_type(lc->type, &lc->maxlen);
+    }
+    sqlite3_finalize(st);
+    return ok;
+}
+
+static bool create_table(sqlite3 *db, const char *full, const load *l, char *error, size_t errlen)
+{
+    char sql[4096];
+    size_t o = (size_t)snprintf(sql, sizeof(sql), "CREATE TABLE %s (", full);
+    for (size_t i = 0; i < l->n && o < sizeof(sql); i++) {
+        char qc[200];
+        cmock__sql_quote_ident(qc, sizeof(qc), l->cols[i].name);
+        o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s%s %s", i ? ", " : "", qc,
+                              l->cols[i].type);
+    }
+    if (o + 2 >= sizeof(sql)) {
+        snprintf(error, errlen, "too many columns for civis-mock's CREATE TABLE");
+        return false;
+    }
+    snprintf(sql + o, sizeof(sql) - o, ")");
+    return exec_sql(db, sql, error, errlen);
+}
+
+bool cmock__sql_load(sql_conn *db, const sql_load_opts *o, const sim_blob *const *blobs,
+                     const long *fids, size_t n_files, long *loaded, long *bad, char *error,
+                     size_t errlen)
+{
+    const char *mode = o->mode ? o->mode : "fail";
+    if (strcmp(mode, "fail") != 0 && strcmp(mode, "truncate") != 0 && strcmp(mode, "append") != 0 &&
+        strcmp(mode, "drop") != 0) {
+        snprintf(error, errlen,
+                 "existing_table_rows must be fail, truncate, append or drop, got '%s'", mode);
+        return false;
+    }
+    if (!cmock__sql_attach(db, o->schema, error, errlen))
+        return false;
+    char qs[200], qt[200], full[420], sql[4096];
+    cmock__sql_quote_ident(qs, sizeof(qs),
+                           strcasecmp(o->schema, "public") == 0 ? "main" : o->schema);
+    cmock__sql_quote_ident(qt, sizeof(qt), o->table);
+    snprintf(full, sizeof(full), "%s.%s", qs, qt);
+    bool exists = cmock__sql_table_exists(db, o->schema, o->table);
+    if (exists && strcmp(mode, "fail") == 0) {
+        snprintf(error, errlen, "Table %s.%s already exists (existing_table_rows is fail)",
+                 o->schema, o->table);
+        return false;
+    }
+    load l = {.max_errors = o->max_errors > 0 ? o->max_errors : 0,
+              .skip_header = o->skip_header,
+              .error = error,
+              .errlen = errlen};
+    bool ok = exec_sql(db->db, "BEGIN", error, errlen);
+    bool in_tx = ok;
+    if (ok && exists && strcmp(mode, "drop") == 0) {
+        snprintf(sql, sizeof(sql), "DROP TABLE %s", full);
+        ok = exec_sql(db->db, sql, error, errlen);
+        exists = false;
+    }
+    if (ok && exists && strcmp(mode, "truncate") == 0) {
+        snprintf(sql, sizeof(sql), "DELETE FROM %s", full);
+        ok = exec_sql(db->db, sql, error, errlen);
+    }
+    if (ok && !exists) {
+        ok = columns_for(o->table_columns, n_files > 0 ? blobs[0] : NULL, o->detect_given,
+                         o->escaped, &l.cols, &l.n, error, errlen) &&
+             create_table(db->db, full, &l, error, errlen);
+    } else if (ok && !columns_of_table(db->db, qs, qt, &l)) {
+        snprintf(error, errlen, "cannot read the columns of %s.%s", o->schema, o->table);
+        ok = false;
+    }
+    if (ok) {
+        size_t k = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s VALUES (", full);
+        for (size_t i = 0; i < l.n && k + 8 < sizeof(sql); i++)
+            k += (size_t)snprintf(sql + k, sizeof(sql) - k, "%s?", i ? "," : "");
+        snprintf(sql + k, sizeof(sql) - k, ")");
+        l.db = db->db;
+        if (sqlite3_prepare_v2(db->db, sql, -1, &l.ins, NULL) != SQLITE_OK) {
+            snprintf(error, errlen, "%s", sqlite3_errmsg(db->db));
+            ok = false;
+        }
+    }
+    for (size_t i = 0; ok && i < n_files; i++) {
+        l.file_id = fids ? fids[i] : 0;
+        ok = cmock__sql_scan(blobs[i], o->delimiter, o->escaped, load_row, &l, error, errlen) &&
+             !l.failed;
+    }
+    if (ok && l.errors > l.max_errors) {
+        snprintf(error, errlen, "%ld bad rows, more than max_errors (%ld); the first: %s", l.errors,
+                 l.max_errors, l.first_bad);
+        ok = false;
+    }
+    sqlite3_finalize(l.ins);
+    free(l.cols);
+    if (in_tx) {
+        char ignored[8];
+        (void)exec_sql(db->db, ok ? "COMMIT" : "ROLLBACK", ignored, sizeof(ignored));
+    }
+    if (loaded != NULL)
+        *loaded = l.loaded;
+    if (bad != NULL)
+        *bad = l.errors;
+    return ok;
+}
+
 bool cmock__sql_import_run(sim_req *r, sim_obj *job, sim_run *run, char *error, size_t errlen)
 {
-    (void)run;
     const cJSON *g = job->given;
     const cJSON *dest = field(g, "destination");
     const cJSON *schema = field(dest, "schema");
@@ -755,10 +674,6 @@ bool cmock__sql_import_run(sim_req *r, sim_obj *job, sim_run *run, char *error, 
     }
     if (!cJSON_IsArray(ids) || cJSON_GetArraySize(ids) == 0) {
         snprintf(error, errlen, "source.file_ids names no file");
-        return false;
-    }
-    if (cJSON_IsTrue(field(g, "escaped"))) {
-        snprintf(error, errlen, "civis-mock does not load escaped files (escaped: true)");
         return false;
     }
     /* Every file must be there before anything changes. */
@@ -785,119 +700,30 @@ bool cmock__sql_import_run(sim_req *r, sim_obj *job, sim_run *run, char *error, 
             fids[k] = f->id;
         }
     }
-    sim_sqldb *db = ok ? cmock__sql_db(r, error, errlen) : NULL;
-    ok = ok && db != NULL && cmock__sql_attach(db, schema->valuestring, error, errlen);
+    sql_conn *db =
+        ok ? cmock__sql_db(r, cmock__sql_job_database(field(dest, "remoteHostId")), error, errlen)
+           : NULL;
     const cJSON *etr = field(g, "existingTableRows");
-    const char *mode = cJSON_IsString(etr) ? etr->valuestring : "fail";
-    if (ok && strcmp(mode, "fail") != 0 && strcmp(mode, "truncate") != 0 &&
-        strcmp(mode, "append") != 0 && strcmp(mode, "drop") != 0) {
-        snprintf(error, errlen,
-                 "existing_table_rows must be fail, truncate, append or drop, got '%s'", mode);
-        ok = false;
-    }
-    char qs[200], qt[200], full[420];
-    quote_ident(qs, sizeof(qs),
-                strcasecmp(schema->valuestring, "public") == 0 ? "main" : schema->valuestring);
-    quote_ident(qt, sizeof(qt), table->valuestring);
-    snprintf(full, sizeof(full), "%s.%s", qs, qt);
-    bool exists = ok && cmock__sql_table_exists(db, schema->valuestring, table->valuestring);
-    if (ok && exists && strcmp(mode, "fail") == 0) {
-        snprintf(error, errlen, "Table %s.%s already exists (existing_table_rows is fail)",
-                 schema->valuestring, table->valuestring);
-        ok = false;
-    }
-    load l = {.max_errors = 0, .error = error, .errlen = errlen};
     const cJSON *me = field(g, "maxErrors");
-    if (cJSON_IsNumber(me) && me->valuedouble > 0)
-        l.max_errors = (long)me->valuedouble;
-    l.skip_header = cJSON_IsTrue(field(g, "firstRowIsHeader"));
     char delim = given_delimiter(field(g, "columnDelimiter"));
-    if (delim == 0)
-        delim = ',';
-    bool in_tx = ok && exec_sql(db->db, "BEGIN", error, errlen);
-    ok = ok && in_tx;
-    char sql[4096];
-    if (ok && exists && strcmp(mode, "drop") == 0) {
-        snprintf(sql, sizeof(sql), "DROP TABLE %s", full);
-        ok = exec_sql(db->db, sql, error, errlen);
-        exists = false;
-    }
-    if (ok && exists && strcmp(mode, "truncate") == 0) {
-        snprintf(sql, sizeof(sql), "DELETE FROM %s", full);
-        ok = exec_sql(db->db, sql, error, errlen);
-    }
-    if (ok && !exists) {
-        ok = columns_for(r, field(g, "tableColumns"), blobs[0], g, &l.cols, &l.n, error, errlen);
-        size_t o = (size_t)snprintf(sql, sizeof(sql), "CREATE TABLE %s (", full);
-        for (size_t i = 0; ok && i < l.n && o < sizeof(sql); i++) {
-            char qc[200];
-            quote_ident(qc, sizeof(qc), l.cols[i].name);
-            o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s%s %s", i ? ", " : "", qc,
-                                  l.cols[i].type);
-        }
-        if (ok && o + 2 >= sizeof(sql)) {
-            snprintf(error, errlen, "too many columns for civis-mock's CREATE TABLE");
-            ok = false;
-        }
-        if (ok) {
-            snprintf(sql + o, sizeof(sql) - o, ")");
-            ok = exec_sql(db->db, sql, error, errlen);
-        }
-    } else if (ok) {
-        /* An existing table's own columns decide the types. */
-        char pragma[440];
-        snprintf(pragma, sizeof(pragma), "PRAGMA %s.table_info(%s)", qs, qt);
-        sqlite3_stmt *st = NULL;
-        ok = sqlite3_prepare_v2(db->db, pragma, -1, &st, NULL) == SQLITE_OK;
-        while (ok && sqlite3_step(st) == SQLITE_ROW) {
-            load_col *c = realloc(l.cols, (l.n + 1) * sizeof(*c));
-            if (c == NULL) {
-                ok = false;
-                break;
-            }
-            l.cols = c;
-            load_col *lc = &l.cols[l.n++];
-            memset(lc, 0, sizeof(*lc));
-            snprintf(lc->name, sizeof(lc->name), "%s", (const char *)sqlite3_column_text(st, 1));
-            const char *ty = (const char *)sqlite3_column_text(st, 2);
-            snprintf(lc->type, sizeof(lc->type), "%s", ty ? ty : "");
-            lc->kind = kind_of_type(lc->type, &lc->maxlen);
-        }
-        sqlite3_finalize(st);
-        if (!ok)
-            snprintf(error, errlen, "cannot read the columns of %s.%s", schema->valuestring,
-                     table->valuestring);
-    }
-    if (ok) {
-        size_t o = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s VALUES (", full);
-        for (size_t i = 0; i < l.n && o + 8 < sizeof(sql); i++)
-            o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s?", i ? "," : "");
-        snprintf(sql + o, sizeof(sql) - o, ")");
-        l.db = db->db;
-        if (sqlite3_prepare_v2(db->db, sql, -1, &l.ins, NULL) != SQLITE_OK) {
-            snprintf(error, errlen, "%s", sqlite3_errmsg(db->db));
-            ok = false;
-        }
-    }
-    for (size_t i = 0; ok && i < n_files; i++) {
-        l.file_id = fids[i];
-        ok = scan_file(blobs[i], delim, load_row, &l, error, errlen) && !l.failed;
-    }
-    if (ok && l.errors > l.max_errors) {
-        snprintf(error, errlen, "%ld bad rows, more than max_errors (%ld); the first: %s", l.errors,
-                 l.max_errors, l.first_bad);
-        ok = false;
-    }
-    sqlite3_finalize(l.ins);
-    free(l.cols);
-    if (in_tx) {
-        char ignored[8];
-        (void)exec_sql(db->db, ok ? "COMMIT" : "ROLLBACK", ignored, sizeof(ignored));
-    }
+    sql_load_opts o = {
+        .schema = schema->valuestring,
+        .table = table->valuestring,
+        .mode = cJSON_IsString(etr) ? etr->valuestring : "fail",
+        .table_columns = field(g, "tableColumns"),
+        .detect_given = g,
+        .skip_header = cJSON_IsTrue(field(g, "firstRowIsHeader")),
+        .delimiter = delim ? delim : ',',
+        .escaped = cJSON_IsTrue(field(g, "escaped")),
+        .max_errors = cJSON_IsNumber(me) && me->valuedouble > 0 ? (long)me->valuedouble : 0,
+    };
+    long loaded = 0, bad = 0;
+    ok = ok && db != NULL &&
+         cmock__sql_load(db, &o, blobs, fids, n_files, &loaded, &bad, error, errlen);
     if (ok) {
         char line[200];
-        snprintf(line, sizeof(line), "Loaded %ld rows into %s.%s (%ld bad rows skipped)", l.loaded,
-                 schema->valuestring, table->valuestring, l.errors);
+        snprintf(line, sizeof(line), "Loaded %ld rows into %s.%s (%ld bad rows skipped)", loaded,
+                 schema->valuestring, table->valuestring, bad);
         (void)civis__sim_run_log(r->space, run, "info", line);
     }
     free(blobs);

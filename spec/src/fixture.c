@@ -38,8 +38,18 @@ civis_status civis__fx_commit(civis_fixture_set *set, civis_fx_pending *p, int *
         set->items = items;
         set->cap = cap;
     }
+    if (p->tables != NULL && set->tables == NULL) {
+        set->tables = cJSON_CreateArray();
+        if (set->tables == NULL) {
+            st = civis__fail(err, CIVIS_ENOMEM, NULL, "out of memory adding fixtures");
+            goto done;
+        }
+    }
     if (first_id != NULL)
         *first_id = p->n > 0 ? set->next_id : 0;
+    /* Moving the declarations cannot fail: they are relinked, not copied. */
+    while (p->tables != NULL && p->tables->child != NULL)
+        cJSON_AddItemToArray(set->tables, cJSON_DetachItemFromArray(p->tables, 0));
     for (size_t i = 0; i < p->n; i++) {
         p->items[i]->id = set->next_id++;
         set->items[set->n_items++] = p->items[i];
@@ -79,6 +89,7 @@ void civis_fixtures_free(civis_fixture_set *set)
     for (size_t i = 0; i < set->n_items; i++)
         civis__fx_exchange_free(set->items[i]);
     free(set->items);
+    cJSON_Delete(set->tables);
     pthread_mutex_destroy(&set->mu);
     free(set);
 }
@@ -202,4 +213,9 @@ bool civis_fixtures_match(civis_fixture_set *set, const civis_fixture_request *r
     }
     pthread_mutex_unlock(&set->mu);
     return hit;
+}
+
+const cJSON *civis_fixtures_tables(const civis_fixture_set *set)
+{
+    return set != NULL ? set->tables : NULL;
 }

@@ -42,7 +42,8 @@ struct civis_fixture_set {
     civis_fx_exchange **items; /* owned, in the order they were added */
     size_t n_items;
     size_t cap;
-    int next_id; /* the id the next exchange gets */
+    int next_id;   /* the id the next exchange gets */
+    cJSON *tables; /* owned array of seeded table declarations (civis_fixtures_tables) */
 };
 
 /* Exchanges parsed from one or more documents, not yet in a set. */
@@ -50,6 +51,7 @@ typedef struct civis_fx_pending {
     civis_fx_exchange **items; /* owned until committed */
     size_t n;
     size_t cap;
+    cJSON *tables; /* owned array of table declarations until committed, or NULL */
 } civis_fx_pending;
 
 /* fixture_parse.c: validates one document and appends its exchanges to p.

@@ -497,19 +497,86 @@ void civis__fx_pending_free(civis_fx_pending *p)
     for (size_t i = 0; i < p->n; i++)
         civis__fx_exchange_free(p->items[i]);
     free(p->items);
+    cJSON_Delete(p->tables);
     memset(p, 0, sizeof(*p));
+}
+
+static const char *const table_keys[] = {"table", "database", "csv", "rows", "columns", "api_key"};
+
+/* One seeded table declaration: its shape only; civis-mock checks the data
+ * when it loads it (and names the table in its error). */
+static civis_status parse_table(const fx_ctx *c, const cJSON *t, size_t idx, civis_fx_pending *p)
+{
+    char where[48];
+    snprintf(where, sizeof(where), "tables[%zu]", idx);
+    if (!cJSON_IsObject(t))
+        return bad(c, where, "must be an object, got %s", civis_json_type_name(t));
+    civis_status st =
+        check_keys(c, t, where, table_keys, sizeof(table_keys) / sizeof(table_keys[0]));
+    if (st != CIVIS_OK)
+        return st;
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(t, "table");
+    const cJSON *csv = cJSON_GetObjectItemCaseSensitive(t, "csv");
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(t, "rows");
+    const cJSON *db = cJSON_GetObjectItemCaseSensitive(t, "database");
+    const cJSON *cols = cJSON_GetObjectItemCaseSensitive(t, "columns");
+    const cJSON *key = cJSON_GetObjectItemCaseSensitive(t, "api_key");
+    if (!cJSON_IsString(name) || name->valuestring[0] == '\0')
+        return bad(c, where, "needs \"table\": \"schema.name\"");
+    if ((csv == NULL) == (rows == NULL))
+        return bad(c, where, "needs exactly one of \"csv\" (text) and \"rows\" (arrays)");
+    if (csv != NULL && !cJSON_IsString(csv))
+        return bad(c, where, "\"csv\" must be a string, got %s", civis_json_type_name(csv));
+    if (rows != NULL && !cJSON_IsArray(rows))
+        return bad(c, where, "\"rows\" must be an array of arrays, got %s",
+                   civis_json_type_name(rows));
+    if (rows != NULL && !cJSON_IsArray(cols))
+        return bad(c, where, "\"rows\" needs \"columns\" to name the columns");
+    if (cols != NULL && !cJSON_IsArray(cols))
+        return bad(c, where, "\"columns\" must be an array, got %s", civis_json_type_name(cols));
+    if (db != NULL && !cJSON_IsString(db) && !cJSON_IsNumber(db))
+        return bad(c, where, "\"database\" must be a name or an id, got %s",
+                   civis_json_type_name(db));
+    if (key != NULL && (!cJSON_IsString(key) || key->valuestring[0] == '\0'))
+        return bad(c, where, "\"api_key\" must be a non-empty string");
+    cJSON *copy = cJSON_Duplicate(t, true);
+    if (copy != NULL && c->scope != NULL && key == NULL &&
+        cJSON_AddStringToObject(copy, "api_key", c->scope) == NULL) {
+        cJSON_Delete(copy);
+        copy = NULL;
+    }
+    if (copy == NULL || (p->tables == NULL && (p->tables = cJSON_CreateArray()) == NULL) ||
+        !cJSON_AddItemToArray(p->tables, copy)) {
+        cJSON_Delete(copy);
+        return oom(c);
+    }
+    return CIVIS_OK;
 }
 
 /* Parses a whole document into p (appending). */
 static civis_status parse_document(const fx_ctx *c, const cJSON *doc, civis_fx_pending *p)
 {
     const cJSON *list = doc;
-    if (cJSON_IsObject(doc) && cJSON_GetObjectItemCaseSensitive(doc, "fixtures") != NULL) {
-        static const char *const wrapper_keys[] = {"fixtures"};
-        civis_status st = check_keys(c, doc, "", wrapper_keys, 1);
+    if (cJSON_IsObject(doc) && (cJSON_GetObjectItemCaseSensitive(doc, "fixtures") != NULL ||
+                                cJSON_GetObjectItemCaseSensitive(doc, "tables") != NULL)) {
+        static const char *const wrapper_keys[] = {"fixtures", "tables"};
+        civis_status st = check_keys(c, doc, "", wrapper_keys, 2);
         if (st != CIVIS_OK)
             return st;
+        const cJSON *tables = cJSON_GetObjectItemCaseSensitive(doc, "tables");
+        if (tables != NULL && !cJSON_IsArray(tables))
+            return bad(c, "tables", "must be an array of table declarations, got %s",
+                       civis_json_type_name(tables));
+        size_t t = 0;
+        const cJSON *decl = NULL;
+        cJSON_ArrayForEach(decl, tables)
+        {
+            if ((st = parse_table(c, decl, t++, p)) != CIVIS_OK)
+                return st;
+        }
         list = cJSON_GetObjectItemCaseSensitive(doc, "fixtures");
+        if (list == NULL)
+            return CIVIS_OK;
         if (!cJSON_IsArray(list))
             return bad(c, "fixtures", "must be an array of exchanges, got %s",
                        civis_json_type_name(list));

@@ -1,7 +1,8 @@
 /*
  * civis/io.h: tables in and out of Civis, as the official client's civis.io
  * does it (read_civis, read_civis_sql, civis_to_csv, export_to_civis_file,
- * query_civis, civis_file_to_table, csv_to_civis, dataframe_to_civis): the
+ * query_civis, civis_file_to_table, csv_to_civis, dataframe_to_civis,
+ * civis_to_multifile_csv, transfer_table): the
  * same calls, in the same order, with the same bodies (explicit nulls
  * included).
  *
@@ -201,6 +202,67 @@ CIVIS_EXTERN civis_status civis_csv_to_civis(civis_future **out, civis_client *c
 CIVIS_EXTERN civis_status civis_table_to_civis(civis_future **out, civis_client *client,
                                                const civis_table *t, const char *database,
                                                const char *table, const civis_import_options *imp,
+                                               const civis_io_options *opts, civis_error *err);
+
+/* ---- multi-file exports and table copies ---------------------------------------- */
+
+/* How civis_civis_to_multifile_csv unloads. All zero: a header, compression
+ * "none", '|' between fields, quoted, no size limit, no prefix. */
+typedef struct civis_multifile_options {
+    bool no_header;          /* include_header=False */
+    const char *compression; /* "none" (NULL) or "gzip" */
+    char delimiter;          /* ',', '\t' or '|'; 0 means '|' */
+    long max_file_size;      /* MB per file; 0 sends null */
+    bool unquoted;           /* no quotes at all */
+    const char *prefix;      /* the files' name prefix; NULL sends null */
+} civis_multifile_options;
+
+/*
+ * civis_to_multifile_csv: unloads `sql` into several files and returns
+ * their manifest in *manifest (owned: cJSON_Delete): {query, header (with
+ * a header), entries [{id, name, size, url, url_signed}], unquoted,
+ * compression, delimiter}. Each entry's url_signed downloads one part;
+ * parts carry no header row, and in order they hold the rows in order.
+ * Calls: the _sql_script of civis_read_civis_sql with csv_settings
+ * {include_header, compression, column_delimiter, unquoted,
+ * filename_prefix, force_multifile: true, max_file_size}, the run polled to
+ * the end, then files.get of output[0].file_id and its fileUrl. Errors:
+ * CIVIS_EINVAL for another delimiter or compression; CIVIS_EJOB for a
+ * failed run; CIVIS_EEMPTY "Unload query N returned no manifest."; CIVIS_EPARSE
+ * when the manifest is not JSON. On failure *manifest is NULL.
+ */
+CIVIS_EXTERN civis_status civis_civis_to_multifile_csv(cJSON **manifest, civis_client *client,
+                                                       const char *sql, const char *database,
+                                                       const civis_multifile_options *mf,
+                                                       const civis_io_options *opts,
+                                                       civis_error *err);
+
+/* transfer_table's credentials and advanced options. All zero: the key's
+ * default credential on both sides and no advanced options ({}). */
+typedef struct civis_transfer_options {
+    long long source_credential_id; /* 0: the default database credential */
+    long long dest_credential_id;   /* 0: the default database credential */
+    const cJSON *advanced_options;  /* borrowed, sent as advanced_options ({} when NULL):
+                                       e.g. {"existing_table_rows": "drop"} */
+} civis_transfer_options;
+
+/*
+ * transfer_table: copies `source_table` of database `source_db` to
+ * `dest_table` of `dest_db` ("schema.table", database names) and returns
+ * the future over the copy's run (polling imports.get_files_runs, as the
+ * official client does). Calls: credentials.list (once per client),
+ * databases.list (once), imports.post {name, sync_type: "Dbsync", source:
+ * {remote_host_id, credential_id}, destination: {remote_host_id,
+ * credential_id}, is_outbound: true}, imports.post_syncs {source: {path},
+ * destination: {path}, advanced_options}, imports.post_runs. The run fails
+ * (CIVIS_EJOB from the future) when the source is missing or the
+ * destination exists under existing_table_rows "fail". opts->job_name
+ * names the import (NULL: random); opts' credential_id is not used.
+ */
+CIVIS_EXTERN civis_status civis_transfer_table(civis_future **out, civis_client *client,
+                                               const char *source_db, const char *dest_db,
+                                               const char *source_table, const char *dest_table,
+                                               const civis_transfer_options *xfer,
                                                const civis_io_options *opts, civis_error *err);
 
 #ifdef __cplusplus

@@ -90,6 +90,16 @@ CIVIS_EXTERN bool civis_fixtures_match(civis_fixture_set *set, const civis_fixtu
 CIVIS_EXTERN void civis_fixture_response_clear(civis_fixture_response *resp);
 
 /*
+ * The seeded tables the loaded documents declared ({"tables": [...]} beside
+ * or instead of "fixtures"), in load order: an array of declarations
+ * ({"table", "database", "csv" | "rows", "columns", "api_key"}), borrowed
+ * from the set, or NULL when there are none. civis-mock loads them into
+ * its SQL databases; the in-process mock has no SQL engine and ignores
+ * them. Not changed by clear or rewind.
+ */
+CIVIS_EXTERN const cJSON *civis_fixtures_tables(const civis_fixture_set *set);
+
+/*
  * A fixture document as people read and diff it: two-space indentation,
  * keys in the order `doc` holds them, a final newline. Owned by the caller
  * (free()); NULL on allocation failure or when doc is NULL.
