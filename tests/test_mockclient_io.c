@@ -301,6 +301,40 @@ static void test_mockio__an_export_is_a_file_to_download(void)
     civis_mock_free(m);
 }
 
+static void test_mockio__multifile_exports_list_their_parts(void)
+{
+    civis_mock *m = new_mock();
+    const char *n[] = {"a", "b"};
+    civis_table *t = table_of(n, 2, (const char *[]){"1", "x|y", "2", NULL}, 2);
+    declare(m, "db", "s.t", t);
+    civis_table_free(t);
+    cJSON *manifest = NULL;
+    civis_error err = CIVIS_ERROR_INIT;
+    ASSERT_CIVIS_OK(civis_civis_to_multifile_csv(&manifest, civis_mock_client(m),
+                                                 "select * from s.t", "db", NULL, &io, &err),
+                    err);
+    const cJSON *entries = cJSON_GetObjectItemCaseSensitive(manifest, "entries");
+    const cJSON *url =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(entries, 0), "url_signed");
+    char *header = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(manifest, "header"));
+    CU_ASSERT(header != NULL && strcmp(header, "[\"a\",\"b\"]") == 0);
+    cJSON_free(header);
+    CU_ASSERT_STRING_EQUAL(
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(manifest, "delimiter")), "|");
+    CU_ASSERT_FATAL(cJSON_IsString(url));
+    /* the part: a file holding the rows without the header, pipes, compression "none" */
+    long long part_id = 0;
+    ASSERT_CIVIS_OK(civis_json_int(&part_id, cJSON_GetArrayItem(entries, 0), "id", &err), err);
+    char *bytes = NULL;
+    size_t len = 0;
+    ASSERT_CIVIS_OK(civis_civis_to_buffer(&bytes, &len, civis_mock_client(m), part_id, NULL, &err),
+                    err);
+    CU_ASSERT(bytes != NULL && strcmp(bytes, "1|\"x|y\"\n2|\n") == 0);
+    civis_free(bytes);
+    cJSON_Delete(manifest);
+    civis_mock_free(m);
+}
+
 static void test_mockio__query_civis_previews_declared_rows(void)
 {
     civis_mock *m = new_mock();
@@ -476,6 +510,7 @@ static CU_TestInfo tests[] = {
     {"civis_to_csv", test_mockio__civis_to_csv_writes_the_declared_rows},
     {"query_civis previews", test_mockio__query_civis_previews_declared_rows},
     {"export_to_civis_file", test_mockio__an_export_is_a_file_to_download},
+    {"multi-file export", test_mockio__multifile_exports_list_their_parts},
     {"uploads recorded", test_mockio__table_to_civis_upload_is_recorded},
     {"unknown storage URL", test_mockio__an_unknown_storage_url_is_a_404},
     {"bad declarations", test_mockio__bad_declarations_are_refused},

@@ -171,6 +171,8 @@ typedef struct mock_script {
     char *error;         /* the run failed with this, or NULL */
     char *url;           /* the run's output file, or NULL */
     long long file_id;   /* the output's file id */
+    char *part_url;      /* force_multifile: the one part's URL, or NULL */
+    long long part_id;   /* and its file id */
     cJSON *query;        /* queries.post: the query as queries.get shows it, or NULL */
 } mock_script;
 

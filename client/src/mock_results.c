@@ -178,36 +178,112 @@ static const cJSON *arg(const cJSON *o, const char *snake, const char *camel)
     return v ? v : cJSON_GetObjectItemCaseSensitive(o, camel);
 }
 
-/* The rows as the run's output file, per csv_settings (include_header,
- * column_delimiter, compression), stored at a new URL (lock held). */
-static bool write_output(char *url, size_t url_len, mock_store *s, const civis_table *rows,
-                         const cJSON *cs, long long script_id, long long run_id)
+/* How a run writes its output, from csv_settings. */
+typedef struct out_opts {
+    char delim;     /* column_delimiter: comma (default), tab, pipe */
+    bool header;    /* include_header, true unless false */
+    bool gz;        /* gzip unless compression is "none", as civis-mock writes it */
+    bool multifile; /* force_multifile: a manifest listing the parts */
+} out_opts;
+
+static out_opts read_opts(const cJSON *cs)
 {
-    const cJSON *h = arg(cs, "include_header", "includeHeader");
     const cJSON *d = arg(cs, "column_delimiter", "columnDelimiter");
     const cJSON *c = arg(cs, "compression", "compression");
-    char delim = ',';
+    out_opts o = {
+        .delim = ',',
+        .header = !cJSON_IsFalse(arg(cs, "include_header", "includeHeader")),
+        .gz = !(cJSON_IsString(c) && strcmp(c->valuestring, "none") == 0),
+        .multifile = cJSON_IsTrue(arg(cs, "force_multifile", "forceMultifile")),
+    };
     if (cJSON_IsString(d))
-        delim = strcmp(d->valuestring, "tab") == 0    ? '\t'
-                : strcmp(d->valuestring, "pipe") == 0 ? '|'
-                                                      : ',';
-    /* gzip unless "none", as civis-mock writes it */
-    bool gz = !(cJSON_IsString(c) && strcmp(c->valuestring, "none") == 0);
+        o.delim = strcmp(d->valuestring, "tab") == 0    ? '\t'
+                  : strcmp(d->valuestring, "pipe") == 0 ? '|'
+                                                        : ',';
+    return o;
+}
+
+/* The rows as CSV (gzipped with o->gz) stored at `url` (lock held); *len
+ * gets the size stored. */
+static bool put_csv(mock_store *s, const char *url, const civis_table *rows, const out_opts *o,
+                    bool header, size_t *len)
+{
     char *text = NULL, *packed = NULL;
-    size_t len = 0, packed_len = 0;
-    if (civis__table_write_csv(&text, &len, rows, delim, !cJSON_IsFalse(h), NULL) != CIVIS_OK)
+    size_t packed_len = 0;
+    if (civis__table_write_csv(&text, len, rows, o->delim, header, NULL) != CIVIS_OK)
         return false;
-    if (gz) {
-        bool ok = gzip(&packed, &packed_len, text, len);
+    if (o->gz) {
+        bool ok = gzip(&packed, &packed_len, text, *len);
         civis__free(text);
         if (!ok)
             return false;
         text = packed;
-        len = packed_len;
+        *len = packed_len;
     }
-    snprintf(url, url_len, STORAGE_URL "sql/%lld/runs/%lld/output.csv%s", script_id, run_id,
-             gz ? ".gz" : "");
-    return civis__mock_store_put(s, url, text, len);
+    return civis__mock_store_put(s, url, text, *len);
+}
+
+/*
+ * force_multifile: one part holding every row without a header, and the
+ * manifest of CIVIS_API_NOTES 4.4 as the run's output (lock held), as
+ * civis-mock writes them (it cuts more parts; one is enough in memory).
+ */
+static bool put_manifest(mock_store *s, mock_script *sc, const char *url, const char *base,
+                         const civis_table *rows, const out_opts *o)
+{
+    char part[240], s3[260];
+    snprintf(part, sizeof(part), "%s/part_0000%s", base, o->gz ? ".gz" : "");
+    snprintf(s3, sizeof(s3), "s3://civis-mock-storage/%s", part + strlen(STORAGE_URL));
+    size_t len = 0;
+    long long part_id = s->next_id++;
+    const char *sql = sc->sql;
+    civis__free(sc->part_url);
+    if ((sc->part_url = civis__strdup(part)) == NULL || !put_csv(s, part, rows, o, false, &len))
+        return false;
+    sc->part_id = part_id;
+    cJSON *m = cJSON_CreateObject();
+    cJSON *header = cJSON_CreateArray();
+    cJSON *entries = cJSON_CreateArray();
+    cJSON *e = cJSON_CreateObject();
+    char delim[2] = {o->delim, '\0'};
+    bool ok = m && header && entries && e && cJSON_AddStringToObject(m, "query", sql);
+    for (size_t i = 0; ok && o->header && i < civis_table_ncols(rows); i++)
+        ok = cJSON_AddItemToArray(header, cJSON_CreateString(civis_table_column(rows, i)));
+    if (ok && o->header && (ok = cJSON_AddItemToObject(m, "header", header)))
+        header = NULL; /* m holds it now */
+    ok = ok && cJSON_AddNumberToObject(e, "id", (double)part_id) &&
+         cJSON_AddStringToObject(e, "name", strrchr(part, '/') + 1) &&
+         cJSON_AddNumberToObject(e, "size", (double)len) && cJSON_AddStringToObject(e, "url", s3) &&
+         cJSON_AddStringToObject(e, "url_signed", part) && cJSON_AddItemToArray(entries, e);
+    e = ok ? NULL : e;
+    ok = ok && cJSON_AddItemToObject(m, "entries", entries);
+    entries = ok ? NULL : entries;
+    ok = ok && cJSON_AddBoolToObject(m, "unquoted", false) &&
+         cJSON_AddStringToObject(m, "compression", o->gz ? "gzip" : "none") &&
+         cJSON_AddStringToObject(m, "delimiter", delim);
+    char *text = ok ? cJSON_PrintUnformatted(m) : NULL;
+    cJSON_Delete(m);
+    cJSON_Delete(header);
+    cJSON_Delete(entries);
+    cJSON_Delete(e);
+    return text != NULL && civis__mock_store_put(s, url, text, strlen(text));
+}
+
+/* The rows as the run's output file, per csv_settings, stored at a new URL
+ * (lock held). */
+static bool write_output(char *url, size_t url_len, mock_store *s, const civis_table *rows,
+                         mock_script *sc, long long run_id)
+{
+    out_opts o = read_opts(sc->csv_settings);
+    char base[160];
+    snprintf(base, sizeof(base), STORAGE_URL "sql/%lld/runs/%lld", sc->id, run_id);
+    if (o.multifile) {
+        snprintf(url, url_len, "%s/manifest.json", base);
+        return put_manifest(s, sc, url, base, rows, &o);
+    }
+    snprintf(url, url_len, "%s/output.csv%s", base, o.gz ? ".gz" : "");
+    size_t len = 0;
+    return put_csv(s, url, rows, &o, o.header, &len);
 }
 
 /* ---- the behaviours ------------------------------------------------------------------ */
@@ -315,7 +391,8 @@ static bool run_script(mock_store *s, mock_script *sc, long long run_id)
     civis__free(sql);
     civis__free(sc->error);
     civis__free(sc->url);
-    sc->error = sc->url = NULL;
+    civis__free(sc->part_url);
+    sc->error = sc->url = sc->part_url = NULL;
     sc->run_id = run_id;
     if (!ok)
         return false;
@@ -323,8 +400,7 @@ static bool run_script(mock_store *s, mock_script *sc, long long run_id)
         return (sc->error = civis__strdup(why)) != NULL;
     char url[200];
     sc->file_id = s->next_id++;
-    ok = write_output(url, sizeof(url), s, projected ? projected : d->rows, sc->csv_settings,
-                      sc->id, run_id) &&
+    ok = write_output(url, sizeof(url), s, projected ? projected : d->rows, sc, run_id) &&
          (sc->url = civis__strdup(url)) != NULL;
     civis_table_free(projected);
     return ok;
@@ -377,27 +453,33 @@ static cJSON *post_sql_runs(void *data, const civis_mock_call *call, long *statu
     civis__mock_lock(mock);
     mock_script *sc = find_script(mock->store, int_arg(call->args, "id", "id"));
     cJSON *r = NULL;
-    char *url = NULL;
-    long long file_id = 0;
-    bool output = false;
+    char *url = NULL, *part = NULL;
+    long long file_id = 0, part_id = 0;
+    bool output = false, copied = false;
     if (sc == NULL)
         *status = 404;
     else if (run_script(mock->store, sc, mock->store->next_id++))
         r = run_json(sc, "queued");
     else
         *status = 500;
-    if (r != NULL && sc->url != NULL) {
+    if (r != NULL && sc->url != NULL) { /* a failed run has no output to serve */
         output = true;
         url = civis__strdup(sc->url);
         file_id = sc->file_id;
+        part = sc->part_url ? civis__strdup(sc->part_url) : NULL;
+        part_id = sc->part_id;
+        copied = url != NULL && (sc->part_url == NULL || part != NULL);
     }
     civis__mock_unlock(mock);
-    if (output && (url == NULL || !serve_file(mock, file_id, url))) {
+    bool served = !output || (copied && (part == NULL || serve_file(mock, part_id, part)) &&
+                              serve_file(mock, file_id, url));
+    if (r != NULL && !served) {
         cJSON_Delete(r);
         r = NULL;
         *status = 500;
     }
     civis__free(url);
+    civis__free(part);
     return r;
 }
 

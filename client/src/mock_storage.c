@@ -57,6 +57,7 @@ void civis__mock_store_free(mock_store *s)
         cJSON_Delete(s->scripts[i].csv_settings);
         civis__free(s->scripts[i].error);
         civis__free(s->scripts[i].url);
+        civis__free(s->scripts[i].part_url);
         cJSON_Delete(s->scripts[i].query);
     }
     civis__free(s->scripts);

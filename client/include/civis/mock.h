@@ -306,8 +306,9 @@ CIVIS_EXTERN bool civis_mock_check_call_count(const civis_mock *mock, const char
 /*
  * Declares what a table or a query holds, so that code reading it through
  * civis/io.h (civis_read_civis, civis_read_civis_sql(_rows),
- * civis_civis_to_csv, civis_export_to_civis_file, civis_query_civis) gets
- * these rows with no server and no network:
+ * civis_civis_to_csv, civis_export_to_civis_file, civis_query_civis,
+ * civis_civis_to_multifile_csv) gets these rows with no server and no
+ * network:
  *
  *     const char *cols[] = {"x", "y"};
  *     civis_table *t = NULL;
@@ -335,7 +336,9 @@ CIVIS_EXTERN bool civis_mock_check_call_count(const civis_mock *mock, const char
  * it at once; scripts.get_sql_runs reports "succeeded" with one output
  * file (include_header and column_delimiter honoured; gzip, as civis-mock
  * writes it, unless compression is "none") at a URL the mock's storage
- * serves, and files.get of its fileId answers that URL; or "failed" with
+ * serves, and files.get of its fileId answers that URL (with
+ * force_multifile the output is the manifest of one part, both files
+ * served the same way); or "failed" with
  * the error in the run's `error`; queries.post / queries.get give
  * resultColumns and up to preview_rows resultRows. SQL that nothing
  * answers fails its run with a message naming this function. These
