@@ -60,6 +60,16 @@ civis_status civis__io_db_cred(long long *db, long long *cred, civis_client *cli
 civis_status civis__io_sql_script(long long *script_id, long long *run_id, civis_client *client,
                                   const char *sql, const char *database, const cJSON *csv_settings,
                                   const civis_io_options *opts, civis_error *err);
+/* Adds v to o under name; false (v freed) when v is NULL or adding fails. */
+bool civis__io_add(cJSON *o, const char *name, cJSON *v);
+/* The API's name of a delimiter (',' "comma", '\t' "tab", '|' "pipe"); NULL
+ * for any other byte. */
+const char *civis__io_delimiter_name(char d);
+/* Checks a CSV format's delimiter (0 means dflt) and compression (NULL,
+ * "none", "gzip"); *delim gets the delimiter's API name, *comp the
+ * compression. */
+civis_status civis__io_csv_format(const char **delim, const char **comp, char delimiter, char dflt,
+                                  const char *compression, civis_error *err);
 /* 32 random hex digits into buf (>= 33 bytes). */
 void civis__io_job_name(char *buf);
 

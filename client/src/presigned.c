@@ -1,10 +1,12 @@
 /*
  * presigned.c: libcurl plumbing for presigned storage URLs (uploadUrl,
- * uploadUrls[], fileUrl). These requests bypass the client's transport on
- * purpose: they go to the storage, not to the API, so they carry no
- * Authorization header, no JSON body and no API retry rules; the byte
- * streams are read from the source (or written to the destination) as they
- * go instead of sitting in memory.
+ * uploadUrls[], fileUrl). These requests are not API calls: they go to the
+ * storage, so they carry no Authorization header, no JSON body and no API
+ * retry rules; the byte streams are read from the source (or written to
+ * the destination) as they go instead of sitting in memory. A transport
+ * with a presigned hook (the in-process mock) is handed each transfer
+ * instead (civis__presigned_via_transport); the libcurl transport has
+ * none, so its transfers run here.
  */
 #include <errno.h>
 #include <stdio.h>
