@@ -334,7 +334,7 @@ CIVIS_EXTERN bool civis_mock_check_call_count(const civis_mock *mock, const char
  * How the mock answers, as civis-mock does over HTTP: scripts.post_sql
  * keeps the SQL, its database and csv_settings; scripts.post_sql_runs runs
  * it at once; scripts.get_sql_runs reports "succeeded" with one output
- * file (include_header and column_delimiter honoured; gzip, as civis-mock
+ * file (include_header, column_delimiter and unquoted honoured; gzip, as civis-mock
  * writes it, unless compression is "none") at a URL the mock's storage
  * serves, and files.get of its fileId answers that URL (with
  * force_multifile the output is the manifest of one part, both files
