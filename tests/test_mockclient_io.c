@@ -236,6 +236,32 @@ static void test_mockio__databases_keep_their_own_rows_and_the_latest_wins(void)
     civis_mock_free(m);
 }
 
+static void test_mockio__the_tests_own_behaviours_win_and_clear_resets(void)
+{
+    civis_mock *m = new_mock();
+    const char *n[] = {"v"};
+    civis_table *t = table_of(n, 1, (const char *[]){"declared"}, 1);
+    declare(m, "db", "s.t", t);
+    civis_error err = CIVIS_ERROR_INIT;
+    /* set afterwards: the test's run answer replaces the mock's */
+    civis_mock_return(m, "scripts.get_sql_runs",
+                      "{\"id\": 1, \"state\": \"failed\", \"error\": \"set by the test\"}", &err);
+    declare(m, "db", "s.u", t); /* a later declaration leaves it alone */
+    civis_table *got = NULL;
+    CU_ASSERT_EQUAL(civis_read_civis(&got, civis_mock_client(m), "s.t", NULL, 0, "db", &io, &err),
+                    CIVIS_EJOB);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "set by the test"));
+    /* after clearing every behaviour, the next declaration answers again */
+    ASSERT_CIVIS_OK(civis_mock_clear(m, NULL, &err), err);
+    declare(m, "db", "s.t", t);
+    ASSERT_CIVIS_OK(civis_read_civis(&got, civis_mock_client(m), "s.t", NULL, 0, "db", &io, &err),
+                    err);
+    CU_ASSERT(got != NULL && strcmp(civis_table_value(got, 0, 0), "declared") == 0);
+    civis_table_free(got);
+    civis_table_free(t);
+    civis_mock_free(m);
+}
+
 static void test_mockio__civis_to_csv_writes_the_declared_rows(void)
 {
     civis_mock *m = new_mock();
@@ -507,6 +533,8 @@ static CU_TestInfo tests[] = {
      test_mockio__undeclared_sql_and_unknown_columns_fail_with_a_reason},
     {"databases apart, latest wins",
      test_mockio__databases_keep_their_own_rows_and_the_latest_wins},
+    {"own behaviours win, clear resets",
+     test_mockio__the_tests_own_behaviours_win_and_clear_resets},
     {"civis_to_csv", test_mockio__civis_to_csv_writes_the_declared_rows},
     {"query_civis previews", test_mockio__query_civis_previews_declared_rows},
     {"export_to_civis_file", test_mockio__an_export_is_a_file_to_download},

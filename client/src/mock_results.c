@@ -602,7 +602,9 @@ static bool has_behaviour(const civis_mock *mock, const char *operation)
     return false;
 }
 
-/* The answers to the io functions' calls, set once. The database and
+/* The answers to the io functions' calls, set by the first declaration and
+ * again by the next one after civis_mock_clear removed them all (not when
+ * the test replaced some: its own behaviours stay). The database and
  * credential lists are left alone when the test answers them itself. */
 static civis_status install(civis_mock *mock, civis_error *err)
 {
@@ -620,7 +622,10 @@ static civis_status install(civis_mock *mock, civis_error *err)
         {"queries.get", queries_get, false},
     };
     civis__mock_lock(mock);
-    bool done = mock->store->answering;
+    bool done = false;
+    for (size_t r = 0; r < mock->n_rules && !done; r++)
+        for (size_t i = 0; i < sizeof(table) / sizeof(table[0]) && !done; i++)
+            done = mock->rules[r].callback == table[i].fn;
     bool keep[sizeof(table) / sizeof(table[0])];
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
         keep[i] = table[i].keep_own && has_behaviour(mock, table[i].op);
@@ -634,9 +639,6 @@ static civis_status install(civis_mock *mock, civis_error *err)
         if (st != CIVIS_OK)
             return st;
     }
-    civis__mock_lock(mock);
-    mock->store->answering = true;
-    civis__mock_unlock(mock);
     return CIVIS_OK;
 }
 
