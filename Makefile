@@ -6,6 +6,8 @@
 #   make valgrind  the suite under memcheck (fails on any error or leak)
 #   make asan      the suite built with AddressSanitizer + UBSan
 #   make bench     the benchmarks
+#   make fuzz      each libFuzzer harness for FUZZ_SECONDS (default 60), clang
+#   make tsan      civis-mock under ThreadSanitizer with concurrent traffic
 #
 # Every source file under spec/src, client/src, mockserver/src and tests is
 # picked up by wildcard: adding a file needs no edit here.
@@ -37,7 +39,11 @@ SPEC_SRC   := $(wildcard spec/src/*.c)
 CLIENT_SRC := $(wildcard client/src/*.c)
 MOCK_SRC   := $(wildcard mockserver/src/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
-TEST_SRC   := $(wildcard tests/*.c)
+# The fuzz harnesses' entry functions are in the test binary too: the
+# fuzz_regressions suite replays their seeds and regression inputs.
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(filter-out common,$(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC)))
+TEST_SRC   := $(wildcard tests/*.c) $(FUZZ_SRC)
 BENCH_SRC  := $(wildcard bench/*.c)
 EXAMPLE_SRC := $(wildcard examples/*.c)
 EXAMPLE_TESTING_SRC := $(wildcard examples/testing/*.c)
@@ -75,7 +81,7 @@ TEST_ENV  := CIVIS_MOCK_BIN=$(abspath $(MOCK_BIN)) CIVIS_TEST_FULL_SPEC=$(abspat
              CIVIS_SPEC_BIN=$(abspath $(SPEC_BIN)) CIVIS_EXAMPLES_DIR=$(abspath $(B)/examples) \
              CIVIS_CLI_BIN=$(abspath $(CLI_BIN))
 
-.PHONY: spec-update all deps build run test test-run valgrind valgrind-run asan bench bench-run \
+.PHONY: fuzz fuzz-build fuzz-run tsan tsan-build tsan-run spec-update all deps build run test test-run valgrind valgrind-run asan bench bench-run \
         format format-check clean install check-headers check-exports examples
 
 all: build
@@ -121,6 +127,68 @@ bench: deps
 
 bench-run:
 	@for b in $(BENCH_BINS); do echo "== $$b"; $(TEST_ENV) $$b $(FULL_SPEC) || exit 1; done
+
+# ---- fuzzing ------------------------------------------------------------------
+# libFuzzer needs clang: the libraries are rebuilt in build-fuzz with
+# coverage, ASan and UBSan, and each harness runs FUZZ_SECONDS on a corpus
+# seeded from tests/fuzz/seeds, tests/fuzz/regressions and the test data.
+# A crash leaves its input in build-fuzz/fuzz/crash-<harness>-*: copy it to
+# tests/fuzz/regressions/<harness>/ with the fix, and make test replays it.
+FUZZ_SECONDS ?= 60
+FUZZ_B     := build-fuzz
+# clang's -Wformat=2 also flags the vsnprintf of our printf-like error
+# helpers, which gcc (the project's compiler) checks at their callers.
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+              -Wno-format-nonliteral
+
+fuzz: deps
+	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang OPT="-O1 -g" \
+	  SAN_FLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" fuzz-build
+	@$(MAKE) --no-print-directory B=$(FUZZ_B) fuzz-run
+
+fuzz-build: $(patsubst %,$(B)/fuzz/%,$(FUZZ_NAMES))
+
+$(B)/fuzz/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.c tests/fuzz/libfuzzer.c $(LIBCIVIS)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Iclient/src -fsanitize=fuzzer -DFUZZ_ENTRY=fuzz_$*_one \
+	  -o $@ $(filter %.c,$^) $(LIBCIVIS) $(LDFLAGS) -fsanitize=fuzzer $(LDLIBS)
+
+# Seeds: the checked-in ones and the regression inputs, plus the test data
+# each harness reads (the hand-written spec, the example fixtures).
+fuzz-run:
+	@for h in $(FUZZ_NAMES); do \
+	  c=$(B)/fuzz/corpus/$$h; mkdir -p $$c; \
+	  cp tests/fuzz/seeds/$$h/* $$c/ 2>/dev/null; cp tests/fuzz/regressions/$$h/* $$c/ 2>/dev/null; \
+	  case $$h in spec) cp tests/specs/*.json $$c/;; fixture|response) cp fixtures/examples/*.json $$c/;; esac; \
+	  echo "== fuzz $$h ($(FUZZ_SECONDS) s)"; \
+	  $(B)/fuzz/$$h -max_total_time=$(FUZZ_SECONDS) -max_len=262144 -timeout=30 -print_final_stats=1 \
+	    -artifact_prefix=$(B)/fuzz/crash-$$h- $$c > $(B)/fuzz/$$h.log 2>&1; rc=$$?; \
+	  runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(B)/fuzz/$$h.log); \
+	  if [ $$rc -ne 0 ]; then tail -n 60 $(B)/fuzz/$$h.log; echo "fuzz $$h: FAILED after $${runs:-?} executions (log $(B)/fuzz/$$h.log)"; exit 1; fi; \
+	  echo "fuzz $$h: $$runs executions in $(FUZZ_SECONDS) s, 0 failures"; \
+	done
+
+# ---- ThreadSanitizer --------------------------------------------------------------
+# civis-mock, libcivis and a traffic driver (tests/tsan/driver.c) built with
+# -fsanitize=thread in build-tsan. Any report ends the process with exit
+# code 66 and leaves its text in build-tsan/tsan-logs; the driver fails on
+# either, and on a request that got no sensible answer.
+TSAN_B := build-tsan
+
+tsan: deps
+	@$(MAKE) --no-print-directory B=$(TSAN_B) OPT="-O1 -g" SAN_FLAGS="-fsanitize=thread" tsan-build
+	@$(MAKE) --no-print-directory B=$(TSAN_B) tsan-run
+
+tsan-build: $(MOCK_BIN) $(B)/tsan/driver
+
+$(B)/tsan/driver: $(B)/obj/tests/tsan/driver.o $(B)/obj/tests/mockproc.o $(LIBCIVIS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tsan-run:
+	@rm -rf $(B)/tsan-logs && mkdir -p $(B)/tsan-logs
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 log_path=$(abspath $(B))/tsan-logs/tsan" \
+	  CIVIS_MOCK_BIN=$(abspath $(MOCK_BIN)) $(B)/tsan/driver $(B)/tsan-logs
 
 # ---- libraries and programs ------------------------------------------------
 
@@ -189,6 +257,8 @@ $(B)/gen/suites.inc: $(TEST_SRC)
 	@cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
 
 $(B)/obj/tests/main.o: $(B)/gen/suites.inc
+# The response harness reads the client's internals (client_internal.h).
+$(B)/obj/tests/fuzz/%.o: CFLAGS += -Iclient/src
 $(B)/obj/tests/main.o: CFLAGS += -I$(B)/gen
 
 $(TEST_BIN): $(TEST_OBJ) $(LIBCIVIS) $(MOCK_BIN) $(CLI_BIN)
@@ -232,6 +302,7 @@ PUBLIC_HEADERS = $(wildcard spec/include/civis/*.h spec/include/civis/sys/*.h \
 FORMAT_SRC = $(wildcard spec/include/civis/*.h spec/include/civis/sys/*.h spec/src/*.[ch] \
              spec/tools/*.c client/include/*.h client/include/civis/*.h \
              client/include/civis/sys/*.h client/src/*.[ch] mockserver/src/*.[ch] tests/*.[ch] tests/link/*.c \
+             tests/fuzz/*.[ch] tests/tsan/*.[ch] \
              bench/*.[ch] examples/*.c examples/testing/*.[ch] cli/*.[ch])
 
 format:
@@ -264,6 +335,6 @@ $(B)/bin/link-both: tests/link/both.c $(LIBCIVIS) $(LIBMOCKCORE)
 	  -Wl,--no-whole-archive $(MOCK_LIBS) $(LDLIBS)
 
 clean:
-	rm -rf build build-asan build-valgrind
+	rm -rf build build-asan build-valgrind build-fuzz build-tsan
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -14,6 +14,10 @@ need_pc sqlite3 libsqlite3-dev
 need_pc nettle nettle-dev
 command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
 command -v cc >/dev/null 2>&1 || missing="$missing gcc"
+# make fuzz: clang and its libFuzzer runtime (make tsan uses gcc's).
+command -v clang >/dev/null 2>&1 || missing="$missing clang"
+ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
+    missing="$missing libclang-rt-14-dev"
 command -v make >/dev/null 2>&1 || missing="$missing make"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ]; then

@@ -13,9 +13,11 @@
  */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -697,12 +699,119 @@ static void test_bad_flags(void)
     free(errt);
 }
 
+/* Sends raw bytes on a fresh connection to mp; the socket, or -1. */
+static int send_raw(const civis_mockproc *mp, const char *text)
+{
+    int fd = civis_mockproc_connect(mp);
+    if (fd < 0)
+        return -1;
+    size_t n = strlen(text);
+    if (write(fd, text, n) != (ssize_t)n) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Whether the socket has bytes to read now (without waiting). */
+static bool readable_now(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, 0) == 1;
+}
+
+/* A recorder with one worker thread: while the upstream sits on one answer
+ * (a fault's delay), another request is forwarded and answered, and the slow
+ * one still arrives and is recorded. With forwarding that blocked its
+ * worker, the second request would wait behind the first. */
+static void test_slow_upstream_holds_no_worker(void)
+{
+    CU_ASSERT_TRUE_FATAL(upstream_up);
+    char cas[64];
+    new_cassette(cas, sizeof(cas));
+    CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &upstream, "POST", "/__mock/reset", NULL, NULL), 200);
+    cJSON *f = NULL;
+    CU_ASSERT_EQUAL(civis_mockproc_json(&f, &upstream, "POST", "/__mock/faults", NULL,
+                                        "{\"operation\":\"users.get_me\",\"delay_ms\":5000,"
+                                        "\"count\":1}"),
+                    201);
+    cJSON_Delete(f);
+    civis_mockproc rec;
+    const char *extra[] = {"--threads", "1", NULL};
+    CU_ASSERT_TRUE_FATAL(start_recorder(&rec, cas, "all", extra));
+
+    int slow = send_raw(&rec, "GET /users/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " KEY
+                              "\r\n\r\n");
+    CU_ASSERT_TRUE(slow >= 0);
+    /* The slow request reaches the upstream (its journal shows it) first. */
+    for (int i = 0; i < 2000 && upstream_calls("users.get_me") == 0; i++)
+        nanosleep(&(struct timespec){0, 1000000L}, NULL);
+    CU_ASSERT_EQUAL(upstream_calls("users.get_me"), 1);
+    cJSON *j = NULL;
+    CU_ASSERT_EQUAL(civis_mockproc_json(&j, &rec, "GET", "/scripts/sql/404", KEY, NULL), 404);
+    cJSON_Delete(j);
+    CU_ASSERT_FALSE(readable_now(slow)); /* still waiting on the upstream */
+
+    char buf[4096];
+    ssize_t got = slow >= 0 ? read(slow, buf, sizeof(buf)) : -1;
+    CU_ASSERT_TRUE(got >= 12 && memcmp(buf, "HTTP/1.1 200", 12) == 0);
+    if (slow >= 0)
+        close(slow);
+    CU_ASSERT_EQUAL(civis_mockproc_stop(&rec), 0);
+
+    /* both exchanges were recorded: they replay with the upstream out of the way */
+    const char *none[] = {"--record-mode", "none", "--fail-on-unmatched", NULL};
+    CU_ASSERT_TRUE_FATAL(start_mock(&rec, cas, none));
+    CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &rec, "GET", "/users/me", KEY, NULL), 200);
+    CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &rec, "GET", "/scripts/sql/404", KEY, NULL), 404);
+    CU_ASSERT_EQUAL(civis_mockproc_stop(&rec), 0);
+    rm_rf(cas);
+}
+
+/* Stopping the recorder while the upstream sits on an answer: the waiting
+ * client gets a 502 that says so, and civis-mock exits cleanly at once
+ * instead of waiting out the upstream. */
+static void test_stop_while_forwarding(void)
+{
+    CU_ASSERT_TRUE_FATAL(upstream_up);
+    char cas[64];
+    new_cassette(cas, sizeof(cas));
+    CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &upstream, "POST", "/__mock/reset", NULL, NULL), 200);
+    cJSON *f = NULL;
+    CU_ASSERT_EQUAL(civis_mockproc_json(&f, &upstream, "POST", "/__mock/faults", NULL,
+                                        "{\"operation\":\"users.get_me\",\"delay_ms\":60000,"
+                                        "\"count\":1}"),
+                    201);
+    cJSON_Delete(f);
+    civis_mockproc rec;
+    CU_ASSERT_TRUE_FATAL(start_recorder(&rec, cas, "all", NULL));
+    int slow = send_raw(&rec, "GET /users/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " KEY
+                              "\r\n\r\n");
+    CU_ASSERT_TRUE(slow >= 0);
+    for (int i = 0; i < 2000 && upstream_calls("users.get_me") == 0; i++)
+        nanosleep(&(struct timespec){0, 1000000L}, NULL);
+    CU_ASSERT_EQUAL(upstream_calls("users.get_me"), 1);
+    CU_ASSERT_EQUAL(civis_mockproc_stop(&rec), 0);
+    char buf[4096];
+    ssize_t got = slow >= 0 ? read(slow, buf, sizeof(buf) - 1) : -1;
+    CU_ASSERT_TRUE(got >= 12 && memcmp(buf, "HTTP/1.1 502", 12) == 0);
+    buf[got > 0 ? got : 0] = '\0';
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "stopping"));
+    if (slow >= 0)
+        close(slow);
+    /* the delayed answer must not hold the next tests up */
+    CU_ASSERT_EQUAL(civis_mockproc_json(NULL, &upstream, "POST", "/__mock/reset", NULL, NULL), 200);
+    rm_rf(cas);
+}
+
 static CU_TestInfo tests[] = {
     {"record a session, replay it offline", test_record_then_replay},
     {"none refuses and journals unrecorded requests", test_none_refuses_unrecorded},
     {"once, new and all", test_once_then_new_then_all},
     {"--redact and --match-ignore", test_redact_and_match_ignore},
     {"bad recorder flags", test_bad_flags},
+    {"a slow upstream holds no worker", test_slow_upstream_holds_no_worker},
+    {"stopping while forwarding", test_stop_while_forwarding},
     CU_TEST_INFO_NULL,
 };
 

@@ -426,7 +426,9 @@ static void test_guide__testing_example(void)
         tests++;
     for (const char *p = out; (p = strstr(p, "...passed\n")) != NULL; p++)
         passed++;
-    CU_ASSERT(tests >= 5);
+    CU_ASSERT(tests >= 9);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "  Test: mean reads the declared rows ...passed\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "  Test: save_scores uploads a CSV ...passed\n"));
     CU_ASSERT_EQUAL(passed, tests);
 }
 

@@ -353,7 +353,12 @@ civis_status civis__curl_transport_new(civis_transport *table, void **out,
         curl_destroy(ctx);
         return civis__fail(err, CIVIS_ETRANSPORT, "", "libcurl refused the shared cache set-up");
     }
-    *table = (civis_transport){.name = "curl", .send = curl_send, .destroy = curl_destroy};
+    /* No presigned hook: with libcurl, presigned transfers stream through
+     * presigned.c / files_io.c / multipart.c on handles of their own, with
+     * the transfer's size caps, stall limit, deadline and retries, and
+     * parts in parallel, which one send()-like call could not carry. */
+    *table = (civis_transport){
+        .name = "curl", .send = curl_send, .destroy = curl_destroy, .presigned = NULL};
     *out = ctx;
     return CIVIS_OK;
 }

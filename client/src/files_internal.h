@@ -26,7 +26,8 @@ typedef struct civis__xfer {
     long timeout_ms; /* the whole transfer's deadline, as given */
     double deadline; /* civis__now() by which it must be over */
     int parallel;
-    const char *user_agent; /* borrowed from the client */
+    const char *user_agent;     /* borrowed from the client */
+    const civis_client *client; /* whose transport may serve presigned URLs, or NULL */
 } civis__xfer;
 
 civis_status civis__xfer_init(civis__xfer *x, const civis_client *client,
@@ -69,6 +70,19 @@ typedef struct civis__errbody {
  */
 civis_status civis__presigned_setup(CURL *h, const civis__xfer *x, const char *url, bool raw,
                                     char *errbuf, struct curl_slist **hdrs, civis_error *err);
+
+/*
+ * Whether the client's transport serves presigned transfers itself (the
+ * in-process mock does; libcurl's leaves them to the code here). When it
+ * does, civis__presigned_via_transport sends `req` through it once and
+ * turns a failure into the same errors as a libcurl transfer: `what` and
+ * `io_errno` (the source or destination failed) as for
+ * civis__presigned_fail.
+ */
+bool civis__presigned_by_transport(const civis__xfer *x);
+civis_status civis__presigned_via_transport(const civis__xfer *x, const char *what,
+                                            const civis_presigned_request *req, const int *io_errno,
+                                            civis_error *err);
 
 /* Whether an attempt that ended so is worth another try. */
 bool civis__presigned_retryable(CURLcode rc, long status);

@@ -100,12 +100,33 @@ static curl_mime *build_form(CURL *h, const cJSON *fields, const char *name, civ
     return mime;
 }
 
+/* civis__cursor_read for a transport's read(): (size_t)-1 when the source
+ * failed. */
+static size_t cursor_pull(char *buf, size_t n, void *data)
+{
+    size_t got = civis__cursor_read(buf, 1, n, data);
+    return got == CURL_READFUNC_ABORT ? (size_t)-1 : got;
+}
+
 /* One POST of the form to uploadUrl, retried from the first byte. */
 static civis_status post_form(const char *url, const cJSON *fields, const char *name,
                               const civis__src *src, const civis__xfer *x, civis_error *err)
 {
     char what[200];
     snprintf(what, sizeof(what), "upload of %.160s", name);
+    if (civis__presigned_by_transport(x)) {
+        civis__cursor cur = {src, 0, src->size, 0, 0};
+        civis_presigned_request req = {
+            .method = "POST",
+            .url = url,
+            .fields = fields,
+            .filename = name,
+            .size = src->size,
+            .read = cursor_pull,
+            .read_data = &cur,
+        };
+        return civis__presigned_via_transport(x, what, &req, &cur.read_errno, err);
+    }
     for (int attempt = 1;; attempt++) {
         char errbuf[CURL_ERROR_SIZE];
         civis__errbody body = {.len = 0};
@@ -190,7 +211,15 @@ static civis_status upload(long long *file_id, civis_client *client, const civis
         return st;
     unsigned long long threshold =
         opts && opts->multipart_threshold ? opts->multipart_threshold : CIVIS_MULTIPART_MIN_SIZE;
-    if (src->size > threshold)
+    if (src->size > threshold && civis__presigned_by_transport(&x))
+        /* parts go out in parallel through libcurl's multi interface, which
+         * a transport's one-request hook cannot carry */
+        st = civis__fail(err, CIVIS_EINVAL, "size",
+                         "%s is %llu bytes, above the multipart threshold (%llu); the client's "
+                         "transport (%s) serves single-request uploads only",
+                         src->what, (unsigned long long)src->size, threshold,
+                         client->transport.name ? client->transport.name : "custom");
+    else if (src->size > threshold)
         st = civis__multipart_upload(file_id, client, src, args, opts, &x, err);
     else
         st = single_upload(file_id, client, src, args, name, &x, err);
@@ -260,6 +289,46 @@ typedef struct sink {
     civis__errbody body; /* an error reply is kept here, not written */
 } sink;
 
+/* Bytes of a 2xx answer into the sink; false (io_errno set) when the
+ * destination failed. */
+static bool sink_put(const char *data, size_t n, void *arg)
+{
+    sink *s = arg;
+    if (n == 0)
+        return true;
+    s->wrote = true;
+    if (s->fn != NULL) {
+        if (!s->fn(data, n, s->fn_data)) {
+            s->io_errno = ECANCELED;
+            return false;
+        }
+        return true;
+    }
+    if (s->fp != NULL) {
+        if (fwrite(data, 1, n, s->fp) != n) {
+            s->io_errno = errno ? errno : EIO;
+            return false;
+        }
+        return true;
+    }
+    if (s->len + n + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap : 64 * 1024;
+        while (cap < s->len + n + 1)
+            cap *= 2;
+        char *grown = civis__realloc(s->mem, cap);
+        if (grown == NULL) {
+            s->io_errno = ENOMEM;
+            return false;
+        }
+        s->mem = grown;
+        s->cap = cap;
+    }
+    memcpy(s->mem + s->len, data, n);
+    s->len += n;
+    s->mem[s->len] = '\0';
+    return true;
+}
+
 static size_t sink_write(char *data, size_t size, size_t nmemb, void *arg)
 {
     sink *s = arg;
@@ -270,37 +339,7 @@ static size_t sink_write(char *data, size_t size, size_t nmemb, void *arg)
         return civis__errbody_write(data, size, nmemb, &s->body);
     if (n == 0)
         return 0;
-    s->wrote = true;
-    if (s->fn != NULL) {
-        if (!s->fn(data, n, s->fn_data)) {
-            s->io_errno = ECANCELED;
-            return 0;
-        }
-        return n;
-    }
-    if (s->fp != NULL) {
-        if (fwrite(data, 1, n, s->fp) != n) {
-            s->io_errno = errno ? errno : EIO;
-            return 0;
-        }
-        return n;
-    }
-    if (s->len + n + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 64 * 1024;
-        while (cap < s->len + n + 1)
-            cap *= 2;
-        char *grown = civis__realloc(s->mem, cap);
-        if (grown == NULL) {
-            s->io_errno = ENOMEM;
-            return 0;
-        }
-        s->mem = grown;
-        s->cap = cap;
-    }
-    memcpy(s->mem + s->len, data, n);
-    s->len += n;
-    s->mem[s->len] = '\0';
-    return n;
+    return sink_put(data, n, s) ? n : 0;
 }
 
 /* Back to where the destination started, for another attempt. */
@@ -352,6 +391,18 @@ static civis_status download(const char *url, long long file_id, sink *s, const 
 {
     char what[64];
     snprintf(what, sizeof(what), "download of file %lld", file_id);
+    if (civis__presigned_by_transport(x)) {
+        civis_presigned_request req = {
+            .method = "GET",
+            .url = url,
+            .write = sink_put,
+            .write_data = s,
+        };
+        civis_status st = civis__presigned_via_transport(x, what, &req, &s->io_errno, err);
+        if (st == CIVIS_OK && s->fp != NULL && fflush(s->fp) != 0)
+            return civis__fail(err, CIVIS_EIO, "", "%s: %s", what, strerror(errno));
+        return st;
+    }
     for (int attempt = 1;; attempt++) {
         char errbuf[CURL_ERROR_SIZE];
         struct curl_slist *hdrs = NULL;

@@ -9,15 +9,6 @@
 #include "civis/jobs.h"
 #include "io_internal.h"
 
-static bool add(cJSON *o, const char *name, cJSON *v)
-{
-    if (v == NULL || !cJSON_AddItemToObject(o, name, v)) {
-        cJSON_Delete(v);
-        return false;
-    }
-    return true;
-}
-
 static cJSON *str_or_null(const char *s)
 {
     return s ? cJSON_CreateString(s) : cJSON_CreateNull();
@@ -26,11 +17,6 @@ static cJSON *str_or_null(const char *s)
 static cJSON *copy_or_null(const cJSON *v)
 {
     return v ? cJSON_Duplicate(v, true) : cJSON_CreateNull();
-}
-
-static const char *delimiter_name(char d)
-{
-    return d == ',' ? "comma" : d == '\t' ? "tab" : d == '|' ? "pipe" : NULL;
 }
 
 /* table_columns: a list of {name, sql_type} with every or no sql_type. */
@@ -84,8 +70,9 @@ static civis_status merge_columns(cJSON **cols, const cJSON *detected, long long
             const cJSON *nm = cJSON_GetObjectItemCaseSensitive(c, "name");
             const cJSON *ty = cJSON_GetObjectItemCaseSensitive(c, "sqlType");
             cJSON *o = cJSON_CreateObject();
-            bool ok = o != NULL && add(o, "name", copy_or_null(nm)) &&
-                      add(o, "sql_type", copy_or_null(ty)) && cJSON_AddItemToArray(*cols, o);
+            bool ok = o != NULL && civis__io_add(o, "name", copy_or_null(nm)) &&
+                      civis__io_add(o, "sql_type", copy_or_null(ty)) &&
+                      cJSON_AddItemToArray(*cols, o);
             if (!ok) {
                 cJSON_Delete(o);
                 return civis__fail(err, CIVIS_ENOMEM, "", "out of memory");
@@ -163,7 +150,7 @@ static civis_status check_info(detected *d, const cJSON *info, const civis_impor
         return civis__fail(err, CIVIS_EINVAL, "headers",
                            "Mismatch between detected headers (%s) and the headers given",
                            d->header ? "true" : "false");
-    const char *want = delimiter_name(imp->delimiter);
+    const char *want = civis__io_delimiter_name(imp->delimiter);
     if (want != NULL && strcmp(want, d->delimiter) != 0)
         return civis__fail(err, CIVIS_EINVAL, "delimiter",
                            "Provided delimiter \"%s\" does not match the detected delimiter "
@@ -176,16 +163,17 @@ static civis_status preprocess(civis_future **fut, long long *job, civis_client 
                                long long fid, bool need_columns, const civis_import_options *imp,
                                const civis_io_options *opts, civis_error *err)
 {
-    const char *delim = delimiter_name(imp->delimiter);
+    const char *delim = civis__io_delimiter_name(imp->delimiter);
     cJSON *body = cJSON_CreateObject();
-    bool ok = body != NULL && add(body, "file_id", cJSON_CreateNumber((double)fid)) &&
-              add(body, "in_place", cJSON_CreateFalse()) &&
-              add(body, "detect_table_columns", cJSON_CreateBool(need_columns)) &&
-              add(body, "force_character_set_conversion", cJSON_CreateTrue()) &&
-              add(body, "include_header",
-                  imp->headers == 0 ? cJSON_CreateNull() : cJSON_CreateBool(imp->headers > 0)) &&
-              add(body, "column_delimiter", str_or_null(delim)) &&
-              add(body, "hidden", cJSON_CreateBool(!(opts && opts->not_hidden)));
+    bool ok = body != NULL && civis__io_add(body, "file_id", cJSON_CreateNumber((double)fid)) &&
+              civis__io_add(body, "in_place", cJSON_CreateFalse()) &&
+              civis__io_add(body, "detect_table_columns", cJSON_CreateBool(need_columns)) &&
+              civis__io_add(body, "force_character_set_conversion", cJSON_CreateTrue()) &&
+              civis__io_add(body, "include_header",
+                            imp->headers == 0 ? cJSON_CreateNull()
+                                              : cJSON_CreateBool(imp->headers > 0)) &&
+              civis__io_add(body, "column_delimiter", str_or_null(delim)) &&
+              civis__io_add(body, "hidden", cJSON_CreateBool(!(opts && opts->not_hidden)));
     if (!ok) {
         cJSON_Delete(body);
         return civis__fail(err, CIVIS_ENOMEM, "", "out of memory");
@@ -256,7 +244,7 @@ civis_status civis_file_to_table(civis_future **out, civis_client *client,
         return civis__fail(err, CIVIS_EINVAL, "file_ids", "file_ids must name at least one file");
     civis_import_options imp = imp_in ? *imp_in : (civis_import_options){0};
     const char *etr = imp.existing_table_rows ? imp.existing_table_rows : "fail";
-    if (imp.delimiter != 0 && delimiter_name(imp.delimiter) == NULL)
+    if (imp.delimiter != 0 && civis__io_delimiter_name(imp.delimiter) == NULL)
         return civis__fail(err, CIVIS_EINVAL, "delimiter",
                            "delimiter must be one of ',', '\\t' or '|'");
     bool all_types = false;
@@ -312,42 +300,44 @@ civis_status civis_file_to_table(civis_future **out, civis_client *client,
                 cJSON_Delete(ids);
                 ids = NULL;
             }
-        bool ok = src != NULL && add(src, "file_ids", ids);
+        bool ok = src != NULL && civis__io_add(src, "file_ids", ids);
         ids = NULL;
         cJSON *dst = cJSON_CreateObject();
-        ok = ok && dst != NULL && add(dst, "schema", cJSON_CreateString(schema)) &&
-             add(dst, "table", cJSON_CreateString(name)) &&
-             add(dst, "remote_host_id", cJSON_CreateNumber((double)db)) &&
-             add(dst, "credential_id", cJSON_CreateNumber((double)cred)) &&
-             add(dst, "primary_keys", copy_or_null(imp.primary_keys)) &&
-             add(dst, "last_modified_keys", copy_or_null(imp.last_modified_keys));
+        ok = ok && dst != NULL && civis__io_add(dst, "schema", cJSON_CreateString(schema)) &&
+             civis__io_add(dst, "table", cJSON_CreateString(name)) &&
+             civis__io_add(dst, "remote_host_id", cJSON_CreateNumber((double)db)) &&
+             civis__io_add(dst, "credential_id", cJSON_CreateNumber((double)cred)) &&
+             civis__io_add(dst, "primary_keys", copy_or_null(imp.primary_keys)) &&
+             civis__io_add(dst, "last_modified_keys", copy_or_null(imp.last_modified_keys));
         cJSON *rdo = cJSON_CreateObject();
         cJSON *sortkeys = cJSON_CreateArray();
         ok = ok && rdo != NULL && sortkeys != NULL &&
              cJSON_AddItemToArray(sortkeys, str_or_null(imp.sortkey1)) &&
              cJSON_AddItemToArray(sortkeys, str_or_null(imp.sortkey2));
-        ok = ok && add(rdo, "distkey", str_or_null(imp.distkey)) && add(rdo, "sortkeys", sortkeys);
+        ok = ok && civis__io_add(rdo, "distkey", str_or_null(imp.distkey)) &&
+             civis__io_add(rdo, "sortkeys", sortkeys);
         if (ok)
             sortkeys = NULL;
-        ok = ok && add(rdo, "diststyle", str_or_null(imp.diststyle));
-        ok = ok && body != NULL && add(body, "name", cJSON_CreateString(title)) &&
-             add(body, "source", src) && (src = NULL, true) && add(body, "destination", dst) &&
-             (dst = NULL, true) && add(body, "first_row_is_header", cJSON_CreateBool(d.header)) &&
-             add(body, "column_delimiter", cJSON_CreateString(d.delimiter)) &&
-             add(body, "escaped", cJSON_CreateBool(imp.escaped)) &&
-             add(body, "compression", cJSON_CreateString(d.compression)) &&
-             add(body, "existing_table_rows", cJSON_CreateString(etr)) &&
-             add(body, "max_errors",
-                 imp.has_max_errors ? cJSON_CreateNumber((double)imp.max_errors)
-                                    : cJSON_CreateNull()) &&
-             add(body, "table_columns",
-                 need_columns ? (cols ? cJSON_Duplicate(cols, true) : cJSON_CreateNull())
-                              : copy_or_null(imp.table_columns)) &&
-             add(body, "loosen_types", cJSON_CreateBool(need_columns)) &&
-             add(body, "execution",
-                 cJSON_CreateString(imp.execution ? imp.execution : "immediate")) &&
-             add(body, "redshift_destination_options", rdo) && (rdo = NULL, true) &&
-             add(body, "hidden", cJSON_CreateBool(!(opts && opts->not_hidden)));
+        ok = ok && civis__io_add(rdo, "diststyle", str_or_null(imp.diststyle));
+        ok = ok && body != NULL && civis__io_add(body, "name", cJSON_CreateString(title)) &&
+             civis__io_add(body, "source", src) && (src = NULL, true) &&
+             civis__io_add(body, "destination", dst) && (dst = NULL, true) &&
+             civis__io_add(body, "first_row_is_header", cJSON_CreateBool(d.header)) &&
+             civis__io_add(body, "column_delimiter", cJSON_CreateString(d.delimiter)) &&
+             civis__io_add(body, "escaped", cJSON_CreateBool(imp.escaped)) &&
+             civis__io_add(body, "compression", cJSON_CreateString(d.compression)) &&
+             civis__io_add(body, "existing_table_rows", cJSON_CreateString(etr)) &&
+             civis__io_add(body, "max_errors",
+                           imp.has_max_errors ? cJSON_CreateNumber((double)imp.max_errors)
+                                              : cJSON_CreateNull()) &&
+             civis__io_add(body, "table_columns",
+                           need_columns ? (cols ? cJSON_Duplicate(cols, true) : cJSON_CreateNull())
+                                        : copy_or_null(imp.table_columns)) &&
+             civis__io_add(body, "loosen_types", cJSON_CreateBool(need_columns)) &&
+             civis__io_add(body, "execution",
+                           cJSON_CreateString(imp.execution ? imp.execution : "immediate")) &&
+             civis__io_add(body, "redshift_destination_options", rdo) && (rdo = NULL, true) &&
+             civis__io_add(body, "hidden", cJSON_CreateBool(!(opts && opts->not_hidden)));
         cJSON_Delete(src);
         cJSON_Delete(dst);
         cJSON_Delete(rdo);

@@ -42,6 +42,10 @@ void civis__csvr_free(civis__csvr *r);
 
 /* A table as CSV text (header first): *out owned (civis__free). */
 civis_status civis__table_csv(char **out, size_t *len, const civis_table *t, civis_error *err);
+/* The same with another delimiter (',', '\t' or '|') and the header
+ * line optional: the in-process mock writes SQL results with it. */
+civis_status civis__table_write_csv(char **out, size_t *len, const civis_table *t, char delim,
+                                    bool header, civis_error *err);
 /* The row callback that appends to a table (data: civis_table **, created
  * from row 0). */
 civis_status civis__table_collect(size_t row, const char *const *values, size_t n, void *data,
@@ -56,6 +60,16 @@ civis_status civis__io_db_cred(long long *db, long long *cred, civis_client *cli
 civis_status civis__io_sql_script(long long *script_id, long long *run_id, civis_client *client,
                                   const char *sql, const char *database, const cJSON *csv_settings,
                                   const civis_io_options *opts, civis_error *err);
+/* Adds v to o under name; false (v freed) when v is NULL or adding fails. */
+bool civis__io_add(cJSON *o, const char *name, cJSON *v);
+/* The API's name of a delimiter (',' "comma", '\t' "tab", '|' "pipe"); NULL
+ * for any other byte. */
+const char *civis__io_delimiter_name(char d);
+/* Checks a CSV format's delimiter (0 means dflt) and compression (NULL,
+ * "none", "gzip"); *delim gets the delimiter's API name, *comp the
+ * compression. */
+civis_status civis__io_csv_format(const char **delim, const char **comp, char delimiter, char dflt,
+                                  const char *compression, civis_error *err);
 /* 32 random hex digits into buf (>= 33 bytes). */
 void civis__io_job_name(char *buf);
 

@@ -52,7 +52,7 @@ civis_status civis__io_db_cred(long long *db, long long *cred, civis_client *cli
     return civis_default_database_credential_id(cred, client, err);
 }
 
-static bool add(cJSON *o, const char *name, cJSON *v)
+bool civis__io_add(cJSON *o, const char *name, cJSON *v)
 {
     if (v == NULL || !cJSON_AddItemToObject(o, name, v)) {
         cJSON_Delete(v);
@@ -78,18 +78,19 @@ civis_status civis__io_sql_script(long long *script_id, long long *run_id, civis
     /* The official body order: name, [params, arguments], hidden, sql,
      * remote_host_id, credential_id, csv_settings. */
     cJSON *body = cJSON_CreateObject();
-    bool ok =
-        body != NULL &&
-        add(body, "name", cJSON_CreateString(opts && opts->job_name ? opts->job_name : name)) &&
-        (opts == NULL || opts->params == NULL ||
-         add(body, "params", cJSON_Duplicate(opts->params, true))) &&
-        (opts == NULL || opts->arguments == NULL ||
-         add(body, "arguments", cJSON_Duplicate(opts->arguments, true))) &&
-        add(body, "hidden", cJSON_CreateBool(!(opts && opts->not_hidden))) &&
-        add(body, "sql", cJSON_CreateString(sql)) &&
-        add(body, "remote_host_id", cJSON_CreateNumber((double)db)) &&
-        add(body, "credential_id", cJSON_CreateNumber((double)cred)) &&
-        (csv_settings == NULL || add(body, "csv_settings", cJSON_Duplicate(csv_settings, true)));
+    bool ok = body != NULL &&
+              civis__io_add(body, "name",
+                            cJSON_CreateString(opts && opts->job_name ? opts->job_name : name)) &&
+              (opts == NULL || opts->params == NULL ||
+               civis__io_add(body, "params", cJSON_Duplicate(opts->params, true))) &&
+              (opts == NULL || opts->arguments == NULL ||
+               civis__io_add(body, "arguments", cJSON_Duplicate(opts->arguments, true))) &&
+              civis__io_add(body, "hidden", cJSON_CreateBool(!(opts && opts->not_hidden))) &&
+              civis__io_add(body, "sql", cJSON_CreateString(sql)) &&
+              civis__io_add(body, "remote_host_id", cJSON_CreateNumber((double)db)) &&
+              civis__io_add(body, "credential_id", cJSON_CreateNumber((double)cred)) &&
+              (csv_settings == NULL ||
+               civis__io_add(body, "csv_settings", cJSON_Duplicate(csv_settings, true)));
     if (!ok) {
         cJSON_Delete(body);
         return civis__fail(err, CIVIS_ENOMEM, "", "out of memory building scripts.post_sql");
@@ -330,9 +331,23 @@ static civis_status to_csv_done(civis_future *f, void *data, civis_error *err)
     return st;
 }
 
-static const char *delimiter_name(char d)
+const char *civis__io_delimiter_name(char d)
 {
-    return d == 0 || d == ',' ? "comma" : d == '\t' ? "tab" : d == '|' ? "pipe" : NULL;
+    return d == ',' ? "comma" : d == '\t' ? "tab" : d == '|' ? "pipe" : NULL;
+}
+
+civis_status civis__io_csv_format(const char **delim, const char **comp, char delimiter, char dflt,
+                                  const char *compression, civis_error *err)
+{
+    *delim = civis__io_delimiter_name(delimiter ? delimiter : dflt);
+    if (*delim == NULL)
+        return civis__fail(err, CIVIS_EINVAL, "delimiter",
+                           "delimiter must be one of ',', '\\t' or '|'");
+    *comp = compression ? compression : "none";
+    if (strcmp(*comp, "none") != 0 && strcmp(*comp, "gzip") != 0)
+        return civis__fail(err, CIVIS_EINVAL, "compression",
+                           "compression must be \"none\" or \"gzip\", got \"%.40s\"", *comp);
+    return CIVIS_OK;
 }
 
 civis_status civis_civis_to_csv(civis_future **out, civis_client *client, const char *filename,
@@ -345,23 +360,19 @@ civis_status civis_civis_to_csv(civis_future **out, civis_client *client, const 
     if (filename == NULL || filename[0] == '\0')
         return civis__fail(err, CIVIS_EINVAL, "filename", "filename must not be empty");
     civis_csv_options c = csv ? *csv : (civis_csv_options){0};
-    const char *delim = delimiter_name(c.delimiter);
-    if (delim == NULL)
-        return civis__fail(err, CIVIS_EINVAL, "delimiter",
-                           "delimiter must be one of ',', '\\t' or '|'");
-    const char *comp = c.compression ? c.compression : "none";
-    if (strcmp(comp, "none") != 0 && strcmp(comp, "gzip") != 0)
-        return civis__fail(err, CIVIS_EINVAL, "compression",
-                           "compression must be \"none\" or \"gzip\", got \"%.40s\"", comp);
+    const char *delim, *comp;
+    civis_status fst = civis__io_csv_format(&delim, &comp, c.delimiter, ',', c.compression, err);
+    if (fst != CIVIS_OK)
+        return fst;
     /* The official quirk: gzip with a header is written as plain CSV. */
     bool plain = strcmp(comp, "none") == 0 || !c.no_header;
     cJSON *cs = cJSON_CreateObject();
-    bool ok = cs != NULL && add(cs, "include_header", cJSON_CreateBool(!c.no_header)) &&
-              add(cs, "compression", cJSON_CreateString("gzip")) &&
-              add(cs, "column_delimiter", cJSON_CreateString(delim)) &&
-              add(cs, "unquoted", cJSON_CreateBool(c.unquoted)) &&
-              add(cs, "filename_prefix", cJSON_CreateNull()) &&
-              add(cs, "force_multifile", cJSON_CreateFalse());
+    bool ok = cs != NULL && civis__io_add(cs, "include_header", cJSON_CreateBool(!c.no_header)) &&
+              civis__io_add(cs, "compression", cJSON_CreateString("gzip")) &&
+              civis__io_add(cs, "column_delimiter", cJSON_CreateString(delim)) &&
+              civis__io_add(cs, "unquoted", cJSON_CreateBool(c.unquoted)) &&
+              civis__io_add(cs, "filename_prefix", cJSON_CreateNull()) &&
+              civis__io_add(cs, "force_multifile", cJSON_CreateFalse());
     to_csv *t = ok ? civis__calloc(1, sizeof(*t)) : NULL;
     if (t == NULL || (t->filename = civis__strdup(filename)) == NULL) {
         to_csv_free(t);

@@ -152,12 +152,12 @@ static void put(buf *b, const char *s, size_t n)
     b->p[b->len] = '\0';
 }
 
-static void put_field(buf *b, const char *v)
+static void put_field(buf *b, const char *v, char delim)
 {
     if (v == NULL)
         return;
     size_t n = strlen(v);
-    bool quote = n == 0 || strpbrk(v, ",\"\r\n") != NULL;
+    bool quote = n == 0 || strchr(v, delim) != NULL || strpbrk(v, "\"\r\n") != NULL;
     if (!quote) {
         put(b, v, n);
         return;
@@ -172,28 +172,35 @@ static void put_field(buf *b, const char *v)
     put(b, "\"", 1);
 }
 
-civis_status civis__table_csv(char **out, size_t *len, const civis_table *t, civis_error *err)
+civis_status civis__table_write_csv(char **out, size_t *len, const civis_table *t, char delim,
+                                    bool header, civis_error *err)
 {
     buf b = {0};
-    for (size_t i = 0; i < t->ncols; i++) {
+    for (size_t i = 0; header && i < t->ncols; i++) {
         if (i > 0)
-            put(&b, ",", 1);
-        put_field(&b, t->names[i]);
+            put(&b, &delim, 1);
+        put_field(&b, t->names[i], delim);
     }
-    put(&b, "\n", 1);
+    if (header)
+        put(&b, "\n", 1);
     for (size_t r = 0; r < t->nrows; r++) {
         for (size_t i = 0; i < t->ncols; i++) {
             if (i > 0)
-                put(&b, ",", 1);
-            put_field(&b, t->cells[r * t->ncols + i]);
+                put(&b, &delim, 1);
+            put_field(&b, t->cells[r * t->ncols + i], delim);
         }
         put(&b, "\n", 1);
     }
-    if (b.oom) {
+    if (b.oom || (b.p == NULL && (b.p = civis__calloc(1, 1)) == NULL)) {
         civis__free(b.p);
         return civis__fail(err, CIVIS_ENOMEM, "", "out of memory writing the table as CSV");
     }
     *out = b.p;
     *len = b.len;
     return CIVIS_OK;
+}
+
+civis_status civis__table_csv(char **out, size_t *len, const civis_table *t, civis_error *err)
+{
+    return civis__table_write_csv(out, len, t, ',', true, err);
 }

@@ -9,20 +9,6 @@
 #include "future_internal.h"
 #include "io_internal.h"
 
-static bool add(cJSON *o, const char *name, cJSON *v)
-{
-    if (v == NULL || !cJSON_AddItemToObject(o, name, v)) {
-        cJSON_Delete(v);
-        return false;
-    }
-    return true;
-}
-
-static const char *delimiter_name(char d)
-{
-    return d == 0 || d == '|' ? "pipe" : d == ',' ? "comma" : d == '\t' ? "tab" : NULL;
-}
-
 /* ---- civis_to_multifile_csv ------------------------------------------------------ */
 
 civis_status civis_civis_to_multifile_csv(cJSON **manifest, civis_client *client, const char *sql,
@@ -33,25 +19,22 @@ civis_status civis_civis_to_multifile_csv(cJSON **manifest, civis_client *client
         return civis__fail(err, CIVIS_EINVAL, "manifest", "manifest must not be NULL");
     *manifest = NULL;
     civis_multifile_options m = mf ? *mf : (civis_multifile_options){0};
-    const char *delim = delimiter_name(m.delimiter);
-    if (delim == NULL)
-        return civis__fail(err, CIVIS_EINVAL, "delimiter",
-                           "delimiter must be one of ',', '\\t' or '|'");
-    const char *comp = m.compression ? m.compression : "none";
-    if (strcmp(comp, "none") != 0 && strcmp(comp, "gzip") != 0)
-        return civis__fail(err, CIVIS_EINVAL, "compression",
-                           "compression must be \"none\" or \"gzip\", got \"%.40s\"", comp);
+    const char *delim, *comp;
+    civis_status fst = civis__io_csv_format(&delim, &comp, m.delimiter, '|', m.compression, err);
+    if (fst != CIVIS_OK)
+        return fst;
     /* The official body: every key, nulls included, in this order. */
     cJSON *cs = cJSON_CreateObject();
-    bool ok =
-        cs != NULL && add(cs, "include_header", cJSON_CreateBool(!m.no_header)) &&
-        add(cs, "compression", cJSON_CreateString(comp)) &&
-        add(cs, "column_delimiter", cJSON_CreateString(delim)) &&
-        add(cs, "unquoted", cJSON_CreateBool(m.unquoted)) &&
-        add(cs, "filename_prefix", m.prefix ? cJSON_CreateString(m.prefix) : cJSON_CreateNull()) &&
-        add(cs, "force_multifile", cJSON_CreateTrue()) &&
-        add(cs, "max_file_size",
-            m.max_file_size > 0 ? cJSON_CreateNumber((double)m.max_file_size) : cJSON_CreateNull());
+    bool ok = cs != NULL && civis__io_add(cs, "include_header", cJSON_CreateBool(!m.no_header)) &&
+              civis__io_add(cs, "compression", cJSON_CreateString(comp)) &&
+              civis__io_add(cs, "column_delimiter", cJSON_CreateString(delim)) &&
+              civis__io_add(cs, "unquoted", cJSON_CreateBool(m.unquoted)) &&
+              civis__io_add(cs, "filename_prefix",
+                            m.prefix ? cJSON_CreateString(m.prefix) : cJSON_CreateNull()) &&
+              civis__io_add(cs, "force_multifile", cJSON_CreateTrue()) &&
+              civis__io_add(cs, "max_file_size",
+                            m.max_file_size > 0 ? cJSON_CreateNumber((double)m.max_file_size)
+                                                : cJSON_CreateNull());
     if (!ok) {
         cJSON_Delete(cs);
         return civis__fail(err, CIVIS_ENOMEM, "", "out of memory");
@@ -102,8 +85,8 @@ civis_status civis_civis_to_multifile_csv(cJSON **manifest, civis_client *client
 static cJSON *side(long long db, long long cred)
 {
     cJSON *o = cJSON_CreateObject();
-    if (o == NULL || !add(o, "remote_host_id", cJSON_CreateNumber((double)db)) ||
-        !add(o, "credential_id", cJSON_CreateNumber((double)cred))) {
+    if (o == NULL || !civis__io_add(o, "remote_host_id", cJSON_CreateNumber((double)db)) ||
+        !civis__io_add(o, "credential_id", cJSON_CreateNumber((double)cred))) {
         cJSON_Delete(o);
         return NULL;
     }
@@ -113,7 +96,7 @@ static cJSON *side(long long db, long long cred)
 static cJSON *path_obj(const char *path)
 {
     cJSON *o = cJSON_CreateObject();
-    if (o == NULL || !add(o, "path", cJSON_CreateString(path))) {
+    if (o == NULL || !civis__io_add(o, "path", cJSON_CreateString(path))) {
         cJSON_Delete(o);
         return NULL;
     }
@@ -157,13 +140,13 @@ civis_status civis_transfer_table(civis_future **out, civis_client *client, cons
     if (opts == NULL || opts->job_name == NULL)
         civis__io_job_name(name);
     cJSON *body = cJSON_CreateObject();
-    bool ok =
-        body != NULL &&
-        add(body, "name", cJSON_CreateString(opts && opts->job_name ? opts->job_name : name)) &&
-        add(body, "sync_type", cJSON_CreateString("Dbsync")) &&
-        add(body, "source", side(src_db, src_cred)) &&
-        add(body, "destination", side(dst_db, dst_cred)) &&
-        add(body, "is_outbound", cJSON_CreateTrue());
+    bool ok = body != NULL &&
+              civis__io_add(body, "name",
+                            cJSON_CreateString(opts && opts->job_name ? opts->job_name : name)) &&
+              civis__io_add(body, "sync_type", cJSON_CreateString("Dbsync")) &&
+              civis__io_add(body, "source", side(src_db, src_cred)) &&
+              civis__io_add(body, "destination", side(dst_db, dst_cred)) &&
+              civis__io_add(body, "is_outbound", cJSON_CreateTrue());
     if (!ok) {
         cJSON_Delete(body);
         return civis__fail(err, CIVIS_ENOMEM, "", "out of memory building imports.post");
@@ -177,12 +160,12 @@ civis_status civis_transfer_table(civis_future **out, civis_client *client, cons
     resp = NULL;
     if (st == CIVIS_OK) {
         cJSON *args = cJSON_CreateObject();
-        ok = args != NULL && add(args, "id", cJSON_CreateNumber((double)import_id)) &&
-             add(args, "source", path_obj(source_table)) &&
-             add(args, "destination", path_obj(dest_table)) &&
-             add(args, "advanced_options",
-                 x.advanced_options ? cJSON_Duplicate(x.advanced_options, true)
-                                    : cJSON_CreateObject());
+        ok = args != NULL && civis__io_add(args, "id", cJSON_CreateNumber((double)import_id)) &&
+             civis__io_add(args, "source", path_obj(source_table)) &&
+             civis__io_add(args, "destination", path_obj(dest_table)) &&
+             civis__io_add(args, "advanced_options",
+                           x.advanced_options ? cJSON_Duplicate(x.advanced_options, true)
+                                              : cJSON_CreateObject());
         if (!ok) {
             cJSON_Delete(args);
             return civis__fail(err, CIVIS_ENOMEM, "", "out of memory building imports.post_syncs");

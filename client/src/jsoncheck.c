@@ -133,8 +133,10 @@ static bool number(const unsigned char *p, size_t *i)
 
 static bool literal(const unsigned char *p, size_t *i, const char *word, size_t n)
 {
-    /* Python points at the start of a bad literal; so does this. */
-    if (memcmp(p + *i, word, n) != 0)
+    /* Python points at the start of a bad literal; so does this. strncmp,
+     * not memcmp: a body ending in "nu" is followed only by its NUL, and
+     * memcmp may read all n bytes whatever the first ones were. */
+    if (strncmp((const char *)p + *i, word, n) != 0)
         return false;
     *i += n;
     return true;

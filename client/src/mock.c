@@ -185,6 +185,7 @@ static const civis_transport mock_transport = {
     .send = mock_send,
     .destroy = NULL, /* the mock owns the client, not the other way round */
     .rejected = mock_rejected,
+    .presigned = civis__mock_presigned, /* mock_storage.c: no byte leaves the process */
 };
 
 static bool retry_is_zero(const civis_retry_policy *r)
@@ -273,6 +274,7 @@ void civis_mock_free(civis_mock *mock)
     for (size_t i = 0; i < mock->n_owned; i++)
         mock->owned[i].free_fn(mock->owned[i].ptr);
     civis__free(mock->owned);
+    civis__mock_store_free(mock->store);
     civis_fixtures_free(mock->fixtures);
     civis_spec_free(mock->owned_spec);
     pthread_mutex_destroy(&mock->lock);

@@ -7,6 +7,8 @@
  *   mock_journal.c    the journal and its queries
  *   mock_check.c      partial JSON match and the checks behind mock_assert.h
  *   mock_container.c  the container-script presets
+ *   mock_results.c    declared results: the SQL runs that read them
+ *   mock_storage.c    presigned storage: served results, recorded uploads
  *
  * One mutex guards behaviours and journal. Callbacks run without it.
  */
@@ -16,6 +18,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "civis/io.h"
 #include "civis/mock.h"
 #include "civis/sys/fake.h"
 #include "civis/sys/fixture.h"
@@ -73,6 +76,10 @@ typedef struct mock_owned {
     void (*free_fn)(void *ptr);
 } mock_owned;
 
+/* Declared results and storage (mock_results.c, mock_storage.c); created
+ * on first use, guarded by the mock's lock. */
+typedef struct mock_store mock_store;
+
 struct civis_mock {
     civis_spec *owned_spec; /* NULL when the caller lent one */
     const civis_spec *spec;
@@ -87,6 +94,7 @@ struct civis_mock {
     size_t n_entries, entries_cap;
     mock_owned *owned;
     size_t n_owned, owned_cap;
+    mock_store *store; /* NULL until a result is declared or a file stored */
 };
 
 /* ---- mock_behaviour.c ----------------------------------------------------- */
@@ -130,6 +138,57 @@ const civis_operation *civis__mock_find(const civis_mock *mock, const char *oper
  * it when other threads call, so even readers lock. */
 void civis__mock_lock(const civis_mock *mock);
 void civis__mock_unlock(const civis_mock *mock);
+
+/* ---- mock_storage.c --------------------------------------------------------- */
+
+/* The store, created on first use (lock held); NULL when memory ran out. */
+mock_store *civis__mock_store(civis_mock *mock);
+void civis__mock_store_free(mock_store *store);
+/* Keeps `bytes` (taken over, civis__free) at `url` for presigned GETs
+ * (lock held). Returns false when memory ran out (bytes freed). */
+/* Room for one more element in an array of `size`-byte elements. */
+bool civis__mock_grow(void **arr, size_t *cap, size_t n, size_t size);
+bool civis__mock_store_put(mock_store *store, const char *url, char *bytes, size_t len);
+/* The transport's presigned() (see civis/sys/transport.h). */
+civis_status civis__mock_presigned(void *ctx, const civis_presigned_request *req,
+                                   civis_presigned_response *resp, civis_error *err);
+
+/* Declared results (mock_results.c), in the store. */
+typedef struct mock_decl {
+    char *database; /* NULL: any database */
+    char *query;    /* normalised table name or SQL text */
+    civis_table *rows;
+    char *error; /* the run fails with this message, or NULL */
+} mock_decl;
+
+/* A SQL script the mock was asked to create. */
+typedef struct mock_script {
+    long long id;
+    char *sql;
+    long long database_id;
+    cJSON *csv_settings; /* or NULL */
+    long long run_id;    /* its latest run, 0 before one */
+    char *error;         /* the run failed with this, or NULL */
+    char *url;           /* the run's output file, or NULL */
+    long long file_id;   /* the output's file id */
+    char *part_url;      /* force_multifile: the one part's URL, or NULL */
+    long long part_id;   /* and its file id */
+    cJSON *query;        /* queries.post: the query as queries.get shows it, or NULL */
+} mock_script;
+
+struct mock_store {
+    mock_decl *decls;
+    size_t n_decls, decls_cap;
+    char **databases; /* named in declarations; id = index + 1 */
+    size_t n_databases, databases_cap;
+    mock_script *scripts;
+    size_t n_scripts, scripts_cap;
+    struct mock_blob *blobs; /* served to presigned GETs */
+    size_t n_blobs, blobs_cap;
+    struct mock_upload *uploads; /* received by presigned POSTs */
+    size_t n_uploads, uploads_cap;
+    long long next_id;
+};
 
 /* ---- mock_check.c ----------------------------------------------------------- */
 

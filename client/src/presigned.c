@@ -1,10 +1,12 @@
 /*
  * presigned.c: libcurl plumbing for presigned storage URLs (uploadUrl,
- * uploadUrls[], fileUrl). These requests bypass the client's transport on
- * purpose: they go to the storage, not to the API, so they carry no
- * Authorization header, no JSON body and no API retry rules; the byte
- * streams are read from the source (or written to the destination) as they
- * go instead of sitting in memory.
+ * uploadUrls[], fileUrl). These requests are not API calls: they go to the
+ * storage, so they carry no Authorization header, no JSON body and no API
+ * retry rules; the byte streams are read from the source (or written to
+ * the destination) as they go instead of sitting in memory. A transport
+ * with a presigned hook (the in-process mock) is handed each transfer
+ * instead (civis__presigned_via_transport); the libcurl transport has
+ * none, so its transfers run here.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -49,7 +51,36 @@ civis_status civis__xfer_init(civis__xfer *x, const civis_client *client,
     x->stall_s = stall_ms < 1000 ? 1 : stall_ms / 1000;
     x->parallel = o->parallel ? o->parallel : 4;
     x->user_agent = client ? civis_client_user_agent(client) : NULL;
+    x->client = client;
     return CIVIS_OK;
+}
+
+/* ---- through the client's transport -------------------------------------------- */
+
+bool civis__presigned_by_transport(const civis__xfer *x)
+{
+    return x->client != NULL && x->client->transport.presigned != NULL;
+}
+
+civis_status civis__presigned_via_transport(const civis__xfer *x, const char *what,
+                                            const civis_presigned_request *req, const int *io_errno,
+                                            civis_error *err)
+{
+    if (civis__xfer_expired(x))
+        return civis__presigned_fail(err, x, what, req->url, CURLE_OPERATION_TIMEDOUT, 0, NULL,
+                                     NULL, 1, 0);
+    civis_presigned_response resp = {0, ""};
+    civis_error e = CIVIS_ERROR_INIT;
+    civis_status st = x->client->transport.presigned(x->client->transport_ctx, req, &resp, &e);
+    if (io_errno != NULL && *io_errno != 0)
+        return civis__presigned_fail(err, x, what, req->url, CURLE_OK, 0, NULL, NULL, 1, *io_errno);
+    if (st != CIVIS_OK)
+        return civis__fail(err, st, e.param, "%s failed: %s", what, e.message);
+    if (resp.status >= 200 && resp.status < 300)
+        return CIVIS_OK;
+    civis__errbody body = {.len = 0};
+    civis__errbody_write(resp.message, 1, strlen(resp.message), &body);
+    return civis__presigned_fail(err, x, what, req->url, CURLE_OK, resp.status, NULL, &body, 1, 0);
 }
 
 /* ---- reading the source ------------------------------------------------------ */

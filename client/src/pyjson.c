@@ -76,7 +76,10 @@ static unsigned long utf8_next(const unsigned char **p)
         cp = (cp << 6) | (s[i] & 0x3F);
     }
     *p = s + 1 + extra;
-    return cp > 0x10FFFF ? 0xFFFD : cp;
+    /* UTF-8 never encodes a surrogate (ED A0 80 is U+D800 only in CESU-8);
+     * passed through, it would go out as a lone "\ud800", which neither
+     * cJSON nor our JSON check reads back. */
+    return cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ? 0xFFFD : cp;
 }
 
 static void put_string(buf *b, const char *str)

@@ -15,6 +15,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <microhttpd.h>
+
 #include "mock.h"
 #include "record.h"
 
@@ -413,8 +415,9 @@ static cJSON *take_answer(cmock_record *rec, const cmock_redactor *red, cmock_fo
 static bool repeat(cmock_record *rec, const char *mkey, cmock_forward_result *res,
                    civis_fake_reply *reply)
 {
-    for (size_t i = 0; i + 4 <= res->body_len; i++)
-        if (res->body[i] == 'h' && memcmp(res->body + i, "http", 4) == 0)
+    const char *end = res->body + res->body_len;
+    for (const char *p = res->body; (p = memchr(p, 'h', (size_t)(end - p))) != NULL; p++)
+        if (end - p >= 4 && memcmp(p, "http", 4) == 0)
             return false;
     pthread_mutex_lock(&rec->mu);
     bool same = cmock__cassette_same_raw(&rec->cassette, mkey, res->status, res->body,
@@ -446,9 +449,36 @@ static void upstream_failed(cmock_reply *reply, cmock_outcome *oc, const char *u
     oc->reason = strdup(desc);
 }
 
-bool cmock__record_answer(cmock_record *rec, const cmock_request *req, cmock_reply *reply,
-                          cmock_outcome *oc)
+struct cmock_record_job {
+    cmock_record *rec;
+    struct MHD_Connection *con;
+    char *key; /* the caller's API key; goes to the outcome at the end */
+    cmock_redactor red;
+    char origin[300];
+    cJSON *query, *body; /* the request's pattern, for the recording */
+    char *rpath, *mkey, *url;
+    bool answered; /* the upstream answered: `res` holds it */
+    cmock_forward_result res;
+};
+
+static void job_free(cmock_record_job *job)
 {
+    if (job == NULL)
+        return;
+    free(job->key);
+    cJSON_Delete(job->query);
+    cJSON_Delete(job->body);
+    free(job->rpath);
+    free(job->mkey);
+    free(job->url);
+    cmock__record_forward_result_clear(&job->res);
+    free(job);
+}
+
+bool cmock__record_answer(cmock_record *rec, const cmock_request *req, cmock_reply *reply,
+                          cmock_outcome *oc, cmock_record_job **jobp)
+{
+    *jobp = NULL;
     if (rec == NULL)
         return false;
     if (strncmp(req->path, CMOCK_RECORD_FILES_PREFIX, strlen(CMOCK_RECORD_FILES_PREFIX)) == 0) {
@@ -466,21 +496,29 @@ bool cmock__record_answer(cmock_record *rec, const cmock_request *req, cmock_rep
     char *key = cmock__auth_key(req->authorization, why, sizeof(why));
     if (key == NULL)
         return false; /* the pipeline's auth answers 401, as the API would */
-    oc->api_key = key;
-    cmock_redactor red;
-    cmock__record_redactor_init(&red, rec->cfg, key);
-    char origin[300];
-    origin_of(origin, sizeof(origin), req->host);
+    cmock_record_job *job = calloc(1, sizeof(*job));
+    if (job == NULL) {
+        oc->api_key = key;
+        oc->source = "internal";
+        cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
+        return true;
+    }
+    job->rec = rec;
+    job->key = key;
+    cmock__record_redactor_init(&job->red, rec->cfg, key);
+    origin_of(job->origin, sizeof(job->origin), req->host);
 
-    cJSON *query = cmock__cassette_query(&red, req->query_kv, req->n_query);
-    cJSON *body = cmock__cassette_body(&red, req->body, req->body_len);
+    job->query = cmock__cassette_query(&job->red, req->query_kv, req->n_query);
+    job->body = cmock__cassette_body(&job->red, req->body, req->body_len);
     /* The path too: a key in it must not reach a file name. */
-    char *rpath = cmock__record_redact_text(&red, req->path);
-    char *mkey = query && rpath ? cmock__cassette_key(req->method, rpath, query, body) : NULL;
-    if (mkey == NULL) {
-        free(rpath);
-        cJSON_Delete(query);
-        cJSON_Delete(body);
+    job->rpath = cmock__record_redact_text(&job->red, req->path);
+    job->mkey = job->query && job->rpath
+                    ? cmock__cassette_key(req->method, job->rpath, job->query, job->body)
+                    : NULL;
+    if (job->mkey == NULL) {
+        oc->api_key = job->key;
+        job->key = NULL;
+        job_free(job);
         oc->source = "internal";
         cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
         return true;
@@ -488,74 +526,103 @@ bool cmock__record_answer(cmock_record *rec, const cmock_request *req, cmock_rep
 
     if (rec->replays) {
         pthread_mutex_lock(&rec->mu);
-        cmock_cass_ex *ex = cmock__cassette_find(&rec->cassette, mkey);
+        cmock_cass_ex *ex = cmock__cassette_find(&rec->cassette, job->mkey);
         /* "all" and "once" while recording never replay: each answer is new. */
         bool use = ex != NULL && (rec->mode == CMOCK_RECORD_NEW || !rec->records);
         if (use) {
-            if (!serve(cmock__cassette_next(ex), origin, reply)) {
+            if (!serve(cmock__cassette_next(ex), job->origin, reply)) {
                 cmock__reply_clear(reply);
                 cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
             }
             oc->source = "cassette";
         } else if (!rec->records) {
             char what[1100];
-            refuse(rec, mkey, reply, oc, what, sizeof(what));
+            refuse(rec, job->mkey, reply, oc, what, sizeof(what));
             pthread_mutex_unlock(&rec->mu);
             note_unmatched(rec, what);
             pthread_mutex_lock(&rec->mu);
         }
         pthread_mutex_unlock(&rec->mu);
         if (use || !rec->records) {
-            cJSON_Delete(query);
-            cJSON_Delete(body);
-            free(mkey);
-            free(rpath);
+            oc->api_key = job->key;
+            job->key = NULL;
+            job_free(job);
             return true;
         }
     }
 
-    /* Forward and record. */
+    /* Forward and record: the connection waits, the worker goes on. */
     size_t ulen = strlen(rec->upstream) + strlen(req->path) + strlen(req->query) + 2;
-    char *url = malloc(ulen);
-    cmock_forward_result res;
-    memset(&res, 0, sizeof(res));
-    bool ok = url != NULL;
-    if (ok)
-        snprintf(url, ulen, "%s%s%s%s", rec->upstream, req->path, req->query[0] ? "?" : "",
-                 req->query);
-    if (ok && !cmock__record_forward(rec->fw, url, req->method, req->authorization,
+    job->url = malloc(ulen);
+    if (job->url == NULL) {
+        oc->api_key = job->key;
+        job->key = NULL;
+        job_free(job);
+        oc->source = "internal";
+        cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
+        return true;
+    }
+    snprintf(job->url, ulen, "%s%s%s%s", rec->upstream, req->path, req->query[0] ? "?" : "",
+             req->query);
+    *jobp = job;
+    return true;
+}
+
+/* The forwarder's thread: the answer is in, the connection goes on. */
+static void job_done(void *arg)
+{
+    cmock_record_job *job = arg;
+    job->answered = job->res.error[0] == '\0';
+    MHD_resume_connection(job->con);
+}
+
+void cmock__record_start(cmock_record *rec, cmock_record_job *job, const cmock_request *req,
+                         struct MHD_Connection *con)
+{
+    job->con = con;
+    MHD_suspend_connection(con);
+    /* The request's body lives in the connection's state until the reply
+     * is sent, so the forwarder may borrow it. */
+    if (!cmock__record_forward_async(rec->fw, job->url, req->method, req->authorization,
                                      req->body_len > 0 ? "application/json" : NULL, req->body,
-                                     req->body_len, false, &res)) {
-        upstream_failed(reply, oc, rec->upstream, res.error);
-        cJSON_Delete(query);
-        cJSON_Delete(body);
-    } else if (ok && repeat(rec, mkey, &res, reply)) {
+                                     req->body_len, &job->res, job_done, job)) {
+        job->answered = false;
+        MHD_resume_connection(con);
+    }
+}
+
+void cmock__record_finish(cmock_record *rec, cmock_record_job *job, const cmock_request *req,
+                          cmock_reply *reply, cmock_outcome *oc)
+{
+    oc->api_key = job->key;
+    job->key = NULL;
+    cmock_forward_result *res = &job->res;
+    if (!job->answered) {
+        upstream_failed(reply, oc, rec->upstream, res->error);
+    } else if (repeat(rec, job->mkey, res, reply)) {
         oc->source = "upstream";
-        cJSON_Delete(query);
-        cJSON_Delete(body);
-    } else if (ok) {
+    } else {
         oc->source = "upstream";
-        char *raw = malloc(res.body_len + 1);
+        char *raw = malloc(res->body_len + 1);
         if (raw != NULL)
-            memcpy(raw, res.body, res.body_len + 1);
-        long raw_status = res.status;
-        cJSON *raw_headers = cJSON_Duplicate(res.headers, true);
-        cJSON *resp = take_answer(rec, &red, &res, origin, reply);
+            memcpy(raw, res->body, res->body_len + 1);
+        long raw_status = res->status;
+        cJSON *raw_headers = cJSON_Duplicate(res->headers, true);
+        cJSON *resp = take_answer(rec, &job->red, res, job->origin, reply);
         civis_error err = CIVIS_ERROR_INIT;
         civis_status st = CIVIS_ENOMEM;
         if (resp != NULL) {
             pthread_mutex_lock(&rec->mu);
-            st = cmock__cassette_record(&rec->cassette, mkey, req->method, rpath, query, body, resp,
-                                        &err);
+            /* The cassette takes the pattern and the answer. */
+            st = cmock__cassette_record(&rec->cassette, job->mkey, req->method, job->rpath,
+                                        job->query, job->body, resp, &err);
+            job->query = job->body = NULL;
             if (st == CIVIS_OK) {
-                cmock__cassette_keep_raw(&rec->cassette, mkey, raw_status, raw, res.body_len,
+                cmock__cassette_keep_raw(&rec->cassette, job->mkey, raw_status, raw, res->body_len,
                                          raw_headers);
                 raw = NULL;
             }
             pthread_mutex_unlock(&rec->mu);
-        } else {
-            cJSON_Delete(query);
-            cJSON_Delete(body);
         }
         free(raw);
         cJSON_Delete(raw_headers);
@@ -564,14 +631,12 @@ bool cmock__record_answer(cmock_record *rec, const cmock_request *req, cmock_rep
             fprintf(stderr, "civis-mock: not recorded: %s %s: %s\n", req->method, req->path,
                     resp ? err.message : "out of memory");
         }
-    } else {
-        cJSON_Delete(query);
-        cJSON_Delete(body);
-        cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
     }
-    cmock__record_forward_result_clear(&res);
-    free(url);
-    free(mkey);
-    free(rpath);
-    return true;
+    job_free(job);
+}
+
+void cmock__record_stop(cmock_record *rec)
+{
+    if (rec != NULL)
+        cmock__record_forwarder_stop(rec->fw);
 }

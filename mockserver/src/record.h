@@ -85,9 +85,28 @@ civis_status cmock__record_new(cmock_record **out, const cmock_record_config *cf
                                const civis_spec *spec, civis_error *err);
 void cmock__record_free(cmock_record *rec);
 
-/* The hook into the request path: true when the recorder answered. */
+/* A request on its way to the upstream (record.c). */
+typedef struct cmock_record_job cmock_record_job;
+struct MHD_Connection;
+
+/* The hook into the request path: true when the recorder answered, or
+ * took the request on: then *job is set and the reply comes later. The
+ * caller hands the job to cmock__record_start and, when MHD calls it again
+ * for the connection, to cmock__record_finish. */
 bool cmock__record_answer(cmock_record *rec, const struct cmock_request *req,
+                          civis_fake_reply *reply, struct cmock_outcome *outcome,
+                          cmock_record_job **job);
+/* Suspends the connection and forwards the request; the connection is
+ * resumed when the upstream has answered (or failed, or civis-mock stops). */
+void cmock__record_start(cmock_record *rec, cmock_record_job *job, const struct cmock_request *req,
+                         struct MHD_Connection *con);
+/* Builds the reply from the upstream's answer, records the exchange and
+ * frees the job. `req` is the request the job was made for. */
+void cmock__record_finish(cmock_record *rec, cmock_record_job *job, const struct cmock_request *req,
                           civis_fake_reply *reply, struct cmock_outcome *outcome);
+/* Stops forwarding: requests on their way fail with 502 at once and new
+ * ones too, so that no connection stays suspended (server stop). */
+void cmock__record_stop(cmock_record *rec);
 /* Starts every replayed sequence again (POST /__mock/reset). */
 void cmock__record_rewind(cmock_record *rec);
 /* Whether a request was refused for want of a recording; the refused ones
@@ -161,6 +180,17 @@ void cmock__record_forwarder_free(cmock_forwarder *fw);
 bool cmock__record_forward(cmock_forwarder *fw, const char *url, const char *method,
                            const char *authorization, const char *content_type, const char *body,
                            size_t body_len, bool storage, cmock_forward_result *res);
+/* The same without waiting: the request goes to the forwarder's one
+ * curl-multi thread, which calls done(arg) when it is over (answered or
+ * not: res->error says). `res`, `body` and `arg` must live until then.
+ * Returns false with res->error set, and done never called, when it could
+ * not be sent. */
+bool cmock__record_forward_async(cmock_forwarder *fw, const char *url, const char *method,
+                                 const char *authorization, const char *content_type,
+                                 const char *body, size_t body_len, cmock_forward_result *res,
+                                 void (*done)(void *arg), void *arg);
+/* Fails what is under way and whatever comes later (server stop). */
+void cmock__record_forwarder_stop(cmock_forwarder *fw);
 void cmock__record_forward_result_clear(cmock_forward_result *res);
 
 /* record_files.c: "sha256 hex" of bytes into out[65]. */

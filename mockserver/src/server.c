@@ -41,8 +41,9 @@ typedef struct conn_state {
     size_t body_expected; /* Content-Length when it is within --max-body, else 0 */
     void *storage;        /* a /__storage/ request's own state (sim_files.c) */
     struct timespec t0;
-    size_t n_params; /* query parameters in the raw target */
-    bool delayed;    /* suspended by a fault's delay; `pending` goes out on resume */
+    size_t n_params;       /* query parameters in the raw target */
+    bool delayed;          /* suspended by a fault's delay; `pending` goes out on resume */
+    cmock_record_job *job; /* suspended while the recorder forwards (record.c) */
     cmock_reply pending;
     const char *pending_source; /* for the log line */
     cJSON *parsed;              /* the request's parsed body: freed after the answer went out */
@@ -238,6 +239,9 @@ static void too_large(cmock_server *srv, cmock_reply *reply, cmock_outcome *oc)
     cmock__error(reply, 413, "payload_too_large", desc);
 }
 
+static enum MHD_Result respond(cmock_server *srv, struct MHD_Connection *con, conn_state *s,
+                               cmock_reply *reply, cmock_outcome *oc);
+
 /* Builds the reply for a complete request, journals it and sends it. */
 static enum MHD_Result finish(cmock_server *srv, struct MHD_Connection *con, conn_state *s)
 {
@@ -266,34 +270,45 @@ static enum MHD_Result finish(cmock_server *srv, struct MHD_Connection *con, con
         too_large(srv, &reply, &oc);
     } else if (strcmp(req->path, "/__mock") == 0 || strncmp(req->path, "/__mock/", 8) == 0) {
         cmock__admin(srv, req, &reply, &oc);
-    } else if (cmock__record_answer(srv->record, req, &reply, &oc)) {
-        /* answered from the cassette or by the upstream (record.c) */
+    } else if (cmock__record_answer(srv->record, req, &reply, &oc, &s->job)) {
+        /* Answered from the cassette, or on its way to the upstream: the
+         * connection waits (not the worker) and on_request finishes. */
+        if (s->job != NULL) {
+            cmock__record_start(srv->record, s->job, req, con);
+            return MHD_YES;
+        }
     } else {
         cmock__pipeline(srv, req, &reply, &oc);
     }
+    return respond(srv, con, s, &reply, &oc);
+}
 
-    if (!oc.skip_journal)
-        cmock__journal_add(srv->journal, req, &oc, reply.drop ? 0 : reply.status);
-    if (reply.delay_ms > 0 && cmock__delayer_add(srv->delayer, con, reply.delay_ms)) {
+/* Journals a built reply and sends it (or delays or drops it). */
+static enum MHD_Result respond(cmock_server *srv, struct MHD_Connection *con, conn_state *s,
+                               cmock_reply *reply, cmock_outcome *oc)
+{
+    if (!oc->skip_journal)
+        cmock__journal_add(srv->journal, &s->req, oc, reply->drop ? 0 : reply->status);
+    if (reply->delay_ms > 0 && cmock__delayer_add(srv->delayer, con, reply->delay_ms)) {
         /* The connection sleeps, not the worker: on_request sends the
          * reply when the delayer resumes it. */
-        s->pending = reply;
-        s->pending_source = oc.source;
+        s->pending = *reply;
+        s->pending_source = oc->source;
         s->delayed = true;
-        s->parsed = oc.parsed;
-        oc.parsed = NULL;
-        cmock__outcome_clear(&oc);
+        s->parsed = oc->parsed;
+        oc->parsed = NULL;
+        cmock__outcome_clear(oc);
         return MHD_YES;
     }
-    log_request(srv, s, reply.drop ? 0 : reply.status, oc.source);
+    log_request(srv, s, reply->drop ? 0 : reply->status, oc->source);
     /* A dropped connection: MHD_NO makes MHD close it without a reply. */
-    enum MHD_Result r = reply.drop ? MHD_NO : send_reply(con, &reply);
-    cmock__reply_clear(&reply);
+    enum MHD_Result r = reply->drop ? MHD_NO : send_reply(con, reply);
+    cmock__reply_clear(reply);
     /* Freeing a large parsed body costs about what parsing it did: it
      * waits until MHD has sent the answer (on_completed). */
-    s->parsed = oc.parsed;
-    oc.parsed = NULL;
-    cmock__outcome_clear(&oc);
+    s->parsed = oc->parsed;
+    oc->parsed = NULL;
+    cmock__outcome_clear(oc);
     return r;
 }
 
@@ -369,6 +384,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         if (s == NULL)
             return MHD_NO;
         *req_cls = s;
+    }
+    if (s->job != NULL) {
+        /* Resumed: the recorder's upstream has answered. */
+        cmock_record_job *job = s->job;
+        s->job = NULL;
+        cmock_reply reply;
+        cmock_outcome oc;
+        memset(&reply, 0, sizeof(reply));
+        memset(&oc, 0, sizeof(oc));
+        cmock__record_finish(srv->record, job, &s->req, &reply, &oc);
+        return respond(srv, con, s, &reply, &oc);
     }
     if (s->delayed) {
         /* Resumed after a fault's delay. */
@@ -493,6 +519,7 @@ void cmock__server_stop(cmock_server *srv)
     /* Delayed answers go out now: MHD must not stop with suspended
      * connections. */
     cmock__delayer_flush(srv->delayer);
+    cmock__record_stop(srv->record);
     for (int waited = 0; waited < STOP_GRACE_MS; waited += 5) {
         pthread_mutex_lock(&srv->inflight_lock);
         unsigned n = srv->inflight;

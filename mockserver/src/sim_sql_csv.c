@@ -452,7 +452,7 @@ void cmock__sql_quote_ident(char *out, size_t len, const char *name)
     out[o] = '\0';
 }
 
-static bool exec_sql(sqlite3 *db, const char *sql, char *error, size_t errlen)
+bool cmock__sql_do(sqlite3 *db, const char *sql, char *error, size_t errlen)
 {
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
@@ -577,7 +577,7 @@ static bool create_table(sqlite3 *db, const char *full, const load *l, char *err
         return false;
     }
     snprintf(sql + o, sizeof(sql) - o, ")");
-    return exec_sql(db, sql, error, errlen);
+    return cmock__sql_do(db, sql, error, errlen);
 }
 
 bool cmock__sql_load(sql_conn *db, const sql_load_opts *o, const sim_blob *const *blobs,
@@ -608,16 +608,16 @@ bool cmock__sql_load(sql_conn *db, const sql_load_opts *o, const sim_blob *const
               .skip_header = o->skip_header,
               .error = error,
               .errlen = errlen};
-    bool ok = exec_sql(db->db, "BEGIN", error, errlen);
+    bool ok = cmock__sql_do(db->db, "BEGIN", error, errlen);
     bool in_tx = ok;
     if (ok && exists && strcmp(mode, "drop") == 0) {
         snprintf(sql, sizeof(sql), "DROP TABLE %s", full);
-        ok = exec_sql(db->db, sql, error, errlen);
+        ok = cmock__sql_do(db->db, sql, error, errlen);
         exists = false;
     }
     if (ok && exists && strcmp(mode, "truncate") == 0) {
         snprintf(sql, sizeof(sql), "DELETE FROM %s", full);
-        ok = exec_sql(db->db, sql, error, errlen);
+        ok = cmock__sql_do(db->db, sql, error, errlen);
     }
     if (ok && !exists) {
         ok = columns_for(o->table_columns, n_files > 0 ? blobs[0] : NULL, o->detect_given,
@@ -652,7 +652,7 @@ bool cmock__sql_load(sql_conn *db, const sql_load_opts *o, const sim_blob *const
     free(l.cols);
     if (in_tx) {
         char ignored[8];
-        (void)exec_sql(db->db, ok ? "COMMIT" : "ROLLBACK", ignored, sizeof(ignored));
+        (void)cmock__sql_do(db->db, ok ? "COMMIT" : "ROLLBACK", ignored, sizeof(ignored));
     }
     if (loaded != NULL)
         *loaded = l.loaded;

@@ -50,6 +50,8 @@ bool cmock__sql_has_schema(sql_conn *db, const char *schema);
 bool cmock__sql_attach(sql_conn *db, const char *schema, char *error, size_t errlen);
 /* Whether schema.table (a table or view) exists. */
 bool cmock__sql_table_exists(sql_conn *db, const char *schema, const char *table);
+/* Runs SQL with no result rows; false with SQLite's message in error. */
+bool cmock__sql_do(sqlite3 *db, const char *sql, char *error, size_t errlen);
 /* 1 for t/true/y/yes/1/on, 0 for f/false/n/no/0/off (any case), -1 otherwise. */
 int cmock__sql_parse_bool(const char *s);
 /* "name" in double quotes, inner quotes doubled, into out. */

@@ -173,6 +173,58 @@ static int no_space(unsigned char c)
     return 0;
 }
 
+/* Reads the whole file through feed, chunk by chunk, until it ends, feed
+ * fails or the row callback stops the scan. False with the reason in error
+ * when the file cannot be read or feed failed. */
+typedef bool (*chunk_fn)(void *self, const char *buf, size_t n, scan *sc, char *error,
+                         size_t errlen);
+
+static bool read_chunks(const sim_blob *b, scan *sc, chunk_fn feed, void *self, char *error,
+                        size_t errlen)
+{
+    blob_reader br;
+    char *buf = malloc(READ_CHUNK);
+    bool ok = buf != NULL && reader_open(&br, b);
+    if (!ok)
+        snprintf(error, errlen, "out of memory");
+    while (ok && !sc->stop) {
+        size_t n = reader_read(&br, buf, READ_CHUNK);
+        if (br.error) {
+            snprintf(error, errlen, "the file is not readable%s", br.gz ? " gzip" : "");
+            ok = false;
+            break;
+        }
+        if (n == 0)
+            break;
+        ok = feed(self, buf, n, sc, error, errlen);
+    }
+    if (buf != NULL)
+        reader_close(&br);
+    free(buf);
+    return ok;
+}
+
+/* The end of a scan: memory that ran out fails it; the row buffers go. */
+static bool scan_end(scan *sc, bool ok, char *error, size_t errlen)
+{
+    if (ok && sc->oom) {
+        snprintf(error, errlen, "out of memory");
+        ok = false;
+    }
+    free(sc->arena);
+    free(sc->fields);
+    return ok;
+}
+
+static bool csv_chunk(void *self, const char *buf, size_t n, scan *sc, char *error, size_t errlen)
+{
+    struct csv_parser *p = self;
+    if (csv_parse(p, buf, n, on_field, on_row, sc) == n)
+        return true;
+    snprintf(error, errlen, "row %ld: %s", sc->row + 1, csv_strerror(csv_error(p)));
+    return false;
+}
+
 /* Parses the whole file, calling fn for each row. False with the reason in
  * error when the file cannot be read or parsed (not when fn stops it). */
 static bool scan_file(const sim_blob *b, char delim, sql_row_fn fn, void *ctx, char *error,
@@ -186,40 +238,13 @@ static bool scan_file(const sim_blob *b, char delim, sql_row_fn fn, void *ctx, c
     csv_set_delim(&p, (unsigned char)delim);
     csv_set_space_func(&p, no_space);
     scan sc = {.fn = fn, .ctx = ctx};
-    blob_reader br;
-    char *buf = malloc(READ_CHUNK);
-    bool ok = buf != NULL && reader_open(&br, b);
-    if (!ok)
-        snprintf(error, errlen, "out of memory");
-    while (ok && !sc.stop) {
-        size_t n = reader_read(&br, buf, READ_CHUNK);
-        if (br.error) {
-            snprintf(error, errlen, "the file is not readable%s", br.gz ? " gzip" : "");
-            ok = false;
-            break;
-        }
-        if (n == 0)
-            break;
-        if (csv_parse(&p, buf, n, on_field, on_row, &sc) != n) {
-            snprintf(error, errlen, "row %ld: %s", sc.row + 1, csv_strerror(csv_error(&p)));
-            ok = false;
-        }
-    }
+    bool ok = read_chunks(b, &sc, csv_chunk, &p, error, errlen);
     if (ok && !sc.stop && csv_fini(&p, on_field, on_row, &sc) != 0) {
         snprintf(error, errlen, "row %ld: %s", sc.row + 1, csv_strerror(csv_error(&p)));
         ok = false;
     }
-    if (ok && sc.oom) {
-        snprintf(error, errlen, "out of memory");
-        ok = false;
-    }
-    if (buf != NULL)
-        reader_close(&br);
-    free(buf);
-    free(sc.arena);
-    free(sc.fields);
     csv_free(&p);
-    return ok;
+    return scan_end(&sc, ok, error, errlen);
 }
 
 /* An escaped file (Redshift's ESCAPE): no quoting; a backslash makes the
@@ -228,6 +253,7 @@ static bool scan_file(const sim_blob *b, char delim, sql_row_fn fn, void *ctx, c
 typedef struct esc_state {
     char *val;
     size_t n, cap;
+    char delim;
     bool escape;  /* the previous byte was an unescaped backslash */
     bool in_row;  /* bytes or fields of the current row were seen */
     bool literal; /* the field holds an escaped byte (so it is not NULL) */
@@ -256,47 +282,40 @@ static void esc_field(esc_state *e, scan *sc)
     e->literal = false;
 }
 
+static bool esc_chunk(void *self, const char *buf, size_t n, scan *sc, char *error, size_t errlen)
+{
+    esc_state *e = self;
+    bool ok = true;
+    for (size_t i = 0; ok && !sc->stop && i < n; i++) {
+        char c = buf[i];
+        e->in_row = true;
+        if (e->escape) {
+            e->escape = false;
+            e->literal = true;
+            ok = esc_push(e, c);
+        } else if (c == '\\') {
+            e->escape = true;
+        } else if (c == e->delim) {
+            esc_field(e, sc);
+        } else if (c == '\n') {
+            esc_field(e, sc);
+            on_row(0, sc);
+            e->in_row = false;
+        } else {
+            ok = esc_push(e, c);
+        }
+    }
+    if (!ok)
+        snprintf(error, errlen, "out of memory");
+    return ok;
+}
+
 static bool scan_escaped(const sim_blob *b, char delim, sql_row_fn fn, void *ctx, char *error,
                          size_t errlen)
 {
     scan sc = {.fn = fn, .ctx = ctx};
-    esc_state e = {0};
-    blob_reader br;
-    char *buf = malloc(READ_CHUNK);
-    bool ok = buf != NULL && reader_open(&br, b);
-    if (!ok)
-        snprintf(error, errlen, "out of memory");
-    while (ok && !sc.stop) {
-        size_t n = reader_read(&br, buf, READ_CHUNK);
-        if (br.error) {
-            snprintf(error, errlen, "the file is not readable%s", br.gz ? " gzip" : "");
-            ok = false;
-            break;
-        }
-        if (n == 0)
-            break;
-        for (size_t i = 0; ok && !sc.stop && i < n; i++) {
-            char c = buf[i];
-            e.in_row = true;
-            if (e.escape) {
-                e.escape = false;
-                e.literal = true;
-                ok = esc_push(&e, c);
-            } else if (c == '\\') {
-                e.escape = true;
-            } else if (c == delim) {
-                esc_field(&e, &sc);
-            } else if (c == '\n') {
-                esc_field(&e, &sc);
-                on_row(0, &sc);
-                e.in_row = false;
-            } else {
-                ok = esc_push(&e, c);
-            }
-        }
-        if (!ok)
-            snprintf(error, errlen, "out of memory");
-    }
+    esc_state e = {.delim = delim};
+    bool ok = read_chunks(b, &sc, esc_chunk, &e, error, errlen);
     if (ok && e.escape) {
         snprintf(error, errlen, "row %ld: the file ends in the middle of an escape", sc.row + 1);
         ok = false;
@@ -305,17 +324,8 @@ static bool scan_escaped(const sim_blob *b, char delim, sql_row_fn fn, void *ctx
         esc_field(&e, &sc);
         on_row(0, &sc);
     }
-    if (ok && sc.oom) {
-        snprintf(error, errlen, "out of memory");
-        ok = false;
-    }
-    if (buf != NULL)
-        reader_close(&br);
-    free(buf);
     free(e.val);
-    free(sc.arena);
-    free(sc.fields);
-    return ok;
+    return scan_end(&sc, ok, error, errlen);
 }
 
 bool cmock__sql_scan(const sim_blob *b, char delim, bool escaped, sql_row_fn fn, void *ctx,

@@ -74,16 +74,6 @@ bool cmock__sql_split_table(const char *path, char *schema, size_t slen, char *t
     return schema[0] != '\0' && table[0] != '\0';
 }
 
-static bool exec(sqlite3 *db, const char *sql, char *error, size_t errlen)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
-        return true;
-    snprintf(error, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
-    sqlite3_free(msg);
-    return false;
-}
-
 typedef struct table_ref {
     long dbid;
     const char *db_name;
@@ -141,7 +131,7 @@ static bool create_like(sql_conn *src, const table_ref *s, sql_conn *dst, const 
         return false;
     }
     snprintf(sql + o, sizeof(sql) - o, ")");
-    return exec(dst->db, sql, error, errlen);
+    return cmock__sql_do(dst->db, sql, error, errlen);
 }
 
 /* Every row of s into d (both prepared); the number copied, -1 on error. */
@@ -228,24 +218,25 @@ static bool sync_one(sim_req *r, sim_run *run, long src_id, long dst_id, const s
                  d.schema, d.table, d.db_name);
         return false;
     }
-    if (!cmock__sql_attach(dst, d.schema, error, errlen) || !exec(dst->db, "BEGIN", error, errlen))
+    if (!cmock__sql_attach(dst, d.schema, error, errlen) ||
+        !cmock__sql_do(dst->db, "BEGIN", error, errlen))
         return false;
     char sql[700];
     bool ok = true;
     if (exists && strcmp(mode, "drop") == 0) {
         snprintf(sql, sizeof(sql), "DROP TABLE %s", d.full);
-        ok = exec(dst->db, sql, error, errlen);
+        ok = cmock__sql_do(dst->db, sql, error, errlen);
         exists = false;
     } else if (exists && strcmp(mode, "truncate") == 0) {
         snprintf(sql, sizeof(sql), "DELETE FROM %s", d.full);
-        ok = exec(dst->db, sql, error, errlen);
+        ok = cmock__sql_do(dst->db, sql, error, errlen);
     }
     if (ok && !exists)
         ok = create_like(src, &s, dst, &d, error, errlen);
     long n = ok ? copy_rows(src, &s, dst, &d, error, errlen) : -1;
     ok = n >= 0;
     char ignored[8];
-    (void)exec(dst->db, ok ? "COMMIT" : "ROLLBACK", ignored, sizeof(ignored));
+    (void)cmock__sql_do(dst->db, ok ? "COMMIT" : "ROLLBACK", ignored, sizeof(ignored));
     if (ok) {
         char line[700];
         snprintf(line, sizeof(line), "Copied %ld rows from %s.%s in %s to %s.%s in %s", n, s.schema,

@@ -61,6 +61,7 @@
 #include "civis/export.h"
 #include "civis/client.h"
 #include "civis/error.h"
+#include "civis/io.h"
 #include "civis/spec.h"
 
 #ifdef __cplusplus
@@ -299,6 +300,77 @@ CIVIS_EXTERN bool civis_mock_check_called_with(const civis_mock *mock, const cha
                                                const char *pattern, char *msg, size_t len);
 CIVIS_EXTERN bool civis_mock_check_call_count(const civis_mock *mock, const char *operation,
                                               size_t count, char *msg, size_t len);
+
+/* ---- tables and SQL: declared results --------------------------------------- */
+
+/*
+ * Declares what a table or a query holds, so that code reading it through
+ * civis/io.h (civis_read_civis, civis_read_civis_sql(_rows),
+ * civis_civis_to_csv, civis_export_to_civis_file, civis_query_civis,
+ * civis_civis_to_multifile_csv) gets these rows with no server and no
+ * network:
+ *
+ *     const char *cols[] = {"x", "y"};
+ *     civis_table *t = NULL;
+ *     civis_table_new(&t, cols, 2, &err);
+ *     civis_table_add_row(t, (const char *[]){"1", "2"}, &err);
+ *     civis_mock_declare_result(mock, "redshift", "scratch.points", t, &err);
+ *     civis_table_free(t);  (the mock keeps a copy)
+ *     ... civis_read_civis(&out, civis_mock_client(mock), "scratch.points",
+ *                          NULL, 0, "redshift", NULL, &err) returns t's rows ...
+ *
+ * `query` is a table name ("schema.table") or SQL text. A table name
+ * answers any "SELECT <columns> FROM <table>" (the listed columns, in that
+ * order; "*" for all; a column the rows lack fails the run with
+ * `column "z" does not exist`); SQL text answers that SQL. Both compare
+ * ignoring case, runs of white space and a trailing ';'. `database` names
+ * the database whose runs it answers (NULL: any); the named databases make
+ * up databases.list (ids 1, 2, ... in order of first mention) unless the
+ * test set a behaviour for databases.list, and credentials.list answers one
+ * default database credential (id 1) unless the test set one. The latest
+ * declaration that answers wins. Rows are copied; NULL values stay NULL
+ * (an empty field in the CSV, "" is an empty quoted string).
+ *
+ * How the mock answers, as civis-mock does over HTTP: scripts.post_sql
+ * keeps the SQL, its database and csv_settings; scripts.post_sql_runs runs
+ * it at once; scripts.get_sql_runs reports "succeeded" with one output
+ * file (include_header and column_delimiter honoured; gzip, as civis-mock
+ * writes it, unless compression is "none") at a URL the mock's storage
+ * serves, and files.get of its fileId answers that URL (with
+ * force_multifile the output is the manifest of one part, both files
+ * served the same way); or "failed" with
+ * the error in the run's `error`; queries.post / queries.get give
+ * resultColumns and up to preview_rows resultRows. SQL that nothing
+ * answers fails its run with a message naming this function. These
+ * answers are ordinary behaviours installed by the first declaration:
+ * the journal records the calls, and a behaviour the test sets afterwards
+ * for one of these operations replaces the mock's.
+ *
+ * Presigned storage: the mock's transport serves the file URLs it handed
+ * out and answers other URLs with 404; uploads (civis_file_to_civis,
+ * civis_csv_to_civis, civis_table_to_civis) are kept for
+ * civis_mock_upload_bytes. Uploads above the multipart threshold are not
+ * served in-process.
+ *
+ * Errors: CIVIS_EINVAL (no query, no rows), CIVIS_ENOMEM. Strings and rows
+ * are copied.
+ */
+CIVIS_EXTERN civis_status civis_mock_declare_result(civis_mock *mock, const char *database,
+                                                    const char *query, const civis_table *rows,
+                                                    civis_error *err);
+/* The runs of `query` (as above) fail with `message` in the run's error,
+ * which the io functions return (CIVIS_EJOB for a future's result). */
+CIVIS_EXTERN civis_status civis_mock_declare_error(civis_mock *mock, const char *database,
+                                                   const char *query, const char *message,
+                                                   civis_error *err);
+
+/* The uploads the mock's storage received (form POSTs to an uploadUrl), in
+ * order. civis_mock_upload_bytes returns the i-th one's bytes (borrowed,
+ * NUL-terminated, valid until civis_mock_free) with their length and the
+ * file name the client gave, or NULL past the end. */
+CIVIS_EXTERN size_t civis_mock_upload_count(const civis_mock *mock);
+CIVIS_EXTERN const char *civis_mock_upload_bytes(const civis_mock *mock, size_t i, size_t *len,
+                                                 const char **filename);
 
 /* ---- container scripts --------------------------------------------------------- */
 

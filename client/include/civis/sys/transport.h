@@ -78,6 +78,35 @@ typedef struct civis_http_response {
 } civis_http_response;
 
 /*
+ * One transfer to or from a presigned storage URL (a file's uploadUrl or
+ * fileUrl, a SQL run's output path). Not an API call: no credentials, no
+ * JSON, no API retry rules; the bytes stream through the callbacks instead
+ * of sitting in the request. Everything borrowed for the call.
+ */
+typedef struct civis_presigned_request {
+    const char *method;      /* "GET" (a download) or "POST" (a form upload) */
+    const char *url;         /* the presigned URL, signature included */
+    const cJSON *fields;     /* POST: the form fields before the file, in order;
+                                NULL for GET */
+    const char *filename;    /* POST: the file part's filename; NULL for GET */
+    unsigned long long size; /* POST: bytes read() will give */
+    /* POST: copies up to n upload bytes into buf; returns how many, 0 at the
+     * end, (size_t)-1 when the source failed (the transfer is then over). */
+    size_t (*read)(char *buf, size_t n, void *data);
+    void *read_data;
+    /* GET: takes the bytes of a 2xx answer as they arrive; false stops the
+     * transfer (the consumer failed and has said why). */
+    bool (*write)(const char *bytes, size_t n, void *data);
+    void *write_data;
+} civis_presigned_request;
+
+/* The storage's answer to a presigned transfer. */
+typedef struct civis_presigned_response {
+    long status;       /* HTTP status; 0 when none arrived */
+    char message[256]; /* the first bytes of an error answer, "" when none */
+} civis_presigned_response;
+
+/*
  * The transport table. Copied by civis_client_new().
  *
  * send(): performs one exchange. Returns CIVIS_OK when a response arrived,
@@ -101,6 +130,16 @@ struct civis_transport {
      * `err` (may be NULL) the rejection; all borrowed for the call. */
     void (*rejected)(void *ctx, const char *resource, const char *method, const cJSON *args,
                      civis_status st, const civis_error *err);
+    /* Optional: performs one presigned transfer (see civis_presigned_request)
+     * and fills `resp`. Returns CIVIS_OK when the storage answered, whatever
+     * the status; CIVIS_ETRANSPORT / CIVIS_ENOMEM when it did not, or
+     * CIVIS_EIO when read() or write() stopped it. Must not retry. NULL (the
+     * libcurl transport): libcivis sends it with libcurl itself, streaming
+     * the bytes, with the transfer's size caps, stall limit and deadline
+     * (civis_file_options) and its retries. The in-process mock answers
+     * from memory. */
+    civis_status (*presigned)(void *ctx, const civis_presigned_request *req,
+                              civis_presigned_response *resp, civis_error *err);
 };
 
 /* Appends a header to resp (both copied; the value is trimmed). Returns
