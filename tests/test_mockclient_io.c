@@ -8,6 +8,7 @@
  * test to read.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -462,6 +463,53 @@ static void test_mockio__bad_declarations_are_refused(void)
     civis_mock_free(m);
 }
 
+/* Reads from several threads on one mock: each gets the rows of its own
+ * table, whatever the others do. */
+typedef struct reader {
+    civis_mock *mock;
+    char table[16];
+    int ok; /* reads that returned the table's rows */
+} reader;
+
+static void *read_loop(void *arg)
+{
+    reader *r = arg;
+    for (int i = 0; i < 20; i++) {
+        civis_table *got = NULL;
+        civis_error err = CIVIS_ERROR_INIT;
+        if (civis_read_civis(&got, civis_mock_client(r->mock), r->table, NULL, 0, "db", &io,
+                             &err) == CIVIS_OK &&
+            civis_table_nrows(got) == 1 && strcmp(civis_table_value(got, 0, 0), r->table) == 0)
+            r->ok++;
+        civis_table_free(got);
+    }
+    return NULL;
+}
+
+static void test_mockio__threads_read_their_own_tables(void)
+{
+    civis_mock *m = new_mock();
+    reader rs[4];
+    const char *n[] = {"name"};
+    for (int i = 0; i < 4; i++) {
+        rs[i] = (reader){.mock = m};
+        snprintf(rs[i].table, sizeof(rs[i].table), "s.t%d", i);
+        const char *cell[] = {rs[i].table};
+        civis_table *t = table_of(n, 1, cell, 1);
+        declare(m, "db", rs[i].table, t);
+        civis_table_free(t);
+    }
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, read_loop, &rs[i]), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < 4; i++)
+        CU_ASSERT_EQUAL(rs[i].ok, 20);
+    CIVIS_ASSERT_CALL_COUNT(m, "scripts.post_sql", 80);
+    civis_mock_free(m);
+}
+
 /* One read, for the allocation walk: each failure must come back clean. */
 static civis_status read_once(void *ctx)
 {
@@ -542,6 +590,7 @@ static CU_TestInfo tests[] = {
     {"uploads recorded", test_mockio__table_to_civis_upload_is_recorded},
     {"unknown storage URL", test_mockio__an_unknown_storage_url_is_a_404},
     {"bad declarations", test_mockio__bad_declarations_are_refused},
+    {"threads", test_mockio__threads_read_their_own_tables},
     {"allocation failures", test_mockio__a_read_survives_every_allocation_failure},
     {"allocation failures, queries and uploads",
      test_mockio__queries_and_uploads_survive_every_allocation_failure},
