@@ -284,6 +284,16 @@ static void test_mockio__civis_to_csv_writes_the_declared_rows(void)
     char *text = slurp(out, &len);
     CU_ASSERT(text != NULL && strcmp(text, "a\tb\n1\tx\n2\t\"y\tz\"\n") == 0);
     free(text);
+    /* unquoted: every field as it is, as Redshift unloads without ADDQUOTES */
+    civis_csv_options raw = {.delimiter = '|', .unquoted = true};
+    ASSERT_CIVIS_OK(civis_civis_to_csv(&f, civis_mock_client(m), out, "select * from pairs", "db",
+                                       &raw, &io, &err),
+                    err);
+    ASSERT_CIVIS_OK(civis_future_result(NULL, f, &err), err);
+    civis_future_free(f);
+    text = slurp(out, &len);
+    CU_ASSERT(text != NULL && strcmp(text, "a|b\n1|x\n2|y\tz\n") == 0);
+    free(text);
     unlink(out);
     civis_mock_free(m);
 }
