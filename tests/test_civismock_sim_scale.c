@@ -310,8 +310,77 @@ static void test_scale__large_fields_read_back_as_sent(void)
     CU_ASSERT_EQUAL(civis_mockproc_stop(&sm), 0);
 }
 
+/* `arguments` of n members, spread over lines, with escapes a printer
+ * would rewrite (\u00e9, \/), or with a number JSON does not allow
+ * (`lenient`: cJSON reads 01 as 1). Malloc'd. */
+static char *spaced_body(int n, bool lenient)
+{
+    size_t cap = (size_t)n * 64 + 256;
+    char *b = malloc(cap);
+    if (b == NULL)
+        return NULL;
+    size_t o = (size_t)snprintf(b, cap,
+                                "{\"name\": \"s\", \"docker_image_name\": \"img\",\n"
+                                " \"docker_command\": \"run\",\n"
+                                " \"required_resources\": {\"cpu\": 1, \"memory\": 2},\n"
+                                " \"arguments\": {\n");
+    for (int i = 0; i < n; i++)
+        o += (size_t)snprintf(b + o, cap - o, "%s  \"k%d\" : \"caf\\u00e9 a\\/b %d\"",
+                              i ? ",\n" : "", i, i);
+    snprintf(b + o, cap - o, ",\n  \"n\": %s\n }\n}", lenient ? "01" : "[1, 2.5e3, -0]");
+    return b;
+}
+
+/* A large member is kept as the bytes it was sent in, whitespace between
+ * tokens aside (not printed again from the parsed body); one outside
+ * strict JSON is printed instead, so every answer stays JSON. */
+static void test_scale__large_fields_keep_their_bytes(void)
+{
+    civis_mockproc sm;
+    if (!start_full(&sm, "mock_sim_scale bytes kept", NULL, NULL))
+        return;
+    for (int lenient = 0; lenient < 2; lenient++) {
+        char *body = spaced_body(400, lenient);
+        CU_ASSERT_FATAL(body != NULL);
+        civis_http_reply r;
+        CU_ASSERT_FATAL(
+            civis_mockproc_call(&r, &sm, "POST", "/scripts/containers", "bytes", body) == 0);
+        cJSON *created = civis_http_reply_json(&r);
+        civis_http_reply_clear(&r);
+        if (lenient && created == NULL) {
+            /* refused before it was stored: nothing more to see */
+            free(body);
+            continue;
+        }
+        long id = (long)civis_simtest_num(created, "id");
+        CU_ASSERT_FATAL(id > 0);
+        char path[64];
+        snprintf(path, sizeof(path), "/scripts/containers/%ld", id);
+        CU_ASSERT_FATAL(civis_mockproc_call(&r, &sm, "GET", path, "bytes", NULL) == 0);
+        CU_ASSERT_EQUAL(r.status, 200);
+        cJSON *got = civis_http_reply_json(&r);
+        CU_ASSERT_FATAL(got != NULL);
+        const cJSON *args = cJSON_GetObjectItemCaseSensitive(got, "arguments");
+        CU_ASSERT_EQUAL(cJSON_GetArraySize(args), 401);
+        CU_ASSERT_STRING_EQUAL(civis_simtest_str(args, "k399"), "caf\xc3\xa9 a/b 399");
+        if (!lenient) {
+            /* the escapes as sent, the whitespace between tokens gone */
+            CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"k7\":\"caf\\u00e9 a\\/b 7\""));
+            CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"n\":[1,2.5e3,-0]"));
+        } else {
+            CU_ASSERT_EQUAL(civis_simtest_num(args, "n"), 1);
+        }
+        civis_http_reply_clear(&r);
+        cJSON_Delete(got);
+        cJSON_Delete(created);
+        free(body);
+    }
+    CU_ASSERT_EQUAL(civis_mockproc_stop(&sm), 0);
+}
+
 static CU_TestInfo tests[] = {
     {"large fields read back as sent", test_scale__large_fields_read_back_as_sent},
+    {"large fields keep their bytes", test_scale__large_fields_keep_their_bytes},
     {"byte budget: 507 naming it", test_scale__byte_budget_answers_507_naming_it},
     {"bad --state-max-bytes", test_scale__bad_byte_budget_flag_is_refused},
     {"reset gives memory back", test_scale__reset_gives_memory_back},

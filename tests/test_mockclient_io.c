@@ -8,6 +8,7 @@
  * test to read.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,32 @@ static void test_mockio__databases_keep_their_own_rows_and_the_latest_wins(void)
     civis_mock_free(m);
 }
 
+static void test_mockio__the_tests_own_behaviours_win_and_clear_resets(void)
+{
+    civis_mock *m = new_mock();
+    const char *n[] = {"v"};
+    civis_table *t = table_of(n, 1, (const char *[]){"declared"}, 1);
+    declare(m, "db", "s.t", t);
+    civis_error err = CIVIS_ERROR_INIT;
+    /* set afterwards: the test's run answer replaces the mock's */
+    civis_mock_return(m, "scripts.get_sql_runs",
+                      "{\"id\": 1, \"state\": \"failed\", \"error\": \"set by the test\"}", &err);
+    declare(m, "db", "s.u", t); /* a later declaration leaves it alone */
+    civis_table *got = NULL;
+    CU_ASSERT_EQUAL(civis_read_civis(&got, civis_mock_client(m), "s.t", NULL, 0, "db", &io, &err),
+                    CIVIS_EJOB);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "set by the test"));
+    /* after clearing every behaviour, the next declaration answers again */
+    ASSERT_CIVIS_OK(civis_mock_clear(m, NULL, &err), err);
+    declare(m, "db", "s.t", t);
+    ASSERT_CIVIS_OK(civis_read_civis(&got, civis_mock_client(m), "s.t", NULL, 0, "db", &io, &err),
+                    err);
+    CU_ASSERT(got != NULL && strcmp(civis_table_value(got, 0, 0), "declared") == 0);
+    civis_table_free(got);
+    civis_table_free(t);
+    civis_mock_free(m);
+}
+
 static void test_mockio__civis_to_csv_writes_the_declared_rows(void)
 {
     civis_mock *m = new_mock();
@@ -256,6 +283,16 @@ static void test_mockio__civis_to_csv_writes_the_declared_rows(void)
     size_t len = 0;
     char *text = slurp(out, &len);
     CU_ASSERT(text != NULL && strcmp(text, "a\tb\n1\tx\n2\t\"y\tz\"\n") == 0);
+    free(text);
+    /* unquoted: every field as it is, as Redshift unloads without ADDQUOTES */
+    civis_csv_options raw = {.delimiter = '|', .unquoted = true};
+    ASSERT_CIVIS_OK(civis_civis_to_csv(&f, civis_mock_client(m), out, "select * from pairs", "db",
+                                       &raw, &io, &err),
+                    err);
+    ASSERT_CIVIS_OK(civis_future_result(NULL, f, &err), err);
+    civis_future_free(f);
+    text = slurp(out, &len);
+    CU_ASSERT(text != NULL && strcmp(text, "a|b\n1|x\n2|y\tz\n") == 0);
     free(text);
     unlink(out);
     civis_mock_free(m);
@@ -436,6 +473,53 @@ static void test_mockio__bad_declarations_are_refused(void)
     civis_mock_free(m);
 }
 
+/* Reads from several threads on one mock: each gets the rows of its own
+ * table, whatever the others do. */
+typedef struct reader {
+    civis_mock *mock;
+    char table[16];
+    int ok; /* reads that returned the table's rows */
+} reader;
+
+static void *read_loop(void *arg)
+{
+    reader *r = arg;
+    for (int i = 0; i < 20; i++) {
+        civis_table *got = NULL;
+        civis_error err = CIVIS_ERROR_INIT;
+        if (civis_read_civis(&got, civis_mock_client(r->mock), r->table, NULL, 0, "db", &io,
+                             &err) == CIVIS_OK &&
+            civis_table_nrows(got) == 1 && strcmp(civis_table_value(got, 0, 0), r->table) == 0)
+            r->ok++;
+        civis_table_free(got);
+    }
+    return NULL;
+}
+
+static void test_mockio__threads_read_their_own_tables(void)
+{
+    civis_mock *m = new_mock();
+    reader rs[4];
+    const char *n[] = {"name"};
+    for (int i = 0; i < 4; i++) {
+        rs[i] = (reader){.mock = m};
+        snprintf(rs[i].table, sizeof(rs[i].table), "s.t%d", i);
+        const char *cell[] = {rs[i].table};
+        civis_table *t = table_of(n, 1, cell, 1);
+        declare(m, "db", rs[i].table, t);
+        civis_table_free(t);
+    }
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, read_loop, &rs[i]), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < 4; i++)
+        CU_ASSERT_EQUAL(rs[i].ok, 20);
+    CIVIS_ASSERT_CALL_COUNT(m, "scripts.post_sql", 80);
+    civis_mock_free(m);
+}
+
 /* One read, for the allocation walk: each failure must come back clean. */
 static civis_status read_once(void *ctx)
 {
@@ -507,6 +591,8 @@ static CU_TestInfo tests[] = {
      test_mockio__undeclared_sql_and_unknown_columns_fail_with_a_reason},
     {"databases apart, latest wins",
      test_mockio__databases_keep_their_own_rows_and_the_latest_wins},
+    {"own behaviours win, clear resets",
+     test_mockio__the_tests_own_behaviours_win_and_clear_resets},
     {"civis_to_csv", test_mockio__civis_to_csv_writes_the_declared_rows},
     {"query_civis previews", test_mockio__query_civis_previews_declared_rows},
     {"export_to_civis_file", test_mockio__an_export_is_a_file_to_download},
@@ -514,6 +600,7 @@ static CU_TestInfo tests[] = {
     {"uploads recorded", test_mockio__table_to_civis_upload_is_recorded},
     {"unknown storage URL", test_mockio__an_unknown_storage_url_is_a_404},
     {"bad declarations", test_mockio__bad_declarations_are_refused},
+    {"threads", test_mockio__threads_read_their_own_tables},
     {"allocation failures", test_mockio__a_read_survives_every_allocation_failure},
     {"allocation failures, queries and uploads",
      test_mockio__queries_and_uploads_survive_every_allocation_failure},

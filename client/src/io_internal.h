@@ -42,10 +42,11 @@ void civis__csvr_free(civis__csvr *r);
 
 /* A table as CSV text (header first): *out owned (civis__free). */
 civis_status civis__table_csv(char **out, size_t *len, const civis_table *t, civis_error *err);
-/* The same with another delimiter (',', '\t' or '|') and the header
- * line optional: the in-process mock writes SQL results with it. */
+/* The same with another delimiter (',', '\t' or '|'), the header line
+ * optional, and `unquoted` writing every field as it is (Redshift's UNLOAD
+ * without ADDQUOTES): the in-process mock writes SQL results with it. */
 civis_status civis__table_write_csv(char **out, size_t *len, const civis_table *t, char delim,
-                                    bool header, civis_error *err);
+                                    bool header, bool unquoted, civis_error *err);
 /* The row callback that appends to a table (data: civis_table **, created
  * from row 0). */
 civis_status civis__table_collect(size_t row, const char *const *values, size_t n, void *data,

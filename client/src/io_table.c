@@ -152,12 +152,12 @@ static void put(buf *b, const char *s, size_t n)
     b->p[b->len] = '\0';
 }
 
-static void put_field(buf *b, const char *v, char delim)
+static void put_field(buf *b, const char *v, char delim, bool unquoted)
 {
     if (v == NULL)
         return;
     size_t n = strlen(v);
-    bool quote = n == 0 || strchr(v, delim) != NULL || strpbrk(v, "\"\r\n") != NULL;
+    bool quote = !unquoted && (n == 0 || strchr(v, delim) != NULL || strpbrk(v, "\"\r\n") != NULL);
     if (!quote) {
         put(b, v, n);
         return;
@@ -173,13 +173,13 @@ static void put_field(buf *b, const char *v, char delim)
 }
 
 civis_status civis__table_write_csv(char **out, size_t *len, const civis_table *t, char delim,
-                                    bool header, civis_error *err)
+                                    bool header, bool unquoted, civis_error *err)
 {
     buf b = {0};
     for (size_t i = 0; header && i < t->ncols; i++) {
         if (i > 0)
             put(&b, &delim, 1);
-        put_field(&b, t->names[i], delim);
+        put_field(&b, t->names[i], delim, unquoted);
     }
     if (header)
         put(&b, "\n", 1);
@@ -187,7 +187,7 @@ civis_status civis__table_write_csv(char **out, size_t *len, const civis_table *
         for (size_t i = 0; i < t->ncols; i++) {
             if (i > 0)
                 put(&b, &delim, 1);
-            put_field(&b, t->cells[r * t->ncols + i], delim);
+            put_field(&b, t->cells[r * t->ncols + i], delim, unquoted);
         }
         put(&b, "\n", 1);
     }
@@ -202,5 +202,5 @@ civis_status civis__table_write_csv(char **out, size_t *len, const civis_table *
 
 civis_status civis__table_csv(char **out, size_t *len, const civis_table *t, civis_error *err)
 {
-    return civis__table_write_csv(out, len, t, ',', true, err);
+    return civis__table_write_csv(out, len, t, ',', true, false, err);
 }

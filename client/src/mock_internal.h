@@ -188,7 +188,6 @@ struct mock_store {
     struct mock_upload *uploads; /* received by presigned POSTs */
     size_t n_uploads, uploads_cap;
     long long next_id;
-    bool answering; /* the SQL behaviours are installed */
 };
 
 /* ---- mock_check.c ----------------------------------------------------------- */

@@ -184,6 +184,7 @@ typedef struct out_opts {
     bool header;    /* include_header, true unless false */
     bool gz;        /* gzip unless compression is "none", as civis-mock writes it */
     bool multifile; /* force_multifile: a manifest listing the parts */
+    bool unquoted;  /* unquoted: no field quoted */
 } out_opts;
 
 static out_opts read_opts(const cJSON *cs)
@@ -195,6 +196,7 @@ static out_opts read_opts(const cJSON *cs)
         .header = !cJSON_IsFalse(arg(cs, "include_header", "includeHeader")),
         .gz = !(cJSON_IsString(c) && strcmp(c->valuestring, "none") == 0),
         .multifile = cJSON_IsTrue(arg(cs, "force_multifile", "forceMultifile")),
+        .unquoted = cJSON_IsTrue(arg(cs, "unquoted", "unquoted")),
     };
     if (cJSON_IsString(d))
         o.delim = strcmp(d->valuestring, "tab") == 0    ? '\t'
@@ -210,7 +212,7 @@ static bool put_csv(mock_store *s, const char *url, const civis_table *rows, con
 {
     char *text = NULL, *packed = NULL;
     size_t packed_len = 0;
-    if (civis__table_write_csv(&text, len, rows, o->delim, header, NULL) != CIVIS_OK)
+    if (civis__table_write_csv(&text, len, rows, o->delim, header, o->unquoted, NULL) != CIVIS_OK)
         return false;
     if (o->gz) {
         bool ok = gzip(&packed, &packed_len, text, *len);
@@ -258,7 +260,7 @@ static bool put_manifest(mock_store *s, mock_script *sc, const char *url, const 
     e = ok ? NULL : e;
     ok = ok && cJSON_AddItemToObject(m, "entries", entries);
     entries = ok ? NULL : entries;
-    ok = ok && cJSON_AddBoolToObject(m, "unquoted", false) &&
+    ok = ok && cJSON_AddBoolToObject(m, "unquoted", o->unquoted) &&
          cJSON_AddStringToObject(m, "compression", o->gz ? "gzip" : "none") &&
          cJSON_AddStringToObject(m, "delimiter", delim);
     char *text = ok ? cJSON_PrintUnformatted(m) : NULL;
@@ -602,7 +604,9 @@ static bool has_behaviour(const civis_mock *mock, const char *operation)
     return false;
 }
 
-/* The answers to the io functions' calls, set once. The database and
+/* The answers to the io functions' calls, set by the first declaration and
+ * again by the next one after civis_mock_clear removed them all (not when
+ * the test replaced some: its own behaviours stay). The database and
  * credential lists are left alone when the test answers them itself. */
 static civis_status install(civis_mock *mock, civis_error *err)
 {
@@ -620,7 +624,10 @@ static civis_status install(civis_mock *mock, civis_error *err)
         {"queries.get", queries_get, false},
     };
     civis__mock_lock(mock);
-    bool done = mock->store->answering;
+    bool done = false;
+    for (size_t r = 0; r < mock->n_rules && !done; r++)
+        for (size_t i = 0; i < sizeof(table) / sizeof(table[0]) && !done; i++)
+            done = mock->rules[r].callback == table[i].fn;
     bool keep[sizeof(table) / sizeof(table[0])];
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
         keep[i] = table[i].keep_own && has_behaviour(mock, table[i].op);
@@ -634,9 +641,6 @@ static civis_status install(civis_mock *mock, civis_error *err)
         if (st != CIVIS_OK)
             return st;
     }
-    civis__mock_lock(mock);
-    mock->store->answering = true;
-    civis__mock_unlock(mock);
     return CIVIS_OK;
 }
 

@@ -317,8 +317,8 @@ static int parse_args(cmock_config *cfg, int argc, char **argv)
     char why[256];
     if (!cmock__record_check(&cfg->record, why, sizeof(why)))
         return usage_error("option %s", why);
-    /* A recorder's threads wait on the upstream: more of them keep the
-     * CPUs busy. */
+    /* A recorder's worker waits while it forwards a stored file: a few
+     * more of them keep the CPUs busy. */
     if (cfg->record.from != NULL && !threads_given)
         cfg->threads = cmock__record_threads(cfg->threads);
     return -1;

@@ -110,6 +110,8 @@ typedef struct cmock_outcome {
     const civis_operation *nearest; /* on a routing miss: the closest operation, or NULL */
     cJSON *unknown;                 /* lenient mode: array of unknown names (owned), or NULL */
     bool skip_journal;              /* admin reads that would only describe themselves */
+    cJSON *parsed;                  /* the request's parsed body (owned), or NULL: freed once the
+                                       answer is on its way, not before */
 } cmock_outcome;
 
 void cmock__outcome_clear(cmock_outcome *outcome);
@@ -219,11 +221,14 @@ static inline bool cmock__paginate(cmock_reply *reply, const civis_operation *op
  * The stateful simulation of platform objects: the answering core's hook,
  * consulted after stubs and fixtures. `handle` returns true when it answered
  * the request (reply and outcome->source set), false to let the next source
- * (x-examples) have it. `reset` puts its state back to start-up.
+ * (x-examples) have it. `parsed` is `body` when the caller hands it over
+ * (the parse of req->body, kept in outcome->parsed): the simulation may
+ * take parts of it instead of copying them, and free it early. `reset` puts its state back to
+ * start-up.
  */
 typedef struct cmock_simulation {
     bool (*handle)(void *ctx, const civis_spec *spec, const civis_route *route,
-                   const cmock_request *req, const cJSON *body, const char *api_key,
+                   const cmock_request *req, const cJSON *body, cJSON *parsed, const char *api_key,
                    cmock_reply *reply, cmock_outcome *outcome);
     void (*reset)(void *ctx);
     void *ctx;

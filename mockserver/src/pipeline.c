@@ -21,6 +21,7 @@ void cmock__outcome_clear(cmock_outcome *outcome)
     free(outcome->api_key);
     free(outcome->reason);
     cJSON_Delete(outcome->unknown);
+    cJSON_Delete(outcome->parsed);
     memset(outcome, 0, sizeof(*outcome));
 }
 
@@ -45,8 +46,18 @@ static bool sim_hook(void *ctx, civis_fake_exchange *x, civis_fake_reply *reply)
     if (srv->sim.handle == NULL)
         return false;
     c->oc->source = NULL;
-    if (!srv->sim.handle(srv->sim.ctx, srv->spec, &x->route, c->req, x->body, c->oc->api_key, reply,
-                         c->oc))
+    /* The parsed body is handed over, not copied: the outcome keeps it
+     * (x->body still points at it) and the simulation may take parts. */
+    cJSON *parsed = civis_fake_exchange_take_body(x);
+    if (parsed != NULL) {
+        cJSON_Delete(c->oc->parsed);
+        c->oc->parsed = parsed;
+    }
+    bool answered = srv->sim.handle(srv->sim.ctx, srv->spec, &x->route, c->req, x->body, parsed,
+                                    c->oc->api_key, reply, c->oc);
+    if (parsed != NULL && c->oc->parsed == NULL)
+        x->body = NULL; /* the simulation freed it once stored */
+    if (!answered)
         return false;
     x->source = c->oc->source != NULL ? c->oc->source : "simulation";
     return true;

@@ -75,8 +75,8 @@ bool cmock__record_flag(cmock_record_config *cfg, int argc, const char *name, co
 /* Checks the flags together (a mode that records needs --record-from, ...). */
 bool cmock__record_check(const cmock_record_config *cfg, char *why, size_t whylen);
 void cmock__record_config_free(cmock_record_config *cfg);
-/* The default worker threads of a recorder with `cpus` processors: each
- * waits on the upstream while it forwards, so more than one per CPU. */
+/* The default worker threads of a recorder with `cpus` processors: a
+ * stored file's transfer holds its worker, so more than one per CPU. */
 unsigned cmock__record_threads(unsigned cpus);
 
 /* Opens the cassette (creating the directory when recording) and loads what

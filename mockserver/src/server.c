@@ -38,13 +38,15 @@ typedef struct conn_state {
     bool answered;    /* a reply was queued before the body ended (early 413) */
     size_t body_seen; /* bytes that arrived, kept or not */
     size_t body_cap;
-    void *storage; /* a /__storage/ request's own state (sim_files.c) */
+    size_t body_expected; /* Content-Length when it is within --max-body, else 0 */
+    void *storage;        /* a /__storage/ request's own state (sim_files.c) */
     struct timespec t0;
     size_t n_params;       /* query parameters in the raw target */
     bool delayed;          /* suspended by a fault's delay; `pending` goes out on resume */
     cmock_record_job *job; /* suspended while the recorder forwards (record.c) */
     cmock_reply pending;
     const char *pending_source; /* for the log line */
+    cJSON *parsed;              /* the request's parsed body: freed after the answer went out */
 } conn_state;
 
 /* Splits the raw query into decoded pairs, form-style (%XX, '+' is a
@@ -65,6 +67,7 @@ static void state_free(conn_state *s)
     civis_answer_query_free(s->req.query_kv, s->req.n_query);
     free(s->req.body);
     cmock__reply_clear(&s->pending);
+    cJSON_Delete(s->parsed);
     free(s);
 }
 
@@ -169,17 +172,21 @@ static bool has_header(const cmock_reply *reply, const char *name)
     return false;
 }
 
-static enum MHD_Result send_reply(struct MHD_Connection *con, const cmock_reply *reply)
+/* Queues the reply; MHD takes its body (plain malloc, as the reply's). */
+static enum MHD_Result send_reply(struct MHD_Connection *con, cmock_reply *reply)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(reply->body_len, reply->body, MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        reply->body_len, reply->body, reply->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (resp == NULL)
         return MHD_NO;
+    bool has_body = reply->body != NULL;
+    reply->body = NULL;
+    reply->body_len = 0;
     for (size_t i = 0; i < reply->n_headers; i++)
         /* A stub may declare a header MHD refuses (bad characters, a
          * reserved name): it is left out rather than failing the reply. */
         (void)MHD_add_response_header(resp, reply->headers[i].name, reply->headers[i].value);
-    if (reply->body != NULL && !has_header(reply, "Content-Type"))
+    if (has_body && !has_header(reply, "Content-Type"))
         MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
     enum MHD_Result r = MHD_queue_response(con, (unsigned)reply->status, resp);
     MHD_destroy_response(resp);
@@ -288,6 +295,8 @@ static enum MHD_Result respond(cmock_server *srv, struct MHD_Connection *con, co
         s->pending = *reply;
         s->pending_source = oc->source;
         s->delayed = true;
+        s->parsed = oc->parsed;
+        oc->parsed = NULL;
         cmock__outcome_clear(oc);
         return MHD_YES;
     }
@@ -295,6 +304,10 @@ static enum MHD_Result respond(cmock_server *srv, struct MHD_Connection *con, co
     /* A dropped connection: MHD_NO makes MHD close it without a reply. */
     enum MHD_Result r = reply->drop ? MHD_NO : send_reply(con, reply);
     cmock__reply_clear(reply);
+    /* Freeing a large parsed body costs about what parsing it did: it
+     * waits until MHD has sent the answer (on_completed). */
+    s->parsed = oc->parsed;
+    oc->parsed = NULL;
     cmock__outcome_clear(oc);
     return r;
 }
@@ -313,6 +326,18 @@ static bool early_too_large(cmock_server *srv, struct MHD_Connection *con)
     return end != cl && errno == 0 && n > srv->config.max_body;
 }
 
+/* The Content-Length the client announced, when --max-body allows it. */
+static size_t expected_length(cmock_server *srv, struct MHD_Connection *con)
+{
+    const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Length");
+    if (cl == NULL)
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long n = strtoull(cl, &end, 10);
+    return end != cl && *end == '\0' && errno == 0 && n <= srv->config.max_body ? (size_t)n : 0;
+}
+
 static bool body_append(cmock_server *srv, conn_state *s, const char *data, size_t n)
 {
     s->body_seen += n;
@@ -328,7 +353,10 @@ static bool body_append(cmock_server *srv, conn_state *s, const char *data, size
         return true;
     }
     if (s->req.body_len + n + 1 > s->body_cap) {
-        size_t cap = s->body_cap ? s->body_cap : 1024;
+        /* Sized by Content-Length up front: a large body is not copied
+         * again each time a doubling buffer moves. */
+        size_t cap =
+            s->body_cap ? s->body_cap : (s->body_expected >= 1024 ? s->body_expected + 1 : 1024);
         while (cap < s->req.body_len + n + 1)
             cap *= 2;
         char *nb = realloc(s->req.body, cap);
@@ -388,6 +416,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         s->req.method = strdup(method);
         if (s->req.method == NULL)
             return MHD_NO;
+        s->body_expected = expected_length(srv, con);
         if (early_too_large(srv, con)) {
             s->too_large = true;
             s->answered = true;

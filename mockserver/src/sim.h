@@ -84,8 +84,8 @@ void civis__sim_uninstall(cmock_server *srv);
 
 /* The cmock_simulation callbacks; ctx is the civis_sim. */
 bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *route,
-                       const cmock_request *req, const cJSON *body, const char *api_key,
-                       cmock_reply *reply, cmock_outcome *outcome);
+                       const cmock_request *req, const cJSON *body, cJSON *parsed,
+                       const char *api_key, cmock_reply *reply, cmock_outcome *outcome);
 void civis__sim_reset(void *ctx);
 
 /* Checks a --run-policy text; false with the reason in `why`. */
@@ -322,6 +322,8 @@ typedef struct sim_req {
     const sim_role *role;
     const cmock_request *req;
     const cJSON *body; /* validated JSON body, or NULL */
+    cJSON *body_owned; /* the same when the caller handed it over: parts of
+                          it may be taken instead of copied, or NULL */
     cmock_reply *reply;
     cmock_outcome *oc;
     char base[160]; /* "http://host:port" the client used */
@@ -384,6 +386,30 @@ cJSON *civis__sim_to_wire(const civis_spec *spec, const cJSON *schema, const cJS
 /* The same for storing: free-form objects below the top level (arguments)
  * become raw JSON text, one allocation each, printed back byte for byte. */
 cJSON *civis__sim_to_stored(const civis_spec *spec, const cJSON *schema, const cJSON *value);
+/* The same, taking what it can of `value` (the request's parsed body,
+ * owned by the caller and emptied of what was taken) instead of copying
+ * it; `text` (may be NULL) holds the bytes `value` was parsed from, whose
+ * large members are stored as the text they came in (sim_text.c). */
+cJSON *civis__sim_to_stored_take(const civis_spec *spec, const cJSON *schema, cJSON *value,
+                                 const char *text, size_t len);
+
+/* sim_text.c: the top-level members of a JSON object's text, one at a
+ * time, in order (the order of cJSON's children when it parsed them). */
+typedef struct sim_members {
+    const char *text;
+    size_t len, pos, count;
+    bool ok;          /* false once the text ran out or left strict JSON */
+    size_t off, vlen; /* the last member's value: text[off, off + vlen) */
+    bool ws;          /* whitespace between its tokens */
+} sim_members;
+void civis__sim_members_init(sim_members *m, const char *text, size_t len);
+/* Steps to the next member, named `key` (as cJSON decoded it), setting
+ * off, vlen and ws. False at the end, on another name, or when the text is
+ * not strict JSON (cJSON lets more through): then for good. */
+bool civis__sim_members_next(sim_members *m, const char *key);
+/* A raw node of those bytes, whitespace between tokens dropped; NULL when
+ * out of memory. */
+cJSON *civis__sim_raw_text(const char *text, size_t len, bool ws);
 /* A synthesized value for `schema` overlaid with `data`'s top-level fields
  * (the ones the schema declares; all of them when it declares none). */
 cJSON *civis__sim_render(const civis_sim *sim, const cJSON *schema, const cJSON *data,

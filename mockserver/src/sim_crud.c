@@ -101,7 +101,19 @@ static const cJSON *obj_schema(const sim_req *r, const sim_obj *obj, const civis
  */
 static cJSON *request_fields(sim_req *r)
 {
-    cJSON *wire = civis__sim_to_stored(r->sim->spec, r->op->body_schema, r->body);
+    /* A body handed over is taken apart rather than copied, and its large
+     * members stored as the bytes they came in. */
+    cJSON *wire = r->body_owned != NULL
+                      ? civis__sim_to_stored_take(r->sim->spec, r->op->body_schema, r->body_owned,
+                                                  r->req->body, r->req->body_len)
+                      : civis__sim_to_stored(r->sim->spec, r->op->body_schema, r->body);
+    if (r->body_owned != NULL && r->body_owned == r->oc->parsed) {
+        /* What is left of the body is freed now, while its nodes are still
+         * in cache: freed after the reply, they cost more. */
+        cJSON_Delete(r->oc->parsed);
+        r->oc->parsed = NULL;
+        r->body = r->body_owned = NULL;
+    }
     if (wire == NULL) {
         civis__sim_oom(r->reply);
         return NULL;

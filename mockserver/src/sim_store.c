@@ -132,29 +132,73 @@ static cJSON *raw_copy(const cJSON *value)
  * trees. */
 #define RAW_NODES 256
 
-/* Whether every key of `value` is already its wire name; counts the nodes. */
+/* Counts the nodes of `value`, stopping past `limit`. */
+static size_t count_nodes(const cJSON *value, size_t limit)
+{
+    size_t n = 1;
+    for (const cJSON *c = value->child; c != NULL && n <= limit; c = c->next)
+        n += count_nodes(c, limit - n);
+    return n;
+}
+
+/* Whether every key of `value` is already its wire name; counts the nodes
+ * (only as far as RAW_NODES where no schema names keys: nothing there can
+ * be renamed). `s` is dereferenced. */
+#define MEMO_KEYS 16
+typedef struct key_memo {
+    const char *key[MEMO_KEYS];
+    const cJSON *prop[MEMO_KEYS];
+} key_memo;
+
+static bool wire_named_s(const civis_spec *spec, const cJSON *s, const cJSON *value, size_t *nodes,
+                         int depth, key_memo *memo)
+{
+    if (depth > 32)
+        return true;
+    const cJSON *props = cJSON_IsObject(value) ? schema_props(spec, s) : NULL;
+    const cJSON *items =
+        cJSON_IsArray(value) && s ? cJSON_GetObjectItemCaseSensitive(s, "items") : NULL;
+    if (props == NULL && items == NULL) {
+        *nodes += count_nodes(value, RAW_NODES + 1);
+        return true;
+    }
+    (*nodes)++;
+    if (props != NULL) {
+        size_t i = 0;
+        for (const cJSON *c = value->child; c != NULL; c = c->next, i++) {
+            const cJSON *p = NULL;
+            /* Items of one array mostly repeat their keys in one order:
+             * the previous item's lookup is reused when the key is its. */
+            if (memo != NULL && i < MEMO_KEYS && memo->key[i] != NULL &&
+                strcmp(memo->key[i], c->string) == 0) {
+                p = memo->prop[i];
+            } else {
+                p = find_prop(props, c->string);
+                if (memo != NULL && i < MEMO_KEYS) {
+                    memo->key[i] = c->string;
+                    memo->prop[i] = p;
+                }
+            }
+            if ((p != NULL && strcmp(p->string, c->string) != 0) ||
+                !wire_named_s(spec, civis_spec_deref(spec, p), c, nodes, depth + 1, NULL))
+                return false;
+        }
+        return true;
+    }
+    /* An array's items share one schema: dereferenced once, not per item. */
+    const cJSON *is = civis_spec_deref(spec, items);
+    key_memo m;
+    memset(&m, 0, sizeof(m));
+    for (const cJSON *c = value->child; c != NULL; c = c->next)
+        if (!wire_named_s(spec, is, c, nodes, depth + 1, &m))
+            return false;
+    return true;
+}
+
 static bool wire_named(const civis_spec *spec, const cJSON *schema, const cJSON *value,
                        size_t *nodes, int depth)
 {
-    (*nodes)++;
-    if (depth > 32)
-        return true;
-    const cJSON *s = civis_spec_deref(spec, schema);
-    if (cJSON_IsObject(value)) {
-        const cJSON *props = schema_props(spec, s);
-        for (const cJSON *c = value->child; c != NULL; c = c->next) {
-            const cJSON *p = props ? find_prop(props, c->string) : NULL;
-            if ((p != NULL && strcmp(p->string, c->string) != 0) ||
-                !wire_named(spec, p, c, nodes, depth + 1))
-                return false;
-        }
-    } else if (cJSON_IsArray(value)) {
-        const cJSON *items = s ? cJSON_GetObjectItemCaseSensitive(s, "items") : NULL;
-        for (const cJSON *c = value->child; c != NULL; c = c->next)
-            if (!wire_named(spec, items, c, nodes, depth + 1))
-                return false;
-    }
-    return true;
+    return wire_named_s(spec, civis_spec_deref(spec, schema), value, nodes, depth, NULL);
 }
 
 static cJSON *to_wire(const civis_spec *spec, const cJSON *schema, const cJSON *value, int depth,
@@ -207,6 +251,47 @@ cJSON *civis__sim_to_wire(const civis_spec *spec, const cJSON *schema, const cJS
 cJSON *civis__sim_to_stored(const civis_spec *spec, const cJSON *schema, const cJSON *value)
 {
     return value ? to_wire(spec, schema, value, 0, true) : cJSON_CreateObject();
+}
+
+/* One top-level field of a body being stored: its value as the request's
+ * bytes (large, already wire-named values), moved out of the parsed body
+ * (scalars), or converted (the rest). NULL when out of memory. */
+static cJSON *stored_field(const civis_spec *spec, const cJSON *prop, cJSON *parent, cJSON *c,
+                           sim_members *m, bool have)
+{
+    size_t nodes = 0;
+    if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && wire_named(spec, prop, c, &nodes, 1) &&
+        nodes > RAW_NODES) {
+        if (!have)
+            return raw_copy(c);
+        return civis__sim_raw_text(m->text + m->off, m->vlen, m->ws);
+    }
+    if (!cJSON_IsObject(c) && !cJSON_IsArray(c))
+        return cJSON_DetachItemViaPointer(parent, c);
+    return to_wire(spec, prop, c, 1, true);
+}
+
+cJSON *civis__sim_to_stored_take(const civis_spec *spec, const cJSON *schema, cJSON *value,
+                                 const char *text, size_t len)
+{
+    const cJSON *props = cJSON_IsObject(value) ? schema_props(spec, schema) : NULL;
+    if (props == NULL)
+        return civis__sim_to_stored(spec, schema, value);
+    sim_members m;
+    civis__sim_members_init(&m, text, len);
+    cJSON *out = cJSON_CreateObject();
+    cJSON *next = NULL;
+    for (cJSON *c = value->child; out != NULL && c != NULL; c = next) {
+        next = c->next;
+        bool have = civis__sim_members_next(&m, c->string);
+        const cJSON *p = find_prop(props, c->string);
+        cJSON *v = stored_field(spec, p, value, c, &m, have);
+        if (!civis__sim_set(out, p ? p->string : c->string, v)) {
+            cJSON_Delete(out);
+            out = NULL;
+        }
+    }
+    return out;
 }
 
 /* A read of a stored value that shares its bytes instead of copying them:
@@ -845,8 +930,8 @@ static bool creates(sim_role_kind kind)
 }
 
 bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *route,
-                       const cmock_request *req, const cJSON *body, const char *api_key,
-                       cmock_reply *reply, cmock_outcome *outcome)
+                       const cmock_request *req, const cJSON *body, cJSON *parsed,
+                       const char *api_key, cmock_reply *reply, cmock_outcome *outcome)
 {
     civis_sim *sim = ctx;
     (void)spec; /* the simulation keeps its own pointer to the same spec */
@@ -863,6 +948,7 @@ bool civis__sim_handle(void *ctx, const civis_spec *spec, const civis_route *rou
         .role = role,
         .req = req,
         .body = body,
+        .body_owned = parsed,
         .reply = reply,
         .oc = outcome,
     };

@@ -113,8 +113,46 @@ static void reply_oom(civis_fake_reply *reply)
     civis_fake_reply_body_take(reply, copy, copy ? strlen(copy) : 0);
 }
 
+/* Whether text is valid UTF-8 already: ASCII runs are checked a word at a
+ * time, so a clean body costs a fraction of cleaning it. */
+static bool utf8_valid(const char *text, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)text;
+    size_t i = 0;
+    while (i < len) {
+        if (i + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, u + i, 8);
+            if ((w & 0x8080808080808080ull) == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = civis__utf8_seq(u + i, len - i);
+        if (k == 0)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
 char *civis_fake_utf8_clean(const char *s, size_t len, size_t *out_len)
 {
+    if (utf8_valid(s, len)) {
+        /* The common case: one checking pass and one copy, no slack. */
+        char *copy = malloc(len + 1);
+        if (copy != NULL) {
+            memcpy(copy, s, len);
+            copy[len] = '\0';
+            if (out_len != NULL)
+                *out_len = len;
+        }
+        return copy;
+    }
     /* Worst case every byte becomes the 3-byte U+FFFD. */
     if (len > (SIZE_MAX - 1) / 3)
         return NULL;
@@ -144,49 +182,70 @@ char *civis_fake_utf8_clean(const char *s, size_t len, size_t *out_len)
     return shrunk != NULL ? shrunk : out;
 }
 
-/* Whether text is valid UTF-8 already: ASCII runs are checked a word at a
- * time, so a clean body costs a fraction of cleaning it. */
-static bool utf8_valid(const char *text, size_t len)
+/* Bytes of raw text in the top levels of an answer: stored bodies keep
+ * their large members as raw text (civis-mock's simulation), and then
+ * they are nearly all of it. */
+static size_t raw_bytes(const cJSON *json, int depth)
 {
-    const unsigned char *u = (const unsigned char *)text;
-    size_t i = 0;
-    while (i < len) {
-        if (i + 8 <= len) {
-            uint64_t w;
-            memcpy(&w, u + i, 8);
-            if ((w & 0x8080808080808080ull) == 0) {
-                i += 8;
-                continue;
-            }
-        }
-        if (u[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k = civis__utf8_seq(u + i, len - i);
-        if (k == 0)
-            return false;
-        i += k;
+    size_t n = 0;
+    for (const cJSON *c = json; c != NULL; c = depth > 0 ? c->next : NULL) {
+        if (cJSON_IsRaw(c) && c->valuestring != NULL)
+            n += strlen(c->valuestring);
+        else if (c->child != NULL && depth < 3)
+            n += raw_bytes(c->child, depth + 1);
     }
-    return true;
+    return n;
+}
+
+#define RAW_DIRECT (64 * 1024) /* raw bytes from which an answer is printed in place */
+
+/* An answer that is mostly raw text, printed straight into the buffer the
+ * reply keeps: no second copy of its bytes. NULL when it did not fit (or
+ * out of memory): the caller prints it the ordinary way. */
+static char *print_direct(const cJSON *json, size_t *len)
+{
+    size_t raw = raw_bytes(json, 0);
+    if (raw < RAW_DIRECT || raw > (SIZE_MAX - RAW_DIRECT) / 2)
+        return NULL;
+    size_t cap = raw + raw / 8 + RAW_DIRECT;
+    char *buf = malloc(cap);
+    if (buf == NULL)
+        return NULL;
+    if (!cJSON_PrintPreallocated((cJSON *)json, buf, (int)(cap < INT32_MAX ? cap : INT32_MAX),
+                                 false)) {
+        free(buf);
+        return NULL;
+    }
+    *len = strlen(buf);
+    return buf;
 }
 
 bool civis_fake_reply_json(civis_fake_reply *reply, int status, const cJSON *json)
 {
-    char *text = cJSON_PrintUnformatted(json);
+    size_t len = 0;
+    char *direct = print_direct(json, &len);
+    char *text = direct != NULL ? direct : cJSON_PrintUnformatted(json);
     if (text == NULL) {
         reply_oom(reply);
         return false;
     }
     /* Request bytes end up in our JSON (paths, names, bodies); cJSON copies
      * them unchecked, so the printed text is made valid UTF-8 here. */
-    size_t len = strlen(text);
-    char *clean = utf8_valid(text, len) ? malloc(len + 1) : NULL;
-    if (clean != NULL)
-        memcpy(clean, text, len + 1); /* the common case: one pass, one copy */
-    else
+    if (direct == NULL)
+        len = strlen(text);
+    char *clean = NULL;
+    if (!utf8_valid(text, len))
         clean = civis_fake_utf8_clean(text, len, &len);
-    cJSON_free(text);
+    else if (direct != NULL)
+        clean = direct; /* already ours: handed over as it is */
+    else if ((clean = malloc(len + 1)) != NULL)
+        memcpy(clean, text, len + 1); /* cJSON's allocator may not be ours */
+    if (clean != direct) {
+        if (direct != NULL)
+            free(direct);
+        else
+            cJSON_free(text);
+    }
     if (clean == NULL) {
         reply_oom(reply);
         return false;

@@ -334,12 +334,12 @@ CIVIS_EXTERN bool civis_mock_check_call_count(const civis_mock *mock, const char
  * How the mock answers, as civis-mock does over HTTP: scripts.post_sql
  * keeps the SQL, its database and csv_settings; scripts.post_sql_runs runs
  * it at once; scripts.get_sql_runs reports "succeeded" with one output
- * file (include_header and column_delimiter honoured; gzip, as civis-mock
- * writes it, unless compression is "none") at a URL the mock's storage
- * serves, and files.get of its fileId answers that URL (with
+ * file (include_header, column_delimiter and unquoted honoured; gzip, as
+ * civis-mock writes it, unless compression is "none") at a URL the mock's
+ * storage serves, and files.get of its fileId answers that URL (with
  * force_multifile the output is the manifest of one part, both files
- * served the same way); or "failed" with
- * the error in the run's `error`; queries.post / queries.get give
+ * served the same way); or "failed" with the error in the run's `error`;
+ * queries.post / queries.get give
  * resultColumns and up to preview_rows resultRows. SQL that nothing
  * answers fails its run with a message naming this function. These
  * answers are ordinary behaviours installed by the first declaration:
