@@ -71,7 +71,8 @@ const char *civis__io_delimiter_name(char d);
  * compression. */
 civis_status civis__io_csv_format(const char **delim, const char **comp, char delimiter, char dflt,
                                   const char *compression, civis_error *err);
-/* 32 random hex digits into buf (>= 33 bytes). */
-void civis__io_job_name(char *buf);
+/* A job's name: opts' job_name, or 32 random hex digits as the official
+ * client's uuid4().hex. A new string node (NULL without memory). */
+cJSON *civis__io_job_name(const civis_io_options *opts);
 
 #endif /* CIVIS_IO_INTERNAL_H */

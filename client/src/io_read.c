@@ -16,7 +16,7 @@
 
 /* ---- shared ------------------------------------------------------------------ */
 
-void civis__io_job_name(char *buf)
+static void random_job_name(char *buf)
 {
     /* uuid4().hex in the official client: only uniqueness matters. */
     static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -33,6 +33,15 @@ void civis__io_job_name(char *buf)
     b ^= b >> 29;
     b *= 0xBF58476D1CE4E5B9ull;
     snprintf(buf, 33, "%016llx%016llx", a ^ (a >> 32), b ^ (b >> 32));
+}
+
+cJSON *civis__io_job_name(const civis_io_options *opts)
+{
+    if (opts != NULL && opts->job_name != NULL)
+        return cJSON_CreateString(opts->job_name);
+    char name[40];
+    random_job_name(name);
+    return cJSON_CreateString(name);
 }
 
 civis_status civis__io_db_cred(long long *db, long long *cred, civis_client *client,
@@ -72,15 +81,10 @@ civis_status civis__io_sql_script(long long *script_id, long long *run_id, civis
     civis_status st = civis__io_db_cred(&db, &cred, client, database, opts, err);
     if (st != CIVIS_OK)
         return st;
-    char name[40];
-    if (opts == NULL || opts->job_name == NULL)
-        civis__io_job_name(name);
     /* The official body order: name, [params, arguments], hidden, sql,
      * remote_host_id, credential_id, csv_settings. */
     cJSON *body = cJSON_CreateObject();
-    bool ok = body != NULL &&
-              civis__io_add(body, "name",
-                            cJSON_CreateString(opts && opts->job_name ? opts->job_name : name)) &&
+    bool ok = body != NULL && civis__io_add(body, "name", civis__io_job_name(opts)) &&
               (opts == NULL || opts->params == NULL ||
                civis__io_add(body, "params", cJSON_Duplicate(opts->params, true))) &&
               (opts == NULL || opts->arguments == NULL ||

@@ -136,13 +136,8 @@ civis_status civis_transfer_table(civis_future **out, civis_client *client, cons
         st = civis_get_database_id(&dst_db, client, dest_db, err);
     if (st != CIVIS_OK)
         return st;
-    char name[40];
-    if (opts == NULL || opts->job_name == NULL)
-        civis__io_job_name(name);
     cJSON *body = cJSON_CreateObject();
-    bool ok = body != NULL &&
-              civis__io_add(body, "name",
-                            cJSON_CreateString(opts && opts->job_name ? opts->job_name : name)) &&
+    bool ok = body != NULL && civis__io_add(body, "name", civis__io_job_name(opts)) &&
               civis__io_add(body, "sync_type", cJSON_CreateString("Dbsync")) &&
               civis__io_add(body, "source", side(src_db, src_cred)) &&
               civis__io_add(body, "destination", side(dst_db, dst_cred)) &&
