@@ -135,6 +135,9 @@ bench-run:
 # A crash leaves its input in build-fuzz/fuzz/crash-<harness>-*: copy it to
 # tests/fuzz/regressions/<harness>/ with the fix, and make test replays it.
 FUZZ_SECONDS ?= 60
+# A fixed seed makes a CI run repeat the last one's mutations; pass another
+# (FUZZ_SEED=0 picks one from the clock) to explore further.
+FUZZ_SEED  ?= 1
 FUZZ_B     := build-fuzz
 # clang's -Wformat=2 also flags the vsnprintf of our printf-like error
 # helpers, which gcc (the project's compiler) checks at their callers.
@@ -161,7 +164,7 @@ fuzz-run:
 	  cp tests/fuzz/seeds/$$h/* $$c/ 2>/dev/null; cp tests/fuzz/regressions/$$h/* $$c/ 2>/dev/null; \
 	  case $$h in spec) cp tests/specs/*.json $$c/;; fixture|response) cp fixtures/examples/*.json $$c/;; esac; \
 	  echo "== fuzz $$h ($(FUZZ_SECONDS) s)"; \
-	  $(B)/fuzz/$$h -max_total_time=$(FUZZ_SECONDS) -max_len=262144 -timeout=30 -print_final_stats=1 \
+	  $(B)/fuzz/$$h -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) -max_len=262144 -timeout=30 -print_final_stats=1 \
 	    -artifact_prefix=$(B)/fuzz/crash-$$h- $$c > $(B)/fuzz/$$h.log 2>&1; rc=$$?; \
 	  runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(B)/fuzz/$$h.log); \
 	  if [ $$rc -ne 0 ]; then tail -n 60 $(B)/fuzz/$$h.log; echo "fuzz $$h: FAILED after $${runs:-?} executions (log $(B)/fuzz/$$h.log)"; exit 1; fi; \

@@ -773,9 +773,10 @@ static void test_io__replay_export_to_civis_file(void)
     o.job_name = "export job";
     o.params = params;
     o.arguments = arguments;
-    CU_ASSERT_EQUAL_FATAL(
-        civis_export_to_civis_file(&f, c, "select name from sch.e where id = 4", DB, cs, &o, &err),
-        CIVIS_OK);
+    CU_ASSERT_EQUAL_FATAL(civis_export_to_civis_file(&f, c,
+                                                     "select name from sch.e where id = {{n}} + 2",
+                                                     DB, cs, &o, &err),
+                          CIVIS_OK);
     const civis_response *run = NULL;
     CU_ASSERT_EQUAL(civis_future_result(&run, f, &err), CIVIS_OK);
     long long fid = 0;
@@ -789,12 +790,13 @@ static void test_io__replay_export_to_civis_file(void)
     snprintf(want, sizeof(want),
              "{\"name\":\"export job\",\"params\":[{\"name\":\"n\",\"type\":\"integer\"}],"
              "\"arguments\":{\"n\":2},\"hidden\":true,"
-             "\"sql\":\"select name from sch.e where id = 4\",\"remote_host_id\":%lld,"
+             "\"sql\":\"select name from sch.e where id = {{n}} + 2\",\"remote_host_id\":%lld,"
              "\"credential_id\":%lld,\"csv_settings\":{\"compression\":\"none\","
              "\"include_header\":false}}",
              db, cred);
     ASSERT_BODY("scripts.post_sql", mark, want);
-    /* the data: output[0].file_id is a Civis file holding the result */
+    /* the data: output[0].file_id is a Civis file holding the result of the
+     * SQL with its argument substituted ({{n}} + 2 is 4) */
     char *bytes = NULL;
     size_t len = 0;
     CU_ASSERT_EQUAL(civis_civis_to_buffer(&bytes, &len, c, fid, &quick, &err), CIVIS_OK);

@@ -525,10 +525,9 @@ static char delimiter_char(const cJSON *d, char fallback)
 
 /* "{{name}}" placeholders replaced by the script's arguments (params
  * declare them; missing ones take their default). */
-static char *substitute(const sim_obj *job, const char *sql, char *error, size_t errlen)
+static char *substitute_from(const cJSON *args, const cJSON *params, const char *sql, char *error,
+                             size_t errlen)
 {
-    const cJSON *args = given(job, "arguments");
-    const cJSON *params = given(job, "params");
     size_t cap = strlen(sql) + 1, n = 0;
     char *out = malloc(cap);
     if (out == NULL) {
@@ -597,6 +596,21 @@ static char *substitute(const sim_obj *job, const char *sql, char *error, size_t
         out[n++] = *p++;
     }
     out[n] = '\0';
+    return out;
+}
+
+static char *substitute(const sim_obj *job, const char *sql, char *error, size_t errlen)
+{
+    /* arguments is free-form, so the store keeps it as the raw text it came
+     * in (see civis__sim_to_stored): parsed here, once a run. */
+    const cJSON *args = given(job, "arguments");
+    cJSON *parsed = NULL;
+    if (cJSON_IsRaw(args) && (parsed = cJSON_Parse(args->valuestring)) == NULL) {
+        snprintf(error, errlen, "out of memory");
+        return NULL;
+    }
+    char *out = substitute_from(parsed ? parsed : args, given(job, "params"), sql, error, errlen);
+    cJSON_Delete(parsed);
     return out;
 }
 
