@@ -179,8 +179,13 @@ static bool wire_named_s(const civis_spec *spec, const cJSON *s, const cJSON *va
                     memo->prop[i] = p;
                 }
             }
-            if ((p != NULL && strcmp(p->string, c->string) != 0) ||
-                !wire_named_s(spec, civis_spec_deref(spec, p), c, nodes, depth + 1, NULL))
+            if (p != NULL && strcmp(p->string, c->string) != 0)
+                return false;
+            if (!cJSON_IsObject(c) && !cJSON_IsArray(c)) {
+                (*nodes)++; /* a scalar has no keys: no schema to look at */
+                continue;
+            }
+            if (!wire_named_s(spec, civis_spec_deref(spec, p), c, nodes, depth + 1, NULL))
                 return false;
         }
         return true;

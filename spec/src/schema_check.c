@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "schema_check.h"
@@ -126,6 +127,15 @@ bool civis__utf8_valid(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
+        /* runs of ASCII eight bytes at a time */
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, u + i, 8);
+            if ((w & 0x8080808080808080ull) == 0) {
+                i += 8;
+                continue;
+            }
+        }
         if (u[i] < 0x80) {
             i++;
             continue;
@@ -225,14 +235,27 @@ static size_t push_key(civis_check *c, const char *key)
     return old;
 }
 
+/* Appends "[i]"; written by hand, as it runs for every array item. */
 static size_t push_index(civis_check *c, size_t i)
 {
     size_t old = c->field_len;
-    int k = snprintf(c->field + old, sizeof(c->field) - old, "[%zu]", i);
-    if (k > 0 && (size_t)k < sizeof(c->field) - old)
-        c->field_len = old + (size_t)k;
-    else
+    char digits[24];
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i > 0);
+    if (old + n + 3 > sizeof(c->field)) {
         c->field[old] = '\0';
+        return old;
+    }
+    char *p = c->field + old;
+    *p++ = '[';
+    while (n > 0)
+        *p++ = digits[--n];
+    *p++ = ']';
+    *p = '\0';
+    c->field_len = (size_t)(p - c->field);
     return old;
 }
 
