@@ -477,6 +477,23 @@ static void job_free(cmock_record_job *job)
     free(job);
 }
 
+/* The job ends with its answer in the reply: the outcome keeps the key
+ * (the journal masks it), the rest goes. */
+static bool job_end(cmock_record_job *job, cmock_outcome *oc)
+{
+    oc->api_key = job->key;
+    job->key = NULL;
+    job_free(job);
+    return true;
+}
+
+static bool job_out_of_memory(cmock_record_job *job, cmock_outcome *oc, cmock_reply *reply)
+{
+    oc->source = "internal";
+    cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
+    return job_end(job, oc);
+}
+
 bool cmock__record_answer(cmock_record *rec, const cmock_request *req, cmock_reply *reply,
                           cmock_outcome *oc, cmock_record_job **jobp)
 {
@@ -517,14 +534,8 @@ bool cmock__record_answer(cmock_record *rec, const cmock_request *req, cmock_rep
     job->mkey = job->query && job->rpath
                     ? cmock__cassette_key(req->method, job->rpath, job->query, job->body)
                     : NULL;
-    if (job->mkey == NULL) {
-        oc->api_key = job->key;
-        job->key = NULL;
-        job_free(job);
-        oc->source = "internal";
-        cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
-        return true;
-    }
+    if (job->mkey == NULL)
+        return job_out_of_memory(job, oc, reply);
 
     if (rec->replays) {
         pthread_mutex_lock(&rec->mu);
@@ -545,25 +556,15 @@ bool cmock__record_answer(cmock_record *rec, const cmock_request *req, cmock_rep
             pthread_mutex_lock(&rec->mu);
         }
         pthread_mutex_unlock(&rec->mu);
-        if (use || !rec->records) {
-            oc->api_key = job->key;
-            job->key = NULL;
-            job_free(job);
-            return true;
-        }
+        if (use || !rec->records)
+            return job_end(job, oc);
     }
 
     /* Forward and record: the connection waits, the worker goes on. */
     size_t ulen = strlen(rec->upstream) + strlen(req->path) + strlen(req->query) + 2;
     job->url = malloc(ulen);
-    if (job->url == NULL) {
-        oc->api_key = job->key;
-        job->key = NULL;
-        job_free(job);
-        oc->source = "internal";
-        cmock__error(reply, 500, "internal", "civis-mock ran out of memory");
-        return true;
-    }
+    if (job->url == NULL)
+        return job_out_of_memory(job, oc, reply);
     snprintf(job->url, ulen, "%s%s%s%s", rec->upstream, req->path, req->query[0] ? "?" : "",
              req->query);
     *jobp = job;
