@@ -65,7 +65,7 @@ static void check_after(const char *cls, double before, int inputs)
         usleep(100 * 1000);
         after = settled_heap();
     }
-    printf("\n  %-28s %5d inputs, heap %+.0f bytes", cls, inputs,
+    printf("\n  %-28s %5d inputs, heap %+.0f bytes ... ", cls, inputs,
            before >= 0 && after >= 0 ? after - before : 0.0);
     if (before >= 0 && after >= 0)
         CU_ASSERT(after - before < HEAP_SLACK);

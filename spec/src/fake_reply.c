@@ -4,7 +4,6 @@
  * problem, and pages of a collection. civis-mock, its simulation and the
  * in-process mock all write their answers through these.
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,36 +112,10 @@ static void reply_oom(civis_fake_reply *reply)
     civis_fake_reply_body_take(reply, copy, copy ? strlen(copy) : 0);
 }
 
-/* Whether text is valid UTF-8 already: ASCII runs are checked a word at a
- * time, so a clean body costs a fraction of cleaning it. */
-static bool utf8_valid(const char *text, size_t len)
-{
-    const unsigned char *u = (const unsigned char *)text;
-    size_t i = 0;
-    while (i < len) {
-        if (i + 8 <= len) {
-            uint64_t w;
-            memcpy(&w, u + i, 8);
-            if ((w & 0x8080808080808080ull) == 0) {
-                i += 8;
-                continue;
-            }
-        }
-        if (u[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k = civis__utf8_seq(u + i, len - i);
-        if (k == 0)
-            return false;
-        i += k;
-    }
-    return true;
-}
-
 char *civis_fake_utf8_clean(const char *s, size_t len, size_t *out_len)
 {
-    if (utf8_valid(s, len)) {
+    /* A clean text (the common case) costs one check, ASCII a word at a time. */
+    if (civis__utf8_valid(s, len)) {
         /* The common case: one checking pass and one copy, no slack. */
         char *copy = malloc(len + 1);
         if (copy != NULL) {
@@ -234,7 +207,7 @@ bool civis_fake_reply_json(civis_fake_reply *reply, int status, const cJSON *jso
     if (direct == NULL)
         len = strlen(text);
     char *clean = NULL;
-    if (!utf8_valid(text, len))
+    if (!civis__utf8_valid(text, len))
         clean = civis_fake_utf8_clean(text, len, &len);
     else if (direct != NULL)
         clean = direct; /* already ours: handed over as it is */
