@@ -237,6 +237,48 @@ static void test_request__body_that_is_not_json_or_not_an_object(void)
     civis_problems_clear(&pr);
 }
 
+/* civis-mock's upload buffer ends in a NUL, so it is parsed where it is
+ * (body_terminated) rather than copied: every answer must be the same as
+ * from the copy, the parsed body and each problem's byte offset included. */
+static void test_request__terminated_body_parses_like_a_copy(void)
+{
+    static const struct {
+        const char *text;
+        size_t len;
+    } bodies[] = {
+        {"{\"name\": \"q\", \"sql\": \"select 1\", \"remote_host_id\": 1}", 53},
+        {"{\"name\": x}", 11},
+        {"{} x", 4},
+        {"{}\0{}", 5},
+        {"[1, 2]", 6},
+        {"  {\"name\": 7}  ", 15},
+    };
+    civis_route route;
+    make_route(&route, op_of(bundled, "scripts.post_sql"), NULL);
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        CU_ASSERT_FATAL(bodies[i].text[bodies[i].len] == '\0');
+        civis_problems copied = {0}, in_place = {0};
+        cJSON *a = NULL, *b = NULL;
+        civis_request_check chk = {
+            .route = &route, .body = bodies[i].text, .body_len = bodies[i].len};
+        civis_status sa = civis_request_validate(&copied, &a, bundled, &chk);
+        chk.body_terminated = true;
+        civis_status sb = civis_request_validate(&in_place, &b, bundled, &chk);
+        CU_ASSERT_EQUAL(sa, sb);
+        CU_ASSERT(cJSON_Compare(a, b, true) || (a == NULL && b == NULL));
+        CU_ASSERT_EQUAL_FATAL(copied.count, in_place.count);
+        for (size_t k = 0; k < copied.count; k++) {
+            CU_ASSERT_STRING_EQUAL(copied.items[k].location, in_place.items[k].location);
+            CU_ASSERT_STRING_EQUAL(copied.items[k].field, in_place.items[k].field);
+            CU_ASSERT_STRING_EQUAL(copied.items[k].problem, in_place.items[k].problem);
+        }
+        cJSON_Delete(a);
+        cJSON_Delete(b);
+        civis_problems_clear(&copied);
+        civis_problems_clear(&in_place);
+    }
+}
+
 static void test_request__operation_without_body_takes_empty_or_braces(void)
 {
     static const char *const id7[] = {"7", NULL};
@@ -588,6 +630,7 @@ static CU_TestInfo spec_request_tests[] = {
      test_request__missing_required_properties_in_caller_style},
     {"property given twice is refused", test_request__property_given_twice_is_refused},
     {"body not JSON or not an object", test_request__body_that_is_not_json_or_not_an_object},
+    {"terminated body parses like a copy", test_request__terminated_body_parses_like_a_copy},
     {"operation without body takes empty or {}",
      test_request__operation_without_body_takes_empty_or_braces},
     {"path parameters are typed", test_request__path_parameters_are_typed},

@@ -168,6 +168,7 @@ void cmock__pipeline(cmock_server *srv, const cmock_request *req, cmock_reply *r
         .n_query = req->n_query,
         .body = req->body,
         .body_len = req->body_len,
+        .body_terminated = req->body != NULL, /* the upload buffer ends in a NUL */
         .api_key = oc->api_key,
     };
     civis_fake_exchange x;

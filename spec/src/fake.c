@@ -84,6 +84,7 @@ civis_status civis_fake_validate(civis_fake_exchange *x, const civis_fake_config
         .n_query = x->n_query,
         .body = x->req->body,
         .body_len = x->req->body_len,
+        .body_terminated = x->req->body_terminated,
         .lenient = cfg->lenient,
         .body_doc = x->req->body_json,
     };

@@ -240,6 +240,28 @@ static bool json_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+cJSON *civis__json_parse_terminated(const char *text, size_t len, size_t *err_offset)
+{
+    *err_offset = 0;
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    size_t at = end != NULL && end >= text ? (size_t)(end - text) : 0;
+    if (at > len)
+        at = len;
+    if (doc != NULL) {
+        /* Whatever follows the value must be whitespace to the last byte. */
+        while (at < len && json_space(text[at]))
+            at++;
+        if (at < len) {
+            cJSON_Delete(doc);
+            doc = NULL;
+        }
+    }
+    if (doc == NULL)
+        *err_offset = at;
+    return doc;
+}
+
 cJSON *civis__json_parse_exact(const char *buf, size_t len, size_t *err_offset, bool *oom)
 {
     *err_offset = 0;
@@ -253,22 +275,7 @@ cJSON *civis__json_parse_exact(const char *buf, size_t len, size_t *err_offset, 
     }
     memcpy(copy, buf, len);
     copy[len] = '\0';
-    const char *end = NULL;
-    cJSON *doc = cJSON_ParseWithLengthOpts(copy, len, &end, 0);
-    size_t at = end != NULL && end >= copy ? (size_t)(end - copy) : 0;
-    if (at > len)
-        at = len;
-    if (doc != NULL) {
-        /* Whatever follows the value must be whitespace to the last byte. */
-        while (at < len && json_space(copy[at]))
-            at++;
-        if (at < len) {
-            cJSON_Delete(doc);
-            doc = NULL;
-        }
-    }
+    cJSON *doc = civis__json_parse_terminated(copy, len, err_offset);
     free(copy);
-    if (doc == NULL)
-        *err_offset = at;
     return doc;
 }

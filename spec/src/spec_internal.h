@@ -67,6 +67,9 @@ void civis__prose_page_rules(const char *limit_description, long *def, long *max
  * went wrong in *err_offset, or when out of memory (*oom set). The one rule
  * for request bodies, fixture files and the fake API's replies. */
 cJSON *civis__json_parse_exact(const char *buf, size_t len, size_t *err_offset, bool *oom);
+/* The same on text whose text[len] is a NUL (no copy; NULL is a parse
+ * failure at *err_offset, or out of memory). */
+cJSON *civis__json_parse_terminated(const char *text, size_t len, size_t *err_offset);
 
 /* args.c: civis_args_place; with `borrow` the body's values are references
  * into `args`, which must then outlive the placed body (libcivis's own

@@ -315,6 +315,8 @@ typedef struct civis_request_check {
                               with kind unknown, but civis_request_validate returns OK) */
     const cJSON *body_doc; /* the body already parsed (borrowed; *body_out is then
                               NULL), or NULL to parse body[0..body_len) */
+    bool body_terminated;  /* body[body_len] is a NUL byte: the body is parsed where
+                              it is instead of from a terminated copy */
 } civis_request_check;
 
 /*

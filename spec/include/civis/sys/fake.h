@@ -69,6 +69,7 @@ typedef struct civis_fake_request {
     const char *api_key;    /* the caller's key (stubs scoped to a key), or NULL */
     const cJSON *body_json; /* the body already parsed (it must be what `body`
                                holds), or NULL to parse `body` */
+    bool body_terminated;   /* body[body_len] is a NUL: parsed where it is, not copied */
 } civis_fake_request;
 
 /* One request on its way through the core. civis_fake_route fills it;
