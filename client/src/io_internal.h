@@ -71,6 +71,11 @@ const char *civis__io_delimiter_name(char d);
  * compression. */
 civis_status civis__io_csv_format(const char **delim, const char **comp, char delimiter, char dflt,
                                   const char *compression, civis_error *err);
+/* A future polling resource.method(id[, run_id]) (run_id <= 0: none), its
+ * first poll after one interval as the official io functions do. */
+civis_status civis__io_future(civis_future **out, civis_client *client, const char *resource,
+                              const char *method, long long id, long long run_id,
+                              const civis_io_options *opts, civis_error *err);
 /* A job's name: opts' job_name, or 32 random hex digits as the official
  * client's uuid4().hex. A new string node (NULL without memory). */
 cJSON *civis__io_job_name(const civis_io_options *opts);

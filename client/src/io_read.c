@@ -116,13 +116,23 @@ civis_status civis__io_sql_script(long long *script_id, long long *run_id, civis
 
 /* The future over a SQL run, its first poll one interval away
  * (poll_on_creation=False). */
+civis_status civis__io_future(civis_future **out, civis_client *client, const char *resource,
+                              const char *method, long long id, long long run_id,
+                              const civis_io_options *opts, civis_error *err)
+{
+    civis_future_options o = opts && opts->polling ? *opts->polling : (civis_future_options){0};
+    o.delay_first_poll = true; /* the official client's poll_on_creation=False */
+    if (run_id <= 0)
+        return civis_future_newv(out, client, resource, method, &o, err, "id", CIVIS_INT(id),
+                                 CIVIS_END);
+    return civis_future_newv(out, client, resource, method, &o, err, "id", CIVIS_INT(id), "run_id",
+                             CIVIS_INT(run_id), CIVIS_END);
+}
+
 static civis_status sql_future(civis_future **out, civis_client *client, long long script_id,
                                long long run_id, const civis_io_options *opts, civis_error *err)
 {
-    civis_future_options o = opts && opts->polling ? *opts->polling : (civis_future_options){0};
-    o.delay_first_poll = true;
-    return civis_future_newv(out, client, "scripts", "get_sql_runs", &o, err, "id",
-                             CIVIS_INT(script_id), "run_id", CIVIS_INT(run_id), CIVIS_END);
+    return civis__io_future(out, client, "scripts", "get_sql_runs", script_id, run_id, opts, err);
 }
 
 /* ---- reading ------------------------------------------------------------------ */
@@ -450,8 +460,5 @@ civis_status civis_query_civis(civis_future **out, civis_client *client, const c
     civis_response_free(q);
     if (st != CIVIS_OK)
         return st;
-    civis_future_options o = opts && opts->polling ? *opts->polling : (civis_future_options){0};
-    o.delay_first_poll = true;
-    return civis_future_newv(out, client, "queries", "get", &o, err, "id", CIVIS_INT(id),
-                             CIVIS_END);
+    return civis__io_future(out, client, "queries", "get", id, 0, opts, err);
 }

@@ -44,24 +44,20 @@ civis_status civis_civis_to_multifile_csv(cJSON **manifest, civis_client *client
         civis__io_sql_script(&script_id, &run_id, client, sql, database, cs, opts, err);
     cJSON_Delete(cs);
     civis_future *f = NULL;
-    if (st == CIVIS_OK) {
-        civis_future_options o = opts && opts->polling ? *opts->polling : (civis_future_options){0};
-        o.delay_first_poll = true; /* poll_on_creation=False */
-        st = civis_future_newv(&f, client, "scripts", "get_sql_runs", &o, err, "id",
-                               CIVIS_INT(script_id), "run_id", CIVIS_INT(run_id), CIVIS_END);
-    }
+    if (st == CIVIS_OK)
+        st = civis__io_future(&f, client, "scripts", "get_sql_runs", script_id, run_id, opts, err);
     const civis_response *run = NULL;
     if (st == CIVIS_OK)
         st = civis_future_result(&run, f, err);
     long long file_id = 0;
-    if (st == CIVIS_OK) {
-        const cJSON *id = civis_response_get(run, "output.0.fileId");
-        if (!cJSON_IsNumber(id))
-            st = civis__fail(err, CIVIS_EEMPTY, "sql", "Unload query %lld returned no manifest.",
-                             script_id);
-        else
-            file_id = (long long)id->valuedouble;
-    }
+    /* civis_response_int checks the range before it converts; its own
+     * error gives way to the official message. */
+    civis_error ignored = CIVIS_ERROR_INIT;
+    if (st == CIVIS_OK &&
+        civis_response_int(&file_id, run, "output.0.fileId", &ignored) != CIVIS_OK)
+        st = civis__fail(err, CIVIS_EEMPTY, "sql", "Unload query %lld returned no manifest.",
+                         script_id);
+    civis_error_clear(&ignored);
     civis_future_free(f);
     char *text = NULL;
     size_t len = 0;
@@ -178,8 +174,5 @@ civis_status civis_transfer_table(civis_future **out, civis_client *client, cons
     if (st != CIVIS_OK)
         return st;
     /* The official quirk: a Dbsync run is polled at the files run endpoint. */
-    civis_future_options o = opts && opts->polling ? *opts->polling : (civis_future_options){0};
-    o.delay_first_poll = true;
-    return civis_future_newv(out, client, "imports", "get_files_runs", &o, err, "id",
-                             CIVIS_INT(import_id), "run_id", CIVIS_INT(run_id), CIVIS_END);
+    return civis__io_future(out, client, "imports", "get_files_runs", import_id, run_id, opts, err);
 }
