@@ -507,6 +507,47 @@ static void test_request__invalid_utf8_is_reported(void)
     civis_problems_clear(&pr);
 }
 
+/* The body's bytes are checked whole when they are valid UTF-8; escapes
+ * decode to valid text or fail the parse; a problem deep in a long array
+ * (the same item schema checked hundreds of times) names its own item. */
+static void test_request__escapes_and_long_arrays_keep_their_fields(void)
+{
+    civis_problems pr = {0};
+    request ok = {.op = "scripts.post_containers",
+                  .body = "{\"required_resources\": {\"cpu\": 1}, \"docker_command\": "
+                          "\"caf\\u00e9 \\ud83d\\ude00\", \"name\": \"\\u0041\"}"};
+    cJSON *parsed = NULL;
+    CU_ASSERT_EQUAL(validate(&pr, &parsed, bundled, &ok), CIVIS_OK);
+    const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(parsed, "docker_command");
+    CU_ASSERT(cJSON_IsString(cmd) &&
+              strcmp(cmd->valuestring, "caf\xc3\xa9 \xf0\x9f\x98\x80") == 0);
+    cJSON_Delete(parsed);
+    request lone = {.op = "scripts.post_containers",
+                    .body = "{\"required_resources\": {\"cpu\": 1}, \"name\": \"\\udc00\"}"};
+    CU_ASSERT_EQUAL(validate(&pr, NULL, bundled, &lone), CIVIS_EINVAL);
+    CU_ASSERT_EQUAL(pr.count, 1);
+    CU_ASSERT(strncmp(pr.items[0].problem, "body is not valid JSON", 22) == 0);
+
+    size_t n = 300;
+    char *body = malloc(n * 64 + 128);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+    char *o = body + sprintf(body, "{\"required_resources\": {\"cpu\": 1}, \"params\": [");
+    for (size_t i = 0; i < n; i++) {
+        const char *name = i == 250 ? "7" : "\"p\"";
+        const char *label = i == 299 ? "\"bad \xc3\"" : "\"L\"";
+        o += sprintf(o, "%s{\"name\": %s, \"label\": %s, \"type\": \"string\"}", i ? ", " : "",
+                     name, label);
+    }
+    sprintf(o, "]}");
+    request big = {.op = "scripts.post_containers", .body = body};
+    CU_ASSERT_EQUAL(validate(&pr, NULL, bundled, &big), CIVIS_EINVAL);
+    CU_ASSERT_EQUAL(pr.count, 2);
+    expect_problem(&pr, 0, "body", "params[250].name", "must be string, got integer", "");
+    expect_problem(&pr, 1, "body", "params[299].label", "string is not valid UTF-8", "");
+    free(body);
+    civis_problems_clear(&pr);
+}
+
 static void test_request__problem_list_is_capped(void)
 {
     civis_problems pr = {0};
@@ -640,6 +681,7 @@ static CU_TestInfo spec_request_tests[] = {
     {"random bytes are answered with problems",
      test_request__random_bytes_are_answered_with_problems},
     {"invalid UTF-8 is reported", test_request__invalid_utf8_is_reported},
+    {"escapes and long arrays keep their fields", test_request__escapes_and_long_arrays_keep_their_fields},
     {"problem list is capped", test_request__problem_list_is_capped},
     {"acronyms and maps on the full spec", test_request__acronyms_and_maps_on_the_full_spec},
     {"placed bodies validate for every operation",

@@ -266,6 +266,10 @@ civis_status civis_request_validate(civis_problems *problems, cJSON **body_out,
     } else {
         if (!parse_body(&c, &doc, req->body, req->body_len, req->body_terminated))
             return CIVIS_ENOMEM;
+        /* cJSON decodes \u escapes to valid UTF-8 only (a lone surrogate is
+         * a syntax error), so when the body's bytes are valid UTF-8 every
+         * string and key is: one pass over the bytes, not one per string. */
+        c.text_valid = doc != NULL && civis__utf8_valid(req->body, req->body_len);
         bool parsed_ok = doc != NULL || req->body == NULL || blank(req->body, req->body_len);
         if (parsed_ok && doc == NULL && op->body_schema != NULL &&
             (doc = cJSON_CreateObject()) == NULL)

@@ -184,6 +184,39 @@ static size_t copy_clean(char *dst, size_t dstlen, const char *src)
 
 /* ---- problems and fields --------------------------------------------------- */
 
+/* Writes the field being checked: where the walk started, then ".key" for
+ * each key (none before the first name) and "[i]" for each index, cut at
+ * cap like the names themselves. */
+static void render_field(const civis_check *c, char *out, size_t cap)
+{
+    size_t at = c->field_len < cap ? c->field_len : cap - 1;
+    memcpy(out, c->field, at);
+    out[at] = '\0';
+    for (size_t i = 0; i < c->n_path; i++) {
+        const civis_check_step *st = &c->path[i];
+        if (st->key != NULL) {
+            if (at > 0 && at + 1 < cap)
+                out[at++] = '.';
+            at += copy_clean(out + at, cap - at, st->key);
+            continue;
+        }
+        char digits[24];
+        size_t n = 0;
+        size_t v = st->index;
+        do {
+            digits[n++] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v > 0);
+        if (at + n + 3 > cap)
+            continue;
+        out[at++] = '[';
+        while (n > 0)
+            out[at++] = digits[--n];
+        out[at++] = ']';
+        out[at] = '\0';
+    }
+}
+
 void civis__check_report(civis_check *c, bool unknown, const char *suggestion, const char *fmt, ...)
 {
     if (!unknown)
@@ -209,8 +242,10 @@ void civis__check_report(civis_check *c, bool unknown, const char *suggestion, c
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
+    char field[sizeof(c->field)];
+    render_field(c, field, sizeof(field));
     copy_clean(p->location, sizeof(p->location), c->location ? c->location : "");
-    copy_clean(p->field, sizeof(p->field), c->field);
+    copy_clean(p->field, sizeof(p->field), field);
     copy_clean(p->problem, sizeof(p->problem), text);
     copy_clean(p->suggestion, sizeof(p->suggestion), suggestion ? suggestion : "");
     pr->count++;
@@ -221,54 +256,63 @@ void civis__check_report(civis_check *c, bool unknown, const char *suggestion, c
 void civis__check_set_field(civis_check *c, const char *name)
 {
     c->field_len = copy_clean(c->field, sizeof(c->field), name ? name : "");
+    c->n_path = 0;
 }
 
-/* Appends ".key" (or "key" at the top) and returns the length to restore. */
+/* Steps down to a key or an index; returns what pop restores. Past the
+ * depth bound (reported, never walked) a step is not kept. */
+static size_t push_step(civis_check *c, const char *key, size_t index)
+{
+    size_t old = c->n_path;
+    if (old < sizeof(c->path) / sizeof(c->path[0]))
+        c->path[c->n_path++] = (civis_check_step){key, index};
+    return old;
+}
+
 static size_t push_key(civis_check *c, const char *key)
 {
-    size_t old = c->field_len;
-    size_t at = old;
-    if (at > 0 && at + 1 < sizeof(c->field))
-        c->field[at++] = '.';
-    at += copy_clean(c->field + at, sizeof(c->field) - at, key ? key : "");
-    c->field_len = at;
-    return old;
+    return push_step(c, key ? key : "", 0);
 }
 
-/* Appends "[i]"; written by hand, as it runs for every array item. */
 static size_t push_index(civis_check *c, size_t i)
 {
-    size_t old = c->field_len;
-    char digits[24];
-    size_t n = 0;
-    do {
-        digits[n++] = (char)('0' + i % 10);
-        i /= 10;
-    } while (i > 0);
-    if (old + n + 3 > sizeof(c->field)) {
-        c->field[old] = '\0';
-        return old;
-    }
-    char *p = c->field + old;
-    *p++ = '[';
-    while (n > 0)
-        *p++ = digits[--n];
-    *p++ = ']';
-    *p = '\0';
-    c->field_len = (size_t)(p - c->field);
-    return old;
+    return push_step(c, NULL, i);
 }
 
 static void pop(civis_check *c, size_t old)
 {
-    c->field_len = old;
-    c->field[old] = '\0';
+    c->n_path = old;
 }
 
 /* ---- the walk ----------------------------------------------------------------- */
 
 static void check_value(civis_check *c, const cJSON *v, const cJSON *schema, int depth,
                         bool null_ok);
+
+/* What a schema says, from the walk's memo or looked up once. The entry is
+ * overwritten by the next schema that hashes to its slot: callers copy it. */
+static civis_check_memo memo_of(civis_check *c, const cJSON *schema)
+{
+    if (schema == NULL)
+        return (civis_check_memo){0};
+    uintptr_t h = (uintptr_t)schema;
+    civis_check_memo *m = &c->memo[((h >> 6) ^ (h >> 12)) & (CIVIS_CHECK_MEMO - 1)];
+    if (m->schema == schema)
+        return *m;
+    const cJSON *s = NULL;
+    civis_type t = civis__schema_kind(c->spec, schema, &s);
+    *m = (civis_check_memo){.schema = schema, .resolved = s, .kind = t};
+    if (cJSON_IsObject(s)) {
+        m->props = cJSON_GetObjectItemCaseSensitive(s, "properties");
+        if (!cJSON_IsObject(m->props))
+            m->props = NULL;
+        m->addl = cJSON_GetObjectItemCaseSensitive(s, "additionalProperties");
+        m->required = cJSON_GetObjectItemCaseSensitive(s, "required");
+        m->items = cJSON_GetObjectItemCaseSensitive(s, "items");
+        m->n_props = m->props != NULL ? cJSON_GetArraySize(m->props) : 0;
+    }
+    return *m;
+}
 
 static bool too_deep(civis_check *c, int depth)
 {
@@ -280,7 +324,7 @@ static bool too_deep(civis_check *c, int depth)
 
 static bool key_ok(civis_check *c, const char *key)
 {
-    if (key == NULL || civis__utf8_valid(key, strlen(key)))
+    if (key == NULL || c->text_valid || civis__utf8_valid(key, strlen(key)))
         return true;
     civis__check_report(c, false, NULL, "property name is not valid UTF-8");
     return false;
@@ -291,7 +335,8 @@ void civis__check_utf8_tree(civis_check *c, const cJSON *v, int depth)
     if (v == NULL || c->oom)
         return;
     if (cJSON_IsString(v)) {
-        if (v->valuestring != NULL && !civis__utf8_valid(v->valuestring, strlen(v->valuestring)))
+        if (!c->text_valid && v->valuestring != NULL &&
+            !civis__utf8_valid(v->valuestring, strlen(v->valuestring)))
             civis__check_report(c, false, NULL, "string is not valid UTF-8");
         return;
     }
@@ -421,9 +466,8 @@ static bool obj_names(const cJSON *obj, const char *wire)
     return false;
 }
 
-static void check_missing(civis_check *c, const cJSON *obj, const cJSON *s)
+static void check_missing(civis_check *c, const cJSON *obj, const cJSON *required)
 {
-    const cJSON *required = cJSON_GetObjectItemCaseSensitive(s, "required");
     /* Name missing fields the way the caller writes the others: snake_case
      * unless a key shows a capital (the official client sends snake_case). */
     bool camel = false;
@@ -461,13 +505,14 @@ bool civis__null_allowed(bool required, const char *name)
     return !required || (name != NULL && defaulted_by_api(name));
 }
 
-static void check_object(civis_check *c, const cJSON *obj, const cJSON *s, int depth, bool top)
+static void check_object(civis_check *c, const cJSON *obj, const civis_check_memo *s, int depth,
+                         bool top)
 {
-    const cJSON *props = cJSON_GetObjectItemCaseSensitive(s, "properties");
-    if (!cJSON_IsObject(props)) {
+    const cJSON *props = s->props;
+    if (props == NULL) {
         /* A map: its keys are data (environment variable names, column
          * indexes), so they keep their case and only the values are typed. */
-        const cJSON *addl = cJSON_GetObjectItemCaseSensitive(s, "additionalProperties");
+        const cJSON *addl = s->addl;
         if (!cJSON_IsObject(addl)) {
             civis__check_utf8_tree(c, obj, depth);
             return;
@@ -487,8 +532,8 @@ static void check_object(civis_check *c, const cJSON *obj, const cJSON *s, int d
     /* Required lists are enforced at the top of the body, as the API does;
      * a nested object's "required" is documentation (the API fills those
      * fields), so below the top there is nothing required to be null. */
-    const cJSON *required = top ? cJSON_GetObjectItemCaseSensitive(s, "required") : NULL;
-    int n = cJSON_GetArraySize(props);
+    const cJSON *required = top ? s->required : NULL;
+    int n = s->n_props;
     /* The first key seen for each property, to catch one given twice. */
     const cJSON *local[64];
     const cJSON **seen = local;
@@ -529,7 +574,7 @@ static void check_object(civis_check *c, const cJSON *obj, const cJSON *s, int d
     if (seen != local)
         free((void *)seen);
     if (top)
-        check_missing(c, obj, s);
+        check_missing(c, obj, s->required);
 }
 
 static void check_value(civis_check *c, const cJSON *v, const cJSON *schema, int depth,
@@ -537,8 +582,8 @@ static void check_value(civis_check *c, const cJSON *v, const cJSON *schema, int
 {
     if (c->oom)
         return;
-    const cJSON *s = NULL;
-    civis_type t = civis__schema_kind(c->spec, schema, &s);
+    civis_check_memo s = memo_of(c, schema);
+    civis_type t = s.kind;
     if (cJSON_IsNull(v)) {
         if (!null_ok && t != CIVIS_TYPE_ANY)
             civis__check_report(c, false, NULL, "must be %s, got null", civis__type_name(t));
@@ -551,11 +596,11 @@ static void check_value(civis_check *c, const cJSON *v, const cJSON *schema, int
     }
     switch (t) {
     case CIVIS_TYPE_STRING:
-        if (!civis__utf8_valid(v->valuestring, strlen(v->valuestring)))
+        if (!c->text_valid && !civis__utf8_valid(v->valuestring, strlen(v->valuestring)))
             civis__check_report(c, false, NULL, "string is not valid UTF-8");
         break;
     case CIVIS_TYPE_ARRAY: {
-        const cJSON *items = cJSON_GetObjectItemCaseSensitive(s, "items");
+        const cJSON *items = s.items;
         if (v->child != NULL && too_deep(c, depth + 1))
             break;
         size_t i = 0;
@@ -567,7 +612,7 @@ static void check_value(civis_check *c, const cJSON *v, const cJSON *schema, int
         }
         break;
     }
-    case CIVIS_TYPE_OBJECT: check_object(c, v, s, depth, false); break;
+    case CIVIS_TYPE_OBJECT: check_object(c, v, &s, depth, false); break;
     case CIVIS_TYPE_ANY: civis__check_utf8_tree(c, v, depth); break;
     default: break;
     }
@@ -575,16 +620,15 @@ static void check_value(civis_check *c, const cJSON *v, const cJSON *schema, int
 
 void civis__check_body(civis_check *c, const cJSON *body, const cJSON *schema)
 {
-    const cJSON *s = NULL;
-    civis_type t = civis__schema_kind(c->spec, schema, &s);
+    civis_check_memo s = memo_of(c, schema);
     civis__check_set_field(c, "");
-    if (t == CIVIS_TYPE_OBJECT) {
+    if (s.kind == CIVIS_TYPE_OBJECT) {
         if (!cJSON_IsObject(body)) {
             civis__check_report(c, false, NULL, "body must be a JSON object, got %s",
                                 civis__json_kind(body));
             return;
         }
-        check_object(c, body, s, 0, true);
+        check_object(c, body, &s, 0, true);
         return;
     }
     check_value(c, body, schema, 0, false);

@@ -47,18 +47,50 @@ civis_type civis__schema_kind(const civis_spec *spec, const cJSON *schema, const
  */
 bool civis__null_allowed(bool required, const char *name);
 
+/* One step below the field the walk started from: a key, or an index when
+ * key is NULL. The key is borrowed from the body (or the caller's buffer)
+ * for as long as the step is on the path. */
+typedef struct civis_check_step {
+    const char *key;
+    size_t index;
+} civis_check_step;
+
+/* What the walk learned of a schema it met, kept for the next value that
+ * schema describes (every item of an array, the same property of each).
+ * Keyed by the schema node as referenced, before $refs are followed. */
+typedef struct civis_check_memo {
+    const cJSON *schema;
+    const cJSON *resolved; /* after $refs */
+    civis_type kind;
+    const cJSON *props;    /* resolved's properties, additionalProperties, */
+    const cJSON *addl;     /* required and items, NULL when absent */
+    const cJSON *required;
+    const cJSON *items;
+    int n_props;
+} civis_check_memo;
+
+#define CIVIS_CHECK_MEMO 64
+
 /* The walk's state: where it is and what it found. */
 typedef struct civis_check {
     const civis_spec *spec;
     civis_problems *problems;
     const char *location; /* "path", "query" or "body" for the problems recorded */
-    char field[512];      /* the current field as the caller wrote it ("a.b[2]") */
+    char field[512];      /* where the walk started ("" for a body, a parameter's name) */
     size_t field_len;
+    /* The steps from field to the value being checked: the full name
+     * ("a.b[2]") is written only when a problem is reported, not at every
+     * value of a large body. */
+    civis_check_step path[CIVIS_CHECK_MAX_DEPTH + 4];
+    size_t n_path;
     bool fatal;                /* found a problem that lenient mode does not forgive */
     bool oom;                  /* an allocation failed; the list is incomplete */
+    bool text_valid;           /* every string and key of the body is valid UTF-8
+                                  (its raw bytes were checked whole) */
     const civis_operation *op; /* the body's operation, or NULL: its parameters
                                   name the top-level properties in both styles
                                   already, so no key needs converting there */
+    civis_check_memo memo[CIVIS_CHECK_MEMO];
 } civis_check;
 
 /*
