@@ -345,6 +345,6 @@ $(B)/bin/link-both: tests/link/both.c $(LIBCIVIS) $(LIBMOCKCORE)
 	  -Wl,--no-whole-archive $(MOCK_LIBS) $(LDLIBS)
 
 clean:
-	rm -rf build build-asan build-valgrind build-fuzz build-tsan
+	rm -rf build build-asan build-valgrind build-fuzz build-tsan build-libc
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

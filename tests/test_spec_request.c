@@ -519,8 +519,7 @@ static void test_request__escapes_and_long_arrays_keep_their_fields(void)
     cJSON *parsed = NULL;
     CU_ASSERT_EQUAL(validate(&pr, &parsed, bundled, &ok), CIVIS_OK);
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(parsed, "docker_command");
-    CU_ASSERT(cJSON_IsString(cmd) &&
-              strcmp(cmd->valuestring, "caf\xc3\xa9 \xf0\x9f\x98\x80") == 0);
+    CU_ASSERT(cJSON_IsString(cmd) && strcmp(cmd->valuestring, "caf\xc3\xa9 \xf0\x9f\x98\x80") == 0);
     cJSON_Delete(parsed);
     request lone = {.op = "scripts.post_containers",
                     .body = "{\"required_resources\": {\"cpu\": 1}, \"name\": \"\\udc00\"}"};
@@ -681,7 +680,8 @@ static CU_TestInfo spec_request_tests[] = {
     {"random bytes are answered with problems",
      test_request__random_bytes_are_answered_with_problems},
     {"invalid UTF-8 is reported", test_request__invalid_utf8_is_reported},
-    {"escapes and long arrays keep their fields", test_request__escapes_and_long_arrays_keep_their_fields},
+    {"escapes and long arrays keep their fields",
+     test_request__escapes_and_long_arrays_keep_their_fields},
     {"problem list is capped", test_request__problem_list_is_capped},
     {"acronyms and maps on the full spec", test_request__acronyms_and_maps_on_the_full_spec},
     {"placed bodies validate for every operation",

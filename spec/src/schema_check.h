@@ -62,8 +62,8 @@ typedef struct civis_check_memo {
     const cJSON *schema;
     const cJSON *resolved; /* after $refs */
     civis_type kind;
-    const cJSON *props;    /* resolved's properties, additionalProperties, */
-    const cJSON *addl;     /* required and items, NULL when absent */
+    const cJSON *props; /* resolved's properties, additionalProperties, */
+    const cJSON *addl;  /* required and items, NULL when absent */
     const cJSON *required;
     const cJSON *items;
     int n_props;
