@@ -21,14 +21,7 @@ PKGS     := libcjson libcurl libmicrohttpd cunit zlib sqlite3
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # civis-mock alone hashes recorded files (SHA-256, record_files.c).
-MOCK_LIBS  = $(shell pkg-config --libs nettle 2>/dev/null) $(MALLOC_LIBS)
-# civis-mock's allocator (mockserver/src/heap.c says why): jemalloc where
-# pkg-config finds it, unless a sanitizer replaces malloc. The benchmarks
-# link the same one, so their in-process baselines (a bare cJSON parse, a
-# bare libmicrohttpd server) run on the allocator civis-mock runs on.
-# MOCK_MALLOC=libc builds both on the C library's malloc.
-MOCK_MALLOC ?= jemalloc
-MALLOC_LIBS = $(if $(SAN_FLAGS),,$(if $(filter jemalloc,$(MOCK_MALLOC)),$(shell pkg-config --libs jemalloc 2>/dev/null)))
+MOCK_LIBS  = $(shell pkg-config --libs nettle 2>/dev/null)
 
 WARN     := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wwrite-strings -Wformat=2
@@ -285,7 +278,7 @@ $(EXAMPLE_TESTING_BIN): $(call obj,$(EXAMPLE_TESTING_SRC)) $(LIBCIVIS)
 
 $(B)/bench/%: $(B)/obj/bench/%.o $(LIBCIVIS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(MALLOC_LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/civis.pc: ci/civis.pc.in
 	@mkdir -p $(dir $@)
@@ -345,6 +338,6 @@ $(B)/bin/link-both: tests/link/both.c $(LIBCIVIS) $(LIBMOCKCORE)
 	  -Wl,--no-whole-archive $(MOCK_LIBS) $(LDLIBS)
 
 clean:
-	rm -rf build build-asan build-valgrind build-fuzz build-tsan build-libc
+	rm -rf build build-asan build-valgrind build-fuzz build-tsan
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

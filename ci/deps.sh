@@ -12,8 +12,6 @@ need_pc zlib zlib1g-dev
 need_pc sqlite3 libsqlite3-dev
 [ -f /usr/include/csv.h ] || missing="$missing libcsv-dev"
 need_pc nettle nettle-dev
-# civis-mock's allocator (the build falls back to malloc without it).
-need_pc jemalloc libjemalloc-dev
 command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
 command -v cc >/dev/null 2>&1 || missing="$missing gcc"
 # make fuzz: clang and its libFuzzer runtime (make tsan uses gcc's).

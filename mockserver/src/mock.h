@@ -287,12 +287,6 @@ void cmock__admin(cmock_server *srv, const cmock_request *req, cmock_reply *repl
                   cmock_outcome *outcome);
 /* GET /__mock/stats: heap in use, peak RSS, requests in flight (stats.c). */
 void cmock__stats(cmock_server *srv, cmock_reply *reply);
-/* The allocator (heap.c). tune: settings for the server's pattern, once at
- * start-up; release: hand freed memory back to the system (after a reset);
- * in_use: bytes the program holds, or -1 when the allocator cannot say. */
-void cmock__heap_tune(void);
-void cmock__heap_release(void);
-double cmock__heap_in_use(void);
 /* Puts stubs, journal, faults, fixture sequences and the simulation back to start-up. */
 void cmock__reset(cmock_server *srv);
 

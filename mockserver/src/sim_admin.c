@@ -25,6 +25,7 @@
  * either, a job id is looked up in every key's state and must be found in
  * exactly one.
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -415,7 +416,10 @@ int civis__sim_install(cmock_server *srv)
 {
     if (srv->config.stateless)
         return -1;
-    cmock__heap_tune();
+    /* Large request bodies and stored fields get pages of their own that
+     * go back to the system when freed; glibc's moving threshold would
+     * otherwise put them on the heap, where a reset cannot return them. */
+    mallopt(M_MMAP_THRESHOLD, 64 * 1024);
     civis_sim_options opts = {
         .run_policy = srv->config.run_policy,
         .mem_limit = srv->config.state_mem_limit,
