@@ -301,7 +301,7 @@ static civis_check_memo memo_of(civis_check *c, const cJSON *schema)
         return *m;
     const cJSON *s = NULL;
     civis_type t = civis__schema_kind(c->spec, schema, &s);
-    *m = (civis_check_memo){.schema = schema, .resolved = s, .kind = t};
+    *m = (civis_check_memo){.schema = schema, .kind = t};
     if (cJSON_IsObject(s)) {
         m->props = cJSON_GetObjectItemCaseSensitive(s, "properties");
         if (!cJSON_IsObject(m->props))
@@ -322,9 +322,16 @@ static bool too_deep(civis_check *c, int depth)
     return true;
 }
 
+/* A string or key of the body: valid when the body's bytes were (text_valid),
+ * else checked on its own. */
+static bool text_ok(const civis_check *c, const char *s)
+{
+    return s == NULL || c->text_valid || civis__utf8_valid(s, strlen(s));
+}
+
 static bool key_ok(civis_check *c, const char *key)
 {
-    if (key == NULL || c->text_valid || civis__utf8_valid(key, strlen(key)))
+    if (text_ok(c, key))
         return true;
     civis__check_report(c, false, NULL, "property name is not valid UTF-8");
     return false;
@@ -335,8 +342,7 @@ void civis__check_utf8_tree(civis_check *c, const cJSON *v, int depth)
     if (v == NULL || c->oom)
         return;
     if (cJSON_IsString(v)) {
-        if (!c->text_valid && v->valuestring != NULL &&
-            !civis__utf8_valid(v->valuestring, strlen(v->valuestring)))
+        if (!text_ok(c, v->valuestring))
             civis__check_report(c, false, NULL, "string is not valid UTF-8");
         return;
     }
@@ -596,7 +602,7 @@ static void check_value(civis_check *c, const cJSON *v, const cJSON *schema, int
     }
     switch (t) {
     case CIVIS_TYPE_STRING:
-        if (!c->text_valid && !civis__utf8_valid(v->valuestring, strlen(v->valuestring)))
+        if (!text_ok(c, v->valuestring))
             civis__check_report(c, false, NULL, "string is not valid UTF-8");
         break;
     case CIVIS_TYPE_ARRAY: {

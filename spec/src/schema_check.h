@@ -60,9 +60,8 @@ typedef struct civis_check_step {
  * Keyed by the schema node as referenced, before $refs are followed. */
 typedef struct civis_check_memo {
     const cJSON *schema;
-    const cJSON *resolved; /* after $refs */
-    civis_type kind;
-    const cJSON *props; /* resolved's properties, additionalProperties, */
+    civis_type kind;    /* after $refs */
+    const cJSON *props; /* the target's properties, additionalProperties, */
     const cJSON *addl;  /* required and items, NULL when absent */
     const cJSON *required;
     const cJSON *items;
